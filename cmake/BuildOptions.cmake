@@ -1,0 +1,20 @@
+# Compile options shared by every target, as an interface target: link
+# pullcred::build_options instead of setting global flags.
+add_library(pullcred_build_options INTERFACE)
+add_library(pullcred::build_options ALIAS pullcred_build_options)
+
+target_compile_features(pullcred_build_options INTERFACE cxx_std_20)
+target_compile_options(pullcred_build_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  $<$<BOOL:${PULLCRED_WERROR}>:-Werror>)
+
+if(PULLCRED_SANITIZE)
+  target_compile_options(pullcred_build_options INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(pullcred_build_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+set(CMAKE_C_EXTENSIONS OFF)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)

@@ -1,0 +1,7 @@
+# The build tree mirrors the install tree, so that `pullcred` finds its
+# modules at <exe>/../lib/pullcred/modules in both.
+set(PULLCRED_MODULE_SUBDIR "${CMAKE_INSTALL_LIBDIR}/pullcred/modules")
+set(PULLCRED_PRIVATE_LIB_SUBDIR "${CMAKE_INSTALL_LIBDIR}/pullcred")
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/${CMAKE_INSTALL_BINDIR}")
+set(PULLCRED_MODULE_OUTPUT_DIR "${PROJECT_BINARY_DIR}/${PULLCRED_MODULE_SUBDIR}")
+set(PULLCRED_PRIVATE_LIB_OUTPUT_DIR "${PROJECT_BINARY_DIR}/${PULLCRED_PRIVATE_LIB_SUBDIR}")

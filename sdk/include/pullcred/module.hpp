@@ -1,0 +1,374 @@
+// Header-only C++ wrapper over module.h: a module author writes an ordinary
+// class; this header turns it into the C ABI and keeps exceptions inside.
+#pragma once
+
+#include <pullcred/module.h>
+
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pullcred::sdk {
+
+inline std::string_view view(pullcred_str s) { return s.len ? std::string_view(s.ptr, s.len) : std::string_view(); }
+inline pullcred_str str(std::string_view s) { return pullcred_str{s.data(), s.size()}; }
+
+struct Status {
+    pullcred_status code = PULLCRED_OK;
+    std::string message;
+
+    [[nodiscard]] bool ok() const { return code == PULLCRED_OK; }
+    static Status success() { return {}; }
+    static Status failed(std::string message) { return {PULLCRED_FAILED, std::move(message)}; }
+    static Status retryable(std::string message) { return {PULLCRED_RETRYABLE, std::move(message)}; }
+    static Status not_applicable(std::string message) {
+        return {PULLCRED_NOT_APPLICABLE, std::move(message)};
+    }
+};
+
+// A value or the Status that explains why there is none.
+template <class T>
+class Result {
+public:
+    Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+    Result(Status status) : state_(std::move(status)) {} // NOLINT(google-explicit-constructor)
+    [[nodiscard]] bool ok() const { return std::holds_alternative<T>(state_); }
+    T &value() { return std::get<T>(state_); }
+    const T &value() const { return std::get<T>(state_); }
+    [[nodiscard]] const Status &status() const { return std::get<Status>(state_); }
+
+private:
+    std::variant<T, Status> state_;
+};
+
+struct Credentials {
+    std::map<std::string, std::string, std::less<>> fields;
+    std::optional<std::int64_t> expires_unix;
+
+    [[nodiscard]] std::string get(std::string_view name) const {
+        auto it = fields.find(name);
+        return it == fields.end() ? std::string() : it->second;
+    }
+};
+
+struct AuthEntry {
+    std::string registry;
+    std::string username;
+    std::string password;
+};
+
+struct Auth {
+    std::vector<AuthEntry> entries;
+    std::optional<std::int64_t> expires_unix;
+};
+
+struct AuthRequest {
+    std::string_view image;
+    std::string_view registry;
+    std::string_view profile;
+};
+
+struct CredentialsRequest {
+    std::string_view profile;
+    std::string_view region_hint;
+};
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::uint32_t flags = 0;
+    std::string ca_bundle;
+};
+
+struct HttpResponse {
+    int status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    [[nodiscard]] std::string header(std::string_view name) const;
+};
+
+struct SigV4Params {
+    std::string service;
+    std::string region;
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token;
+};
+
+namespace detail {
+inline void append_text(void *ctx, pullcred_str text) {
+    static_cast<std::string *>(ctx)->append(view(text));
+}
+inline pullcred_text_sink text_sink(std::string &target) { return {&target, &append_text}; }
+
+inline pullcred_credentials_sink credentials_sink(Credentials &target) {
+    return {sizeof(pullcred_credentials_sink), &target,
+            [](void *ctx, pullcred_str name, pullcred_str value) {
+                static_cast<Credentials *>(ctx)->fields[std::string(view(name))] = std::string(view(value));
+            },
+            [](void *ctx, std::int64_t unix_seconds) {
+                static_cast<Credentials *>(ctx)->expires_unix = unix_seconds;
+            }};
+}
+
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+struct CHttpRequest {
+    std::vector<pullcred_http_header> headers;
+    pullcred_http_request request{};
+
+    explicit CHttpRequest(const HttpRequest &in) {
+        for (const auto &[name, value] : in.headers) headers.push_back({str(name), str(value)});
+        request = {sizeof(pullcred_http_request), str(in.method), str(in.url), headers.data(),
+                   headers.size(), str(in.body), in.flags, str(in.ca_bundle)};
+    }
+};
+} // namespace detail
+
+inline std::string HttpResponse::header(std::string_view name) const {
+    for (const auto &[key, value] : headers)
+        if (detail::iequals(key, name)) return value;
+    return {};
+}
+
+// The host's services, as given to the module's constructor.
+class Host {
+public:
+    explicit Host(const pullcred_host *host) : host_(host) {}
+
+    void log(pullcred_log_level level, std::string_view message) const {
+        if (host_->log) host_->log(host_->ctx, level, str(message));
+    }
+    void debug(std::string_view message) const { log(PULLCRED_LOG_DEBUG, message); }
+    void info(std::string_view message) const { log(PULLCRED_LOG_INFO, message); }
+    void warn(std::string_view message) const { log(PULLCRED_LOG_WARN, message); }
+
+    [[nodiscard]] std::int64_t now_unix_ms() const { return host_->now_unix_ms(host_->ctx); }
+    [[nodiscard]] std::int64_t deadline_unix_ms() const { return host_->deadline_unix_ms(host_->ctx); }
+
+    [[nodiscard]] Result<Credentials> credentials(std::string_view profile,
+                                                  std::string_view region_hint = {}) const {
+        Credentials out;
+        std::string error;
+        auto sink = detail::credentials_sink(out);
+        auto error_sink = detail::text_sink(error);
+        const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
+                                                   str(region_hint)};
+        const auto code = host_->credentials_for_profile(host_->ctx, &request, &sink, &error_sink);
+        if (code != PULLCRED_OK) return Status{code, error};
+        return out;
+    }
+
+    [[nodiscard]] Result<HttpResponse> http(const HttpRequest &request) const {
+        HttpResponse out;
+        std::string error;
+        pullcred_http_response_sink sink{
+            sizeof(pullcred_http_response_sink), &out,
+            [](void *ctx, std::int32_t code) { static_cast<HttpResponse *>(ctx)->status = code; },
+            [](void *ctx, pullcred_str name, pullcred_str value) {
+                static_cast<HttpResponse *>(ctx)->headers.emplace_back(view(name), view(value));
+            },
+            [](void *ctx, pullcred_str chunk) { static_cast<HttpResponse *>(ctx)->body.append(view(chunk)); }};
+        auto error_sink = detail::text_sink(error);
+        detail::CHttpRequest c_request(request);
+        const auto code = host_->http(host_->ctx, &c_request.request, &sink, &error_sink);
+        if (code != PULLCRED_OK) return Status{code, error};
+        return out;
+    }
+
+    // Adds the SigV4 headers (X-Amz-Date, Authorization, token) to request.
+    [[nodiscard]] Status sign_sigv4(HttpRequest &request, const SigV4Params &params) const {
+        std::vector<std::pair<std::string, std::string>> added;
+        std::string error;
+        pullcred_header_sink sink{&added, [](void *ctx, pullcred_str name, pullcred_str value) {
+                                      static_cast<std::vector<std::pair<std::string, std::string>> *>(ctx)
+                                          ->emplace_back(view(name), view(value));
+                                  }};
+        auto error_sink = detail::text_sink(error);
+        const pullcred_sigv4_params c_params{sizeof(pullcred_sigv4_params),  str(params.service),
+                                             str(params.region),            str(params.access_key_id),
+                                             str(params.secret_access_key), str(params.session_token)};
+        detail::CHttpRequest c_request(request);
+        const auto code = host_->sign_sigv4(host_->ctx, &c_request.request, &c_params, &sink, &error_sink);
+        if (code != PULLCRED_OK) return Status{code, error};
+        for (auto &header : added) request.headers.push_back(std::move(header));
+        return {};
+    }
+
+private:
+    const pullcred_host *host_;
+};
+
+using Config = nlohmann::json;
+
+// Base classes a module author derives from. The constructor takes
+// (Host, const Config&); returning a non-OK Status reports a failure.
+class CredentialSource {
+public:
+    virtual ~CredentialSource() = default;
+    virtual Result<Credentials> get_credentials(const CredentialsRequest &request) = 0;
+};
+
+class RegistryBackend {
+public:
+    virtual ~RegistryBackend() = default;
+    virtual Result<Auth> get_auth(const AuthRequest &request) = 0;
+};
+
+// Thrown from a constructor to reject a config with a clear message; any
+// other exception becomes PULLCRED_FAILED with its what().
+struct ConfigError : std::exception {
+    explicit ConfigError(std::string text) : message(std::move(text)) {}
+    [[nodiscard]] const char *what() const noexcept override { return message.c_str(); }
+    std::string message;
+};
+
+namespace detail {
+
+template <class Base>
+struct Instance {
+    std::unique_ptr<Base> object;
+    std::string last_error;
+};
+
+template <class Base, class Fn>
+pullcred_status guarded(void *instance, Fn &&fn) noexcept {
+    auto *self = static_cast<Instance<Base> *>(instance);
+    try {
+        Status status = fn(*self->object);
+        self->last_error = status.message;
+        return status.code;
+    } catch (const std::exception &e) {
+        self->last_error = e.what();
+    } catch (...) {
+        self->last_error = "unknown exception";
+    }
+    return PULLCRED_FAILED;
+}
+
+inline void write_error(pullcred_text_sink *sink, std::string_view text) {
+    if (sink && sink->write) sink->write(sink->ctx, str(text));
+}
+
+template <class T, class Base>
+pullcred_status create(const pullcred_host *host, pullcred_str config_json, void **instance,
+                       pullcred_text_sink *error) noexcept {
+    try {
+        auto config = config_json.len ? nlohmann::json::parse(view(config_json)) : nlohmann::json::object();
+        auto holder = std::make_unique<Instance<Base>>();
+        holder->object = std::make_unique<T>(Host(host), config);
+        *instance = holder.release();
+        return PULLCRED_OK;
+    } catch (const std::exception &e) {
+        write_error(error, e.what());
+    } catch (...) {
+        write_error(error, "unknown exception in constructor");
+    }
+    return PULLCRED_FAILED;
+}
+
+template <class Base>
+void destroy(void *instance) noexcept {
+    delete static_cast<Instance<Base> *>(instance); // NOLINT(cppcoreguidelines-owning-memory)
+}
+
+template <class Base>
+pullcred_str last_error(void *instance) noexcept {
+    return str(static_cast<Instance<Base> *>(instance)->last_error);
+}
+
+inline pullcred_status get_credentials(void *instance, const pullcred_credentials_request *request,
+                                       pullcred_credentials_sink *out) noexcept {
+    return guarded<CredentialSource>(instance, [&](CredentialSource &source) {
+        auto result = source.get_credentials({view(request->profile), view(request->region_hint)});
+        if (!result.ok()) return result.status();
+        for (const auto &[name, value] : result.value().fields) out->set_field(out->ctx, str(name), str(value));
+        if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
+        return Status::success();
+    });
+}
+
+inline pullcred_status get_auth(void *instance, const pullcred_auth_request *request,
+                                pullcred_auth_sink *out) noexcept {
+    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
+        auto result = backend.get_auth({view(request->image), view(request->registry), view(request->profile)});
+        if (!result.ok()) return result.status();
+        for (const auto &entry : result.value().entries)
+            out->add(out->ctx, str(entry.registry), str(entry.username), str(entry.password));
+        if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
+        return Status::success();
+    });
+}
+
+} // namespace detail
+
+// One static descriptor per class T.
+template <class T>
+const pullcred_factory *credential_source(const char *name, const char *config_schema = nullptr) {
+    static const pullcred_factory factory{sizeof(pullcred_factory),
+                                          PULLCRED_KIND_CREDENTIAL_SOURCE,
+                                          name,
+                                          config_schema,
+                                          &detail::create<T, CredentialSource>,
+                                          &detail::destroy<CredentialSource>,
+                                          &detail::last_error<CredentialSource>,
+                                          &detail::get_credentials,
+                                          nullptr};
+    return &factory;
+}
+
+template <class T>
+const pullcred_factory *registry_backend(const char *name, const char *config_schema = nullptr) {
+    static const pullcred_factory factory{sizeof(pullcred_factory),
+                                          PULLCRED_KIND_REGISTRY_BACKEND,
+                                          name,
+                                          config_schema,
+                                          &detail::create<T, RegistryBackend>,
+                                          &detail::destroy<RegistryBackend>,
+                                          &detail::last_error<RegistryBackend>,
+                                          nullptr,
+                                          &detail::get_auth};
+    return &factory;
+}
+
+} // namespace pullcred::sdk
+
+// Defines the module's one exported symbol. Usage:
+//   PULLCRED_MODULE("my-module", "1.0.0",
+//                   pullcred::sdk::registry_backend<MyBackend>("example.my-backend"))
+#define PULLCRED_MODULE(module_name, module_version, ...)                                            \
+    extern "C" PULLCRED_EXPORT const pullcred_module *pullcred_module_entry(                         \
+        uint32_t host_abi_major, uint32_t /*host_abi_minor*/) noexcept {                            \
+        if (host_abi_major != PULLCRED_ABI_MAJOR) return nullptr;                                    \
+        try {                                                                                        \
+            static const pullcred_factory *const factories[] = {__VA_ARGS__};                      \
+            static const pullcred_module module{sizeof(pullcred_module),                             \
+                                                PULLCRED_ABI_MAJOR,                                  \
+                                                PULLCRED_ABI_MINOR,                                  \
+                                                module_name,                                         \
+                                                module_version,                                      \
+                                                sizeof(factories) / sizeof(factories[0]),            \
+                                                factories};                                          \
+            return &module;                                                                          \
+        } catch (...) {                                                                              \
+            return nullptr;                                                                          \
+        }                                                                                            \
+    }
