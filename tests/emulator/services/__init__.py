@@ -1,0 +1,1 @@
+"""The AWS services the emulator speaks; each one knows its own wire protocol."""
