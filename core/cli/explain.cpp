@@ -1,0 +1,56 @@
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/command_options.hpp"
+#include "cli/session.hpp"
+#include "dispatch/image_ref.hpp"
+#include "log/redact.hpp"
+#include "request/rule_selection.hpp"
+
+namespace pullcred::cli {
+
+int run_explain(const CommandLine &command) {
+    std::string image;
+    po::options_description own("explain options");
+    own.add_options()("image", po::value(&image), "image reference, as kubelet sends it");
+    po::positional_options_description positional;
+    positional.add("image", 1);
+    auto parsed = parse_command(command, own, positional);
+    if (parsed.help || image.empty()) {
+        print_command_help("pullcred explain IMAGE [--config FILE]", own,
+                           "pullcred explain 111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app");
+        return parsed.help ? 0 : 2;
+    }
+
+    auto session = Session::open(command.global);
+    if (!session.loaded().ok()) return fail(session.loaded().summary());
+    const auto &config = session.config();
+    auto reference = dispatch::parse_image_ref(image);
+    if (!reference) return fail("image \"" + image + "\": " + reference.error().message);
+
+    std::cout << "image:    " << image << "\n"
+              << "registry: " << reference->registry() << "\n"
+              << "config:   " << (config.file.empty() ? "(built-in: no config file)" : config.file) << "\n";
+    const auto selection = request::select_rule(config, image);
+    if (selection.rule == nullptr) {
+        std::cout << "rule:     none matches; kubelet gets an empty auth\n";
+        return 0;
+    }
+    const auto &rule = *selection.rule;
+    std::cout << "rule:     registries[" << rule.index << "] (pattern \"" << selection.pattern << "\")\n"
+              << "backend:  " << rule.backend;
+    if (const auto *factory = session.discovery().registry.find(rule.backend))
+        std::cout << " (module " << factory->module_name << " " << factory->module_version << ")";
+    else std::cout << " (no module provides it)";
+    std::cout << "\n";
+    if (rule.profile.empty()) {
+        std::cout << "profile:  none\n";
+    } else {
+        const auto &profile = config.profiles.at(rule.profile);
+        std::cout << "profile:  " << rule.profile << " (source " << profile.source << ")\n";
+    }
+    std::cout << std::flush;
+    return 0;
+}
+
+} // namespace pullcred::cli

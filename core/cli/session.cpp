@@ -1,0 +1,44 @@
+#include "cli/session.hpp"
+
+#include "http/lazy_net.hpp"
+#include "log/logger.hpp"
+
+namespace pullcred::cli {
+
+std::int64_t now_unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Session::Session(config::LoadResult loaded) : loaded_(std::move(loaded)), started_unix_ms_(now_unix_ms()) {}
+
+Session Session::open(const GlobalOptions &options) {
+    return Session(config::load_effective_config(config::locate_config(options.config)));
+}
+
+const modules::Discovery &Session::discovery() {
+    if (!discovery_) {
+        discovery_ = modules::discover_modules(modules::default_module_dir(), config().modules);
+        for (const auto &problem : discovery_->problems) log::warn(problem);
+    }
+    return *discovery_;
+}
+
+providers::Providers &Session::providers() {
+    if (!providers_) {
+        modules::HostEnvironment environment;
+        environment.now_unix_ms = &now_unix_ms;
+        const auto &settings = config().settings;
+        environment.deadline_unix_ms =
+            started_unix_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(settings.deadline).count();
+        environment.http_policy.deadline_unix_ms = environment.deadline_unix_ms;
+        environment.http_policy.attempt_timeout = settings.http_timeout;
+        environment.http_policy.ca_bundle = settings.ca_bundle;
+        environment.net_services = &net::load_net_services;
+        providers_ = std::make_unique<providers::Providers>(config(), discovery().registry, std::move(environment));
+    }
+    return *providers_;
+}
+
+} // namespace pullcred::cli

@@ -1,0 +1,41 @@
+// The config of one invocation, and the modules and providers it needs,
+// loaded only when a command gets that far (a cache hit never does).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "cli/command.hpp"
+#include "config/defaults.hpp"
+#include "modules/registry.hpp"
+#include "providers/providers.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::cli {
+
+class Session {
+public:
+    explicit Session(config::LoadResult loaded);
+
+    // Loads the config the global options point at; problems are the caller's.
+    static Session open(const GlobalOptions &options);
+
+    [[nodiscard]] const config::LoadResult &loaded() const { return loaded_; }
+    [[nodiscard]] const config::Config &config() const { return loaded_.config; }
+
+    const modules::Discovery &discovery();
+    providers::Providers &providers();
+
+    [[nodiscard]] std::int64_t started_unix_ms() const { return started_unix_ms_; }
+
+private:
+    config::LoadResult loaded_;
+    std::int64_t started_unix_ms_;
+    std::optional<modules::Discovery> discovery_;
+    std::unique_ptr<providers::Providers> providers_;
+};
+
+std::int64_t now_unix_ms();
+
+} // namespace pullcred::cli

@@ -1,0 +1,33 @@
+// Loads a config file (YAML or JSON), validates it against the one schema
+// and checks what a schema cannot say (durations, globs, references).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/model.hpp"
+#include "config/schema_validator.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::config {
+
+struct LoadResult {
+    Config config;                 // meaningful only when problems is empty
+    std::vector<Problem> problems; // every problem found, not only the first
+    [[nodiscard]] bool ok() const { return problems.empty(); }
+    // "config FILE: PATH: MESSAGE", one line per problem.
+    [[nodiscard]] std::vector<std::string> messages() const;
+    // The first message, plus a hint when there are more.
+    [[nodiscard]] std::string summary() const;
+};
+
+LoadResult load_config_file(const std::filesystem::path &path);
+LoadResult parse_config(std::string_view text, const std::string &file_name);
+
+// The schema text, compiled into the binary from config/pullcred.schema.json.
+std::string_view config_schema();
+
+} // namespace pullcred::config

@@ -1,0 +1,32 @@
+#include "http/lazy_net.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace pullcred::net {
+
+Result<NetServices *> load_net_services() {
+    static std::mutex mutex;
+    static NetServices *services = nullptr;
+    const std::lock_guard lock(mutex);
+    if (services != nullptr) return services;
+
+    boost::dll::fs::error_code error;
+    const auto exe_dir = boost::dll::program_location(error).parent_path();
+    const auto path = exe_dir / ".." / PULLCRED_PRIVATE_LIB_SUBDIR / "libpullcred-net.so";
+    static boost::dll::shared_library library; // kept loaded until exit
+    library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+    if (error || !library.is_loaded()) {
+        const char *detail = ::dlerror();
+        return make_error("cannot load " + path.string() + ": " + (detail ? detail : error.message()) +
+                          "; reinstall pullcred");
+    }
+    if (!library.has(kNetServicesSymbol)) return make_error(path.string() + " lacks " + kNetServicesSymbol);
+    services = library.get<NetServicesEntry>(kNetServicesSymbol)();
+    if (services == nullptr) return make_error(path.string() + ": initialisation failed");
+    return services;
+}
+
+} // namespace pullcred::net

@@ -1,0 +1,55 @@
+// The services table (pullcred_host) handed to every module instance:
+// logging (redacted), clock, deadline, credentials for a profile, HTTP and
+// SigV4. One HostServices per instance, so that logs name the factory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <pullcred/module.h>
+#include <pullcred/module.hpp>
+#include <string>
+#include <string_view>
+
+#include "http/net_services.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::modules {
+
+// What the host needs from the invocation around it; tests substitute fakes.
+struct HostEnvironment {
+    std::function<std::int64_t()> now_unix_ms;
+    std::int64_t deadline_unix_ms = 0;
+    net::HttpPolicy http_policy;
+    // Resolves "credentials for profile X" (set by the providers layer).
+    std::function<Result<sdk::Credentials>(std::string_view profile, std::string_view region_hint)>
+        credentials_for_profile;
+    // Loads the network services on first use.
+    std::function<Result<net::NetServices *>()> net_services;
+};
+
+class HostServices {
+public:
+    HostServices(std::string component, const HostEnvironment *environment);
+    HostServices(const HostServices &) = delete;
+    HostServices &operator=(const HostServices &) = delete;
+
+    [[nodiscard]] const pullcred_host *table() const { return &table_; }
+
+private:
+    static void log(void *ctx, pullcred_log_level level, pullcred_str message);
+    static std::int64_t now_unix_ms(void *ctx);
+    static std::int64_t deadline_unix_ms(void *ctx);
+    static pullcred_status credentials_for_profile(void *ctx, const pullcred_credentials_request *request,
+                                                   pullcred_credentials_sink *out, pullcred_text_sink *error);
+    static pullcred_status http(void *ctx, const pullcred_http_request *request,
+                                pullcred_http_response_sink *out, pullcred_text_sink *error);
+    static pullcred_status sign_sigv4(void *ctx, const pullcred_http_request *request,
+                                      const pullcred_sigv4_params *params, pullcred_header_sink *out,
+                                      pullcred_text_sink *error);
+
+    std::string component_;
+    const HostEnvironment *environment_;
+    pullcred_host table_{};
+};
+
+} // namespace pullcred::modules

@@ -1,0 +1,95 @@
+#include "modules/instance.hpp"
+
+#include "config/schema_validator.hpp"
+#include "log/redact.hpp"
+
+namespace pullcred::modules {
+
+namespace {
+std::string_view status_name(pullcred_status status) {
+    switch (status) {
+    case PULLCRED_NOT_APPLICABLE: return "not applicable";
+    case PULLCRED_RETRYABLE: return "temporary failure";
+    default: return "failed";
+    }
+}
+} // namespace
+
+Instance::Instance(FactoryRef factory, std::string component, const HostEnvironment *environment)
+    : factory_(std::move(factory)), component_(std::move(component)),
+      host_(std::make_unique<HostServices>(component_ + " (" + factory_.factory->name + ")", environment)) {}
+
+Instance::~Instance() {
+    if (handle_ != nullptr) factory_.factory->destroy(handle_);
+}
+
+Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, std::string component,
+                                                   const HostEnvironment *environment,
+                                                   const nlohmann::json &config) {
+    std::unique_ptr<Instance> instance(new Instance(factory, std::move(component), environment));
+    const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string error;
+    pullcred_text_sink sink{&error, &sdk::detail::append_text};
+    const auto status = factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
+    if (status != PULLCRED_OK || instance->handle_ == nullptr) {
+        instance->handle_ = nullptr;
+        return make_error(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
+                          (error.empty() ? std::string("no reason given") : error));
+    }
+    return instance;
+}
+
+Error Instance::failure(pullcred_status status) const {
+    const auto text = sdk::view(factory_.factory->last_error(handle_));
+    return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) + ": " +
+                      (text.empty() ? std::string("no reason given") : std::string(text)));
+}
+
+Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std::string_view region_hint) {
+    if (factory_.factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
+        return make_error(std::string(factory_.factory->name) + " is not a credential source");
+    sdk::Credentials credentials;
+    auto sink = sdk::detail::credentials_sink(credentials);
+    const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
+                                               sdk::str(region_hint)};
+    const auto status = factory_.factory->get_credentials(handle_, &request, &sink);
+    if (status != PULLCRED_OK) return failure(status);
+    log::register_secret(credentials.get("secret_access_key"));
+    log::register_secret(credentials.get("session_token"));
+    return credentials;
+}
+
+Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry, std::string_view profile) {
+    if (factory_.factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
+        return make_error(std::string(factory_.factory->name) + " is not a registry backend");
+    sdk::Auth auth;
+    pullcred_auth_sink sink{sizeof(pullcred_auth_sink), &auth,
+                            [](void *ctx, pullcred_str name, pullcred_str user, pullcred_str password) {
+                                log::register_secret(sdk::view(password));
+                                static_cast<sdk::Auth *>(ctx)->entries.push_back(
+                                    {std::string(sdk::view(name)), std::string(sdk::view(user)),
+                                     std::string(sdk::view(password))});
+                            },
+                            [](void *ctx, std::int64_t unix_seconds) {
+                                static_cast<sdk::Auth *>(ctx)->expires_unix = unix_seconds;
+                            }};
+    const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
+                                        sdk::str(profile)};
+    const auto status = factory_.factory->get_auth(handle_, &request, &sink);
+    if (status != PULLCRED_OK) return failure(status);
+    return auth;
+}
+
+Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config, std::string_view path) {
+    if (factory.factory->config_schema == nullptr) return ok();
+    auto validator = config::SchemaValidator::compile(factory.factory->config_schema);
+    if (!validator)
+        return make_error("module " + factory.module_path.string() + ": factory " + factory.factory->name +
+                          " ships an invalid schema: " + validator.error().message);
+    auto problems = validator->validate(config);
+    if (problems.empty()) return ok();
+    const auto &first = problems.front();
+    return make_error(config::join_path(path, first.path) + ": " + first.message);
+}
+
+} // namespace pullcred::modules

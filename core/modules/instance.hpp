@@ -1,0 +1,48 @@
+// One live instance of a module factory (a profile's source, a rule's
+// backend), with the C ABI calls wrapped into Results. Every secret an
+// instance returns is registered for redaction before anyone can log it.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <pullcred/module.hpp>
+#include <string>
+#include <string_view>
+
+#include "modules/host_services.hpp"
+#include "modules/registry.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::modules {
+
+class Instance {
+public:
+    // `config` is what the factory's schema describes (host keys removed);
+    // `component` names the instance in logs and errors ("profile default").
+    static Result<std::unique_ptr<Instance>> create(const FactoryRef &factory, std::string component,
+                                                    const HostEnvironment *environment,
+                                                    const nlohmann::json &config);
+    ~Instance();
+    Instance(const Instance &) = delete;
+    Instance &operator=(const Instance &) = delete;
+
+    Result<sdk::Credentials> get_credentials(std::string_view profile, std::string_view region_hint);
+    Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile);
+
+    [[nodiscard]] const FactoryRef &factory() const { return factory_; }
+
+private:
+    Instance(FactoryRef factory, std::string component, const HostEnvironment *environment);
+    Error failure(pullcred_status status) const;
+
+    FactoryRef factory_;
+    std::string component_;
+    std::unique_ptr<HostServices> host_;
+    void *handle_ = nullptr;
+};
+
+// Validates `config` against a factory's schema; problems name the key path
+// under `path` ("profiles.default.roleArn").
+Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config, std::string_view path);
+
+} // namespace pullcred::modules

@@ -1,0 +1,103 @@
+#include "providers/providers.hpp"
+
+#include <algorithm>
+
+namespace pullcred::providers {
+
+nlohmann::json module_config_of_profile(const config::Profile &profile) {
+    auto settings = profile.settings;
+    settings.erase("source");
+    return settings;
+}
+
+nlohmann::json module_config_of_rule(const config::Rule &rule) {
+    auto settings = rule.settings;
+    for (const auto *key : {"matchImages", "backend", "profile", "cacheDuration", "cacheKeyType"})
+        settings.erase(key);
+    return settings;
+}
+
+Providers::Providers(const config::Config &config, const modules::Registry &registry,
+                     modules::HostEnvironment environment)
+    : config_(config), registry_(registry), environment_(std::move(environment)) {
+    environment_.credentials_for_profile = [this](std::string_view profile, std::string_view region_hint) {
+        return credentials_for(profile, region_hint);
+    };
+}
+
+Result<modules::Instance *> Providers::source_instance(std::string_view profile) {
+    if (auto it = sources_.find(profile); it != sources_.end()) return it->second.get();
+    auto found = config_.profiles.find(std::string(profile));
+    if (found == config_.profiles.end())
+        return make_error("profile \"" + std::string(profile) + "\" is not defined in profiles");
+    const auto &definition = found->second;
+    const auto *factory = registry_.find(definition.source);
+    const auto path = "profiles." + definition.name;
+    if (factory == nullptr)
+        return make_error(path + ".source: no module provides \"" + definition.source +
+                          "\"; run `pullcred modules` to list the sources available");
+    if (factory->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
+        return make_error(path + ".source: \"" + definition.source + "\" is a registry backend, not a source");
+    const auto settings = module_config_of_profile(definition);
+    if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
+    auto instance = modules::Instance::create(*factory, "profile " + definition.name, &environment_, settings);
+    if (!instance) return instance.error();
+    auto *raw = instance->get();
+    sources_.emplace(std::string(profile), std::move(*instance));
+    return raw;
+}
+
+Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule) {
+    if (auto it = backends_.find(rule.index); it != backends_.end()) return it->second.get();
+    const auto path = "registries[" + std::to_string(rule.index) + "]";
+    const auto *factory = registry_.find(rule.backend);
+    if (factory == nullptr)
+        return make_error(path + ".backend: no module provides \"" + rule.backend +
+                          "\"; run `pullcred modules` to list the backends available");
+    if (factory->factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
+        return make_error(path + ".backend: \"" + rule.backend + "\" is a credential source, not a backend");
+    const auto settings = module_config_of_rule(rule);
+    if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
+    auto instance = modules::Instance::create(*factory, path, &environment_, settings);
+    if (!instance) return instance.error();
+    auto *raw = instance->get();
+    backends_.emplace(rule.index, std::move(*instance));
+    return raw;
+}
+
+Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, std::string_view region_hint) {
+    if (auto it = resolved_.find(profile); it != resolved_.end()) return it->second;
+    if (std::find(resolving_.begin(), resolving_.end(), profile) != resolving_.end()) {
+        std::string chain;
+        for (const auto &name : resolving_) chain += name + " -> ";
+        return make_error("profile loop: " + chain + std::string(profile));
+    }
+    auto instance = source_instance(profile);
+    if (!instance) return instance.error();
+    resolving_.emplace_back(profile);
+    auto credentials = (*instance)->get_credentials(profile, region_hint);
+    resolving_.pop_back();
+    if (!credentials) return credentials.error();
+    resolved_.emplace(std::string(profile), *credentials);
+    return credentials;
+}
+
+Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image, std::string_view registry) {
+    auto instance = backend_instance(rule);
+    if (!instance) return instance.error();
+    return (*instance)->get_auth(image, registry, rule.profile);
+}
+
+Status Providers::prepare_profile(std::string_view profile) {
+    auto instance = source_instance(profile);
+    if (!instance) return instance.error();
+    return ok();
+}
+
+Status Providers::prepare_rule(const config::Rule &rule) {
+    auto instance = backend_instance(rule);
+    if (!instance) return instance.error();
+    return ok();
+}
+
+} // namespace pullcred::providers

@@ -1,0 +1,52 @@
+// Turns profiles and rules into live module instances, on demand, and
+// answers "credentials for profile X" for backends (and for sources that
+// build on other profiles). Instances live for one invocation.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <pullcred/module.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/model.hpp"
+#include "modules/host_services.hpp"
+#include "modules/instance.hpp"
+#include "modules/registry.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::providers {
+
+class Providers {
+public:
+    Providers(const config::Config &config, const modules::Registry &registry,
+              modules::HostEnvironment environment);
+    Providers(const Providers &) = delete;
+    Providers &operator=(const Providers &) = delete;
+
+    Result<sdk::Credentials> credentials_for(std::string_view profile, std::string_view region_hint);
+    Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry);
+
+    // Creates (and so validates) the instance a profile or rule needs.
+    Status prepare_profile(std::string_view profile);
+    Status prepare_rule(const config::Rule &rule);
+
+private:
+    Result<modules::Instance *> source_instance(std::string_view profile);
+    Result<modules::Instance *> backend_instance(const config::Rule &rule);
+
+    const config::Config &config_;
+    const modules::Registry &registry_;
+    modules::HostEnvironment environment_;
+    std::map<std::string, std::unique_ptr<modules::Instance>, std::less<>> sources_;
+    std::map<std::size_t, std::unique_ptr<modules::Instance>> backends_;
+    std::map<std::string, sdk::Credentials, std::less<>> resolved_;
+    std::vector<std::string> resolving_; // profiles being resolved, to detect loops
+};
+
+// The parts of a profile or rule that are the host's, not the module's.
+nlohmann::json module_config_of_profile(const config::Profile &profile);
+nlohmann::json module_config_of_rule(const config::Rule &rule);
+
+} // namespace pullcred::providers

@@ -1,0 +1,17 @@
+// Picks the rule for an image: the first rule whose matchImages matches.
+#pragma once
+
+#include <string_view>
+
+#include "config/model.hpp"
+
+namespace pullcred::request {
+
+struct Selection {
+    const config::Rule *rule = nullptr; // nullptr: no rule matches
+    std::string_view pattern;           // the pattern that matched
+};
+
+Selection select_rule(const config::Config &config, std::string_view image);
+
+} // namespace pullcred::request

@@ -1,0 +1,23 @@
+// Reading files from outside with a size cap, so that a hostile file can
+// neither exhaust memory nor hang the reader.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <istream>
+#include <string>
+
+#include "util/result.hpp"
+
+namespace pullcred {
+
+inline constexpr std::size_t kDefaultFileCap = 1024 * 1024;
+
+// Errors read "<what> <path>: <reason>", e.g. "config /etc/x.yaml: no such file".
+Result<std::string> read_file_capped(const std::filesystem::path &path, std::string_view what,
+                                     std::size_t cap = kDefaultFileCap);
+
+// Reads a whole stream (stdin); an input over `cap` bytes is an error.
+Result<std::string> read_stream_capped(std::istream &in, std::string_view what, std::size_t cap);
+
+} // namespace pullcred
