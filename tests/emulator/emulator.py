@@ -20,10 +20,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 import pki  # noqa: E402
-from app import App, EmulatorState  # noqa: E402
-from server import EmulatorHTTPServer, make_tls_context  # noqa: E402
-from state import DEFAULT_STATIC_CREDENTIALS, load_accounts_file  # noqa: E402
-from x509_verify import load_pem_certificates  # noqa: E402
+from awsemu.app import App, EmulatorState  # noqa: E402
+from awsemu.server import EmulatorHTTPServer, make_tls_context  # noqa: E402
+from awsemu.state import DEFAULT_STATIC_CREDENTIALS, load_accounts_file  # noqa: E402
+from awsemu.x509_verify import load_pem_certificates  # noqa: E402
 
 log = logging.getLogger("emulator")
 

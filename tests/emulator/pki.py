@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-import webtoken
+from awsemu import webtoken
 
 MANIFEST = "manifest.json"
 KEY_PASSWORD = "pullcred-test-key-password"

@@ -3,15 +3,15 @@
 import logging
 import time
 
-import control
-from common import ApiError
-from faults import FaultQueue
-from services.base import Call, Response, json_response
-from services.ecr import EcrPublicService, EcrService
-from services.rolesanywhere import RolesAnywhereService
-from services.sts import StsService
-from sigv4_verify import AuthError, Authorization
-from state import CallLog, Config, CredentialStore
+from . import control
+from .common import ApiError
+from .faults import FaultQueue
+from .services.base import Call, Response, json_response
+from .services.ecr import EcrPublicService, EcrService
+from .services.rolesanywhere import RolesAnywhereService
+from .services.sts import StsService
+from .sigv4_verify import AuthError, Authorization
+from .state import CallLog, Config, CredentialStore
 
 log = logging.getLogger("emulator")
 

@@ -2,7 +2,7 @@
 
 import json
 
-from services.base import json_response
+from .services.base import json_response
 
 PREFIX = "/_emulator/"
 

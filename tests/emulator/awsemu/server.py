@@ -9,7 +9,7 @@ import struct
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from services.base import Request
+from .services.base import Request
 
 log = logging.getLogger("emulator")
 TLS_HANDSHAKE = b"\x16"

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from common import REGION_RE, amz_date, parse_amz_date
+from .common import REGION_RE, amz_date, parse_amz_date
 
 HMAC_ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"

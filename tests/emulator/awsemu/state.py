@@ -8,7 +8,7 @@ import json
 import threading
 import time
 
-from common import random_id, random_secret, random_session_token, utcnow
+from .common import random_id, random_secret, random_session_token, utcnow
 
 # Obviously fake static keys. They are not shaped like real AWS key ids
 # (which match (AKIA|ASIA)[A-Z0-9]{16}), so no secret scanner trips on them.

@@ -2,8 +2,8 @@
 
 import json
 
-from common import ApiError, request_id
-from sigv4_verify import AuthError, header
+from ..common import ApiError, request_id
+from ..sigv4_verify import AuthError, header
 
 
 class Request:

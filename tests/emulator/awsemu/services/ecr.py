@@ -3,9 +3,9 @@
 import base64
 import time
 
-from common import ACCOUNT_RE, ApiError, dns_suffix, utcnow
-from services.base import JsonService, json_response
-from sigv4_verify import AuthError, verify_hmac
+from ..common import ACCOUNT_RE, ApiError, dns_suffix, utcnow
+from .base import JsonService, json_response
+from ..sigv4_verify import AuthError, verify_hmac
 
 PRIVATE_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."

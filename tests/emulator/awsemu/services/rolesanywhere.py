@@ -4,10 +4,10 @@ import json
 import re
 import uuid
 
-from common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, utcnow
-from services.base import Response, Service, json_response
-from sigv4_verify import AuthError, Authorization, canonical_request, check_common, split_query, string_to_sign
-from x509_verify import (ECDSA_ALGORITHM, RSA_ALGORITHM, ChainError, decode_der_base64, verify_chain,
+from ..common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, utcnow
+from .base import Response, Service, json_response
+from ..sigv4_verify import AuthError, Authorization, canonical_request, check_common, split_query, string_to_sign
+from ..x509_verify import (ECDSA_ALGORITHM, RSA_ALGORITHM, ChainError, decode_der_base64, verify_chain,
                          verify_string_signature)
 
 SERVICE = "rolesanywhere"

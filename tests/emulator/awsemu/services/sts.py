@@ -4,10 +4,10 @@ GetCallerIdentity."""
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
-from common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, request_id, utcnow
-from services.base import Response, Service
-from sigv4_verify import AuthError, verify_hmac
-from webtoken import JwtError, verify_jwt
+from ..common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, request_id, utcnow
+from .base import Response, Service
+from ..sigv4_verify import AuthError, verify_hmac
+from ..webtoken import JwtError, verify_jwt
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 CONTENT_TYPE = "text/xml"
