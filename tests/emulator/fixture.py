@@ -67,6 +67,9 @@ class Emulator:
     # -- life cycle --
 
     def start(self, tmpdir, timeout=30.0):
+        """Run the emulator with state (and, by default, its PKI) in `tmpdir`."""
+        if self.running:
+            raise EmulatorError(f"emulator already running at {self.url}")
         self.state_dir = os.path.abspath(str(tmpdir))
         os.makedirs(self.state_dir, exist_ok=True)
         command = [self.python, EMULATOR, "--state-dir", self.state_dir, "--port", "0"]

@@ -110,9 +110,9 @@ def client_error(excinfo):
 # ---------------------------------------- a reference Roles Anywhere signer
 
 def pem_blocks(path):
-    with open(path, "rb") as handle:
-        text = handle.read().decode()
-    return re.findall(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----\n?", text, re.S), text
+    """The PEM block types of a file, in order."""
+    with open(path, encoding="ascii") as handle:
+        return re.findall(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", handle.read(), re.S)
 
 
 def load_leaf(path):
@@ -149,19 +149,25 @@ def ra_string_to_sign(algorithm, amz_date, scope, canonical):
     return "\n".join([algorithm, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
 
 
+def key_algorithm(key):
+    return "AWS4-X509-RSA-SHA256" if isinstance(key, rsa.RSAPrivateKey) else "AWS4-X509-ECDSA-SHA256"
+
+
 def ra_signature(key, string_to_sign):
+    """Lower-case hex of the key's signature: RSA PKCS#1 v1.5 or DER ECDSA, both over SHA-256."""
     if isinstance(key, rsa.RSAPrivateKey):
-        return "AWS4-X509-RSA-SHA256", key.sign(string_to_sign.encode(), padding.PKCS1v15(), hashes.SHA256()).hex()
-    return "AWS4-X509-ECDSA-SHA256", key.sign(string_to_sign.encode(), ec.ECDSA(hashes.SHA256())).hex()
+        return key.sign(string_to_sign.encode(), padding.PKCS1v15(), hashes.SHA256()).hex()
+    return key.sign(string_to_sign.encode(), ec.ECDSA(hashes.SHA256())).hex()
 
 
 def create_session_request(emu, client, params=None, in_body=False, chain=None, when=None, region=REGION,
-                           serial=None, tamper=False, unsigned=(), algorithm=None, body_extra=None):
-    """(path, headers, body) of a CreateSession signed with pki client `client`."""
+                           serial=None, tamper=False, unsigned=(), algorithm=None, body_extra=None, query_safe=""):
+    """(path, headers, body) of a CreateSession signed with pki client `client`
+    (its kubelet-style combined file when it has one). `query_safe`: characters
+    left unencoded in the query on the wire (the signature always encodes them)."""
     entry = emu.pki["clients"][client]
-    leaf = load_leaf(entry["cert"])
-    key = load_key(entry.get("combined", entry["key"]) if client == "ec-p256" else entry["key"],
-                   entry.get("password"))
+    leaf = load_leaf(entry.get("combined", entry["cert"]))
+    key = load_key(entry.get("combined", entry["key"]), entry.get("password"))
     if chain is None and "intermediates" in entry:
         chain = [load_leaf(entry["intermediates"])]
     params = dict(params or {"profileArn": PROFILE, "roleArn": ROLE, "trustAnchorArn": TRUST_ANCHOR})
@@ -181,16 +187,13 @@ def create_session_request(emu, client, params=None, in_body=False, chain=None, 
     signed = {k: v for k, v in headers.items() if k not in unsigned}
     canonical, signed_names = ra_canonical("POST", "/sessions", query, signed, body)
     scope = f"{amz_date[:8]}/{region}/rolesanywhere/aws4_request"
-    alg, signature = ra_signature(key, ra_string_to_sign(algorithm or "", amz_date, scope, canonical)
-                                  if algorithm else ra_string_to_sign(
-                                      "AWS4-X509-RSA-SHA256" if isinstance(key, rsa.RSAPrivateKey)
-                                      else "AWS4-X509-ECDSA-SHA256", amz_date, scope, canonical))
-    alg = algorithm or alg
+    algorithm = algorithm or key_algorithm(key)
+    signature = ra_signature(key, ra_string_to_sign(algorithm, amz_date, scope, canonical))
     if tamper:
         signature = signature[:-2] + ("00" if signature[-2:] != "00" else "11")
-    headers["authorization"] = (f"{alg} Credential={serial or leaf.serial_number}/{scope}, "
+    headers["authorization"] = (f"{algorithm} Credential={serial or leaf.serial_number}/{scope}, "
                                 f"SignedHeaders={signed_names}, Signature={signature}")
-    path = "/sessions" + ("?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+    path = "/sessions" + ("?" + "&".join(f"{quote(k, safe=query_safe)}={quote(v, safe=query_safe)}" for k, v in query)
                           if query else "")
     return path, headers, body
 
@@ -428,6 +431,12 @@ def test_create_session_with_arns_in_body_and_session_name(emu):
     assert (expiration - datetime.datetime.utcnow()).total_seconds() <= 900
 
 
+def test_create_session_query_encoding_on_the_wire_does_not_matter(emu):
+    """AWS decodes and re-encodes the query before canonicalizing it."""
+    status, _, _ = create_session(emu, "ec-p256", query_safe=":/")
+    assert status == 201
+
+
 @pytest.mark.parametrize("case, kwargs, status, error_type, message", [
     ("tampered signature", dict(tamper=True), 403, "AccessDeniedException", "Invalid signature"),
     ("wrong serial", dict(serial="12345"), 403, "AccessDeniedException", "Invalid signature"),
@@ -494,8 +503,9 @@ def test_reference_signer_matches_public_vectors(name, with_chain):
     assert to_sign == vector(f"{name}.string_to_sign.txt")
     digest_line, signature = vector(f"{name}.out").split("\n")[:2]
     assert digest_line == "canonical-request-sha256: " + hashlib.sha256(canonical.encode()).hexdigest()
-    algorithm, ours = ra_signature(load_key(os.path.join(VECTORS, "key.pem")), to_sign)
-    assert (algorithm, ours) == ("AWS4-X509-RSA-SHA256", signature)
+    key = load_key(os.path.join(VECTORS, "key.pem"))
+    assert key_algorithm(key) == "AWS4-X509-RSA-SHA256"
+    assert ra_signature(key, to_sign) == signature
     assert leaf.serial_number == 131827979019394590882466519576505238184
     # the emulator's side: botocore's canonical request and cryptography's verification agree
     assert emulator_canonical_request("POST", headers["host"], "/sessions", "", list(headers.items()),
@@ -510,7 +520,8 @@ def test_ec_vector_key_signs_and_verifies():
     key = load_key(os.path.join(VECTORS, "ec-combined-kubelet-style.pem"))
     assert leaf.serial_number == 5215639076998761095638506031589467414
     to_sign = vector("v1.string_to_sign.txt")
-    algorithm, signature = ra_signature(key, to_sign)
+    algorithm = key_algorithm(key)
+    signature = ra_signature(key, to_sign)
     assert algorithm == "AWS4-X509-ECDSA-SHA256"
     assert verify_string_signature(leaf, algorithm, signature, to_sign.encode())
     assert not verify_string_signature(leaf, "AWS4-X509-RSA-SHA256", signature, to_sign.encode())
@@ -671,16 +682,15 @@ def test_pki_cli_writes_a_consistent_manifest(tmp_path):
                     os.path.join(HERE, "pki.py"), str(out)], check=True, capture_output=True)
     manifest = json.loads((out / "manifest.json").read_text())
     combined = manifest["clients"]["ec-p256"]["combined"]
-    blocks, _ = pem_blocks(combined)
-    assert blocks == ["CERTIFICATE", "EC PRIVATE KEY"]
+    assert pem_blocks(combined) == ["CERTIFICATE", "EC PRIVATE KEY"]
     for name, entry in manifest["clients"].items():
         cert = load_leaf(entry["cert"])
         assert str(cert.serial_number) == entry["serial"], name
         key = load_key(entry["key"], entry.get("password"))
         assert key.public_key().public_numbers() == cert.public_key().public_numbers(), name
-    assert pem_blocks(manifest["clients"]["ec-p256-params"]["key"])[0] == ["EC PARAMETERS", "EC PRIVATE KEY"]
-    assert pem_blocks(manifest["clients"]["rsa-pkcs1"]["key"])[0] == ["RSA PRIVATE KEY"]
-    assert pem_blocks(manifest["clients"]["rsa-encrypted"]["key"])[0] == ["ENCRYPTED PRIVATE KEY"]
+    assert pem_blocks(manifest["clients"]["ec-p256-params"]["key"]) == ["EC PARAMETERS", "EC PRIVATE KEY"]
+    assert pem_blocks(manifest["clients"]["rsa-pkcs1"]["key"]) == ["RSA PRIVATE KEY"]
+    assert pem_blocks(manifest["clients"]["rsa-encrypted"]["key"]) == ["ENCRYPTED PRIVATE KEY"]
     expired = load_leaf(manifest["clients"]["expired"]["cert"])
     assert expired.not_valid_after < datetime.datetime.utcnow()
     assert load_leaf(manifest["clients"]["not-yet-valid"]["cert"]).not_valid_before > datetime.datetime.utcnow()

@@ -34,6 +34,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.tls_context = tls_context
         self.allow_plain_http = allow_plain_http
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, Handler)
 
     def finish_request(self, request, client_address):
