@@ -10,7 +10,7 @@ import uuid
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
 PARTITION_RE = r"aws(?:-[a-z]+)*"
 ROLE_ARN_RE = re.compile(r"^arn:(" + PARTITION_RE + r"):iam::(\d{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$")
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
@@ -86,16 +86,6 @@ def dns_suffix(region):
         if region.startswith(prefix):
             return suffix
     return "amazonaws.com"
-
-
-def partition(region):
-    prefixes = [("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
-                ("us-isof-", "aws-iso-f"), ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"),
-                ("eusc-", "aws-eusc")]
-    for prefix, name in prefixes:
-        if region.startswith(prefix):
-            return name
-    return "aws"
 
 
 def parse_role_arn(arn):

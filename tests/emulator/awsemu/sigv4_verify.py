@@ -10,7 +10,6 @@ canonical request.
 import datetime
 import hashlib
 import hmac
-import re
 from urllib.parse import unquote
 
 from botocore.auth import SigV4Auth

@@ -1,5 +1,6 @@
 """IAM Roles Anywhere CreateSession, signed with SigV4-X509."""
 
+import dataclasses
 import json
 import re
 import uuid
@@ -17,6 +18,18 @@ MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43200, 3600
 
 UNTRUSTED = "Untrusted Signing Certificate"
 INVALID_SIGNATURE = "Invalid signature"
+
+
+@dataclasses.dataclass
+class SessionRequest:
+    anchor_region: str
+    anchor_account: str
+    profile_region: str
+    profile_account: str
+    role_arn: str
+    role: tuple  # (partition, account, role name)
+    duration: int
+    session_name: str
 
 
 def _denied(message, detail=None):
@@ -65,25 +78,21 @@ class RolesAnywhereService(Service):
 
     def handle(self, request, call):
         leaf, auth = self.authenticate(request, call)
-        params = self.parameters(request)
-        anchor = ARN_RE.match(params["trustAnchorArn"])
-        profile = ARN_RE.match(params["profileArn"])
-        if anchor.group(2) != auth.region:
+        session = self.session_request(request)
+        if session.anchor_region != auth.region:
             raise ApiError(404, "ResourceNotFoundException", "Trust anchor not found",
-                           f"trust anchor region {anchor.group(2)} != request region {auth.region}")
-        if profile.group(2) != auth.region or profile.group(3) != anchor.group(3):
+                           f"trust anchor region {session.anchor_region} != request region {auth.region}")
+        if session.profile_region != auth.region or session.profile_account != session.anchor_account:
             raise ApiError(404, "ResourceNotFoundException", "Profile not found",
                            "the profile must be in the trust anchor's region and account")
-        call.account = anchor.group(3)
+        call.account = session.anchor_account
 
-        partition, role_account, role_name = parse_role_arn(params["roleArn"])
-        session_name = params.get("roleSessionName") or format(leaf.serial_number, "x")
-        role_arn_text = params["roleArn"]
+        partition, role_account, role_name = session.role
+        session_name = session.session_name or format(leaf.serial_number, "x")
         arn, role_id = assumed_role(partition, role_account, role_name, session_name)
-        lifetime = self.state.config.get("issued_credentials_lifetime") or params["durationSeconds"]
-        identity = self.state.credentials.issue(role_account, role_arn_text, arn, lifetime,
+        lifetime = self.state.config.get("issued_credentials_lifetime") or session.duration
+        identity = self.state.credentials.issue(role_account, session.role_arn, arn, lifetime,
                                                 "rolesanywhere:CreateSession")
-        subject = leaf.subject.rfc4514_string()
         return json_response(201, {
             "credentialSet": [{
                 "assumedRoleUser": {"arn": arn, "assumedRoleId": role_id},
@@ -94,10 +103,10 @@ class RolesAnywhereService(Service):
                     "expiration": iso8601(identity.expiration),
                 },
                 "packedPolicySize": 10,
-                "roleArn": role_arn_text,
-                "sourceIdentity": subject,
+                "roleArn": session.role_arn,
+                "sourceIdentity": leaf.subject.rfc4514_string(),
             }],
-            "subjectArn": self._subject_arn(auth.region, anchor.group(3)),
+            "subjectArn": self._subject_arn(auth.region, session.anchor_account),
         })
 
     def authenticate(self, request, call):
@@ -146,8 +155,9 @@ class RolesAnywhereService(Service):
             raise _denied(UNTRUSTED, str(error)) from None
         return leaf, auth
 
-    def parameters(self, request):
-        """profileArn, roleArn, trustAnchorArn (query or body), durationSeconds, roleSessionName."""
+    def session_request(self, request):
+        """profileArn, roleArn, trustAnchorArn (query or body), durationSeconds,
+        roleSessionName: validated and parsed."""
         if request.body.strip():
             try:
                 body = json.loads(request.body)
@@ -163,12 +173,14 @@ class RolesAnywhereService(Service):
             if not isinstance(params.get(name), str):
                 raise _validation(f"1 validation error detected: Value null at '{name}' failed to satisfy "
                                   "constraint: Member must not be null")
-        for name in ("profileArn", "trustAnchorArn"):
-            match = ARN_RE.match(params[name])
-            kind = "trust-anchor" if name == "trustAnchorArn" else "profile"
-            if not match or match.group(4) != kind:
-                raise _validation(f"Invalid {name}: {params[name]}")
-        if parse_role_arn(params["roleArn"]) is None:
+        anchor = ARN_RE.match(params["trustAnchorArn"])
+        if not anchor or anchor.group(4) != "trust-anchor":
+            raise _validation(f"Invalid trustAnchorArn: {params['trustAnchorArn']}")
+        profile = ARN_RE.match(params["profileArn"])
+        if not profile or profile.group(4) != "profile":
+            raise _validation(f"Invalid profileArn: {params['profileArn']}")
+        role = parse_role_arn(params["roleArn"])
+        if role is None:
             raise _validation(f"Invalid roleArn: {params['roleArn']}")
         duration = params.get("durationSeconds", DEFAULT_DURATION)
         try:
@@ -179,8 +191,10 @@ class RolesAnywhereService(Service):
             raise _validation(f"1 validation error detected: Value '{params['durationSeconds']}' at "
                               "'durationSeconds' failed to satisfy constraint: Member must have value between "
                               f"{MIN_DURATION} and {MAX_DURATION}")
-        params["durationSeconds"] = int(duration)
         session_name = params.get("roleSessionName")
         if session_name is not None and (not isinstance(session_name, str) or not SESSION_NAME_RE.match(session_name)):
             raise _validation(f"Invalid roleSessionName: {session_name}")
-        return params
+        return SessionRequest(
+            anchor_region=anchor.group(2), anchor_account=anchor.group(3),
+            profile_region=profile.group(2), profile_account=profile.group(3),
+            role_arn=params["roleArn"], role=role, duration=int(duration), session_name=session_name)
