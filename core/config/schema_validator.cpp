@@ -58,20 +58,29 @@ std::vector<Problem> SchemaValidator::validate(const nlohmann::json &document) c
         problems.push_back({"", std::string("validation failed: ") + e.what()});
         return problems;
     }
-    // valijson reports the innermost failure last; keep one line per path.
+    // valijson reports each failure and every enclosing one ("failed to
+    // validate against schema associated with property ..."); keep the
+    // innermost problem of each path.
     valijson::ValidationResults::Error error;
     std::vector<Problem> all;
     while (results.popError(error)) all.push_back({path_from_context(error.context), error.description});
+    const auto encloses = [](const std::string &outer, const std::string &inner) {
+        return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+               (outer.empty() || inner[outer.size()] == '.' || inner[outer.size()] == '[');
+    };
     for (auto it = all.rbegin(); it != all.rend(); ++it) {
-        bool seen = false;
-        for (const auto &problem : problems) seen = seen || problem.path == it->path;
-        if (!seen) problems.push_back(*it);
+        bool redundant = false;
+        for (const auto &other : all) redundant = redundant || encloses(it->path, other.path);
+        for (const auto &kept : problems) redundant = redundant || kept.path == it->path;
+        if (!redundant) problems.push_back(*it);
     }
     return problems;
 }
 
 std::string join_path(std::string_view parent, std::string_view child) {
     if (parent.empty()) return std::string(child);
+    if (child.empty()) return std::string(parent);
+    if (child.front() == '[') return std::string(parent) + std::string(child);
     return std::string(parent) + "." + std::string(child);
 }
 

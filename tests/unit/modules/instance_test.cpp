@@ -1,0 +1,85 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fixture_paths.hpp"
+#include "log/redact.hpp"
+#include "modules/instance.hpp"
+
+using namespace pullcred;
+using testing::HasSubstr;
+
+namespace {
+modules::HostEnvironment fake_environment() {
+    modules::HostEnvironment environment;
+    environment.now_unix_ms = [] { return std::int64_t{1'700'000'000'000}; };
+    environment.deadline_unix_ms = 1'700'000'045'000;
+    environment.credentials_for_profile = [](std::string_view profile, std::string_view) -> Result<sdk::Credentials> {
+        if (profile != "p") return make_error("unknown profile");
+        sdk::Credentials credentials;
+        credentials.fields["access_key_id"] = "ID";
+        credentials.fields["secret_access_key"] = "from-fake-resolver";
+        return credentials;
+    };
+    environment.net_services = []() -> Result<net::NetServices *> { return make_error("no network in tests"); };
+    return environment;
+}
+
+const modules::FactoryRef &factory(const char *name) {
+    static auto discovery = modules::discover_modules(
+        {}, {{fixture("test_good"), ""}, {fixture("test_create_throws"), ""}});
+    const auto *ref = discovery.registry.find(name);
+    if (ref == nullptr) throw std::runtime_error(std::string("fixture factory missing: ") + name);
+    return *ref;
+}
+} // namespace
+
+TEST(ModuleInstance, BackendGetsCredentialsThroughHostServices) {
+    auto environment = fake_environment();
+    auto backend = modules::Instance::create(factory("test.echo"), "registries[0]", &environment, {});
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto auth = (*backend)->get_auth("r.example/x", "r.example", "p");
+    ASSERT_TRUE(auth.ok()) << auth.error().message;
+    ASSERT_EQ(auth->entries.size(), 1U);
+    EXPECT_EQ(auth->entries[0].registry, "r.example");
+    EXPECT_EQ(auth->entries[0].password, "from-fake-resolver");
+    EXPECT_EQ(log::redact("x from-fake-resolver y"), "x [REDACTED] y");
+}
+
+TEST(ModuleInstance, ModuleFailureBecomesAnErrorNamingComponentAndFactory) {
+    auto environment = fake_environment();
+    auto backend = modules::Instance::create(factory("test.echo"), "registries[3]", &environment, {});
+    ASSERT_TRUE(backend.ok());
+    auto auth = (*backend)->get_auth("r.example/x", "r.example", "");
+    ASSERT_FALSE(auth.ok());
+    EXPECT_EQ(auth.error().message, "registries[3]: test.echo failed: a profile is required");
+    auto missing = (*backend)->get_auth("r.example/x", "r.example", "nope");
+    EXPECT_THAT(missing.error().message, HasSubstr("unknown profile"));
+}
+
+TEST(ModuleInstance, ThrowingConstructorIsAnErrorNotACrash) {
+    auto environment = fake_environment();
+    auto backend = modules::Instance::create(factory("test.throws"), "registries[0]", &environment, {});
+    ASSERT_FALSE(backend.ok());
+    EXPECT_THAT(backend.error().message, HasSubstr("constructor exploded on purpose"));
+}
+
+TEST(ModuleInstance, ConfigIsValidatedAgainstTheFactorySchema) {
+    const auto &source = factory("test.fixed-source");
+    EXPECT_TRUE(modules::validate_factory_config(source, {{"value", "x"}}, "profiles.a").ok());
+    auto wrong = modules::validate_factory_config(source, {{"value", 3}}, "profiles.a");
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_THAT(wrong.error().message, HasSubstr("profiles.a.value"));
+    auto unknown = modules::validate_factory_config(source, {{"valu", "x"}}, "profiles.a");
+    EXPECT_FALSE(unknown.ok());
+}
+
+TEST(ModuleInstance, SourceSecretsAreRegisteredForRedaction) {
+    auto environment = fake_environment();
+    auto source = modules::Instance::create(factory("test.fixed-source"), "profile a", &environment,
+                                            {{"value", "very-distinctive-secret"}});
+    ASSERT_TRUE(source.ok());
+    auto credentials = (*source)->get_credentials("a", "");
+    ASSERT_TRUE(credentials.ok());
+    EXPECT_EQ(credentials->get("secret_access_key"), "very-distinctive-secret");
+    EXPECT_EQ(log::redact("leak very-distinctive-secret"), "leak [REDACTED]");
+}

@@ -1,0 +1,84 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fixture_paths.hpp"
+#include "modules/loader.hpp"
+
+using pullcred::modules::load_module;
+using testing::AllOf;
+using testing::HasSubstr;
+
+TEST(ModuleLoader, LoadsAGoodModuleAndReadsItsDescriptor) {
+    auto module = load_module(fixture("test_good"));
+    ASSERT_TRUE(module.ok()) << module.error().message;
+    EXPECT_STREQ(module->descriptor->name, "test-good");
+    EXPECT_STREQ(module->descriptor->version, "1.2.3");
+    ASSERT_EQ(module->descriptor->factory_count, 2U);
+    EXPECT_STREQ(module->descriptor->factories[0]->name, "test.fixed-source");
+    EXPECT_EQ(module->descriptor->factories[1]->kind, PULLCRED_KIND_REGISTRY_BACKEND);
+}
+
+TEST(ModuleLoader, LoadsAModuleWrittenInC) {
+    auto module = load_module(fixture("test_c_ok"));
+    ASSERT_TRUE(module.ok()) << module.error().message;
+    EXPECT_STREQ(module->descriptor->factories[0]->name, "test.c-backend");
+}
+
+TEST(ModuleLoader, RefusesAnotherAbiMajorNamingFileVersionsAndFix) {
+    auto module = load_module(fixture("test_wrong_major"));
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message, AllOf(HasSubstr("test_wrong_major.so"), HasSubstr("ABI 2.0"),
+                                              HasSubstr("ABI 1.0"), HasSubstr("rebuild")));
+}
+
+TEST(ModuleLoader, RefusesANewerAbiMinor) {
+    auto module = load_module(fixture("test_newer_minor"));
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message,
+                AllOf(HasSubstr("test_newer_minor.so"), HasSubstr("1.99"), HasSubstr("upgrade pullcred")));
+}
+
+TEST(ModuleLoader, RefusesAFileWithoutTheEntrySymbol) {
+    auto module = load_module(fixture("test_no_entry"));
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message,
+                AllOf(HasSubstr("test_no_entry.so"), HasSubstr("pullcred_module_entry"), HasSubstr("PULLCRED_MODULE")));
+}
+
+TEST(ModuleLoader, RefusesAMissingFile) {
+    auto module = load_module(fixture("does_not_exist"));
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message, HasSubstr("does_not_exist.so"));
+}
+
+TEST(ModuleLoader, RefusesAFileThatIsNotASharedObject) {
+    const auto dir = std::filesystem::temp_directory_path() / ("pullcred-notelf-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                          std::filesystem::perms::group_exec);
+    const auto path = dir / "garbage.so";
+    std::FILE *file = std::fopen(path.c_str(), "w");
+    std::fputs("this is not an ELF file", file);
+    std::fclose(file);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto module = load_module(path);
+    std::filesystem::remove_all(dir);
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message, AllOf(HasSubstr("garbage.so"), HasSubstr("cannot be loaded")));
+}
+
+TEST(ModuleLoader, DescriptorCheckRefusesNullAndBrokenFactories) {
+    EXPECT_THAT(pullcred::modules::check_descriptor(nullptr, "x.so").error().message, HasSubstr("returned NULL"));
+
+    pullcred_factory nameless{};
+    nameless.struct_size = sizeof(pullcred_factory);
+    nameless.kind = PULLCRED_KIND_REGISTRY_BACKEND;
+    nameless.name = "Not A Name";
+    const pullcred_factory *const table[] = {&nameless};
+    pullcred_module module{sizeof(pullcred_module), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR, "m", "1", 1, table};
+    EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message, HasSubstr("invalid name"));
+
+    nameless.name = "ok.name";
+    EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message,
+                HasSubstr("lacks create"));
+}
