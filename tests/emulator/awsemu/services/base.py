@@ -2,8 +2,8 @@
 
 import json
 
-from ..common import ApiError, request_id
-from ..sigv4_verify import AuthError, header
+from ..common import ApiError, request_id, utcnow
+from ..sigv4_verify import AuthError, header, verify_hmac
 
 
 class Request:
@@ -34,6 +34,11 @@ class Response:
 
 def json_response(status, document, content_type="application/json", headers=None):
     return Response(status, json.dumps(document), content_type, headers)
+
+
+def detail_headers(error):
+    """The X-Emulator-Detail header of an ApiError that has a detail."""
+    return [("X-Emulator-Detail", error.detail)] if error.detail else []
 
 
 class Call:
@@ -93,7 +98,20 @@ class Service:
         return "ValidationException", "Injected error"
 
     def auth_error(self, error: AuthError):
+        """The service's ApiError for a refused SigV4 authentication."""
         raise NotImplementedError
+
+    def verify_sigv4(self, request, call, signing_name):
+        """Check the request's SigV4 (HMAC) signature; return (identity, Authorization)."""
+        try:
+            identity, auth = verify_hmac(
+                request.method, request.host, request.path, request.query, request.headers, request.body,
+                self.state.credentials, signing_name, utcnow(), self.state.config.get("max_skew_seconds"))
+        except AuthError as error:
+            raise self.auth_error(error) from None
+        call.account = identity.account
+        call.region = auth.region
+        return identity, auth
 
 
 class JsonService(Service):
@@ -123,9 +141,8 @@ class JsonService(Service):
         return "InvalidParameterException", "Injected error"
 
     def error_response(self, error):
-        headers = [("X-Emulator-Detail", error.detail)] if error.detail else []
         return json_response(error.status, {"__type": error.code, "message": error.message},
-                             self.content_type, headers)
+                             self.content_type, detail_headers(error))
 
     def malformed_response(self, action):
         return Response(200, b'{"authorizationData":[{"authorizationToken":"QVdTOn', self.content_type)

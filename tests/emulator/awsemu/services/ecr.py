@@ -3,9 +3,8 @@
 import base64
 import time
 
-from ..common import ACCOUNT_RE, ApiError, dns_suffix, utcnow
+from ..common import ACCOUNT_RE, ApiError, dns_suffix
 from .base import JsonService, json_response
-from ..sigv4_verify import AuthError, verify_hmac
 
 PRIVATE_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
@@ -37,19 +36,8 @@ class _EcrBase(JsonService):
             return f"{self.signing_name}:{target[len(self.target_prefix):]}"
         return None
 
-    def authenticate(self, request, call):
-        try:
-            identity, auth = verify_hmac(
-                request.method, request.host, request.path, request.query, request.headers, request.body,
-                self.state.credentials, self.signing_name, utcnow(), self.state.config.get("max_skew_seconds"))
-        except AuthError as error:
-            raise self.auth_error(error) from None
-        call.account = identity.account
-        call.region = auth.region
-        return identity, auth
-
     def handle(self, request, call):
-        identity, auth = self.authenticate(request, call)
+        identity, auth = self.verify_sigv4(request, call, self.signing_name)
         operation = call.action.split(":", 1)[1]
         if operation != "GetAuthorizationToken":
             raise ApiError(400, "UnknownOperationException", f"Unknown operation {operation}")

@@ -6,7 +6,7 @@ import re
 import uuid
 
 from ..common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, utcnow
-from .base import Response, Service, json_response
+from .base import Response, Service, detail_headers, json_response
 from ..sigv4_verify import AuthError, Authorization, canonical_request, check_common, split_query, string_to_sign
 from ..x509_verify import (ECDSA_ALGORITHM, RSA_ALGORITHM, ChainError, decode_der_base64, verify_chain,
                          verify_string_signature)
@@ -59,9 +59,7 @@ class RolesAnywhereService(Service):
         return _denied(INVALID_SIGNATURE, error.detail or error.message)
 
     def error_response(self, error):
-        headers = [("X-Amzn-ErrorType", error.code)]
-        if error.detail:
-            headers.append(("X-Emulator-Detail", error.detail))
+        headers = [("X-Amzn-ErrorType", error.code)] + detail_headers(error)
         return json_response(error.status, {"message": error.message}, headers=headers)
 
     def malformed_response(self, action):

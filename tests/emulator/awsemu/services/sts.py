@@ -4,9 +4,8 @@ GetCallerIdentity."""
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
-from ..common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, request_id, utcnow
-from .base import Response, Service
-from ..sigv4_verify import AuthError, verify_hmac
+from ..common import SESSION_NAME_RE, ApiError, assumed_role, iso8601, parse_role_arn, request_id
+from .base import Response, Service, detail_headers
 from ..webtoken import JwtError, verify_jwt
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -80,8 +79,7 @@ class StsService(Service):
         body = (f'<ErrorResponse xmlns="{NAMESPACE}">'
                 + _xml("Error", [("Type", kind), ("Code", error.code), ("Message", error.message)])
                 + _xml("RequestId", request_id()) + "</ErrorResponse>")
-        headers = [("X-Emulator-Detail", error.detail)] if error.detail else []
-        return Response(error.status, body, CONTENT_TYPE, headers)
+        return Response(error.status, body, CONTENT_TYPE, detail_headers(error))
 
     def malformed_response(self, action):
         name = action.split(":", 1)[1]
@@ -101,23 +99,12 @@ class StsService(Service):
         params = self.params(request)
         if name == "AssumeRoleWithWebIdentity":
             return self.assume_role_with_web_identity(params, call)
-        identity = self.authenticate(request, call)
+        identity, _ = self.verify_sigv4(request, call, "sts")
         if name == "GetCallerIdentity":
             return Response(200, _document(name, [
                 ("Arn", identity.arn), ("UserId", identity.access_key_id), ("Account", identity.account)]),
                 CONTENT_TYPE)
         return self.assume_role(params, identity, call)
-
-    def authenticate(self, request, call):
-        try:
-            identity, auth = verify_hmac(
-                request.method, request.host, request.path, request.query, request.headers, request.body,
-                self.state.credentials, "sts", utcnow(), self.state.config.get("max_skew_seconds"))
-        except AuthError as error:
-            raise self.auth_error(error) from None
-        call.account = identity.account
-        call.region = auth.region
-        return identity
 
     def _role_request(self, params, max_duration=43200):
         """RoleArn, RoleSessionName and DurationSeconds, validated."""
