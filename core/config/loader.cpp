@@ -143,7 +143,11 @@ LoadResult load_config_file(const std::filesystem::path &path) {
     auto text = read_file_capped(path, "config");
     if (!text) {
         LoadResult result;
-        result.problems.push_back({"", text.error().message});
+        result.config.file = path.string();
+        const auto prefix = "config " + path.string() + ": ";
+        auto message = text.error().message;
+        if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+        result.problems.push_back({"", message});
         return result;
     }
     return parse_config(*text, path.string());

@@ -1,0 +1,125 @@
+#include <filesystem>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/defaults.hpp"
+#include "config/loader.hpp"
+
+using namespace pullcred::config;
+using testing::HasSubstr;
+
+namespace {
+LoadResult parse(const std::string &text) { return parse_config(text, "/etc/pullcred/config.yaml"); }
+
+constexpr const char *kValid = R"(apiVersion: pullcred/v1
+kind: Config
+cache: {dir: /tmp/c, enabled: false}
+profiles:
+  default: {source: aws.shared-config, profile: default}
+registries:
+  - matchImages: ["*.dkr.ecr.*.amazonaws.com"]
+    backend: aws.ecr
+    profile: default
+    cacheDuration: 5h
+    region: us-west-2
+)";
+} // namespace
+
+TEST(ConfigLoader, LoadsTheDesignShape) {
+    auto loaded = parse(kValid);
+    ASSERT_TRUE(loaded.ok()) << loaded.summary();
+    const auto &config = loaded.config;
+    EXPECT_EQ(config.cache.dir, "/tmp/c");
+    EXPECT_FALSE(config.cache.enabled);
+    ASSERT_EQ(config.registries.size(), 1U);
+    EXPECT_EQ(config.registries[0].backend, "aws.ecr");
+    EXPECT_EQ(config.registries[0].cache_duration, std::chrono::hours(5));
+    EXPECT_EQ(config.registries[0].settings["region"], "us-west-2");
+    EXPECT_EQ(config.profiles.at("default").source, "aws.shared-config");
+}
+
+TEST(ConfigLoader, EveryExampleInTheRepositoryLoads) {
+    int count = 0;
+    for (const auto &entry : std::filesystem::directory_iterator(PULLCRED_SOURCE_DIR "/config/examples")) {
+        auto loaded = load_config_file(entry.path());
+        EXPECT_TRUE(loaded.ok()) << entry.path() << ": " << loaded.summary();
+        ++count;
+    }
+    EXPECT_GE(count, 3);
+}
+
+TEST(ConfigLoader, JsonAndYamlGiveTheSameConfig) {
+    auto yaml = parse(kValid);
+    auto json = parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","cache":{"dir":"/tmp/c","enabled":false},
+      "profiles":{"default":{"source":"aws.shared-config","profile":"default"}},
+      "registries":[{"matchImages":["*.dkr.ecr.*.amazonaws.com"],"backend":"aws.ecr","profile":"default",
+                     "cacheDuration":"5h","region":"us-west-2"}]})",
+                             "/etc/pullcred/config.json");
+    ASSERT_TRUE(json.ok()) << json.summary();
+    EXPECT_EQ(json.config.registries[0].settings, yaml.config.registries[0].settings);
+    EXPECT_EQ(json.config.profiles.at("default").settings, yaml.config.profiles.at("default").settings);
+}
+
+TEST(ConfigLoader, ErrorsNameFileKeyPathAndProblem) {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::string head = "apiVersion: pullcred/v1\nkind: Config\n";
+    const std::vector<Case> cases{
+        {"apiVersion: pullcred/v2\nkind: Config\n", "apiVersion"},
+        {head + "registrys: []\n", "registrys"},
+        {head + "registries:\n  - {matchImages: \"x.io\", backend: a.b}\n", "registries[0].matchImages"},
+        {head + "registries:\n  - {matchImages: [x.io]}\n", "registries[0]"},
+        {head + "registries:\n  - {matchImages: [x.io], backend: NotDotted}\n", "registries[0].backend"},
+        {head + "registries:\n  - {matchImages: [x.io], backend: a.b, cacheDuration: 5 hours}\n",
+         "registries[0].cacheDuration"},
+        {head + "registries:\n  - {matchImages: [x.io], backend: a.b, profile: missing}\n",
+         "registries[0].profile: no profile named \"missing\""},
+        {head + "registries:\n  - {matchImages: [\"x.io:*\"], backend: a.b}\n", "registries[0].matchImages[0]"},
+        {head + "profiles:\n  p: {region: x}\n", "profiles.p"},
+        {head + "cache: {enabled: yes please}\n", "cache.enabled"},
+        {head + "modules: [{path: /x.so, sha256: nothex}]\n", "modules[0]"},
+        {"a: [1,\n", "invalid YAML"},
+        {"- a\n- b\n", "expected a mapping"},
+        {"{\"apiVersion\": 1,}", "invalid JSON"},
+    };
+    for (const auto &c : cases) {
+        auto loaded = parse(c.text);
+        ASSERT_FALSE(loaded.ok()) << c.text;
+        const auto summary = loaded.summary();
+        EXPECT_THAT(summary, HasSubstr("config /etc/pullcred/config.yaml: ")) << c.text;
+        EXPECT_THAT(summary, HasSubstr(c.expected)) << c.text;
+        EXPECT_EQ(summary.find('\n'), std::string::npos) << c.text;
+    }
+}
+
+TEST(ConfigLoader, ReportsEveryProblemNotOnlyTheFirst) {
+    auto loaded = parse("apiVersion: pullcred/v1\nkind: Config\nregistries:\n"
+                        "  - {matchImages: [x.io], backend: a.b, profile: one}\n"
+                        "  - {matchImages: [y.io], backend: a.b, profile: two}\n");
+    ASSERT_EQ(loaded.problems.size(), 2U);
+    EXPECT_THAT(loaded.summary(), HasSubstr("and 1 more"));
+}
+
+TEST(ConfigLoader, MissingFileIsOneClearLine) {
+    auto loaded = load_config_file("/nonexistent/pullcred.yaml");
+    EXPECT_EQ(loaded.summary(), "config /nonexistent/pullcred.yaml: no such file");
+}
+
+TEST(ConfigLocation, FlagThenEnvironmentThenDefault) {
+    ::unsetenv("PULLCRED_CONFIG");
+    EXPECT_EQ(locate_config("").path, "/etc/pullcred/config.yaml");
+    EXPECT_FALSE(locate_config("").explicit_choice);
+    ::setenv("PULLCRED_CONFIG", "/env/config.yaml", 1);
+    EXPECT_EQ(locate_config("").path, "/env/config.yaml");
+    EXPECT_TRUE(locate_config("").explicit_choice);
+    EXPECT_EQ(locate_config("/flag.yaml").path, "/flag.yaml");
+    ::unsetenv("PULLCRED_CONFIG");
+}
+
+TEST(ConfigLocation, BuiltinConfigIsValidAndServesEcrHosts) {
+    auto builtin = builtin_config();
+    ASSERT_TRUE(builtin.ok()) << builtin.summary();
+    EXPECT_EQ(builtin.config.registries.at(0).backend, "aws.ecr");
+}

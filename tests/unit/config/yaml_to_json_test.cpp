@@ -1,0 +1,44 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/yaml_to_json.hpp"
+
+using pullcred::config::yaml_to_json;
+using testing::HasSubstr;
+
+TEST(YamlToJson, TypesPlainScalarsAndKeepsQuotedOnesAsStrings) {
+    auto doc = yaml_to_json("a: 1\nb: true\nc: '1'\nd: \"true\"\ne: ~\nf: 1.5\ng: 5h\nh: 0777\ni: -3\n");
+    ASSERT_TRUE(doc.ok()) << doc.error().message;
+    EXPECT_EQ((*doc)["a"], 1);
+    EXPECT_EQ((*doc)["b"], true);
+    EXPECT_EQ((*doc)["c"], "1");
+    EXPECT_EQ((*doc)["d"], "true");
+    EXPECT_TRUE((*doc)["e"].is_null());
+    EXPECT_EQ((*doc)["f"], 1.5);
+    EXPECT_EQ((*doc)["g"], "5h");
+    EXPECT_EQ((*doc)["i"], -3);
+}
+
+TEST(YamlToJson, KeepsTheGlobsOfTheTutorialWhenQuoted) {
+    auto doc = yaml_to_json("matchImages: [\"*.dkr.ecr.*.amazonaws.com\"]\n");
+    ASSERT_TRUE(doc.ok());
+    EXPECT_EQ((*doc)["matchImages"][0], "*.dkr.ecr.*.amazonaws.com");
+    // Unquoted, '*' starts an alias: the YAML error the reference docs trip over.
+    auto bad = yaml_to_json("matchImages:\n  - *.dkr.ecr.*.amazonaws.com\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_THAT(bad.error().message, HasSubstr("invalid YAML at line 2"));
+}
+
+TEST(YamlToJson, RefusesDuplicateKeysWithTheirLine) {
+    auto doc = yaml_to_json("a: 1\nb: 2\na: 3\n");
+    ASSERT_FALSE(doc.ok());
+    EXPECT_THAT(doc.error().message, testing::AllOf(HasSubstr("duplicate key \"a\""), HasSubstr("line 3")));
+}
+
+TEST(YamlToJson, RefusesHostileShapes) {
+    EXPECT_FALSE(yaml_to_json("? [a, b]\n: c\n").ok());
+    EXPECT_FALSE(yaml_to_json("a: 1\n---\nb: 2\n").ok());
+    EXPECT_FALSE(yaml_to_json(std::string(200, '[')).ok());
+    EXPECT_FALSE(yaml_to_json("a: &x [*x]\n").ok());
+    EXPECT_FALSE(yaml_to_json("\t- bad indent\n: :").ok());
+}
