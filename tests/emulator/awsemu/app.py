@@ -22,7 +22,6 @@ class EmulatorState:
     def __init__(self, static_credentials, trust_anchors, jwt_public_keys, web_identity_issuer):
         self.credentials = CredentialStore()
         self.credentials.add_static(static_credentials)
-        self.static_credentials = static_credentials
         self.config = Config(web_identity_issuer=web_identity_issuer)
         self.calls = CallLog()
         self.faults = FaultQueue()
@@ -64,6 +63,10 @@ class App:
                 call.error = error.code
                 if error.detail:
                     log.info("%s rejected: %s: %s", action, error.code, error.detail.replace("\n", "\\n"))
+            except Exception:  # an emulator bug: say so loudly, but still answer
+                log.exception("%s: the emulator failed", action)
+                response = service.error_response(ApiError(500, "InternalFailure", "emulator error, see its log"))
+                call.error = "EmulatorBug"
             if fault and fault.kind == "truncated":
                 response.abort = "truncate"
             elif fault and fault.kind == "wrong_content_type":
