@@ -26,7 +26,8 @@ Status check_headers(const HeaderList &headers) {
 }
 
 // Lower-case name -> values in request order, for the selected headers.
-Result<HeaderValues> select_headers(const HttpRequestToSign &request, const SignedHeaderSelection &selection) {
+Result<HeaderValues> select_headers(const HttpRequestToSign &request,
+                                    const SignedHeaderSelection &selection) {
     HeaderValues selected;
     if (selection.is_all()) {
         for (const auto &[name, value] : request.headers) {
@@ -39,7 +40,8 @@ Result<HeaderValues> select_headers(const HttpRequestToSign &request, const Sign
             selected.try_emplace(to_lower_ascii(wanted));
         }
         for (const auto &[name, value] : request.headers) {
-            if (auto it = selected.find(to_lower_ascii(name)); it != selected.end()) it->second.push_back(value);
+            if (auto it = selected.find(to_lower_ascii(name)); it != selected.end())
+                it->second.push_back(value);
         }
     }
     if (selection.is_all()) selected.try_emplace("host");

@@ -1,14 +1,33 @@
 #include "aws/sigv4/hash.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <memory>
 
 namespace pullcred::aws {
+namespace {
+
+// Fetched once (thread-safe static init), shared read-only by every thread.
+const EVP_MD *sha256_md() {
+    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
+EVP_MAC *hmac_algorithm() {
+    static EVP_MAC *mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    return mac;
+}
+
+} // namespace
 
 Result<Sha256Digest> sha256(std::string_view data) {
     Sha256Digest digest{};
-    std::size_t length = 0;
-    if (EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), digest.data(), &length) != 1 ||
+    unsigned int length = 0;
+    if (sha256_md() == nullptr ||
+        EVP_Digest(data.data(), data.size(), digest.data(), &length, sha256_md(), nullptr) != 1 ||
         length != digest.size()) {
         return Error{"SHA-256 is not available from OpenSSL"};
     }
@@ -22,13 +41,19 @@ Result<std::string> sha256_hex(std::string_view data) {
 }
 
 Result<Sha256Digest> hmac_sha256(std::span<const unsigned char> key, std::string_view data) {
+    const Error unavailable{"HMAC-SHA256 is not available from OpenSSL"};
+    if (hmac_algorithm() == nullptr) return unavailable;
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()),
+                                                                  EVP_MAC_CTX_free);
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                                 OSSL_PARAM_construct_end()};
     Sha256Digest mac{};
     std::size_t length = 0;
-    const unsigned char *input = reinterpret_cast<const unsigned char *>(data.data());
-    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), input, data.size(),
-                  mac.data(), mac.size(), &length) == nullptr ||
-        length != mac.size()) {
-        return Error{"HMAC-SHA256 is not available from OpenSSL"};
+    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size()) {
+        return unavailable;
     }
     return mac;
 }

@@ -8,13 +8,13 @@ namespace {
 // Printable ASCII but space, '/' and ',' (which would break the
 // Credential=... field).
 bool is_valid_access_key_id(std::string_view id) {
-    return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-        return c > 0x20 && c < 0x7f && c != '/' && c != ',';
-    });
+    return !id.empty() && std::all_of(id.begin(), id.end(),
+                                      [](char c) { return c > 0x20 && c < 0x7f && c != '/' && c != ','; });
 }
 
 Status check_credentials(const AwsCredentials &credentials) {
-    if (!is_valid_access_key_id(credentials.access_key_id)) return Error{"AWS access key id is empty or malformed"};
+    if (!is_valid_access_key_id(credentials.access_key_id))
+        return Error{"AWS access key id is empty or malformed"};
     if (credentials.secret_access_key.empty()) return Error{"AWS secret access key is empty"};
     if (!is_valid_header_value(credentials.session_token)) {
         return Error{"AWS session token has control characters"};
@@ -25,7 +25,8 @@ Status check_credentials(const AwsCredentials &credentials) {
 Status check_reserved_headers(const HeaderList &headers) {
     for (const auto &header : headers) {
         const std::string name = to_lower_ascii(header.first);
-        if (name == "authorization" || name == "x-amz-date" || name == "x-amz-security-token" || name == "date") {
+        if (name == "authorization" || name == "x-amz-date" || name == "x-amz-security-token" ||
+            name == "date") {
             return Error{"the request to sign already has a " + name + " header"};
         }
     }
@@ -49,8 +50,8 @@ Result<Sha256Digest> derive_signing_key(std::string_view secret_access_key, std:
     return key;
 }
 
-Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request, const AwsCredentials &credentials,
-                                           const SigningScope &scope) {
+Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request,
+                                           const AwsCredentials &credentials, const SigningScope &scope) {
     if (auto checked = check_credentials(credentials); !checked) return checked.error();
     if (auto checked = check_reserved_headers(request.headers); !checked) return checked.error();
 
@@ -64,8 +65,8 @@ Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request, con
     auto prepared = prepare_signature(*to_sign, kHmacAlgorithm, scope, SignedHeaderSelection::all_headers());
     if (!prepared) return prepared.error();
 
-    auto key = derive_signing_key(credentials.secret_access_key, prepared->amz_date.substr(0, 8), scope.region,
-                                  scope.service);
+    auto key = derive_signing_key(credentials.secret_access_key, prepared->amz_date.substr(0, 8),
+                                  scope.region, scope.service);
     if (!key) return key.error();
     auto signature = hmac_sha256(*key, prepared->string_to_sign);
     secure_wipe(*key);
@@ -76,10 +77,10 @@ Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request, con
     if (!credentials.session_token.empty()) {
         out.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
     }
-    out.headers.emplace_back("Authorization",
-                             authorization_header(kHmacAlgorithm, credentials.access_key_id,
-                                                  prepared->credential_scope,
-                                                  prepared->canonical_request.signed_headers, to_hex(*signature)));
+    out.headers.emplace_back("Authorization", authorization_header(kHmacAlgorithm, credentials.access_key_id,
+                                                                   prepared->credential_scope,
+                                                                   prepared->canonical_request.signed_headers,
+                                                                   to_hex(*signature)));
     out.prepared = std::move(*prepared);
     return out;
 }

@@ -54,8 +54,8 @@ struct SigV4Signature {
 // x-amz-date and x-amz-security-token. The request must not carry
 // Authorization, X-Amz-Date, X-Amz-Security-Token or Date (the signer sets
 // the date and token). Errors never contain the secret key or the token.
-Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request, const AwsCredentials &credentials,
-                                           const SigningScope &scope);
+Result<SigV4Signature> sign_sigv4_detailed(const HttpRequestToSign &request,
+                                           const AwsCredentials &credentials, const SigningScope &scope);
 
 // sign_sigv4_detailed(...).headers.
 Result<HeaderList> sign_sigv4(const HttpRequestToSign &request, const AwsCredentials &credentials,

@@ -59,12 +59,14 @@ std::string authorization_header(std::string_view algorithm, std::string_view cr
 }
 
 Result<PreparedSignature> prepare_signature(const HttpRequestToSign &request, std::string_view algorithm,
-                                            const SigningScope &scope, const SignedHeaderSelection &selection) {
+                                            const SigningScope &scope,
+                                            const SignedHeaderSelection &selection) {
     if (!is_algorithm_name(algorithm)) return Error{"signing algorithm name is empty or malformed"};
     if (auto checked = check_scope(scope); !checked) return checked.error();
     if (scope.service.starts_with("s3")) return Error{"S3 request signing is not supported"};
     if (carries_header(request.headers, "x-amz-date")) return Error{"the request already has X-Amz-Date"};
-    if (carries_header(request.headers, "authorization")) return Error{"the request already has Authorization"};
+    if (carries_header(request.headers, "authorization"))
+        return Error{"the request already has Authorization"};
     if (!selects(selection, "host")) return Error{"the signed header list must include host"};
     if (!selects(selection, "x-amz-date")) return Error{"the signed header list must include x-amz-date"};
 

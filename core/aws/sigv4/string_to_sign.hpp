@@ -25,8 +25,8 @@ Result<std::string> string_to_sign(std::string_view algorithm, std::string_view 
 // "<algorithm> Credential=<credential_id>/<scope>, SignedHeaders=<list>, Signature=<hex>"
 // (credential_id: the access key id, or for X.509 the leaf serial in decimal).
 std::string authorization_header(std::string_view algorithm, std::string_view credential_id,
-                                  std::string_view credential_scope, std::string_view signed_headers,
-                                  std::string_view signature_hex);
+                                 std::string_view credential_scope, std::string_view signed_headers,
+                                 std::string_view signature_hex);
 
 struct PreparedSignature {
     std::string amz_date;         // the X-Amz-Date value, to send with the request
@@ -50,6 +50,7 @@ struct PreparedSignature {
 //   authorization_header(kX509RsaAlgorithm, serial_decimal, credential_scope,
 //                        canonical_request.signed_headers, hex(signature)).
 Result<PreparedSignature> prepare_signature(const HttpRequestToSign &request, std::string_view algorithm,
-                                            const SigningScope &scope, const SignedHeaderSelection &selection);
+                                            const SigningScope &scope,
+                                            const SignedHeaderSelection &selection);
 
 } // namespace pullcred::aws
