@@ -9,6 +9,7 @@
 #include "util/result.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pullcred::aws {
