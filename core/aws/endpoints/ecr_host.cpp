@@ -8,12 +8,16 @@ namespace pullcred::aws {
 namespace {
 
 constexpr std::array<std::string_view, 9> kSuffixes{
-    "amazonaws.com",  "amazonaws.com.cn", "amazonaws.eu",   "on.aws",         "on.amazonwebservices.com.cn",
-    "sc2s.sgov.gov",  "c2s.ic.gov",       "cloud.adc-e.uk", "csp.hci.ic.gov",
+    "amazonaws.com", "amazonaws.com.cn", "amazonaws.eu",   "on.aws",         "on.amazonwebservices.com.cn",
+    "sc2s.sgov.gov", "c2s.ic.gov",       "cloud.adc-e.uk", "csp.hci.ic.gov",
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 bool consume(std::string_view &s, std::string_view prefix) {
     if (s.substr(0, prefix.size()) != prefix) return false;

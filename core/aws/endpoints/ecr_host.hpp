@@ -38,11 +38,11 @@ struct EcrHost {
     std::string host;                  // without the port
     std::optional<std::uint16_t> port; // when the input had one
     std::string account_id;            // private registries
-    std::string region;                // private: from the host; public: "us-east-1" (ECR Public's API region)
-    bool fips = false;                 // `dkr.ecr-fips` / `dkr-ecr-fips`
-    bool dualstack = false;            // `dkr-ecr` or an `on.aws` / `on.amazonwebservices.com.cn` suffix
-    std::string dns_suffix;            // the matched suffix; "ecr.aws" / "aws.com" for public hosts
-    std::string partition;             // partition id of the region
+    std::string region;     // private: from the host; public: "us-east-1" (ECR Public's API region)
+    bool fips = false;      // `dkr.ecr-fips` / `dkr-ecr-fips`
+    bool dualstack = false; // `dkr-ecr` or an `on.aws` / `on.amazonwebservices.com.cn` suffix
+    std::string dns_suffix; // the matched suffix; "ecr.aws" / "aws.com" for public hosts
+    std::string partition;  // partition id of the region
 };
 
 // nullopt when `host` (optionally `host:port`, port 1-65535) is not an ECR

@@ -29,7 +29,9 @@ const ServiceSpec *find_service(std::string_view id) {
     return nullptr;
 }
 
-char lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower_char(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -56,7 +58,9 @@ std::string quoted(std::string_view text) {
     return out + "'";
 }
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 // DNS name or IPv4 address: dot-separated labels of [A-Za-z0-9_-], each 1-63
 // long, not starting or ending with '-'.
@@ -95,8 +99,8 @@ struct FlagSetting {
     std::string source;
 };
 
-Result<FlagSetting> resolve_flag(std::optional<bool> explicit_value, const char *env_name, const char *profile_key,
-                                 const EndpointOptions &options) {
+Result<FlagSetting> resolve_flag(std::optional<bool> explicit_value, const char *env_name,
+                                 const char *profile_key, const EndpointOptions &options) {
     if (explicit_value) return FlagSetting{*explicit_value, "configuration"};
     if (auto text = env_value(options.env, env_name)) {
         auto value = parse_bool_setting(*text);
@@ -123,7 +127,8 @@ Result<std::optional<Override>> find_override(const ServiceSpec &spec, const End
     bool ignore = false;
     if (auto text = env_value(options.env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
         auto value = parse_bool_setting(*text);
-        if (!value) return Error{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS must be true or false, got " + quoted(*text)};
+        if (!value)
+            return Error{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS must be true or false, got " + quoted(*text)};
         ignore = *value;
     } else if (options.profile != nullptr) {
         auto value = options.profile->get_bool("ignore_configured_endpoint_urls");
@@ -185,7 +190,9 @@ Result<std::string> default_host(const ServiceSpec &spec, std::string_view regio
 
 } // namespace
 
-std::string Endpoint::authority() const { return port ? host + ":" + std::to_string(*port) : host; }
+std::string Endpoint::authority() const {
+    return port ? host + ":" + std::to_string(*port) : host;
+}
 
 bool is_valid_region(std::string_view region) {
     if (region.empty() || region.size() > 63 || region.front() == '-' || region.back() == '-') return false;
@@ -195,8 +202,30 @@ bool is_valid_region(std::string_view region) {
     return true;
 }
 
+namespace {
+
+// The URL for messages: user info and anything from '?' or '#' on (they may
+// hold secrets) replaced by "***".
+std::string display_url(std::string_view url) {
+    std::string out;
+    const auto scheme_end = url.find("://");
+    const std::size_t authority_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", authority_start);
+    const auto at = url.substr(0, authority_end).rfind('@');
+    if (at != std::string_view::npos && at >= authority_start) {
+        out = std::string(url.substr(0, authority_start)) + "***" + std::string(url.substr(at));
+    } else {
+        out = std::string(url);
+    }
+    const auto query = out.find_first_of("?#");
+    if (query != std::string::npos) out = out.substr(0, query + 1) + "***";
+    return quoted(out);
+}
+
+} // namespace
+
 Result<Endpoint> parse_endpoint_url(std::string_view url, std::string_view origin) {
-    const std::string what = std::string(origin) + " " + quoted(url);
+    const std::string what = std::string(origin) + " " + display_url(url);
     for (char c : url) {
         const auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f) {
@@ -218,7 +247,8 @@ Result<Endpoint> parse_endpoint_url(std::string_view url, std::string_view origi
     }
     const auto path_start = rest.find('/');
     std::string_view authority = rest.substr(0, path_start);
-    std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    std::string_view path =
+        path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
     if (authority.find('@') != std::string_view::npos) {
         return Error{what + ": user names or passwords in an endpoint URL are not supported"};
     }
@@ -274,7 +304,8 @@ Result<Endpoint> resolve_endpoint(std::string_view service, std::string_view reg
                                   const EndpointOptions &options) {
     const ServiceSpec *spec = find_service(service);
     if (spec == nullptr) {
-        return Error{"unknown AWS service " + quoted(service) + " (known: ecr, ecr-public, sts, rolesanywhere)"};
+        return Error{"unknown AWS service " + quoted(service) +
+                     " (known: ecr, ecr-public, sts, rolesanywhere)"};
     }
     // ECR Public's API is only in us-east-1.
     if (spec->id == "ecr-public") region = "us-east-1";
@@ -304,8 +335,8 @@ Result<Endpoint> resolve_endpoint(std::string_view service, std::string_view reg
                          "); AWS SDKs do not support both: remove one"};
         }
         if (dualstack->value) {
-            return Error{chosen.source + " sets a custom endpoint while dual-stack is on (" + dualstack->source +
-                         "); AWS SDKs do not support both: remove one"};
+            return Error{chosen.source + " sets a custom endpoint while dual-stack is on (" +
+                         dualstack->source + "); AWS SDKs do not support both: remove one"};
         }
         auto parsed = parse_endpoint_url(chosen.url, chosen.source);
         if (!parsed) return parsed.error();
@@ -327,7 +358,8 @@ Result<Endpoint> resolve_endpoint(std::string_view service, std::string_view reg
         endpoint.source = "default";
     }
     endpoint.signing_name = std::string(spec->signing_name);
-    endpoint.signing_region = (spec->id == "sts" && region == "aws-global") ? "us-east-1" : std::string(region);
+    endpoint.signing_region =
+        (spec->id == "sts" && region == "aws-global") ? "us-east-1" : std::string(region);
     endpoint.partition = std::string(partition.id);
     return endpoint;
 }

@@ -1,11 +1,12 @@
 // Service endpoints, resolved as the AWS SDKs' endpoint rule sets do, for the
-// services pullcred calls:
+// services pullcred calls (R = region; plain / FIPS / dual-stack / both):
 //
-//   service        plain                        FIPS                              dual-stack                     FIPS + dual-stack
-//   ecr            api.ecr.R.<dns>              api.ecr-fips.R.<dns>              ecr.R.<dual>                   ecr-fips.R.<dual>
-//   ecr-public     api.ecr-public.us-east-1.amazonaws.com  (none: Error)          ecr-public.us-east-1.api.aws   (none: Error)
-//   sts            sts.R.<dns>                  sts-fips.R.<dns> (aws-us-gov: sts.R.<dns>)  sts.R.<dual>      sts-fips.R.<dual>
-//   rolesanywhere  rolesanywhere.R.<dns>        rolesanywhere-fips.R.<dns>        rolesanywhere.R.<dual>         rolesanywhere-fips.R.<dual>
+//   ecr            api.ecr.R.<dns>        api.ecr-fips.R.<dns>        ecr.R.<dual>        ecr-fips.R.<dual>
+//   ecr-public     api.ecr-public.us-east-1.amazonaws.com, no FIPS (Error), ecr-public.us-east-1.api.aws
+//   sts            sts.R.<dns>            sts-fips.R.<dns> [1]        sts.R.<dual>        sts-fips.R.<dual>
+//   rolesanywhere  rolesanywhere.R.<dns>  rolesanywhere-fips.R.<dns>  rolesanywhere.R.<dual>
+//                                                                     rolesanywhere-fips.R.<dual>
+//   [1] aws-us-gov: sts.R.<dns> (its regular STS endpoints are FIPS endpoints)
 //
 // (<dns>, <dual>: the region's partition's DNS suffixes, see partitions.hpp.
 // ECR Public's API exists only in us-east-1, whatever region is asked for.
@@ -48,8 +49,8 @@ struct Endpoint {
     std::string path;                  // "" or "/a/b" (no trailing '/')
     std::string signing_region;
     std::string signing_name;
-    std::string partition;             // partition id of the region
-    std::string source;                // "default" or the setting that supplied the URL
+    std::string partition; // partition id of the region
+    std::string source;    // "default" or the setting that supplied the URL
 
     // host[:port], what goes into the Host header.
     [[nodiscard]] std::string authority() const;

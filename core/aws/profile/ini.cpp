@@ -10,7 +10,9 @@ namespace {
 
 constexpr std::string_view kBlanks = " \t\r\f\v";
 
-bool is_blank(char c) { return kBlanks.find(c) != std::string_view::npos; }
+bool is_blank(char c) {
+    return kBlanks.find(c) != std::string_view::npos;
+}
 
 std::string_view trim(std::string_view s) {
     const auto first = s.find_first_not_of(kBlanks);
@@ -73,7 +75,8 @@ struct Parser {
         const std::string_view trimmed = trim(line);
         const auto eq = trimmed.find('=');
         if (eq == std::string_view::npos) {
-            return Error{where(file_name, line_no) + "expected 'key = value', a [section] header or a comment"};
+            return Error{where(file_name, line_no) +
+                         "expected 'key = value', a [section] header or a comment"};
         }
         std::string key = lower(trim(trimmed.substr(0, eq)));
         if (key.empty()) return Error{where(file_name, line_no) + "a setting without a key name"};
@@ -102,8 +105,8 @@ struct Parser {
             }
             std::string key = lower(trim(content.substr(0, eq)));
             if (key.empty()) {
-                return Error{where(file_name, line_no) + "a setting without a key name inside the sub-section '" +
-                             last_key + "'"};
+                return Error{where(file_name, line_no) +
+                             "a setting without a key name inside the sub-section '" + last_key + "'"};
             }
             if (starts_subsection) {
                 current->values.erase(value);
@@ -127,7 +130,8 @@ struct Parser {
         const std::string_view trimmed = trim(raw);
         if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') return ok();
 
-        if (current != nullptr && have_last && indent_of(raw) > last_indent) return continuation(raw, line_no);
+        if (current != nullptr && have_last && indent_of(raw) > last_indent)
+            return continuation(raw, line_no);
 
         if (trimmed[0] == '[') {
             auto name = parse_header(trimmed);

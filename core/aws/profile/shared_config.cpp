@@ -19,7 +19,9 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string errno_text(int err) { return std::strerror(err); } // NOLINT(concurrency-mt-unsafe)
+std::string errno_text(int err) {
+    return std::strerror(err);
+} // NOLINT(concurrency-mt-unsafe)
 
 struct FileCloser {
     int fd;
@@ -89,9 +91,10 @@ Result<std::optional<std::string>> read_config_file(const std::string &path, std
         return Error{"cannot open " + path + ": " + errno_text(err)};
     }
     FileCloser closer{fd};
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0) return Error{"cannot stat " + path + ": " + errno_text(errno)};
-    if (S_ISDIR(st.st_mode)) return Error{path + " is a directory, expected an AWS config or credentials file"};
+    if (S_ISDIR(st.st_mode))
+        return Error{path + " is a directory, expected an AWS config or credentials file"};
     if (!S_ISREG(st.st_mode)) return Error{path + " is not a regular file"};
     if (st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) > max_bytes) {
         return Error{path + ": " + std::to_string(st.st_size) + " bytes, larger than the " +
@@ -164,7 +167,8 @@ Result<std::optional<bool>> Profile::get_bool(std::string_view key) const {
     if (!text) return Out{};
     auto value = parse_bool_setting(*text);
     if (!value) {
-        std::string message = describe_profile(*this, key) + ": " + std::string(key) + " must be true or false";
+        std::string message =
+            describe_profile(*this, key) + ": " + std::string(key) + " must be true or false";
         if (!is_secret_profile_key(key)) message += ", got '" + *text + "'";
         return Error{std::move(message)};
     }
@@ -235,7 +239,8 @@ Profile SharedConfig::profile_or_empty(std::string_view name) const {
         for (const auto &[key, value] : section.values) profile.set(key, value, origin);
         for (const auto &[key, sub] : section.subsections) profile.set_subsection(key, sub, origin);
     };
-    if (auto it = config_.profiles.find(name); it != config_.profiles.end()) apply(it->second, paths_.config_file);
+    if (auto it = config_.profiles.find(name); it != config_.profiles.end())
+        apply(it->second, paths_.config_file);
     if (auto it = credentials_.profiles.find(name); it != credentials_.profiles.end()) {
         apply(it->second, paths_.credentials_file);
     }
@@ -250,7 +255,8 @@ Result<Profile> SharedConfig::profile(std::string_view name) const {
     if (!has_profile(name)) {
         std::string where;
         if (!paths_.config_file.empty()) where += paths_.config_file;
-        if (!paths_.credentials_file.empty()) where += (where.empty() ? "" : " or ") + paths_.credentials_file;
+        if (!paths_.credentials_file.empty())
+            where += (where.empty() ? "" : " or ") + paths_.credentials_file;
         if (where.empty()) where = "the AWS config files";
         return Error{"AWS profile '" + std::string(name) + "' is not defined in " + where};
     }

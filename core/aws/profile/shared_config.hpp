@@ -67,7 +67,9 @@ public:
 
     // Credential-source keys.
     [[nodiscard]] std::optional<std::string> aws_access_key_id() const { return get("aws_access_key_id"); }
-    [[nodiscard]] std::optional<std::string> aws_secret_access_key() const { return get("aws_secret_access_key"); }
+    [[nodiscard]] std::optional<std::string> aws_secret_access_key() const {
+        return get("aws_secret_access_key");
+    }
     [[nodiscard]] std::optional<std::string> aws_session_token() const { return get("aws_session_token"); }
     [[nodiscard]] std::optional<std::string> credential_process() const { return get("credential_process"); }
     [[nodiscard]] std::optional<std::string> role_arn() const { return get("role_arn"); }
@@ -86,7 +88,9 @@ public:
     [[nodiscard]] std::optional<std::string> endpoint_url() const { return get("endpoint_url"); }
     [[nodiscard]] std::optional<std::string> ca_bundle() const { return get("ca_bundle"); }
     // `true` / `false` (case-insensitive); Error otherwise.
-    [[nodiscard]] Result<std::optional<bool>> use_fips_endpoint() const { return get_bool("use_fips_endpoint"); }
+    [[nodiscard]] Result<std::optional<bool>> use_fips_endpoint() const {
+        return get_bool("use_fips_endpoint");
+    }
     [[nodiscard]] Result<std::optional<bool>> use_dualstack_endpoint() const {
         return get_bool("use_dualstack_endpoint");
     }

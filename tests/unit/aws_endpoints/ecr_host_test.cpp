@@ -19,7 +19,8 @@ struct Valid {
 TEST(EcrHost, EveryPartitionSuffixAndVariant) {
     const Valid cases[] = {
         {"123456789012.dkr.ecr.us-east-1.amazonaws.com", "us-east-1", "amazonaws.com", false, false, "aws"},
-        {"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", "us-east-1", "amazonaws.com", true, false, "aws"},
+        {"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", "us-east-1", "amazonaws.com", true, false,
+         "aws"},
         {"123456789012.dkr-ecr.us-east-1.on.aws", "us-east-1", "on.aws", false, true, "aws"},
         {"123456789012.dkr-ecr-fips.us-west-2.on.aws", "us-west-2", "on.aws", true, true, "aws"},
         {"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "cn-north-1", "amazonaws.com.cn", false, false,
@@ -28,14 +29,16 @@ TEST(EcrHost, EveryPartitionSuffixAndVariant) {
          "on.amazonwebservices.com.cn", false, true, "aws-cn"},
         {"123456789012.dkr.ecr.us-gov-west-1.amazonaws.com", "us-gov-west-1", "amazonaws.com", false, false,
          "aws-us-gov"},
-        {"123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com", "us-gov-east-1", "amazonaws.com", true, false,
+        {"123456789012.dkr.ecr-fips.us-gov-east-1.amazonaws.com", "us-gov-east-1", "amazonaws.com", true,
+         false, "aws-us-gov"},
+        {"123456789012.dkr-ecr-fips.us-gov-east-1.on.aws", "us-gov-east-1", "on.aws", true, true,
          "aws-us-gov"},
-        {"123456789012.dkr-ecr-fips.us-gov-east-1.on.aws", "us-gov-east-1", "on.aws", true, true, "aws-us-gov"},
-        {"123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "us-iso-east-1", "c2s.ic.gov", false, false, "aws-iso"},
+        {"123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "us-iso-east-1", "c2s.ic.gov", false, false,
+         "aws-iso"},
         {"123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "us-isob-east-1", "sc2s.sgov.gov", false, false,
          "aws-iso-b"},
-        {"123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "eu-isoe-west-1", "cloud.adc-e.uk", false, false,
-         "aws-iso-e"},
+        {"123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "eu-isoe-west-1", "cloud.adc-e.uk", false,
+         false, "aws-iso-e"},
         {"123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "us-isof-south-1", "csp.hci.ic.gov", false,
          false, "aws-iso-f"},
         {"123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1", "amazonaws.eu", false, false,
@@ -62,27 +65,27 @@ TEST(EcrHost, EveryPartitionSuffixAndVariant) {
 
 TEST(EcrHost, Rejected) {
     const char *bad[] = {
-        "1234567890123.dkr.ecr.us-east-1.amazonaws.com",  // 13-digit account
-        "12345678901.dkr.ecr.us-east-1.amazonaws.com",    // 11-digit account
-        "x123456789012.dkr.ecr.us-east-1.amazonaws.com",  // prefix
-        "12345678901a.dkr.ecr.us-east-1.amazonaws.com",   // non-digit
+        "1234567890123.dkr.ecr.us-east-1.amazonaws.com", // 13-digit account
+        "12345678901.dkr.ecr.us-east-1.amazonaws.com",   // 11-digit account
+        "x123456789012.dkr.ecr.us-east-1.amazonaws.com", // prefix
+        "12345678901a.dkr.ecr.us-east-1.amazonaws.com",  // non-digit
         "123456789012.dkr.ecr.us-east-1.amazonaws.hacker.com",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com.hacker.com",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com.",  // trailing dot
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com.", // trailing dot
         "123456789012.dkr.ecr.us-east-1.amazonaws.co",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com.c",
         "123456789012.dkr.ecr.us-east-1.amazonaws.euu",
         "123456789012.dkr.ecr.us-east-1.api.aws",
-        "123456789012.dkr.ecr.us-east-1.Amazonaws.com",   // case-sensitive, as the regex
+        "123456789012.dkr.ecr.us-east-1.Amazonaws.com", // case-sensitive, as the regex
         "123456789012.DKR.ECR.us-east-1.amazonaws.com",
         "123456789012.dkr_ecr.us-east-1.amazonaws.com",
         "123456789012.dkrecr.us-east-1.amazonaws.com",
         "123456789012.dkr.ecr.fips.us-east-1.amazonaws.com", // ".fips" is not "-fips"
         "123456789012.dkr.ecr-FIPS.us-east-1.amazonaws.com",
-        "123456789012.dkr.ecr.-us-east-1.amazonaws.com",   // region must start alphanumeric
+        "123456789012.dkr.ecr.-us-east-1.amazonaws.com", // region must start alphanumeric
         "123456789012.dkr.ecr._x.amazonaws.com",
-        "123456789012.dkr.ecr..amazonaws.com",             // empty region
-        "123456789012.dkr.ecr.us.east.amazonaws.com",      // region has no dots
+        "123456789012.dkr.ecr..amazonaws.com",        // empty region
+        "123456789012.dkr.ecr.us.east.amazonaws.com", // region has no dots
         "123456789012.dkr.ecr.us-east-1.amazonaws.com\n",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/",
         " 123456789012.dkr.ecr.us-east-1.amazonaws.com",

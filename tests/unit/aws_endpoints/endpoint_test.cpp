@@ -20,123 +20,84 @@ struct Row {
 // Every partition x {plain, FIPS, dual-stack, FIPS + dual-stack} for each
 // regional service, as the AWS SDKs' 2025 endpoint rule sets give them.
 const Row kRows[] = {
-    {"ecr", "us-east-1", "aws",
-     "https://api.ecr.us-east-1.amazonaws.com",
-     "https://api.ecr-fips.us-east-1.amazonaws.com",
-     "https://ecr.us-east-1.api.aws",
+    {"ecr", "us-east-1", "aws", "https://api.ecr.us-east-1.amazonaws.com",
+     "https://api.ecr-fips.us-east-1.amazonaws.com", "https://ecr.us-east-1.api.aws",
      "https://ecr-fips.us-east-1.api.aws"},
-    {"sts", "us-east-1", "aws",
-     "https://sts.us-east-1.amazonaws.com",
-     "https://sts-fips.us-east-1.amazonaws.com",
-     "https://sts.us-east-1.api.aws",
+    {"sts", "us-east-1", "aws", "https://sts.us-east-1.amazonaws.com",
+     "https://sts-fips.us-east-1.amazonaws.com", "https://sts.us-east-1.api.aws",
      "https://sts-fips.us-east-1.api.aws"},
-    {"rolesanywhere", "us-east-1", "aws",
-     "https://rolesanywhere.us-east-1.amazonaws.com",
-     "https://rolesanywhere-fips.us-east-1.amazonaws.com",
-     "https://rolesanywhere.us-east-1.api.aws",
+    {"rolesanywhere", "us-east-1", "aws", "https://rolesanywhere.us-east-1.amazonaws.com",
+     "https://rolesanywhere-fips.us-east-1.amazonaws.com", "https://rolesanywhere.us-east-1.api.aws",
      "https://rolesanywhere-fips.us-east-1.api.aws"},
-    {"ecr", "cn-north-1", "aws-cn",
-     "https://api.ecr.cn-north-1.amazonaws.com.cn",
+    {"ecr", "cn-north-1", "aws-cn", "https://api.ecr.cn-north-1.amazonaws.com.cn",
      "https://api.ecr-fips.cn-north-1.amazonaws.com.cn",
      "https://ecr.cn-north-1.api.amazonwebservices.com.cn",
      "https://ecr-fips.cn-north-1.api.amazonwebservices.com.cn"},
-    {"sts", "cn-north-1", "aws-cn",
-     "https://sts.cn-north-1.amazonaws.com.cn",
-     "https://sts-fips.cn-north-1.amazonaws.com.cn",
-     "https://sts.cn-north-1.api.amazonwebservices.com.cn",
+    {"sts", "cn-north-1", "aws-cn", "https://sts.cn-north-1.amazonaws.com.cn",
+     "https://sts-fips.cn-north-1.amazonaws.com.cn", "https://sts.cn-north-1.api.amazonwebservices.com.cn",
      "https://sts-fips.cn-north-1.api.amazonwebservices.com.cn"},
-    {"rolesanywhere", "cn-north-1", "aws-cn",
-     "https://rolesanywhere.cn-north-1.amazonaws.com.cn",
+    {"rolesanywhere", "cn-north-1", "aws-cn", "https://rolesanywhere.cn-north-1.amazonaws.com.cn",
      "https://rolesanywhere-fips.cn-north-1.amazonaws.com.cn",
      "https://rolesanywhere.cn-north-1.api.amazonwebservices.com.cn",
      "https://rolesanywhere-fips.cn-north-1.api.amazonwebservices.com.cn"},
-    {"ecr", "us-gov-west-1", "aws-us-gov",
-     "https://api.ecr.us-gov-west-1.amazonaws.com",
-     "https://api.ecr-fips.us-gov-west-1.amazonaws.com",
-     "https://ecr.us-gov-west-1.api.aws",
+    {"ecr", "us-gov-west-1", "aws-us-gov", "https://api.ecr.us-gov-west-1.amazonaws.com",
+     "https://api.ecr-fips.us-gov-west-1.amazonaws.com", "https://ecr.us-gov-west-1.api.aws",
      "https://ecr-fips.us-gov-west-1.api.aws"},
-    {"sts", "us-gov-west-1", "aws-us-gov",
-     "https://sts.us-gov-west-1.amazonaws.com",
-     "https://sts.us-gov-west-1.amazonaws.com",
-     "https://sts.us-gov-west-1.api.aws",
+    {"sts", "us-gov-west-1", "aws-us-gov", "https://sts.us-gov-west-1.amazonaws.com",
+     "https://sts.us-gov-west-1.amazonaws.com", "https://sts.us-gov-west-1.api.aws",
      "https://sts-fips.us-gov-west-1.api.aws"},
-    {"rolesanywhere", "us-gov-west-1", "aws-us-gov",
-     "https://rolesanywhere.us-gov-west-1.amazonaws.com",
-     "https://rolesanywhere-fips.us-gov-west-1.amazonaws.com",
-     "https://rolesanywhere.us-gov-west-1.api.aws",
+    {"rolesanywhere", "us-gov-west-1", "aws-us-gov", "https://rolesanywhere.us-gov-west-1.amazonaws.com",
+     "https://rolesanywhere-fips.us-gov-west-1.amazonaws.com", "https://rolesanywhere.us-gov-west-1.api.aws",
      "https://rolesanywhere-fips.us-gov-west-1.api.aws"},
-    {"ecr", "us-iso-east-1", "aws-iso",
-     "https://api.ecr.us-iso-east-1.c2s.ic.gov",
-     "https://api.ecr-fips.us-iso-east-1.c2s.ic.gov",
-     "https://ecr.us-iso-east-1.api.aws.ic.gov",
+    {"ecr", "us-iso-east-1", "aws-iso", "https://api.ecr.us-iso-east-1.c2s.ic.gov",
+     "https://api.ecr-fips.us-iso-east-1.c2s.ic.gov", "https://ecr.us-iso-east-1.api.aws.ic.gov",
      "https://ecr-fips.us-iso-east-1.api.aws.ic.gov"},
-    {"sts", "us-iso-east-1", "aws-iso",
-     "https://sts.us-iso-east-1.c2s.ic.gov",
-     "https://sts-fips.us-iso-east-1.c2s.ic.gov",
-     "https://sts.us-iso-east-1.api.aws.ic.gov",
+    {"sts", "us-iso-east-1", "aws-iso", "https://sts.us-iso-east-1.c2s.ic.gov",
+     "https://sts-fips.us-iso-east-1.c2s.ic.gov", "https://sts.us-iso-east-1.api.aws.ic.gov",
      "https://sts-fips.us-iso-east-1.api.aws.ic.gov"},
-    {"rolesanywhere", "us-iso-east-1", "aws-iso",
-     "https://rolesanywhere.us-iso-east-1.c2s.ic.gov",
+    {"rolesanywhere", "us-iso-east-1", "aws-iso", "https://rolesanywhere.us-iso-east-1.c2s.ic.gov",
      "https://rolesanywhere-fips.us-iso-east-1.c2s.ic.gov",
      "https://rolesanywhere.us-iso-east-1.api.aws.ic.gov",
      "https://rolesanywhere-fips.us-iso-east-1.api.aws.ic.gov"},
-    {"ecr", "us-isob-east-1", "aws-iso-b",
-     "https://api.ecr.us-isob-east-1.sc2s.sgov.gov",
-     "https://api.ecr-fips.us-isob-east-1.sc2s.sgov.gov",
-     "https://ecr.us-isob-east-1.api.aws.scloud",
+    {"ecr", "us-isob-east-1", "aws-iso-b", "https://api.ecr.us-isob-east-1.sc2s.sgov.gov",
+     "https://api.ecr-fips.us-isob-east-1.sc2s.sgov.gov", "https://ecr.us-isob-east-1.api.aws.scloud",
      "https://ecr-fips.us-isob-east-1.api.aws.scloud"},
-    {"sts", "us-isob-east-1", "aws-iso-b",
-     "https://sts.us-isob-east-1.sc2s.sgov.gov",
-     "https://sts-fips.us-isob-east-1.sc2s.sgov.gov",
-     "https://sts.us-isob-east-1.api.aws.scloud",
+    {"sts", "us-isob-east-1", "aws-iso-b", "https://sts.us-isob-east-1.sc2s.sgov.gov",
+     "https://sts-fips.us-isob-east-1.sc2s.sgov.gov", "https://sts.us-isob-east-1.api.aws.scloud",
      "https://sts-fips.us-isob-east-1.api.aws.scloud"},
-    {"rolesanywhere", "us-isob-east-1", "aws-iso-b",
-     "https://rolesanywhere.us-isob-east-1.sc2s.sgov.gov",
+    {"rolesanywhere", "us-isob-east-1", "aws-iso-b", "https://rolesanywhere.us-isob-east-1.sc2s.sgov.gov",
      "https://rolesanywhere-fips.us-isob-east-1.sc2s.sgov.gov",
      "https://rolesanywhere.us-isob-east-1.api.aws.scloud",
      "https://rolesanywhere-fips.us-isob-east-1.api.aws.scloud"},
-    {"ecr", "eu-isoe-west-1", "aws-iso-e",
-     "https://api.ecr.eu-isoe-west-1.cloud.adc-e.uk",
+    {"ecr", "eu-isoe-west-1", "aws-iso-e", "https://api.ecr.eu-isoe-west-1.cloud.adc-e.uk",
      "https://api.ecr-fips.eu-isoe-west-1.cloud.adc-e.uk",
      "https://ecr.eu-isoe-west-1.api.cloud-aws.adc-e.uk",
      "https://ecr-fips.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},
-    {"sts", "eu-isoe-west-1", "aws-iso-e",
-     "https://sts.eu-isoe-west-1.cloud.adc-e.uk",
-     "https://sts-fips.eu-isoe-west-1.cloud.adc-e.uk",
-     "https://sts.eu-isoe-west-1.api.cloud-aws.adc-e.uk",
+    {"sts", "eu-isoe-west-1", "aws-iso-e", "https://sts.eu-isoe-west-1.cloud.adc-e.uk",
+     "https://sts-fips.eu-isoe-west-1.cloud.adc-e.uk", "https://sts.eu-isoe-west-1.api.cloud-aws.adc-e.uk",
      "https://sts-fips.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},
-    {"rolesanywhere", "eu-isoe-west-1", "aws-iso-e",
-     "https://rolesanywhere.eu-isoe-west-1.cloud.adc-e.uk",
+    {"rolesanywhere", "eu-isoe-west-1", "aws-iso-e", "https://rolesanywhere.eu-isoe-west-1.cloud.adc-e.uk",
      "https://rolesanywhere-fips.eu-isoe-west-1.cloud.adc-e.uk",
      "https://rolesanywhere.eu-isoe-west-1.api.cloud-aws.adc-e.uk",
      "https://rolesanywhere-fips.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},
-    {"ecr", "us-isof-south-1", "aws-iso-f",
-     "https://api.ecr.us-isof-south-1.csp.hci.ic.gov",
-     "https://api.ecr-fips.us-isof-south-1.csp.hci.ic.gov",
-     "https://ecr.us-isof-south-1.api.aws.hci.ic.gov",
+    {"ecr", "us-isof-south-1", "aws-iso-f", "https://api.ecr.us-isof-south-1.csp.hci.ic.gov",
+     "https://api.ecr-fips.us-isof-south-1.csp.hci.ic.gov", "https://ecr.us-isof-south-1.api.aws.hci.ic.gov",
      "https://ecr-fips.us-isof-south-1.api.aws.hci.ic.gov"},
-    {"sts", "us-isof-south-1", "aws-iso-f",
-     "https://sts.us-isof-south-1.csp.hci.ic.gov",
-     "https://sts-fips.us-isof-south-1.csp.hci.ic.gov",
-     "https://sts.us-isof-south-1.api.aws.hci.ic.gov",
+    {"sts", "us-isof-south-1", "aws-iso-f", "https://sts.us-isof-south-1.csp.hci.ic.gov",
+     "https://sts-fips.us-isof-south-1.csp.hci.ic.gov", "https://sts.us-isof-south-1.api.aws.hci.ic.gov",
      "https://sts-fips.us-isof-south-1.api.aws.hci.ic.gov"},
-    {"rolesanywhere", "us-isof-south-1", "aws-iso-f",
-     "https://rolesanywhere.us-isof-south-1.csp.hci.ic.gov",
+    {"rolesanywhere", "us-isof-south-1", "aws-iso-f", "https://rolesanywhere.us-isof-south-1.csp.hci.ic.gov",
      "https://rolesanywhere-fips.us-isof-south-1.csp.hci.ic.gov",
      "https://rolesanywhere.us-isof-south-1.api.aws.hci.ic.gov",
      "https://rolesanywhere-fips.us-isof-south-1.api.aws.hci.ic.gov"},
-    {"ecr", "eusc-de-east-1", "aws-eusc",
-     "https://api.ecr.eusc-de-east-1.amazonaws.eu",
+    {"ecr", "eusc-de-east-1", "aws-eusc", "https://api.ecr.eusc-de-east-1.amazonaws.eu",
      "https://api.ecr-fips.eusc-de-east-1.amazonaws.eu",
      "https://ecr.eusc-de-east-1.api.amazonwebservices.eu",
      "https://ecr-fips.eusc-de-east-1.api.amazonwebservices.eu"},
-    {"sts", "eusc-de-east-1", "aws-eusc",
-     "https://sts.eusc-de-east-1.amazonaws.eu",
-     "https://sts-fips.eusc-de-east-1.amazonaws.eu",
-     "https://sts.eusc-de-east-1.api.amazonwebservices.eu",
+    {"sts", "eusc-de-east-1", "aws-eusc", "https://sts.eusc-de-east-1.amazonaws.eu",
+     "https://sts-fips.eusc-de-east-1.amazonaws.eu", "https://sts.eusc-de-east-1.api.amazonwebservices.eu",
      "https://sts-fips.eusc-de-east-1.api.amazonwebservices.eu"},
-    {"rolesanywhere", "eusc-de-east-1", "aws-eusc",
-     "https://rolesanywhere.eusc-de-east-1.amazonaws.eu",
+    {"rolesanywhere", "eusc-de-east-1", "aws-eusc", "https://rolesanywhere.eusc-de-east-1.amazonaws.eu",
      "https://rolesanywhere-fips.eusc-de-east-1.amazonaws.eu",
      "https://rolesanywhere.eusc-de-east-1.api.amazonwebservices.eu",
      "https://rolesanywhere-fips.eusc-de-east-1.api.amazonwebservices.eu"},
@@ -196,8 +157,10 @@ TEST(Endpoints, EcrPublicIsUsEast1Only) {
     }
     EXPECT_EQ(resolve_ok("ecr-public", "us-west-2", with_flags(false, true)).url,
               "https://ecr-public.us-east-1.api.aws");
-    EXPECT_NE(resolve_error("ecr-public", "us-east-1", with_flags(true, false)).find("FIPS"), std::string::npos);
-    EXPECT_NE(resolve_error("ecr-public", "us-east-1", with_flags(true, true)).find("FIPS"), std::string::npos);
+    EXPECT_NE(resolve_error("ecr-public", "us-east-1", with_flags(true, false)).find("FIPS"),
+              std::string::npos);
+    EXPECT_NE(resolve_error("ecr-public", "us-east-1", with_flags(true, true)).find("FIPS"),
+              std::string::npos);
 }
 
 TEST(Endpoints, StsGlobal) {
@@ -278,7 +241,8 @@ TEST(EndpointFlags, BadValuesAreErrors) {
     EXPECT_NE(message.find("'yes'"), std::string::npos) << message;
 
     options.env = map_env({{"AWS_USE_DUALSTACK_ENDPOINT", "1"}});
-    EXPECT_NE(resolve_error("ecr", "us-east-1", options).find("AWS_USE_DUALSTACK_ENDPOINT"), std::string::npos);
+    EXPECT_NE(resolve_error("ecr", "us-east-1", options).find("AWS_USE_DUALSTACK_ENDPOINT"),
+              std::string::npos);
 
     Profile profile("p");
     profile.set("use_dualstack_endpoint", "on", "/c/config");
@@ -320,7 +284,8 @@ TEST(EndpointOverrides, PerServiceVariables) {
 
 TEST(EndpointOverrides, PerServiceBeatsGlobal) {
     EndpointOptions options;
-    options.env = map_env({{"AWS_ENDPOINT_URL", "https://global.test"}, {"AWS_ENDPOINT_URL_STS", "http://sts.test:1"}});
+    options.env =
+        map_env({{"AWS_ENDPOINT_URL", "https://global.test"}, {"AWS_ENDPOINT_URL_STS", "http://sts.test:1"}});
     EXPECT_EQ(resolve_ok("sts", "us-east-1", options).url, "http://sts.test:1");
     EXPECT_EQ(resolve_ok("ecr", "us-east-1", options).url, "https://global.test");
     EXPECT_EQ(resolve_ok("ecr", "us-east-1", options).source, "AWS_ENDPOINT_URL");
@@ -404,38 +369,39 @@ TEST(EndpointOverrides, FipsOrDualStackWithOverrideIsAnError) {
     auto message = resolve_error("ecr", "us-east-1", options);
     EXPECT_NE(message.find("AWS_ENDPOINT_URL_ECR"), std::string::npos) << message;
     EXPECT_NE(message.find("AWS_USE_FIPS_ENDPOINT"), std::string::npos) << message;
-    options.env = map_env({{"AWS_ENDPOINT_URL", "https://vpce.test"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}});
+    options.env =
+        map_env({{"AWS_ENDPOINT_URL", "https://vpce.test"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}});
     EXPECT_NE(resolve_error("sts", "us-east-1", options).find("dual-stack"), std::string::npos);
 }
 
 TEST(EndpointOverrides, BadValuesAreClearErrors) {
     const char *bad[] = {
-        "localhost:5000",      // no scheme
-        "ftp://host",          // scheme
-        "file:///etc/passwd",  // scheme
-        "http://",             // no host
-        "http://:80",          // no host
-        "http:/host",          // malformed
-        "http://host:0",       // port range
-        "http://host:65536",   // port range
-        "http://host:",        // empty port
-        "http://host:8o",      // port digits
-        "http://host:123456",  // port length
-        "http://user:pw@host", // user info
+        "localhost:5000",       // no scheme
+        "ftp://host",           // scheme
+        "file:///etc/passwd",   // scheme
+        "http://",              // no host
+        "http://:80",           // no host
+        "http:/host",           // malformed
+        "http://host:0",        // port range
+        "http://host:65536",    // port range
+        "http://host:",         // empty port
+        "http://host:8o",       // port digits
+        "http://host:123456",   // port length
+        "http://user:pw@host",  // user info
         "http://host/path?x=1", // query
-        "http://host/#frag",   // fragment
-        "http://ho st",        // blank
-        " http://host",        // blank
-        "http://a..b",         // empty label
-        "http://-host",        // label starts with '-'
-        "http://host-.com",    // label ends with '-'
-        "http://h\xc3\xa9st",  // non-ASCII
-        "http://host\\evil",   // backslash
-        "http://[::1",         // IPv6 unterminated
-        "http://[zz::1]",      // IPv6 characters
-        "http://[::1]x",       // after IPv6
-        "http://::1",          // bare IPv6 (needs brackets)
-        "http://host.",        // trailing dot
+        "http://host/#frag",    // fragment
+        "http://ho st",         // blank
+        " http://host",         // blank
+        "http://a..b",          // empty label
+        "http://-host",         // label starts with '-'
+        "http://host-.com",     // label ends with '-'
+        "http://h\xc3\xa9st",   // non-ASCII
+        "http://host\\evil",    // backslash
+        "http://[::1",          // IPv6 unterminated
+        "http://[zz::1]",       // IPv6 characters
+        "http://[::1]x",        // after IPv6
+        "http://::1",           // bare IPv6 (needs brackets)
+        "http://host.",         // trailing dot
     };
     for (const char *url : bad) {
         EndpointOptions options;
@@ -447,6 +413,17 @@ TEST(EndpointOverrides, BadValuesAreClearErrors) {
     auto parsed = parse_endpoint_url(std::string("http://a\nb", 10), "X");
     ASSERT_FALSE(parsed.ok());
     EXPECT_EQ(parsed.error().message.find('\n'), std::string::npos);
+}
+
+TEST(EndpointOverrides, ErrorsHideUserInfoAndQueries) {
+    const char *urls[] = {"http://AKIDSECRET:wJalrSECRET@host:80/x", "https://host/p?X-Amz-Signature=SECRET",
+                          "https://host/#SECRET", "https://u@SECRET@host"};
+    for (const char *url : urls) {
+        auto parsed = parse_endpoint_url(url, "AWS_ENDPOINT_URL");
+        ASSERT_FALSE(parsed.ok()) << url;
+        EXPECT_EQ(parsed.error().message.find("SECRET"), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find("***"), std::string::npos) << parsed.error().message;
+    }
 }
 
 TEST(EndpointOverrides, ParseEndpointUrlAccepts) {

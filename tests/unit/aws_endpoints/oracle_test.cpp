@@ -38,20 +38,21 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-template <class T, std::size_t N>
-const T &pick(std::mt19937 &rng, const T (&items)[N]) {
+template <class T, std::size_t N> const T &pick(std::mt19937 &rng, const T (&items)[N]) {
     return items[rng() % N];
 }
 
 void mutate(std::mt19937 &rng, std::string &s) {
-    const char alphabet[] = {'.', '-', '_', '0', '9', 'a', 'Z', 'e', 'c', 'r', ':', '/', '\n', '\0', ' ',
-                             '\x80', '\xd9', '\xa0', '@', '#'};
+    const char alphabet[] = {'.', '-', '_',  '0',  '9', 'a',    'Z',    'e',    'c', 'r',
+                             ':', '/', '\n', '\0', ' ', '\x80', '\xd9', '\xa0', '@', '#'};
     const int edits = static_cast<int>(rng() % 3);
     for (int e = 0; e < edits; ++e) {
         const std::size_t pos = rng() % (s.size() + 1);
         const char c = pick(rng, alphabet);
         switch (rng() % 4) {
-        case 0: s.insert(pos, 1, c); break;
+        case 0:
+            s.insert(pos, 1, c);
+            break;
         case 1:
             if (pos < s.size()) s.erase(pos, 1);
             break;
@@ -59,7 +60,8 @@ void mutate(std::mt19937 &rng, std::string &s) {
             if (pos < s.size()) s[pos] = c;
             break;
         default:
-            if (pos < s.size()) s[pos] = static_cast<char>(s[pos] >= 'a' && s[pos] <= 'z' ? s[pos] - 32 : s[pos]);
+            if (pos < s.size())
+                s[pos] = static_cast<char>(s[pos] >= 'a' && s[pos] <= 'z' ? s[pos] - 32 : s[pos]);
         }
     }
 }
@@ -68,18 +70,48 @@ std::vector<std::string> generate_hosts(std::size_t count) {
     std::mt19937 rng(20261128);
     const char *seps[] = {".", ".", ".", "-", "_", ""};
     const char *dkr[] = {"dkr", "dkr", "dkr", "DKR", "dk", "dkrr"};
-    const char *ecr[] = {"ecr", "ecr", "ecr", "ecr-fips", "ecr-fips", "ecr-FIPS", "ecr.fips", "ecrfips", "ecr-public"};
-    const char *regions[] = {"us-east-1",      "eu-west-1",      "cn-north-1",     "us-gov-west-1", "us-iso-east-1",
-                             "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1", "eusc-de-east-1", "a",
-                             "A9",             "x_y",            "x-",              "-x",            "_x",
-                             "",               "us.east",        "us-east-1a_",     "9"};
-    const char *suffixes[] = {"amazonaws.com",        "amazonaws.com.cn",  "amazonaws.eu",
-                              "on.aws",               "on.amazonwebservices.com.cn", "sc2s.sgov.gov",
-                              "c2s.ic.gov",           "cloud.adc-e.uk",    "csp.hci.ic.gov",
-                              "amazonaws.hacker.com", "amazonaws.com.",    "amazonaws.com.cn.evil",
-                              "amazonaws.co",         "api.aws",           "on.aws.evil",
-                              "Amazonaws.com",        "amazonaws.eu\n",    "amazonaws",
-                              "com",                  "",                  "on.amazonwebservices.com",
+    const char *ecr[] = {"ecr",      "ecr",      "ecr",     "ecr-fips",  "ecr-fips",
+                         "ecr-FIPS", "ecr.fips", "ecrfips", "ecr-public"};
+    const char *regions[] = {"us-east-1",
+                             "eu-west-1",
+                             "cn-north-1",
+                             "us-gov-west-1",
+                             "us-iso-east-1",
+                             "us-isob-east-1",
+                             "eu-isoe-west-1",
+                             "us-isof-south-1",
+                             "eusc-de-east-1",
+                             "a",
+                             "A9",
+                             "x_y",
+                             "x-",
+                             "-x",
+                             "_x",
+                             "",
+                             "us.east",
+                             "us-east-1a_",
+                             "9"};
+    const char *suffixes[] = {"amazonaws.com",
+                              "amazonaws.com.cn",
+                              "amazonaws.eu",
+                              "on.aws",
+                              "on.amazonwebservices.com.cn",
+                              "sc2s.sgov.gov",
+                              "c2s.ic.gov",
+                              "cloud.adc-e.uk",
+                              "csp.hci.ic.gov",
+                              "amazonaws.hacker.com",
+                              "amazonaws.com.",
+                              "amazonaws.com.cn.evil",
+                              "amazonaws.co",
+                              "api.aws",
+                              "on.aws.evil",
+                              "Amazonaws.com",
+                              "amazonaws.eu\n",
+                              "amazonaws",
+                              "com",
+                              "",
+                              "on.amazonwebservices.com",
                               "c2s.ic.gov.uk"};
     std::vector<std::string> hosts;
     hosts.reserve(count);
@@ -142,10 +174,11 @@ TEST(Oracle, EcrHostMatcherEqualsPythonRe) {
 
 std::vector<std::string> generate_regions(std::size_t count) {
     std::mt19937 rng(4412);
-    const char *heads[] = {"us",     "eu",      "ap",      "sa",      "ca",      "me",    "af",  "il",
-                           "mx",     "cn",      "us-gov",  "us-iso",  "us-isob", "eu-isoe", "us-isof", "eusc-de",
-                           "eusc-fr", "eusc",   "xx",      "US",      "aws",     "",      "usgov"};
-    const char *middles[] = {"east", "west", "north", "south", "central", "northeast", "E4st", "_x", "x_y", "", "a-b"};
+    const char *heads[] = {"us",      "eu",   "ap",     "sa",     "ca",      "me",      "af",      "il",
+                           "mx",      "cn",   "us-gov", "us-iso", "us-isob", "eu-isoe", "us-isof", "eusc-de",
+                           "eusc-fr", "eusc", "xx",     "US",     "aws",     "",        "usgov"};
+    const char *middles[] = {"east", "west", "north", "south", "central", "northeast",
+                             "E4st", "_x",   "x_y",   "",      "a-b"};
     const char *tails[] = {"1", "2", "12", "0", "", "a", "1a", "99999"};
     std::vector<std::string> out;
     while (out.size() < count) {
@@ -241,7 +274,8 @@ TEST(Oracle, PartitionsAgreeWithBotocore) {
             std::string older(ours->region_regex);
             for (std::string_view gone : {"|mx", "|il"}) {
                 const auto at = older.find(gone);
-                if (at != std::string::npos && b.regex.find(gone) == std::string::npos) older.erase(at, gone.size());
+                if (at != std::string::npos && b.regex.find(gone) == std::string::npos)
+                    older.erase(at, gone.size());
             }
             EXPECT_EQ(b.regex, older);
         }
@@ -279,8 +313,8 @@ TEST(Oracle, PartitionOfGeneratedRegionsAgreesWithBotocore) {
 
 // Our URL as botocore releases before the 2025 ECR dual-stack launch spell
 // it; the only differences allowed.
-std::string older_ecr_spelling(std::string_view service, std::string_view partition, bool fips, bool dualstack,
-                               const std::string &ours) {
+std::string older_ecr_spelling(std::string_view service, std::string_view partition, bool fips,
+                               bool dualstack, const std::string &ours) {
     auto replace_prefix = [&ours](std::string_view from, std::string_view to) {
         if (ours.rfind(from, 0) != 0) return ours;
         return std::string(to) + ours.substr(from.size());
@@ -292,7 +326,8 @@ std::string older_ecr_spelling(std::string_view service, std::string_view partit
         if (dualstack && fips) return replace_prefix("https://ecr-fips.", "https://api.ecr-fips.");
         if (dualstack) return replace_prefix("https://ecr.", "https://api.ecr.");
     }
-    if (service == "ecr-public" && dualstack) return replace_prefix("https://ecr-public.", "https://api.ecr-public.");
+    if (service == "ecr-public" && dualstack)
+        return replace_prefix("https://ecr-public.", "https://api.ecr-public.");
     return ours;
 }
 
@@ -312,7 +347,8 @@ TEST(Oracle, EndpointsAgreeWithBotocore) {
         for (const auto &region : b.regions) {
             if (region.rfind("aws-", 0) == 0) continue; // pseudo regions
             for (const char *service : {"ecr", "sts", "rolesanywhere"}) {
-                for (int v = 0; v < 4; ++v) cases.push_back({service, region, b.id, (v & 1) != 0, (v & 2) != 0, b.dualstack});
+                for (int v = 0; v < 4; ++v)
+                    cases.push_back({service, region, b.id, (v & 1) != 0, (v & 2) != 0, b.dualstack});
             }
         }
     }
@@ -322,7 +358,8 @@ TEST(Oracle, EndpointsAgreeWithBotocore) {
 
     std::vector<std::string> input;
     for (const auto &c : cases) {
-        input.push_back(c.service + " " + c.region + " " + (c.fips ? "1" : "0") + " " + (c.dualstack ? "1" : "0"));
+        input.push_back(c.service + " " + c.region + " " + (c.fips ? "1" : "0") + " " +
+                        (c.dualstack ? "1" : "0"));
     }
     const OracleRun run = oracle.run("endpoints", input);
     ASSERT_EQ(run.status, 0) << run.stderr_text;

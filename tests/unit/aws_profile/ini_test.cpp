@@ -260,8 +260,9 @@ TEST(Ini, DeepAndWeirdIndentation) {
 // Random bytes and random mutations of a valid file: never a crash, always
 // either a parse or an Error.
 TEST(Ini, HostileInputsNeverCrash) {
-    const std::string seed_text = "[default]\nregion = us-east-1 # c\ns3 =\n  a = b\n[profile x]\nk = v\n  cont\n"
-                                  "[sso-session s]\nsso_region = us-east-1\n";
+    const std::string seed_text =
+        "[default]\nregion = us-east-1 # c\ns3 =\n  a = b\n[profile x]\nk = v\n  cont\n"
+        "[sso-session s]\nsso_region = us-east-1\n";
     std::mt19937 rng(12345);
     std::uniform_int_distribution<int> byte(0, 255);
     for (int round = 0; round < 3000; ++round) {
@@ -277,7 +278,9 @@ TEST(Ini, HostileInputsNeverCrash) {
                 const char pick[] = {'[', ']', '=', '#', ';', ' ', '\t', '\n', '\r', '\0', 'a', '\xff'};
                 const char c = pick[rng() % sizeof pick];
                 switch (rng() % 3) {
-                case 0: text.insert(pos, 1, c); break;
+                case 0:
+                    text.insert(pos, 1, c);
+                    break;
                 case 1:
                     if (pos < text.size()) text.erase(pos, 1);
                     break;

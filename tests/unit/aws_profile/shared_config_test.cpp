@@ -130,7 +130,8 @@ TEST(SharedConfig, CredentialsFileWinsOverConfigFile) {
 }
 
 TEST(SharedConfig, ProfileOnlyInCredentialsFile) {
-    auto config = parse("", "[ci]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n");
+    auto config =
+        parse("", "[ci]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n");
     auto profile = config.profile("ci");
     ASSERT_TRUE(profile.ok());
     EXPECT_EQ(profile->aws_session_token().value(), "T");
@@ -193,7 +194,8 @@ TEST(SharedConfig, BadBooleanNamesProfileKeyAndFile) {
 
 TEST(SharedConfig, BadDuration) {
     for (const char *bad : {"abc", "-5", "0", "1.5", "99999999999999999999", "3600s"}) {
-        auto p = parse(std::string("[default]\nduration_seconds = ") + bad + "\n", "").profile("default").value();
+        auto p =
+            parse(std::string("[default]\nduration_seconds = ") + bad + "\n", "").profile("default").value();
         auto d = p.duration_seconds();
         ASSERT_FALSE(d.ok()) << bad;
         EXPECT_NE(d.error().message.find("duration_seconds"), std::string::npos);
@@ -283,7 +285,8 @@ TEST(LoadSelectedProfile, DefaultProfileSelectsDefault) {
 TEST(LoadSelectedProfile, AwsDefaultProfileUsedWhenAwsProfileUnset) {
     TempDir dir;
     dir.write("config", "[profile a]\nregion = a-1\n[profile b]\nregion = b-1\n");
-    auto env = map_env({{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.file("config")}, {"AWS_DEFAULT_PROFILE", "b"}});
+    auto env = map_env(
+        {{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.file("config")}, {"AWS_DEFAULT_PROFILE", "b"}});
     EXPECT_EQ(load_selected_profile(env)->region().value(), "b-1");
     auto env2 = map_env({{"HOME", dir.path()},
                          {"AWS_CONFIG_FILE", dir.file("config")},

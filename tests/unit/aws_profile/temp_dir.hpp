@@ -12,7 +12,8 @@ class TempDir {
 public:
     TempDir() {
         const char *base = std::getenv("TMPDIR"); // NOLINT(concurrency-mt-unsafe)
-        std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/pullcred-aws-XXXXXX";
+        std::string pattern =
+            std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/pullcred-aws-XXXXXX";
         if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
     }
     TempDir(const TempDir &) = delete;
