@@ -146,13 +146,11 @@ Result<std::optional<std::int64_t>> Profile::duration_seconds() const {
     auto text = get("duration_seconds");
     if (!text) return Out{};
     std::int64_t value = 0;
-    bool valid = !text->empty() && text->size() <= 9;
-    for (char c : *text) {
-        if (c < '0' || c > '9') {
-            valid = false;
-            break;
-        }
-        value = value * 10 + (c - '0');
+    bool valid = !text->empty() && text->size() <= 9; // at most 999999999: no overflow
+    for (std::size_t i = 0; valid && i < text->size(); ++i) {
+        const char c = (*text)[i];
+        valid = c >= '0' && c <= '9';
+        if (valid) value = value * 10 + (c - '0');
     }
     if (!valid || value == 0) {
         return Error{describe_profile(*this, "duration_seconds") +

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "aws/endpoints/endpoint.hpp"
@@ -442,6 +443,39 @@ TEST(EndpointOverrides, ParseEndpointUrlAccepts) {
         ASSERT_TRUE(e.ok()) << in << ": " << e.error().message;
         EXPECT_EQ(e->url, out);
     }
+}
+
+// Random and mutated URLs: never a crash; what parses is stable when parsed
+// again.
+TEST(EndpointOverrides, RandomUrlsParseStablyOrFail) {
+    std::mt19937 rng(7);
+    const std::string seeds[] = {"http://localhost:4566", "https://[::1]:443/p/q", "https://a.b-c.d/x/",
+                                 "HTTP://X:1"};
+    const char alphabet[] = ":/[]@?#.-_%09azAZ \x00\xff";
+    std::size_t parsed_ok = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string url = seeds[rng() % std::size(seeds)];
+        const int edits = static_cast<int>(rng() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t pos = rng() % (url.size() + 1);
+            const char c = alphabet[rng() % (sizeof alphabet - 1)];
+            if (rng() % 2 == 0) {
+                url.insert(pos, 1, c);
+            } else if (pos < url.size()) {
+                url.erase(pos, 1);
+            }
+        }
+        auto first = parse_endpoint_url(url, "fuzz");
+        if (!first.ok()) continue;
+        ++parsed_ok;
+        auto second = parse_endpoint_url(first->url, "fuzz");
+        ASSERT_TRUE(second.ok()) << url << " -> " << first->url;
+        EXPECT_EQ(second->url, first->url);
+        EXPECT_EQ(second->host, first->host);
+        EXPECT_EQ(second->port, first->port);
+        EXPECT_EQ(second->path, first->path);
+    }
+    EXPECT_GT(parsed_ok, 1000u);
 }
 
 } // namespace
