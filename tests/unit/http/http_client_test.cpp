@@ -20,17 +20,18 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 class HttpClient : public ::testing::Test {
-protected:
-    static void TearDownTestSuite() { server_.reset(); }
-    void SetUp() override { clear_network_environment(); }
-    void TearDown() override { clear_network_environment(); }
-
+public:
     // Started on first use: ctest runs each test in its own process, and
     // some tests need no server.
     static TestServer &server() {
         if (!server_) server_ = std::make_unique<TestServer>();
         return *server_;
     }
+
+protected:
+    static void TearDownTestSuite() { server_.reset(); }
+    void SetUp() override { clear_network_environment(); }
+    void TearDown() override { clear_network_environment(); }
 
     static Request get(std::string url) {
         Request request;
@@ -410,6 +411,49 @@ TEST_F(HttpClient, HttpsProxyDoesNotApplyToHttpUrls) {
     const auto outcome = call(get(server().http_url("/seq/https-proxy-only/200")), quick_policy());
     ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
     EXPECT_EQ(outcome.header("X-Test-Proxy"), std::nullopt);
+}
+
+int proxy_tunnels() {
+    Request request;
+    request.url = HttpClient::server().http_url("/count/proxy-connect");
+    request.flags = PULLCRED_HTTP_IGNORE_PROXY;
+    const auto outcome = call(request, quick_policy());
+    return outcome.status == PULLCRED_OK ? std::atoi(outcome.body.c_str()) : -1;
+}
+
+TEST_F(HttpClient, HttpsThroughAConnectProxy) {
+    ::setenv("HTTPS_PROXY", server().proxy_url().c_str(), 1);
+    auto request = get(server().https_url("/seq/tunnel/500,200"));
+    request.ca_bundle = server().ca_file();
+    const int before = proxy_tunnels();
+    const auto outcome = call(request, quick_policy());
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(outcome.http_status, 200);
+    EXPECT_EQ(outcome.attempt(), 2);
+    EXPECT_GT(proxy_tunnels(), before);
+}
+
+TEST_F(HttpClient, UntrustedCertificateThroughAConnectProxy) {
+    ::setenv("HTTPS_PROXY", server().proxy_url().c_str(), 1);
+    auto request = get(server().https_url("/seq/tunnel-untrusted/200"));
+    request.ca_bundle = server().other_ca_file();
+    const int before = proxy_tunnels();
+    const auto outcome = call(request, quick_policy());
+    EXPECT_EQ(outcome.status, PULLCRED_FAILED);
+    EXPECT_THAT(outcome.error,
+                AllOf(HasSubstr("not trusted"), HasSubstr("via proxy " + server().proxy_url())));
+    EXPECT_EQ(proxy_tunnels(), before + 1) << "one tunnel: a TLS verification failure is not retried";
+}
+
+TEST_F(HttpClient, NoProxyBypassesTheHttpsProxy) {
+    ::setenv("HTTPS_PROXY", server().proxy_url().c_str(), 1);
+    ::setenv("NO_PROXY", "localhost,127.0.0.0/8", 1);
+    auto request = get(server().https_url("/seq/no-tunnel/200"));
+    request.ca_bundle = server().ca_file();
+    const int before = proxy_tunnels();
+    const auto outcome = call(request, quick_policy());
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(proxy_tunnels(), before);
 }
 
 TEST_F(HttpClient, UnreachableProxyIsNamedWithoutItsPassword) {

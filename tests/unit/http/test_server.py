@@ -7,8 +7,9 @@ Writes a throwaway CA (ca.pem), an unrelated CA (other-ca.pem) and a server
 certificate for 127.0.0.1/localhost into WORKDIR, then serves on 127.0.0.1:
   https  TLS with that certificate
   http   plain HTTP (same behaviours)
-  proxy  a plain-HTTP forward proxy (absolute-form requests, no CONNECT);
-         it adds "X-Test-Proxy: seen" to every answer it relays
+  proxy  a plain-HTTP forward proxy: absolute-form requests, to which it
+         adds "X-Test-Proxy: seen", and CONNECT tunnels, which it counts
+         under the key "proxy-connect"
 and prints one JSON line {"https": port, "http": port, "proxy": port}.
 It exits when its stdin closes.
 
@@ -35,6 +36,7 @@ import http.server
 import ipaddress
 import json
 import os
+import select
 import socket
 import ssl
 import struct
@@ -258,6 +260,35 @@ class ProxyHandler(Quiet, http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = relay
+
+    def do_CONNECT(self):
+        host, _, port = self.path.rpartition(":")
+        next_count("proxy-connect")
+        try:
+            upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+        except (OSError, ValueError):
+            self.send_response(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.close_connection = True
+        ends = [self.connection, upstream]
+        try:
+            while True:
+                readable, _, _ = select.select(ends, [], [], 30)
+                if not readable:
+                    return
+                for end in readable:
+                    data = end.recv(65536)
+                    if not data:
+                        return
+                    (upstream if end is self.connection else self.connection).sendall(data)
+        except OSError:
+            return
+        finally:
+            upstream.close()
 
 
 class Server(http.server.ThreadingHTTPServer):
