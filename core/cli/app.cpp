@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <map>
@@ -100,7 +101,8 @@ int parse_and_run(int argc, char **argv) {
         if (arg == "--config" || arg == "--log-level" || arg == "--log-format") ++i;
     }
     for (++i; i < argc; ++i) command.args.emplace_back(argv[i]);
-    if (values.count("help") != 0U) command.args.emplace_back("--help");
+    const bool help_after_command = std::find(command.args.begin(), command.args.end(), "--help") != command.args.end();
+    if (values.count("help") != 0U && !help_after_command) command.args.emplace_back("--help");
     return found->second(command);
 }
 

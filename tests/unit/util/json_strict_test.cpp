@@ -19,6 +19,7 @@ TEST(JsonStrict, RefusesDuplicateKeysAtAnyDepth) {
 }
 
 TEST(JsonStrict, RefusesMalformedInputWithoutThrowing) {
-    for (const std::string text : {"", "{", "{\"a\":}", "nul", "\"\xff\"", "{} {}", std::string(100000, '[')})
+    const std::vector<std::string> inputs{"", "{", "{\"a\":}", "nul", "\"\xff\"", "{} {}", std::string(100000, '[')};
+    for (const auto &text : inputs)
         EXPECT_FALSE(parse_json_strict(text).ok()) << text.substr(0, 20);
 }

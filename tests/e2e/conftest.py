@@ -1,0 +1,42 @@
+"""Shared fixtures: where the built pullcred is, and how to run it."""
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", "build/dev")).resolve()
+SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", ".")).resolve()
+PULLCRED = BUILD_DIR / "bin" / "pullcred"
+
+
+def kubelet_request(image, version="v1", **extra):
+    request = {"kind": "CredentialProviderRequest",
+               "apiVersion": f"credentialprovider.kubelet.k8s.io/{version}", "image": image}
+    request.update(extra)
+    return json.dumps(request)
+
+
+class Run:
+    def __init__(self, completed):
+        self.code = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def pullcred():
+    """Runs the real binary: pullcred(args..., stdin=..., env=...)."""
+    def run(*args, stdin="", env=None, timeout=60):
+        full_env = dict(os.environ)
+        full_env.pop("PULLCRED_CONFIG", None)
+        full_env.update(env or {})
+        completed = subprocess.run([str(PULLCRED), *args], input=stdin, capture_output=True, text=True,
+                                   env=full_env, timeout=timeout, check=False)
+        return Run(completed)
+    assert PULLCRED.exists(), f"build pullcred first: {PULLCRED}"
+    return run
