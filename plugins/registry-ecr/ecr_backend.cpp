@@ -1,0 +1,233 @@
+// aws.ecr: registry auth for Amazon ECR (private registries in every
+// partition, FIPS and dual-stack hosts, across accounts) and ECR Public,
+// from GetAuthorizationToken signed with the rule's profile's credentials.
+//
+// Rule settings (besides the host's matchImages/backend/profile/...):
+//   region    region of a registry host that is not an ECR host (a
+//             pull-through-cache mirror); ECR hosts carry their own region
+//   endpoint  explicit API endpoint URL, winning over AWS_ENDPOINT_URL_ECR,
+//             AWS_ENDPOINT_URL_ECR_PUBLIC and AWS_ENDPOINT_URL
+#include <optional>
+#include <pullcred/module.hpp>
+#include <string>
+#include <utility>
+
+#include "aws/endpoints/ecr_host.hpp"
+#include "aws/endpoints/endpoint.hpp"
+#include "aws/profile/environment.hpp"
+#include "ecr_reply.hpp"
+
+#ifndef MODULE_VERSION
+#define MODULE_VERSION "0.0.0"
+#endif
+
+namespace pullcred_ecr {
+namespace {
+
+using pullcred::sdk::Auth;
+using pullcred::sdk::AuthRequest;
+using pullcred::sdk::Config;
+using pullcred::sdk::ConfigError;
+using pullcred::sdk::Credentials;
+using pullcred::sdk::Host;
+using pullcred::sdk::HttpRequest;
+using SdkStatus = pullcred::sdk::Status;
+template <class T> using SdkResult = pullcred::sdk::Result<T>;
+
+constexpr const char *kSchema = R"({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "aws.ecr rule settings",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "region": {
+      "description": "Region for registry hosts that are not ECR hosts (pull-through-cache mirrors). ECR hosts carry their own.",
+      "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+    },
+    "endpoint": {
+      "description": "ECR API endpoint URL (http or https), overriding AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL.",
+      "type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://"
+    }
+  }
+})";
+
+constexpr std::string_view kPrivateTarget = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+constexpr std::string_view kPublicTarget = "SpencerFrontendService.GetAuthorizationToken";
+
+// What to call for one registry host.
+struct Target {
+    bool is_public = false;
+    bool is_ecr_host = false;
+    std::string region; // empty until known (mirrors)
+    std::string account;
+    bool fips = false;
+    bool dualstack = false;
+};
+
+std::string string_setting(const Config &config, const char *key) {
+    const auto it = config.find(key);
+    if (it == config.end()) return {};
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+        throw ConfigError(std::string(key) + " must be a non-empty string");
+    return it->get<std::string>();
+}
+
+class EcrBackend final : public pullcred::sdk::RegistryBackend {
+public:
+    EcrBackend(Host host, const Config &config) : host_(host) {
+        if (!config.is_object()) throw ConfigError("the rule's settings must be an object");
+        for (const auto &[key, value] : config.items()) {
+            if (key != "region" && key != "endpoint")
+                throw ConfigError("unknown key " + key + " (aws.ecr knows region and endpoint)");
+        }
+        region_ = string_setting(config, "region");
+        if (!region_.empty() && !pullcred::aws::is_valid_region(region_))
+            throw ConfigError("region must look like us-west-2 (lower-case letters, digits and '-')");
+        endpoint_ = string_setting(config, "endpoint");
+        if (!endpoint_.empty()) {
+            auto parsed = pullcred::aws::parse_endpoint_url(endpoint_, "endpoint");
+            if (!parsed) throw ConfigError(parsed.error().message);
+        }
+    }
+
+    SdkResult<Auth> get_auth(const AuthRequest &request) override {
+        const std::string registry(request.registry);
+        const std::string profile(request.profile);
+        if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        if (profile.empty())
+            return SdkStatus::failed(
+                "the rule names no profile, and aws.ecr needs AWS credentials to call ECR: "
+                "add `profile: NAME` (one of `profiles`) to the rule for " +
+                registry);
+
+        Target target = target_for(registry);
+        auto credentials = host_.credentials(profile, target.region);
+        if (!credentials.ok()) return credentials.status();
+        if (target.region.empty()) {
+            target.region = credentials.value().get("region");
+            if (target.region.empty())
+                return SdkStatus::failed(registry +
+                                         " is not an Amazon ECR host, so its region is not in its name, and "
+                                         "neither the rule (`region`) nor profile '" +
+                                         profile +
+                                         "' names one: add `region: <the mirror's ECR region>` to the rule");
+            host_.debug(registry + ": region " + target.region + " from profile '" + profile + "'");
+        }
+        const auto access_key_id = credentials.value().get("access_key_id");
+        const auto secret_access_key = credentials.value().get("secret_access_key");
+        if (access_key_id.empty() || secret_access_key.empty())
+            return SdkStatus::failed("profile '" + profile + "' gave no " +
+                                     (access_key_id.empty() ? "access_key_id" : "secret_access_key") +
+                                     ": aws.ecr needs AWS keys to sign GetAuthorizationToken");
+
+        auto endpoint = endpoint_for(target);
+        CallContext context{target.is_public ? "ECR Public" : "ECR",
+                            target.region,
+                            profile,
+                            "",
+                            target.account,
+                            target.is_public};
+        if (!endpoint.ok()) {
+            const auto &status = endpoint.status();
+            return SdkStatus{status.code, failure_prefix(context) + status.message};
+        }
+        const auto &resolved = endpoint.value();
+        context.region = resolved.signing_region;
+        context.endpoint = resolved.url;
+
+        HttpRequest call;
+        call.method = "POST";
+        call.url = resolved.url + "/";
+        call.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                        {"X-Amz-Target", std::string(target.is_public ? kPublicTarget : kPrivateTarget)}};
+        call.body = target.account.empty() ? "{}" : R"({"registryIds":[")" + target.account + R"("]})";
+
+        pullcred::sdk::SigV4Params params{resolved.signing_name, resolved.signing_region, access_key_id,
+                                          secret_access_key, credentials.value().get("session_token")};
+        if (auto signed_ok = host_.sign_sigv4(call, params); !signed_ok.ok())
+            return SdkStatus{signed_ok.code,
+                             failure_prefix(context) + "cannot sign the request: " + signed_ok.message};
+
+        host_.debug("GetAuthorizationToken for " + registry + ": " + context.api + " at " + resolved.url +
+                    " (" + resolved.source + "), signed for " + resolved.signing_region + "/" +
+                    resolved.signing_name + " with profile '" + profile + "'" +
+                    (target.account.empty() ? std::string() : ", registry account " + target.account));
+        auto response = host_.http(call);
+        if (!response.ok()) {
+            const auto &status = response.status();
+            return SdkStatus{status.code, failure_prefix(context) + status.message};
+        }
+        auto token = parse_reply(response.value(), context);
+        if (!token.ok()) return token.status();
+
+        const auto now = host_.now_unix_ms() / 1000;
+        if (token.value().expires_unix <= now)
+            return SdkStatus::failed(failure_prefix(context) + "the token it issued expired " +
+                                     std::to_string(now - token.value().expires_unix) + " s ago (expiresAt " +
+                                     std::to_string(token.value().expires_unix) +
+                                     "); check the node's clock (NTP)");
+
+        Auth auth;
+        auth.entries.push_back(
+            {registry, std::move(token.value().username), std::move(token.value().password)});
+        auth.expires_unix = token.value().expires_unix;
+        return auth;
+    }
+
+private:
+    Target target_for(const std::string &registry) const {
+        Target target;
+        if (auto ecr = pullcred::aws::parse_ecr_host(registry)) {
+            target.is_ecr_host = true;
+            target.is_public = ecr->kind == pullcred::aws::EcrRegistryKind::public_registry;
+            target.region = ecr->region; // ECR Public: us-east-1
+            target.account = ecr->account_id;
+            target.fips = ecr->fips;
+            target.dualstack = ecr->dualstack;
+            if (!region_.empty() && region_ != target.region && !target.is_public)
+                host_.debug(registry + " is in " + target.region + "; the rule's region " + region_ +
+                            " applies to other hosts only");
+        } else {
+            target.region = region_; // may be empty: then the profile's
+        }
+        return target;
+    }
+
+    // The endpoint for the target. A FIPS or dual-stack registry host asks for
+    // the FIPS / dual-stack API, unless an endpoint URL is configured (rule
+    // `endpoint` or AWS_ENDPOINT_URL*): then that URL wins, as it names the
+    // exact endpoint to call.
+    SdkResult<pullcred::aws::Endpoint> endpoint_for(const Target &target) const {
+        const std::string service = target.is_public ? "ecr-public" : "ecr";
+        pullcred::aws::EndpointOptions options;
+        options.env = pullcred::aws::process_env();
+        if (!endpoint_.empty()) options.endpoint_url = endpoint_;
+        if (target.fips) options.use_fips = false;
+        if (target.dualstack) options.use_dualstack = false;
+        auto probe = pullcred::aws::resolve_endpoint(service, target.region, options);
+        if (!probe) return SdkStatus::failed(probe.error().message);
+        if (probe->source != "default" || (!target.fips && !target.dualstack)) {
+            if (target.fips || target.dualstack)
+                host_.debug("the registry host asks for a " +
+                            std::string(target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS")
+                                                    : "dual-stack") +
+                            " endpoint; using " + probe->source + " instead");
+            return std::move(probe.value());
+        }
+        if (target.fips) options.use_fips = true;
+        if (target.dualstack) options.use_dualstack = true;
+        auto resolved = pullcred::aws::resolve_endpoint(service, target.region, options);
+        if (!resolved) return SdkStatus::failed(resolved.error().message);
+        return std::move(resolved.value());
+    }
+
+    Host host_;
+    std::string region_;   // rule `region`, may be empty
+    std::string endpoint_; // rule `endpoint`, may be empty
+};
+
+} // namespace
+} // namespace pullcred_ecr
+
+PULLCRED_MODULE("registry-ecr", MODULE_VERSION,
+                pullcred::sdk::registry_backend<pullcred_ecr::EcrBackend>("aws.ecr", pullcred_ecr::kSchema))

@@ -1,0 +1,290 @@
+// aws.static: static AWS keys, from one of
+//   secretDir        a mounted Secret in the EKS Anywhere layout (files
+//                    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional
+//                    AWS_SESSION_TOKEN and REGION);
+//   configFile       an AWS config file (+ optional credentialsFile) and a
+//                    profile holding aws_access_key_id / aws_secret_access_key;
+//   fromEnvironment  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+//                    AWS_SESSION_TOKEN and AWS_REGION / AWS_DEFAULT_REGION.
+// Files are read again on every call, so a rotated Secret takes effect at
+// once. No error ever quotes a secret.
+#include <optional>
+#include <pullcred/module.hpp>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+
+#include "aws/profile/environment.hpp"
+#include "aws/profile/region.hpp"
+#include "aws/profile/shared_config.hpp"
+#include "secret_files.hpp"
+
+#ifndef MODULE_VERSION
+#define MODULE_VERSION "0.0.0"
+#endif
+
+namespace pullcred_static {
+namespace {
+
+using pullcred::sdk::Config;
+using pullcred::sdk::ConfigError;
+using pullcred::sdk::Credentials;
+using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Host;
+using SdkStatus = pullcred::sdk::Status;
+template <class T> using SdkResult = pullcred::sdk::Result<T>;
+
+constexpr const char *kSchema = R"({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "aws.static: static AWS keys",
+  "description": "Exactly one of secretDir, configFile or fromEnvironment.",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "secretDir": {
+      "description": "Directory of a mounted Secret with files AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN and REGION.",
+      "type": "string", "minLength": 1
+    },
+    "configFile": {"description": "AWS config file (shared config format).", "type": "string", "minLength": 1},
+    "credentialsFile": {"description": "AWS credentials file; its keys win over configFile's.", "type": "string", "minLength": 1},
+    "profile": {"description": "Profile in configFile / credentialsFile (default: default).", "type": "string", "minLength": 1},
+    "fromEnvironment": {"description": "Read AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.", "const": true},
+    "region": {"description": "Region to report, overriding the one found with the keys.", "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"}
+  },
+  "oneOf": [
+    {"required": ["secretDir"]},
+    {"required": ["configFile"]},
+    {"required": ["fromEnvironment"]}
+  ],
+  "dependencies": {
+    "credentialsFile": ["configFile"],
+    "profile": ["configFile"]
+  }
+})";
+
+constexpr std::string_view kLayout = "a Secret for aws.static holds the files AWS_ACCESS_KEY_ID and "
+                                     "AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN and REGION";
+
+struct SecretDirMode {
+    std::string dir;
+};
+struct ConfigFileMode {
+    std::string config_file;
+    std::string credentials_file; // may be empty
+    std::string profile;
+};
+struct EnvironmentMode {};
+using Mode = std::variant<SecretDirMode, ConfigFileMode, EnvironmentMode>;
+
+std::string string_setting(const Config &config, const char *key) {
+    const auto it = config.find(key);
+    if (it == config.end()) return {};
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+        throw ConfigError(std::string(key) + " must be a non-empty string");
+    return it->get<std::string>();
+}
+
+std::string join(const std::string &dir, std::string_view name) {
+    if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
+    return dir + "/" + std::string(name);
+}
+
+class StaticSource final : public pullcred::sdk::CredentialSource {
+public:
+    StaticSource(Host host, const Config &config) : host_(host) {
+        if (!config.is_object()) throw ConfigError("the profile's settings must be an object");
+        for (const auto &[key, value] : config.items()) {
+            if (key != "secretDir" && key != "configFile" && key != "credentialsFile" && key != "profile" &&
+                key != "fromEnvironment" && key != "region")
+                throw ConfigError(
+                    "unknown key " + key +
+                    " (known: secretDir, configFile, credentialsFile, profile, fromEnvironment, "
+                    "region)");
+        }
+        const bool from_env = config.contains("fromEnvironment");
+        if (from_env && config.at("fromEnvironment") != true)
+            throw ConfigError("fromEnvironment must be true (or left out)");
+        const int modes =
+            int{config.contains("secretDir")} + int{config.contains("configFile")} + int{from_env};
+        if (modes != 1)
+            throw ConfigError("set exactly one of secretDir, configFile or fromEnvironment: true (found " +
+                              std::to_string(modes) + ")");
+        if (!config.contains("configFile") &&
+            (config.contains("credentialsFile") || config.contains("profile")))
+            throw ConfigError("credentialsFile and profile go with configFile");
+        region_ = string_setting(config, "region");
+        if (!region_.empty() && has_forbidden_bytes(region_))
+            throw ConfigError("region must not contain blanks or control characters");
+
+        if (config.contains("secretDir")) {
+            mode_ = SecretDirMode{string_setting(config, "secretDir")};
+        } else if (config.contains("configFile")) {
+            ConfigFileMode mode{string_setting(config, "configFile"),
+                                string_setting(config, "credentialsFile"), string_setting(config, "profile")};
+            if (mode.profile.empty()) mode.profile = "default";
+            mode_ = std::move(mode);
+        } else {
+            mode_ = EnvironmentMode{};
+        }
+    }
+
+    SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
+        if (const auto *dir = std::get_if<SecretDirMode>(&mode_)) return from_secret_dir(*dir);
+        if (const auto *file = std::get_if<ConfigFileMode>(&mode_)) return from_config_file(*file);
+        return from_environment();
+    }
+
+private:
+    // One file of the Secret: its trimmed value, nullopt when absent or empty
+    // (a SdkStatus when unreadable or malformed).
+    SdkResult<std::optional<std::string>> secret_file(const SecretDirMode &mode,
+                                                      std::string_view name) const {
+        const auto path = join(mode.dir, name);
+        auto read = read_small_file(path);
+        if (std::holds_alternative<FileMissing>(read)) return std::optional<std::string>{};
+        if (auto *error = std::get_if<FileError>(&read))
+            return SdkStatus::failed("secretDir: " + error->message);
+        const auto value = trim(std::get<std::string>(read));
+        if (value.empty()) return std::optional<std::string>{};
+        if (has_forbidden_bytes(value))
+            return SdkStatus::failed("secretDir: " + path +
+                                     " holds blanks or control characters inside its value; it must hold the "
+                                     "value alone (a trailing newline is fine)");
+        return std::optional<std::string>(std::string(value));
+    }
+
+    SdkResult<Credentials> from_secret_dir(const SecretDirMode &mode) const {
+        if (auto problem = check_directory(mode.dir, "secretDir"))
+            return SdkStatus::failed(*problem + "; " + std::string(kLayout));
+        Credentials out;
+        struct Field {
+            const char *file;
+            const char *field;
+            bool required;
+        };
+        for (const auto &[file, field, required] :
+             {Field{"AWS_ACCESS_KEY_ID", "access_key_id", true},
+              Field{"AWS_SECRET_ACCESS_KEY", "secret_access_key", true},
+              Field{"AWS_SESSION_TOKEN", "session_token", false}, Field{"REGION", "region", false}}) {
+            auto value = secret_file(mode, file);
+            if (!value.ok()) return value.status();
+            if (!value.value()) {
+                if (!required) continue;
+                const auto path = join(mode.dir, file);
+                const auto exists = !std::holds_alternative<FileMissing>(read_small_file(path));
+                return SdkStatus::failed("secretDir: " + path + (exists ? " is empty" : " is missing") +
+                                         "; " + std::string(kLayout));
+            }
+            out.fields[field] = std::move(*value.value());
+        }
+        if (!region_.empty()) out.fields["region"] = region_;
+        host_.debug("static keys from secretDir " + mode.dir);
+        return out;
+    }
+
+    SdkResult<Credentials> from_config_file(const ConfigFileMode &mode) const {
+        const auto env = pullcred::aws::process_env();
+        pullcred::aws::SharedConfigPaths paths;
+        for (auto [setting, path, out] :
+             {std::tuple{"configFile", &mode.config_file, &paths.config_file},
+              std::tuple{"credentialsFile", &mode.credentials_file, &paths.credentials_file}}) {
+            if (path->empty()) continue;
+            auto expanded = pullcred::aws::expand_home(*path, env);
+            if (!expanded) return SdkStatus::failed(std::string(setting) + ": " + expanded.error().message);
+            *out = expanded.value();
+            auto read = read_small_file(*out, pullcred::aws::kMaxSharedConfigBytes);
+            if (std::holds_alternative<FileMissing>(read))
+                return SdkStatus::failed(std::string(setting) + " " + *out + " does not exist");
+            if (auto *error = std::get_if<FileError>(&read))
+                return SdkStatus::failed(std::string(setting) + ": " + error->message);
+        }
+        auto shared = pullcred::aws::SharedConfig::load(paths);
+        if (!shared) return SdkStatus::failed(shared.error().message);
+        std::string files = paths.config_file;
+        if (!paths.credentials_file.empty()) files += " and " + paths.credentials_file;
+        auto profile = shared->profile_or_empty(mode.profile);
+        if (profile.empty())
+            return SdkStatus::failed("profile '" + mode.profile + "' is defined in neither " + files +
+                                     " (in a config file write [profile " + mode.profile + "] or [default])");
+        const auto id = profile.aws_access_key_id();
+        const auto secret = profile.aws_secret_access_key();
+        if (!id || !secret) {
+            std::string missing = !id && !secret ? "aws_access_key_id and aws_secret_access_key"
+                                  : !id          ? "aws_access_key_id"
+                                                 : "aws_secret_access_key";
+            std::string text = "profile '" + mode.profile + "' in " + files + " has no " + missing;
+            if (profile.credential_process() || profile.role_arn() || profile.web_identity_token_file())
+                text +=
+                    "; it uses another kind of credentials (credential_process, role_arn or "
+                    "web_identity_token_file): use source aws.shared-config for it, aws.static reads static "
+                    "keys only";
+            return SdkStatus::failed(text);
+        }
+        for (const auto *value : {&*id, &*secret}) {
+            if (has_forbidden_bytes(*value))
+                return SdkStatus::failed("profile '" + mode.profile + "' in " + files + ": " +
+                                         (value == &*id ? "aws_access_key_id" : "aws_secret_access_key") +
+                                         " holds blanks or control characters");
+        }
+        Credentials out;
+        out.fields["access_key_id"] = *id;
+        out.fields["secret_access_key"] = *secret;
+        if (auto token = profile.aws_session_token()) out.fields["session_token"] = *token;
+        if (!region_.empty()) {
+            out.fields["region"] = region_;
+        } else if (auto region = profile.region()) {
+            out.fields["region"] = *region;
+        }
+        host_.debug("static keys from profile '" + mode.profile + "' in " + files);
+        return out;
+    }
+
+    SdkResult<Credentials> from_environment() const {
+        const auto env = pullcred::aws::process_env();
+        const auto id = pullcred::aws::env_value(env, "AWS_ACCESS_KEY_ID");
+        const auto secret = pullcred::aws::env_value(env, "AWS_SECRET_ACCESS_KEY");
+        if (!id || !secret) {
+            std::string missing = !id && !secret ? "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are"
+                                  : !id          ? "AWS_ACCESS_KEY_ID is"
+                                                 : "AWS_SECRET_ACCESS_KEY is";
+            return SdkStatus::failed("fromEnvironment: " + missing +
+                                     " not set in pullcred's environment (for kubelet: the `env` of the "
+                                     "provider in its CredentialProviderConfig)");
+        }
+        Credentials out;
+        out.fields["access_key_id"] = std::string(trim(*id));
+        out.fields["secret_access_key"] = std::string(trim(*secret));
+        if (auto token = pullcred::aws::env_value(env, "AWS_SESSION_TOKEN"); token && !trim(*token).empty())
+            out.fields["session_token"] = std::string(trim(*token));
+        for (const auto &[field, name] : {std::pair{"access_key_id", "AWS_ACCESS_KEY_ID"},
+                                          std::pair{"secret_access_key", "AWS_SECRET_ACCESS_KEY"},
+                                          std::pair{"session_token", "AWS_SESSION_TOKEN"}}) {
+            const auto it = out.fields.find(field);
+            if (it == out.fields.end()) continue;
+            if (it->second.empty())
+                return SdkStatus::failed(std::string("fromEnvironment: ") + name + " is blank");
+            if (has_forbidden_bytes(it->second))
+                return SdkStatus::failed(std::string("fromEnvironment: ") + name +
+                                         " holds blanks or control characters");
+        }
+        if (!region_.empty()) {
+            out.fields["region"] = region_;
+        } else if (auto region = pullcred::aws::resolve_region(env, nullptr)) {
+            out.fields["region"] = region->region;
+        }
+        host_.debug("static keys from the environment");
+        return out;
+    }
+
+    Host host_;
+    Mode mode_;
+    std::string region_; // the `region` override, or empty
+};
+
+} // namespace
+} // namespace pullcred_static
+
+PULLCRED_MODULE("source-static", MODULE_VERSION,
+                pullcred::sdk::credential_source<pullcred_static::StaticSource>("aws.static",
+                                                                                pullcred_static::kSchema))
