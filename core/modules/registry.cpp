@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "sources/aws_shared_config.hpp"
+
 namespace pullcred::modules {
 
 Status Registry::add(const LoadedModule &module) {
@@ -51,6 +53,9 @@ std::vector<std::filesystem::path> module_files(const std::filesystem::path &mod
 Discovery discover_modules(const std::filesystem::path &module_dir,
                            const std::vector<config::ModuleRef> &extra) {
     Discovery discovery;
+    // The built-in sources go through the same ABI as every module.
+    if (auto added = discovery.registry.add({"(built-in)", sources::builtin_module()}); !added)
+        discovery.problems.push_back(added.error().message);
     auto paths = module_files(module_dir);
     for (const auto &ref : extra) paths.push_back(ref.path);
 
