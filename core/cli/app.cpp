@@ -23,6 +23,8 @@ Commands:
   explain IMAGE        which rule, profile, source and backend serve IMAGE
   check-config         validate the config and load every module it needs
   modules              list the modules found, their versions and factories
+  credential-process   AWS credential_process JSON for a profile, or a drop-in
+                       for `aws_signing_helper credential-process` (same flags)
 
 Options:
   --config FILE        config file (default: $PULLCRED_CONFIG, then
@@ -46,6 +48,7 @@ const std::map<std::string_view, Runner> &commands() {
         {"explain", &run_explain},
         {"check-config", &run_check_config},
         {"modules", &run_modules},
+        {"credential-process", &run_credential_process},
     };
     return table;
 }

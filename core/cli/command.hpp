@@ -20,6 +20,7 @@ int run_get_credentials(const CommandLine &command);
 int run_explain(const CommandLine &command);
 int run_check_config(const CommandLine &command);
 int run_modules(const CommandLine &command);
+int run_credential_process(const CommandLine &command);
 int print_version();
 
 // Prints `message` (redacted) on stderr and returns the failure exit code.
