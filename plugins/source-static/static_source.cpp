@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "aws/profile/environment.hpp"
 #include "aws/profile/region.hpp"
@@ -38,7 +39,7 @@ template <class T> using SdkResult = pullcred::sdk::Result<T>;
 constexpr const char *kSchema = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "aws.static: static AWS keys",
-  "description": "Exactly one of secretDir, configFile or fromEnvironment.",
+  "description": "Exactly one of secretDir, configFile (with optional credentialsFile and profile) or fromEnvironment; the module checks that with a message naming the keys.",
   "type": "object",
   "additionalProperties": false,
   "properties": {
@@ -51,15 +52,6 @@ constexpr const char *kSchema = R"({
     "profile": {"description": "Profile in configFile / credentialsFile (default: default).", "type": "string", "minLength": 1},
     "fromEnvironment": {"description": "Read AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.", "const": true},
     "region": {"description": "Region to report, overriding the one found with the keys.", "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"}
-  },
-  "oneOf": [
-    {"required": ["secretDir"]},
-    {"required": ["configFile"]},
-    {"required": ["fromEnvironment"]}
-  ],
-  "dependencies": {
-    "credentialsFile": ["configFile"],
-    "profile": ["configFile"]
   }
 })";
 
@@ -105,14 +97,22 @@ public:
         const bool from_env = config.contains("fromEnvironment");
         if (from_env && config.at("fromEnvironment") != true)
             throw ConfigError("fromEnvironment must be true (or left out)");
-        const int modes =
-            int{config.contains("secretDir")} + int{config.contains("configFile")} + int{from_env};
-        if (modes != 1)
+        std::vector<std::string> modes;
+        for (const char *key : {"secretDir", "configFile", "fromEnvironment"})
+            if (config.contains(key)) modes.emplace_back(key);
+        if (modes.size() != 1) {
+            std::string found = modes.empty() ? std::string("none of them") : modes.front();
+            for (std::size_t i = 1; i < modes.size(); ++i)
+                found += (i + 1 == modes.size() ? " and " : ", ") + modes[i];
             throw ConfigError("set exactly one of secretDir, configFile or fromEnvironment: true (found " +
-                              std::to_string(modes) + ")");
-        if (!config.contains("configFile") &&
-            (config.contains("credentialsFile") || config.contains("profile")))
-            throw ConfigError("credentialsFile and profile go with configFile");
+                              found + ")");
+        }
+        if (!config.contains("configFile")) {
+            for (const char *key : {"credentialsFile", "profile"})
+                if (config.contains(key))
+                    throw ConfigError(std::string(key) + " only goes with configFile (this profile uses " +
+                                      modes.front() + ")");
+        }
         region_ = string_setting(config, "region");
         if (!region_.empty() && has_forbidden_bytes(region_))
             throw ConfigError("region must not contain blanks or control characters");

@@ -432,15 +432,12 @@ TEST_F(StaticSource, SchemaAcceptsEachModeAlone) {
     EXPECT_TRUE(schema_check({{"fromEnvironment", true}}).ok());
 }
 
-TEST_F(StaticSource, SchemaRejectsMixturesAndUnknownKeys) {
+TEST_F(StaticSource, SchemaRejectsUnknownKeysAndBadValues) {
     for (const auto &bad :
-         {nlohmann::json::object(), nlohmann::json{{"secretDir", "/s"}, {"configFile", "/c"}},
-          nlohmann::json{{"secretDir", "/s"}, {"fromEnvironment", true}},
-          nlohmann::json{{"fromEnvironment", false}}, nlohmann::json{{"secretDir", ""}},
-          nlohmann::json{{"secretDir", "/s"}, {"profile", "x"}},
-          nlohmann::json{{"secretDir", "/s"}, {"credentialsFile", "/k"}},
-          nlohmann::json{{"secretDir", "/s"}, {"secretdir", "/s"}},
-          nlohmann::json{{"secretDir", "/s"}, {"region", "Not A Region"}}}) {
+         {nlohmann::json{{"fromEnvironment", false}}, nlohmann::json{{"secretDir", ""}},
+          nlohmann::json{{"secretDir", 5}}, nlohmann::json{{"secretDir", "/s"}, {"secretdir", "/s"}},
+          nlohmann::json{{"secretDir", "/s"}, {"region", "Not A Region"}},
+          nlohmann::json{{"configFile", "/c"}, {"profile", ""}}}) {
         auto valid = schema_check(bad);
         EXPECT_FALSE(valid.ok()) << bad.dump();
         if (!valid.ok()) {
@@ -449,15 +446,31 @@ TEST_F(StaticSource, SchemaRejectsMixturesAndUnknownKeys) {
     }
 }
 
-TEST_F(StaticSource, ConstructorChecksTheSettingsToo) {
+// The choice of one input is checked by the module, whose message names the keys
+// (JSON Schema validators only say "failed to validate against exactly one child schema").
+TEST_F(StaticSource, ConstructorRequiresExactlyOneInput) {
     auto two = source({{"secretDir", "/s"}, {"configFile", "/c"}});
     ASSERT_FALSE(two.ok());
     EXPECT_THAT(two.error().message,
                 AllOf(HasSubstr("aws.static rejected its config"),
-                      HasSubstr("exactly one of secretDir, configFile or fromEnvironment")));
+                      HasSubstr("set exactly one of secretDir, configFile or fromEnvironment: true (found "
+                                "secretDir and configFile)")));
+    auto three = source({{"secretDir", "/s"}, {"configFile", "/c"}, {"fromEnvironment", true}});
+    ASSERT_FALSE(three.ok());
+    EXPECT_THAT(three.error().message, HasSubstr("(found secretDir, configFile and fromEnvironment)"));
     auto none = source(nlohmann::json::object());
     ASSERT_FALSE(none.ok());
-    EXPECT_THAT(none.error().message, HasSubstr("exactly one of"));
+    EXPECT_THAT(none.error().message, HasSubstr("(found none of them)"));
+    auto stray = source({{"secretDir", "/s"}, {"profile", "x"}});
+    ASSERT_FALSE(stray.ok());
+    EXPECT_THAT(stray.error().message,
+                HasSubstr("profile only goes with configFile (this profile uses secretDir)"));
+    auto stray_file = source({{"fromEnvironment", true}, {"credentialsFile", "/k"}});
+    ASSERT_FALSE(stray_file.ok());
+    EXPECT_THAT(stray_file.error().message, HasSubstr("credentialsFile only goes with configFile"));
+}
+
+TEST_F(StaticSource, ConstructorChecksTypesToo) {
     auto unknown = source({{"secretDir", "/s"}, {"bogus", 1}});
     ASSERT_FALSE(unknown.ok());
     EXPECT_THAT(unknown.error().message, HasSubstr("unknown key bogus"));
