@@ -95,6 +95,13 @@ def test_rule_endpoint_wins_over_the_environment(emulator, setup, pullcred):
     assert emulator.count(PRIVATE, "ok") == 1
 
 
+def test_plain_http_endpoint(emulator, setup, pullcred, keys):
+    run = pullcred(setup([{"matchImages": ECR_PATTERNS}]), "111122223333.dkr.ecr.us-west-2.amazonaws.com/a",
+                   env={"AWS_ENDPOINT_URL": emulator.url.replace("https://", "http://")})
+    assert run.code == 0, run.stderr
+    assert emulator.count(PRIVATE, "ok") == 1
+
+
 # ---- ECR Public ----
 
 @pytest.mark.parametrize("host", ["public.ecr.aws", "ecr-public.aws.com"])
