@@ -25,18 +25,28 @@ const modules::Discovery &Session::discovery() {
     return *discovery_;
 }
 
+const cache::Cache *Session::cache() {
+    if (!cache_) cache_ = cache::Cache::open(config().cache);
+    return cache_->has_value() ? &**cache_ : nullptr;
+}
+
+std::int64_t Session::deadline_unix_ms() const {
+    return started_unix_ms_ +
+           std::chrono::duration_cast<std::chrono::milliseconds>(config().settings.deadline).count();
+}
+
 providers::Providers &Session::providers() {
     if (!providers_) {
         modules::HostEnvironment environment;
         environment.now_unix_ms = &now_unix_ms;
         const auto &settings = config().settings;
-        environment.deadline_unix_ms =
-            started_unix_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(settings.deadline).count();
+        environment.deadline_unix_ms = deadline_unix_ms();
         environment.http_policy.deadline_unix_ms = environment.deadline_unix_ms;
         environment.http_policy.attempt_timeout = settings.http_timeout;
         environment.http_policy.ca_bundle = settings.ca_bundle;
         environment.net_services = &net::load_net_services;
         providers_ = std::make_unique<providers::Providers>(config(), discovery().registry, std::move(environment));
+        providers_->use_cache(cache());
     }
     return *providers_;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cache/cache.hpp"
 #include "config/defaults.hpp"
 #include "modules/registry.hpp"
 #include "providers/providers.hpp"
@@ -26,6 +27,9 @@ public:
 
     const modules::Discovery &discovery();
     providers::Providers &providers();
+    // The cache, opened on first use; nullptr when disabled or unusable.
+    const cache::Cache *cache();
+    [[nodiscard]] std::int64_t deadline_unix_ms() const;
 
     [[nodiscard]] std::int64_t started_unix_ms() const { return started_unix_ms_; }
 
@@ -34,6 +38,7 @@ private:
     std::int64_t started_unix_ms_;
     std::optional<modules::Discovery> discovery_;
     std::unique_ptr<providers::Providers> providers_;
+    std::optional<std::optional<cache::Cache>> cache_;
 };
 
 std::int64_t now_unix_ms();

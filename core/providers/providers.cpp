@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "cache/keys.hpp"
+#include "log/redact.hpp"
+
 namespace pullcred::providers {
 
 nlohmann::json module_config_of_profile(const config::Profile &profile) {
@@ -65,6 +68,48 @@ Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule
     return raw;
 }
 
+namespace {
+nlohmann::json to_json(const sdk::Credentials &credentials) {
+    nlohmann::json data{{"fields", credentials.fields}};
+    if (credentials.expires_unix) data["expires"] = *credentials.expires_unix;
+    return data;
+}
+
+std::optional<sdk::Credentials> from_json(const nlohmann::json &data) {
+    sdk::Credentials credentials;
+    auto fields = data.find("fields");
+    if (fields == data.end() || !fields->is_object()) return std::nullopt;
+    for (const auto &[name, value] : fields->items()) {
+        if (!value.is_string()) return std::nullopt;
+        credentials.fields[name] = value.get<std::string>();
+    }
+    if (auto expires = data.find("expires"); expires != data.end()) {
+        if (!expires->is_number_integer()) return std::nullopt;
+        credentials.expires_unix = expires->get<std::int64_t>();
+    }
+    log::register_secret(credentials.get("secret_access_key"));
+    log::register_secret(credentials.get("session_token"));
+    return credentials;
+}
+} // namespace
+
+Result<sdk::Credentials> Providers::fetch_credentials(std::string_view profile, std::string_view region_hint) {
+    auto instance = source_instance(profile);
+    if (!instance) return instance.error();
+    if (cache_ == nullptr) return (*instance)->get_credentials(profile, region_hint);
+    auto fetch = [&]() -> Result<cache::Fetched> {
+        auto credentials = (*instance)->get_credentials(profile, region_hint);
+        if (!credentials) return credentials.error();
+        return cache::Fetched{to_json(*credentials), credentials->expires_unix};
+    };
+    const auto &definition = config_.profiles.at(std::string(profile));
+    auto served = cache_->through(cache::credentials_key(definition, {}), environment_.now_unix_ms() / 1000,
+                                  environment_.deadline_unix_ms, fetch,
+                                  [](const nlohmann::json &data) { return from_json(data).has_value(); });
+    if (!served) return served.error();
+    return *from_json(served->data);
+}
+
 Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, std::string_view region_hint) {
     if (auto it = resolved_.find(profile); it != resolved_.end()) return it->second;
     if (std::find(resolving_.begin(), resolving_.end(), profile) != resolving_.end()) {
@@ -72,10 +117,8 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
         for (const auto &name : resolving_) chain += name + " -> ";
         return make_error("profile loop: " + chain + std::string(profile));
     }
-    auto instance = source_instance(profile);
-    if (!instance) return instance.error();
     resolving_.emplace_back(profile);
-    auto credentials = (*instance)->get_credentials(profile, region_hint);
+    auto credentials = fetch_credentials(profile, region_hint);
     resolving_.pop_back();
     if (!credentials) return credentials.error();
     resolved_.emplace(std::string(profile), *credentials);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/cache.hpp"
 #include "config/model.hpp"
 #include "modules/host_services.hpp"
 #include "modules/instance.hpp"
@@ -28,6 +29,9 @@ public:
     Result<sdk::Credentials> credentials_for(std::string_view profile, std::string_view region_hint);
     Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry);
 
+    // Source credentials that expire are cached (and single-flighted) here.
+    void use_cache(const cache::Cache *cache) { cache_ = cache; }
+
     // Creates (and so validates) the instance a profile or rule needs.
     Status prepare_profile(std::string_view profile);
     Status prepare_rule(const config::Rule &rule);
@@ -35,6 +39,7 @@ public:
 private:
     Result<modules::Instance *> source_instance(std::string_view profile);
     Result<modules::Instance *> backend_instance(const config::Rule &rule);
+    Result<sdk::Credentials> fetch_credentials(std::string_view profile, std::string_view region_hint);
 
     const config::Config &config_;
     const modules::Registry &registry_;
@@ -43,6 +48,7 @@ private:
     std::map<std::size_t, std::unique_ptr<modules::Instance>> backends_;
     std::map<std::string, sdk::Credentials, std::less<>> resolved_;
     std::vector<std::string> resolving_; // profiles being resolved, to detect loops
+    const cache::Cache *cache_ = nullptr;
 };
 
 // The parts of a profile or rule that are the host's, not the module's.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "cache/keys.hpp"
 #include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
+#include "log/redact.hpp"
 #include "request/rule_selection.hpp"
 
 namespace pullcred::request {
@@ -14,7 +16,60 @@ kubelet::CacheKeyType cache_key_type_of(const config::Rule &rule) {
     if (rule.cache_key_type == "Global") return kubelet::CacheKeyType::global;
     return kubelet::CacheKeyType::registry;
 }
+nlohmann::json to_json(const sdk::Auth &auth) {
+    auto entries = nlohmann::json::array();
+    for (const auto &entry : auth.entries)
+        entries.push_back({{"registry", entry.registry}, {"username", entry.username}, {"password", entry.password}});
+    nlohmann::json data{{"entries", entries}};
+    if (auth.expires_unix) data["expires"] = *auth.expires_unix;
+    return data;
+}
+
+Result<sdk::Auth> from_json(const nlohmann::json &data) {
+    sdk::Auth auth;
+    try {
+        for (const auto &entry : data.at("entries")) {
+            auth.entries.push_back({entry.at("registry").get<std::string>(), entry.at("username").get<std::string>(),
+                                    entry.at("password").get<std::string>()});
+            log::register_secret(auth.entries.back().password);
+        }
+        if (auto expires = data.find("expires"); expires != data.end()) auth.expires_unix = expires->get<std::int64_t>();
+    } catch (const nlohmann::json::exception &) {
+        return make_error("cache entry has an unexpected shape");
+    }
+    return auth;
+}
+
+// Registry auth from the backend, or from the cache when it holds a fresh
+// answer. Entries live until the token expires (or the rule's duration when
+// the backend gives no expiry).
+Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request, std::string_view registry,
+                                AnswerContext &context) {
+    auto fetch = [&]() -> Result<cache::Fetched> {
+        auto auth = context.providers().auth_for(rule, request.image, registry);
+        if (!auth) return auth.error();
+        std::optional<std::int64_t> keep_until = auth->expires_unix;
+        if (!keep_until && rule.cache_duration) keep_until = context.now_unix_seconds + rule.cache_duration->count();
+        return cache::Fetched{to_json(*auth), keep_until};
+    };
+    if (context.cache == nullptr) {
+        auto fetched = fetch();
+        if (!fetched) return fetched.error();
+        return from_json(fetched->data);
+    }
+    auto served = context.cache->through(auth_cache_key(context.config, rule, registry), context.now_unix_seconds,
+                                         context.deadline_unix_ms, fetch,
+                                         [](const nlohmann::json &data) { return from_json(data).ok(); });
+    if (!served) return served.error();
+    if (served->from_cache) log::debug("registry auth for " + std::string(registry) + " served from the cache");
+    return from_json(served->data);
+}
+
 } // namespace
+
+std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry) {
+    return cache::auth_key(config, rule, registry, {});
+}
 
 Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
                                                               std::optional<std::int64_t> expires_unix,
@@ -46,7 +101,7 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     log::debug("image " + request.image + " matches registries[" + std::to_string(rule.index) + "] pattern " +
                std::string(selection.pattern));
 
-    auto auth = context.providers().auth_for(rule, request.image, image->registry());
+    auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
     auto duration = cache_duration_for(rule, auth->expires_unix, context.now_unix_seconds);
     if (!duration) return duration.error();

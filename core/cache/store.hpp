@@ -1,0 +1,53 @@
+// The on-disk cache: one JSON file per key in a private directory.
+//  - the directory is 0700 and owned by the running user (created so when
+//    missing); anything else is refused with the fix;
+//  - files are 0600, written atomically (temp file + rename);
+//  - a corrupt, truncated or unreadable entry is treated as absent and
+//    replaced by the next write, never fatal.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace pullcred::cache {
+
+struct Entry {
+    std::int64_t created_unix = 0;
+    std::int64_t expires_unix = 0;  // after this the entry must not be served
+    std::int64_t refresh_unix = 0;  // after this a refresh is attempted
+    nlohmann::json data;            // what the entry caches (secrets included)
+};
+
+enum class Freshness { absent, fresh, stale, expired };
+
+Freshness freshness_of(const std::optional<Entry> &entry, std::int64_t now_unix);
+std::string_view to_string(Freshness freshness);
+
+class Store {
+public:
+    // Checks (and creates) the directory; an unsafe one is an Error.
+    static Result<Store> open(const std::filesystem::path &directory);
+
+    // nullopt when absent or unusable (corrupt, wrong owner or mode).
+    [[nodiscard]] std::optional<Entry> read(std::string_view key) const;
+    Status write(std::string_view key, const Entry &entry) const;
+
+    [[nodiscard]] const std::filesystem::path &directory() const { return directory_; }
+    [[nodiscard]] std::filesystem::path path_of(std::string_view key, std::string_view suffix = ".json") const;
+
+private:
+    explicit Store(std::filesystem::path directory) : directory_(std::move(directory)) {}
+    std::filesystem::path directory_;
+};
+
+// Entries expire at `expires`; a refresh is due once 3/4 of the lifetime has
+// passed (at least a minute before expiry for short lives).
+Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix);
+
+} // namespace pullcred::cache

@@ -1,0 +1,101 @@
+#include <fstream>
+#include <gmock/gmock.h>
+#include <sys/stat.h>
+
+#include "cache/store.hpp"
+#include "cache_dir.hpp"
+
+using namespace pullcred::cache;
+using testing::HasSubstr;
+
+namespace {
+mode_t mode_of(const std::filesystem::path &path) {
+    struct stat info {};
+    ::stat(path.c_str(), &info);
+    return info.st_mode & 07777;
+}
+} // namespace
+
+using StoreTest = CacheDirTest;
+
+TEST_F(StoreTest, CreatesAPrivateDirectoryAndPrivateFiles) {
+    auto store = Store::open(dir_);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ(mode_of(dir_), 0700U);
+    ASSERT_TRUE(store->write("k", make_entry({{"x", 1}}, 1000, 2000)).ok());
+    EXPECT_EQ(mode_of(dir_ / "k.json"), 0600U);
+    auto entry = store->read("k");
+    ASSERT_TRUE(entry.has_value());
+    EXPECT_EQ(entry->data["x"], 1);
+    EXPECT_EQ(entry->expires_unix, 2000);
+    for (const auto &file : std::filesystem::directory_iterator(dir_))
+        EXPECT_EQ(file.path().filename(), "k.json") << "no temp file left behind";
+}
+
+TEST_F(StoreTest, RefusesADirectoryOthersCanEnterWithTheFix) {
+    std::filesystem::create_directories(dir_);
+    ::chmod(dir_.c_str(), 0755);
+    auto store = Store::open(dir_);
+    ASSERT_FALSE(store.ok());
+    EXPECT_THAT(store.error().message, testing::AllOf(HasSubstr(dir_.string()), HasSubstr("0755"),
+                                                      HasSubstr("chmod 700")));
+}
+
+TEST_F(StoreTest, RefusesADirectoryOwnedBySomeoneElse) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+    std::filesystem::create_directories(dir_);
+    ::chmod(dir_.c_str(), 0700);
+    ASSERT_EQ(::chown(dir_.c_str(), 4242, 4242), 0);
+    auto store = Store::open(dir_);
+    ASSERT_FALSE(store.ok());
+    EXPECT_THAT(store.error().message, testing::AllOf(HasSubstr("uid 4242"), HasSubstr("chown")));
+}
+
+TEST_F(StoreTest, RefusesASymlinkInsteadOfADirectory) {
+    std::filesystem::create_directories(root_ / "elsewhere");
+    std::filesystem::create_directory_symlink(root_ / "elsewhere", dir_);
+    auto store = Store::open(dir_);
+    ASSERT_FALSE(store.ok());
+    EXPECT_THAT(store.error().message, HasSubstr("not a directory"));
+}
+
+TEST_F(StoreTest, CorruptTruncatedOrForeignEntriesReadAsAbsentAndAreReplaced) {
+    auto store = Store::open(dir_);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store->write("k", make_entry({{"x", 1}}, 1000, 2000)).ok());
+    const auto path = dir_ / "k.json";
+    std::string good;
+    {
+        std::ifstream in(path);
+        good.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::vector<std::string> damaged{good.substr(0, good.size() / 2), std::string("\0\0\0", 3), std::string("[]"),
+                                  std::string(R"({"version":2,"created":1,"expires":2,"refresh":1,"data":{}})"),
+                                  std::string(R"({"version":1,"created":"x","expires":2,"refresh":1,"data":{}})"),
+                                  std::string(R"({"version":1,"created":1,"expires":2,"refresh":1,"data":[]})")};
+    for (const auto &bad : damaged) {
+        std::ofstream(path, std::ios::trunc) << bad;
+        ::chmod(path.c_str(), 0600);
+        EXPECT_FALSE(store->read("k").has_value()) << bad;
+        ASSERT_TRUE(store->write("k", make_entry({{"x", 2}}, 1000, 2000)).ok());
+        EXPECT_EQ(store->read("k")->data["x"], 2);
+    }
+}
+
+TEST_F(StoreTest, EntryFilesOthersCouldReadAreIgnored) {
+    auto store = Store::open(dir_);
+    ASSERT_TRUE(store->write("k", make_entry({{"x", 1}}, 1000, 2000)).ok());
+    ::chmod((dir_ / "k.json").c_str(), 0644);
+    EXPECT_FALSE(store->read("k").has_value());
+}
+
+TEST(CacheFreshness, RefreshIsDueAfterThreeQuartersOfTheLifetime) {
+    const auto entry = make_entry({}, 0, 43200);
+    EXPECT_EQ(entry.refresh_unix, 32400);
+    EXPECT_EQ(freshness_of(entry, 100), Freshness::fresh);
+    EXPECT_EQ(freshness_of(entry, 32400), Freshness::stale);
+    EXPECT_EQ(freshness_of(entry, 43200), Freshness::expired);
+    EXPECT_EQ(freshness_of(std::nullopt, 0), Freshness::absent);
+    const auto short_lived = make_entry({}, 0, 100);
+    EXPECT_EQ(short_lived.refresh_unix, 50);
+}
