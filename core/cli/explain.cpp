@@ -1,3 +1,4 @@
+#include <ctime>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -5,9 +6,34 @@
 #include "cli/session.hpp"
 #include "dispatch/image_ref.hpp"
 #include "log/redact.hpp"
+#include "request/answer.hpp"
 #include "request/rule_selection.hpp"
 
 namespace pullcred::cli {
+
+namespace {
+std::string utc(std::int64_t unix_seconds) {
+    const auto time = static_cast<std::time_t>(unix_seconds);
+    std::tm parts{};
+    ::gmtime_r(&time, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return text;
+}
+
+void print_cache_state(Session &session, const config::Rule &rule, std::string_view registry) {
+    const auto *cache = session.cache();
+    if (cache == nullptr) {
+        std::cout << "cache:    disabled\n";
+        return;
+    }
+    const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry));
+    const auto state = cache::freshness_of(entry, session.started_unix_ms() / 1000);
+    std::cout << "cache:    " << cache::to_string(state);
+    if (entry) std::cout << ", refresh after " << utc(entry->refresh_unix) << ", expires " << utc(entry->expires_unix);
+    std::cout << "\n";
+}
+} // namespace
 
 int run_explain(const CommandLine &command) {
     std::string image;
@@ -49,6 +75,7 @@ int run_explain(const CommandLine &command) {
         const auto &profile = config.profiles.at(rule.profile);
         std::cout << "profile:  " << rule.profile << " (source " << profile.source << ")\n";
     }
+    print_cache_state(session, rule, reference->registry());
     std::cout << std::flush;
     return 0;
 }

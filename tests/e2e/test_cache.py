@@ -151,3 +151,14 @@ def test_100_concurrent_pulls_cost_one_upstream_call(node, emulator):
                  for _, out, _ in answers}
     assert passwords == {emulator.ecr_password("111122223333", "us-west-2", node.keys["accessKeyId"])}
     assert ecr_calls(emulator) == 1
+
+
+def test_explain_shows_the_cache_state_without_secrets(node, emulator):
+    explain = [str(PULLCRED), "explain", IMAGE, "--config", str(node.config)]
+    before = subprocess.run(explain, capture_output=True, text=True, env=node.env, check=True).stdout
+    assert "cache:    absent" in before
+    node.run()
+    after = subprocess.run(explain, capture_output=True, text=True, env=node.env, check=True).stdout
+    assert "cache:    fresh, refresh after 20" in after and "expires 20" in after
+    password = emulator.ecr_password("111122223333", "us-west-2", node.keys["accessKeyId"])
+    assert password not in after and node.keys["secretAccessKey"] not in after
