@@ -20,6 +20,7 @@ GOOD = [
     "defaults.yaml",
     "eksa-roles-anywhere.yaml",
     "eksa-all-keys.yaml",
+    "eksa-empty-fields.yaml",
     "three-credentials.yaml",
     "proxy.yaml",
     "native.yaml",
@@ -169,6 +170,13 @@ def test_every_eksa_key(render):
     assert r.env()["HTTPS_PROXY"] == "http://10.0.0.1:3128"
     assert "HTTP_PROXY" not in r.env() and "NO_PROXY" not in r.env()  # empty: not set
     assert r.args("provider-env") == ["HTTPS_PROXY"]
+
+
+def test_empty_fields_are_unset(render):
+    r = render("eksa-empty-fields.yaml")
+    assert r.config["profiles"] == {"aws-secret": {"source": "aws.static", "secretDir": f"{SECRETS}/aws-secret"}}
+    assert r.config["registries"] == [{"matchImages": ECR_DEFAULTS, "backend": "aws.ecr", "profile": "aws-secret"}]
+    assert r.args("provider-default-cache-duration") == ["5h"]
 
 
 def test_three_credentials(render):
