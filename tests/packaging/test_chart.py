@@ -114,6 +114,7 @@ def test_defaults(render):
     assert r.mounts()["/host"] == "host-root"
     assert r.pod["tolerations"] == CONTROL_PLANE
     assert r.pod["hostPID"] is True
+    assert r.pod["hostNetwork"] is True
     assert r.pod["automountServiceAccountToken"] is False
     assert r.pod["serviceAccountName"] == "pullcred"
     assert r.container["image"] == "ghcr.io/pullcred/pullcred:0.1.0"
