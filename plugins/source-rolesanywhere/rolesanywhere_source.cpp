@@ -1,0 +1,371 @@
+// aws.roles-anywhere: temporary AWS credentials from IAM Roles Anywhere
+// CreateSession, signed with an X.509 certificate and its private key (for
+// instance the kubelet's own client certificate), as `aws_signing_helper
+// credential-process` does.
+//
+// Key and certificate files are read again on every fetch, so a rotated
+// kubelet certificate is picked up at once. Before calling AWS the source
+// checks what it can: files readable, key and certificate belonging
+// together, certificate valid now (host clock), ARNs agreeing on region,
+// key algorithm supported. HTTP goes through the host's client; by default
+// proxies are ignored (as aws_signing_helper does) unless `withProxy`.
+#include <cstdlib>
+#include <optional>
+#include <pullcred/module.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/endpoints/endpoint.hpp"
+#include "aws/profile/environment.hpp"
+#include "aws/sigv4/uri_encode.hpp"
+#include "create_session.hpp"
+#include "x509_material.hpp"
+
+#ifndef MODULE_VERSION
+#define MODULE_VERSION "0.0.0"
+#endif
+
+namespace pullcred_ra {
+namespace {
+
+using pullcred::sdk::Config;
+using pullcred::sdk::ConfigError;
+using pullcred::sdk::Credentials;
+using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Host;
+using pullcred::sdk::HttpRequest;
+using SdkStatus = pullcred::sdk::Status;
+template <class T> using SdkResult = pullcred::sdk::Result<T>;
+
+constexpr const char *kSchema = R"({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "aws.roles-anywhere: IAM Roles Anywhere with an X.509 certificate",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["certificate", "privateKey", "trustAnchorArn", "profileArn", "roleArn"],
+  "properties": {
+    "certificate": {"description": "PEM file whose first CERTIFICATE block is the leaf (the kubelet's combined file works).", "type": "string", "minLength": 1},
+    "privateKey": {"description": "PEM file holding the private key: PKCS#8, SEC1 EC, PKCS#1 RSA or encrypted PKCS#8; may be the certificate's file.", "type": "string", "minLength": 1},
+    "intermediates": {"description": "PEM bundle of intermediate CA certificates, sent as X-Amz-X509-Chain.", "type": "string", "minLength": 1},
+    "trustAnchorArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:trust-anchor/.+$"},
+    "profileArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:profile/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:profile/.+$"},
+    "roleArn": {"description": "arn:aws:iam::ACCOUNT:role/NAME", "type": "string", "pattern": "^arn:[a-z0-9-]+:iam::[0-9]{12}:role/.+$"},
+    "region": {"description": "Region of the Roles Anywhere endpoint (default: the trust anchor's).", "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},
+    "sessionDuration": {"description": "Seconds the credentials last (900..43200, default 3600).", "type": "integer", "minimum": 900, "maximum": 43200},
+    "roleSessionName": {"description": "Role session name (default: chosen by AWS).", "type": "string", "pattern": "^[\\w+=,.@-]{2,64}$"},
+    "endpoint": {"description": "Roles Anywhere endpoint URL, overriding AWS_ENDPOINT_URL_ROLESANYWHERE / AWS_ENDPOINT_URL.", "type": "string", "minLength": 1},
+    "privateKeyPasswordFile": {"description": "File holding the password of an encrypted PKCS#8 key.", "type": "string", "minLength": 1},
+    "privateKeyPasswordEnv": {"description": "Environment variable holding the password of an encrypted PKCS#8 key.", "type": "string", "minLength": 1},
+    "noVerifySsl": {"description": "Do not verify the endpoint's TLS certificate (testing only).", "type": "boolean"},
+    "withProxy": {"description": "Use HTTPS_PROXY / NO_PROXY like other AWS calls (default: connect directly, as aws_signing_helper does).", "type": "boolean"}
+  }
+})";
+
+constexpr const char *kKnownKeys[] = {"certificate",
+                                      "privateKey",
+                                      "intermediates",
+                                      "trustAnchorArn",
+                                      "profileArn",
+                                      "roleArn",
+                                      "region",
+                                      "sessionDuration",
+                                      "roleSessionName",
+                                      "endpoint",
+                                      "privateKeyPasswordFile",
+                                      "privateKeyPasswordEnv",
+                                      "noVerifySsl",
+                                      "withProxy"};
+
+std::string string_setting(const Config &config, const char *key, bool required = false) {
+    const auto it = config.find(key);
+    if (it == config.end()) {
+        if (required) throw ConfigError(std::string(key) + " is required");
+        return {};
+    }
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+        throw ConfigError(std::string(key) + " must be a non-empty string");
+    return it->get<std::string>();
+}
+
+bool bool_setting(const Config &config, const char *key) {
+    const auto it = config.find(key);
+    if (it == config.end()) return false;
+    if (!it->is_boolean()) throw ConfigError(std::string(key) + " must be true or false");
+    return it->get<bool>();
+}
+
+bool valid_session_name(const std::string &name) {
+    if (name.size() < 2 || name.size() > 64) return false;
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+Arn rolesanywhere_arn(const std::string &text, const char *key, std::string_view resource) {
+    auto arn = parse_arn(text);
+    if (!arn || arn->service != "rolesanywhere" || arn->region.empty() || arn->account.empty() ||
+        arn->resource.rfind(std::string(resource) + "/", 0) != 0)
+        throw ConfigError(std::string(key) + " \"" + text + "\" is not a Roles Anywhere " +
+                          std::string(resource) +
+                          " ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:" + std::string(resource) + "/ID)");
+    if (!pullcred::aws::is_valid_region(arn->region))
+        throw ConfigError(std::string(key) + " \"" + text + "\" names an invalid region");
+    return *arn;
+}
+
+std::string strip_line_end(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+class RolesAnywhereSource final : public pullcred::sdk::CredentialSource {
+public:
+    RolesAnywhereSource(Host host, const Config &config) : host_(host) {
+        if (!config.is_object()) throw ConfigError("the profile's settings must be an object");
+        for (const auto &[key, value] : config.items()) {
+            bool known = false;
+            for (const char *name : kKnownKeys) known = known || key == name;
+            if (!known)
+                throw ConfigError(
+                    "unknown key " + key +
+                    " (aws.roles-anywhere knows certificate, privateKey, intermediates, "
+                    "trustAnchorArn, profileArn, roleArn, region, sessionDuration, roleSessionName, "
+                    "endpoint, privateKeyPasswordFile, privateKeyPasswordEnv, noVerifySsl, "
+                    "withProxy)");
+        }
+        certificate_ = string_setting(config, "certificate", true);
+        private_key_ = string_setting(config, "privateKey", true);
+        intermediates_ = string_setting(config, "intermediates");
+        trust_anchor_arn_ = string_setting(config, "trustAnchorArn", true);
+        profile_arn_ = string_setting(config, "profileArn", true);
+        role_arn_ = string_setting(config, "roleArn", true);
+        const auto anchor = rolesanywhere_arn(trust_anchor_arn_, "trustAnchorArn", "trust-anchor");
+        const auto profile = rolesanywhere_arn(profile_arn_, "profileArn", "profile");
+        const auto role = parse_arn(role_arn_);
+        if (!role || role->service != "iam" || role->account.empty() || role->resource.rfind("role/", 0) != 0)
+            throw ConfigError("roleArn \"" + role_arn_ +
+                              "\" is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+        role_account_ = role->account;
+        if (anchor.region != profile.region)
+            throw ConfigError("trustAnchorArn is in " + anchor.region + " but profileArn is in " +
+                              profile.region +
+                              ": a Roles Anywhere profile must be in its trust anchor's region");
+        if (anchor.account != profile.account)
+            throw ConfigError("trustAnchorArn is in account " + anchor.account + " but profileArn in " +
+                              profile.account + ": both must belong to the same account");
+        if (anchor.partition != profile.partition || anchor.partition != role->partition)
+            throw ConfigError("trustAnchorArn, profileArn and roleArn must be in the same partition (" +
+                              anchor.partition + ", " + profile.partition + ", " + role->partition + ")");
+        region_ = string_setting(config, "region");
+        if (region_.empty()) {
+            region_ = anchor.region;
+        } else {
+            if (!pullcred::aws::is_valid_region(region_))
+                throw ConfigError("region must look like us-west-2 (lower-case letters, digits and '-')");
+            if (region_ != anchor.region)
+                throw ConfigError("region " + region_ + " disagrees with trustAnchorArn's region " +
+                                  anchor.region +
+                                  ": Roles Anywhere only finds a trust anchor in its own region");
+        }
+        if (const auto it = config.find("sessionDuration"); it != config.end()) {
+            if (!it->is_number_integer() || it->get<long long>() < 900 || it->get<long long>() > 43200)
+                throw ConfigError("sessionDuration must be a whole number of seconds from 900 to 43200");
+            duration_ = static_cast<int>(it->get<long long>());
+        }
+        role_session_name_ = string_setting(config, "roleSessionName");
+        if (!role_session_name_.empty() && !valid_session_name(role_session_name_))
+            throw ConfigError("roleSessionName must be 2 to 64 of letters, digits and _+=,.@-");
+        endpoint_ = string_setting(config, "endpoint");
+        if (!endpoint_.empty()) {
+            auto parsed = pullcred::aws::parse_endpoint_url(endpoint_, "endpoint");
+            if (!parsed) throw ConfigError(parsed.error().message);
+        }
+        password_file_ = string_setting(config, "privateKeyPasswordFile");
+        password_env_ = string_setting(config, "privateKeyPasswordEnv");
+        if (!password_file_.empty() && !password_env_.empty())
+            throw ConfigError("set privateKeyPasswordFile or privateKeyPasswordEnv, not both");
+        no_verify_ssl_ = bool_setting(config, "noVerifySsl");
+        with_proxy_ = bool_setting(config, "withProxy");
+    }
+
+    SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
+        const std::int64_t now = host_.now_unix_ms() / 1000;
+        auto material = load_material(now);
+        if (!material.ok()) return material.status();
+        const auto &signer = material.value();
+
+        pullcred::aws::EndpointOptions options;
+        options.env = pullcred::aws::process_env();
+        if (!endpoint_.empty()) options.endpoint_url = endpoint_;
+        auto endpoint = pullcred::aws::resolve_endpoint("rolesanywhere", region_, options);
+        if (!endpoint)
+            return SdkStatus::failed("Roles Anywhere endpoint for " + region_ + ": " +
+                                     endpoint.error().message);
+        const std::string prefix = "Roles Anywhere CreateSession at " + endpoint->url + " (trust anchor " +
+                                   trust_anchor_arn_ + ", certificate serial " +
+                                   serial_decimal(signer.certificate.get()) + "): ";
+
+        pullcred::aws::HttpRequestToSign request;
+        request.method = "POST";
+        request.url = endpoint->url + "/sessions?" +
+                      pullcred::aws::encode_query({{"profileArn", profile_arn_},
+                                                   {"roleArn", role_arn_},
+                                                   {"trustAnchorArn", trust_anchor_arn_}});
+        request.body = session_body(duration_, role_session_name_);
+        request.headers = {{"Content-Type", "application/json"},
+                           {"Host", endpoint->authority()},
+                           {"X-Amz-X509", der_base64(signer.certificate.get())}};
+        std::vector<std::string> signed_headers = {"content-type", "host", "x-amz-date", "x-amz-x509"};
+        if (!signer.intermediates.empty()) {
+            std::string chain;
+            for (const auto &cert : signer.intermediates) {
+                if (!chain.empty()) chain += ",";
+                chain += der_base64(cert.get());
+            }
+            request.headers.emplace_back("X-Amz-X509-Chain", chain);
+            signed_headers.emplace_back("x-amz-x509-chain");
+        }
+        auto signature = sign_request(request, signer, endpoint->signing_region, now, signed_headers);
+        if (!signature)
+            return SdkStatus::failed(prefix + "cannot sign the request: " + signature.error().message);
+
+        HttpRequest call;
+        call.method = request.method;
+        call.url = request.url;
+        call.body = request.body;
+        call.headers = request.headers;
+        for (auto &header : *signature) call.headers.push_back(std::move(header));
+        if (no_verify_ssl_) call.flags |= PULLCRED_HTTP_INSECURE_SKIP_VERIFY;
+        if (!with_proxy_) call.flags |= PULLCRED_HTTP_IGNORE_PROXY;
+
+        host_.debug("CreateSession: " + endpoint->url + " (" + endpoint->source + "), region " +
+                    endpoint->signing_region + ", " + std::string(algorithm_of(signer.kind)) +
+                    ", certificate " + subject_text(signer.certificate.get()) + " serial " +
+                    serial_decimal(signer.certificate.get()) +
+                    (signer.intermediates.empty()
+                         ? std::string()
+                         : ", " + std::to_string(signer.intermediates.size()) + " intermediate(s)") +
+                    ", role " + role_arn_ + ", " + std::to_string(duration_) + " s");
+        auto response = host_.http(call);
+        if (!response.ok()) return SdkStatus{response.status().code, prefix + response.status().message};
+        const auto &reply = response.value();
+        auto parsed = parse_session_reply(reply.status, reply.header("X-Amzn-ErrorType"), reply.body);
+        if (!parsed.credentials)
+            return parsed.error.kind == ReplyFailure::retryable
+                       ? SdkStatus::retryable(prefix + parsed.error.message)
+                       : SdkStatus::failed(prefix + parsed.error.message);
+        auto &issued = *parsed.credentials;
+        if (issued.expires_unix <= now)
+            return SdkStatus::failed(prefix + "the credentials it issued expired at " + issued.expiration +
+                                     ", before now (" + format_rfc3339(now) +
+                                     "): check the node's clock (NTP)");
+        Credentials out;
+        out.fields["access_key_id"] = std::move(issued.access_key_id);
+        out.fields["secret_access_key"] = std::move(issued.secret_access_key);
+        out.fields["session_token"] = std::move(issued.session_token);
+        out.fields["region"] = endpoint->signing_region;
+        out.fields["account_id"] = role_account_;
+        out.fields["expiration"] = issued.expiration;
+        out.expires_unix = issued.expires_unix;
+        host_.debug("CreateSession: credentials for " + role_arn_ + " until " + issued.expiration);
+        return out;
+    }
+
+private:
+    SdkResult<std::optional<std::string>> password() const {
+        if (!password_file_.empty()) {
+            auto text = read_file(password_file_, "privateKeyPasswordFile");
+            if (!text) return SdkStatus::failed(text.error().message);
+            return std::optional<std::string>(strip_line_end(std::move(*text)));
+        }
+        if (!password_env_.empty()) {
+            const char *value = std::getenv(password_env_.c_str()); // NOLINT(concurrency-mt-unsafe)
+            if (value == nullptr)
+                return SdkStatus::failed("privateKeyPasswordEnv: environment variable " + password_env_ +
+                                         " is not set");
+            return std::optional<std::string>(value);
+        }
+        return std::optional<std::string>();
+    }
+
+    SdkResult<SigningMaterial> load_material(std::int64_t now) const {
+        SigningMaterial material;
+        auto cert_text = read_file(certificate_, "certificate");
+        if (!cert_text) return SdkStatus::failed(cert_text.error().message);
+        auto cert = first_certificate(*cert_text, "certificate " + certificate_);
+        if (!cert) return SdkStatus::failed(cert.error().message);
+        material.certificate = std::move(*cert);
+
+        auto key_text = read_file(private_key_, "privateKey");
+        if (!key_text) return SdkStatus::failed(key_text.error().message);
+        auto secret = password();
+        if (!secret.ok()) return secret.status();
+        auto key = private_key(*key_text, "privateKey " + private_key_, secret.value());
+        wipe_secret(*key_text);
+        if (secret.value()) wipe_secret(*secret.value());
+        if (!key) return SdkStatus::failed(key.error().message);
+        material.key = std::move(*key);
+        auto kind = key_kind(material.key.get(), "privateKey " + private_key_);
+        if (!kind) return SdkStatus::failed(kind.error().message);
+        material.kind = *kind;
+
+        const std::string subject = subject_text(material.certificate.get());
+        const std::string described = "certificate " + certificate_ + " (" + subject + ", serial " +
+                                      serial_decimal(material.certificate.get()) + ")";
+        if (!key_matches_certificate(material.certificate.get(), material.key.get()))
+            return SdkStatus::failed(
+                "privateKey " + private_key_ + " does not belong to " + described +
+                ": their public keys differ; point privateKey at the key of this "
+                "certificate (after a rotation, both files must come from the same pair)");
+        auto not_before = not_before_unix(material.certificate.get());
+        auto not_after = not_after_unix(material.certificate.get());
+        if (!not_before) return SdkStatus::failed(described + ": " + not_before.error().message);
+        if (!not_after) return SdkStatus::failed(described + ": " + not_after.error().message);
+        if (now < *not_before)
+            return SdkStatus::failed(described + " is not valid yet: valid from " +
+                                     format_rfc3339(*not_before) + ", now is " + format_rfc3339(now) +
+                                     "; check the node's clock (NTP)");
+        if (now > *not_after)
+            return SdkStatus::failed(described + " expired at " + format_rfc3339(*not_after) + " (now " +
+                                     format_rfc3339(now) +
+                                     "); renew it (kubelet rotates its client certificate when "
+                                     "rotateCertificates is on)");
+
+        if (!intermediates_.empty()) {
+            auto bundle = read_file(intermediates_, "intermediates");
+            if (!bundle) return SdkStatus::failed(bundle.error().message);
+            auto chain = all_certificates(*bundle, "intermediates " + intermediates_);
+            if (!chain) return SdkStatus::failed(chain.error().message);
+            material.intermediates = std::move(*chain);
+        }
+        return material;
+    }
+
+    Host host_;
+    std::string certificate_;
+    std::string private_key_;
+    std::string intermediates_;
+    std::string trust_anchor_arn_;
+    std::string profile_arn_;
+    std::string role_arn_;
+    std::string role_account_;
+    std::string region_;
+    int duration_ = 3600;
+    std::string role_session_name_;
+    std::string endpoint_;
+    std::string password_file_;
+    std::string password_env_;
+    bool no_verify_ssl_ = false;
+    bool with_proxy_ = false;
+};
+
+} // namespace
+} // namespace pullcred_ra
+
+PULLCRED_MODULE("source-rolesanywhere", MODULE_VERSION,
+                pullcred::sdk::credential_source<pullcred_ra::RolesAnywhereSource>("aws.roles-anywhere",
+                                                                                   pullcred_ra::kSchema))

@@ -1,0 +1,481 @@
+#include "x509_material.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+
+#include "aws/sigv4/canonical_request.hpp"
+#include "aws/sigv4/hash.hpp"
+#include "aws/sigv4/scope.hpp"
+#include "aws/sigv4/string_to_sign.hpp"
+
+namespace pullcred_ra {
+
+using pullcred::make_error;
+
+void KeyDeleter::operator()(EVP_PKEY *key) const {
+    EVP_PKEY_free(key);
+}
+void CertDeleter::operator()(X509 *cert) const {
+    X509_free(cert);
+}
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 1U << 20;
+
+// The last OpenSSL error as text (and the queue cleared), for messages.
+std::string openssl_error() {
+    unsigned long code = 0;
+    unsigned long last = 0;
+    while ((code = ERR_get_error()) != 0) last = code;
+    if (last == 0) return "unknown OpenSSL error";
+    std::array<char, 256> buffer{};
+    ERR_error_string_n(last, buffer.data(), buffer.size());
+    return buffer.data();
+}
+
+int base64_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// Standard base64 with padding; whitespace is skipped.
+std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    unsigned int buffer = 0;
+    int bits = 0;
+    int padding = 0;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        if (c == '=') {
+            ++padding;
+            continue;
+        }
+        if (padding > 0) return std::nullopt; // data after padding
+        const int value = base64_value(c);
+        if (value < 0) return std::nullopt;
+        buffer = (buffer << 6U) | static_cast<unsigned int>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> static_cast<unsigned int>(bits)) & 0xFFU));
+        }
+    }
+    if (padding > 2) return std::nullopt;
+    return out;
+}
+
+std::string trim(std::string_view text) {
+    std::size_t begin = 0;
+    std::size_t end = text.size();
+    while (begin < end && (text[begin] == ' ' || text[begin] == '\t' || text[begin] == '\r')) ++begin;
+    while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r')) --end;
+    return std::string(text.substr(begin, end - begin));
+}
+
+const unsigned char *der_bytes(const std::string &der) {
+    return reinterpret_cast<const unsigned char *>(der.data()); // NOLINT
+}
+
+long der_length(const std::string &der) {
+    return static_cast<long>(der.size());
+}
+
+void wipe(std::string &text) {
+    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+    text.clear();
+}
+
+// Wipes the DER of every block when it goes out of scope (key material).
+struct WipedBlocks {
+    std::vector<PemBlock> blocks;
+    WipedBlocks() = default;
+    WipedBlocks(const WipedBlocks &) = delete;
+    WipedBlocks &operator=(const WipedBlocks &) = delete;
+    ~WipedBlocks() {
+        for (auto &block : blocks) wipe(block.der);
+    }
+};
+
+Result<std::int64_t> asn1_time_unix(const ASN1_TIME *time, std::string_view what) {
+    std::tm parts{};
+    if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
+        ERR_clear_error();
+        return make_error("the certificate's " + std::string(what) + " date cannot be read");
+    }
+    return static_cast<std::int64_t>(timegm(&parts));
+}
+
+bool is_key_label(std::string_view label) {
+    return label == "PRIVATE KEY" || label == "EC PRIVATE KEY" || label == "RSA PRIVATE KEY" ||
+           label == "ENCRYPTED PRIVATE KEY";
+}
+
+std::string describe_labels(const std::vector<PemBlock> &blocks) {
+    if (blocks.empty()) return "no PEM block at all";
+    std::string out = "only ";
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += blocks[i].label;
+    }
+    return out;
+}
+
+} // namespace
+
+Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view origin) {
+    static constexpr std::string_view kBegin = "-----BEGIN ";
+    static constexpr std::string_view kDashes = "-----";
+    std::vector<PemBlock> blocks;
+    std::size_t position = 0;
+    while ((position = text.find(kBegin, position)) != std::string_view::npos) {
+        const auto label_start = position + kBegin.size();
+        const auto label_end = text.find(kDashes, label_start);
+        const auto line_end = text.find('\n', label_start);
+        if (label_end == std::string_view::npos ||
+            (line_end != std::string_view::npos && label_end > line_end))
+            return make_error(std::string(origin) + ": malformed PEM BEGIN line");
+        const std::string label(text.substr(label_start, label_end - label_start));
+        const std::string end_marker = "-----END " + label + "-----";
+        const auto body_start = label_end + kDashes.size();
+        const auto end = text.find(end_marker, body_start);
+        if (end == std::string_view::npos)
+            return make_error(std::string(origin) + ": PEM block " + label + " has no END line");
+        // Header lines ("Proc-Type: ...") come first and contain ':'; the
+        // blank line after them is skipped with the rest of the whitespace.
+        std::string_view body = text.substr(body_start, end - body_start);
+        PemBlock block;
+        block.label = label;
+        std::string base64;
+        std::size_t line_start = 0;
+        while (line_start <= body.size()) {
+            auto newline = body.find('\n', line_start);
+            if (newline == std::string_view::npos) newline = body.size();
+            const auto line = trim(body.substr(line_start, newline - line_start));
+            if (line.find(':') != std::string::npos)
+                block.has_headers = true;
+            else
+                base64 += line;
+            line_start = newline + 1;
+        }
+        auto der = base64_decode(base64);
+        wipe(base64);
+        if (!der || der->empty())
+            return make_error(std::string(origin) + ": PEM block " + label + " is not valid base64");
+        block.der = std::move(*der);
+        blocks.push_back(std::move(block));
+        position = end + end_marker.size();
+    }
+    return blocks;
+}
+
+Result<std::string> read_file(const std::string &path, std::string_view what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int error = errno;
+        return make_error(std::string(what) + " " + path + ": cannot read it (" + std::strerror(error) + ")");
+    }
+    std::string contents;
+    std::array<char, 8192> buffer{};
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        contents.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+        if (contents.size() > kMaxFileBytes) {
+            wipe(contents);
+            return make_error(std::string(what) + " " + path + ": larger than 1 MiB, not a PEM file");
+        }
+    }
+    if (in.bad()) {
+        wipe(contents);
+        return make_error(std::string(what) + " " + path + ": read error");
+    }
+    return contents;
+}
+
+Result<std::vector<CertPtr>> all_certificates(std::string_view pem, std::string_view origin) {
+    auto blocks = pem_blocks(pem, origin);
+    if (!blocks) return blocks.error();
+    std::vector<CertPtr> out;
+    for (const auto &block : *blocks) {
+        if (block.label != "CERTIFICATE") continue;
+        const unsigned char *cursor = der_bytes(block.der);
+        CertPtr cert(d2i_X509(nullptr, &cursor, der_length(block.der)));
+        if (!cert)
+            return make_error(std::string(origin) + ": CERTIFICATE block " + std::to_string(out.size() + 1) +
+                              " is not a valid X.509 certificate (" + openssl_error() + ")");
+        out.push_back(std::move(cert));
+    }
+    if (out.empty())
+        return make_error(std::string(origin) + ": no CERTIFICATE block (found " + describe_labels(*blocks) +
+                          ")");
+    return out;
+}
+
+Result<CertPtr> first_certificate(std::string_view pem, std::string_view origin) {
+    auto all = all_certificates(pem, origin);
+    if (!all) return all.error();
+    return std::move(all->front());
+}
+
+Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
+                           const std::optional<std::string> &password) {
+    auto parsed = pem_blocks(pem, origin);
+    if (!parsed) return parsed.error();
+    WipedBlocks blocks;
+    blocks.blocks = std::move(*parsed);
+    const PemBlock *found = nullptr;
+    for (const auto &block : blocks.blocks)
+        if (is_key_label(block.label)) {
+            found = &block;
+            break;
+        }
+    if (found == nullptr)
+        return make_error(std::string(origin) +
+                          ": no private key block (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or "
+                          "ENCRYPTED PRIVATE KEY; found " +
+                          describe_labels(blocks.blocks) + ")");
+    const std::string where = std::string(origin) + ": " + found->label + ": ";
+    if (found->has_headers)
+        return make_error(where +
+                          "legacy encrypted PEM (Proc-Type: 4,ENCRYPTED) is not supported; convert the "
+                          "key to PKCS#8 (openssl pkcs8 -topk8)");
+    const unsigned char *cursor = der_bytes(found->der);
+    const long length = der_length(found->der);
+    KeyPtr key;
+    if (found->label == "PRIVATE KEY") {
+        PKCS8_PRIV_KEY_INFO *info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, length);
+        if (info != nullptr) {
+            key.reset(EVP_PKCS82PKEY(info));
+            PKCS8_PRIV_KEY_INFO_free(info);
+        }
+    } else if (found->label == "EC PRIVATE KEY") {
+        key.reset(d2i_PrivateKey(EVP_PKEY_EC, nullptr, &cursor, length));
+    } else if (found->label == "RSA PRIVATE KEY") {
+        key.reset(d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &cursor, length));
+    } else { // ENCRYPTED PRIVATE KEY
+        if (!password)
+            return make_error(where +
+                              "the key is encrypted: set privateKeyPasswordFile or privateKeyPasswordEnv "
+                              "(credential-process: --pkcs8-password)");
+        X509_SIG *sealed = d2i_X509_SIG(nullptr, &cursor, length);
+        if (sealed == nullptr)
+            return make_error(where + "not a valid encrypted PKCS#8 key (" + openssl_error() + ")");
+        PKCS8_PRIV_KEY_INFO *info =
+            PKCS8_decrypt(sealed, password->data(), static_cast<int>(password->size()));
+        X509_SIG_free(sealed);
+        if (info == nullptr) {
+            ERR_clear_error();
+            return make_error(where +
+                              "cannot decrypt the key: wrong password, or a cipher this OpenSSL lacks");
+        }
+        key.reset(EVP_PKCS82PKEY(info));
+        PKCS8_PRIV_KEY_INFO_free(info);
+    }
+    if (!key) return make_error(where + "not a valid private key (" + openssl_error() + ")");
+    return key;
+}
+
+Result<KeyKind> key_kind(const EVP_PKEY *key, std::string_view origin) {
+    switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+        return KeyKind::rsa;
+    case EVP_PKEY_EC:
+        return KeyKind::ec;
+    default:
+        break;
+    }
+    const char *type = EVP_PKEY_get0_type_name(key);
+    return make_error(std::string(origin) + ": unsupported key algorithm " + (type ? type : "(unknown)") +
+                      ": IAM Roles Anywhere signs with RSA or EC (P-256, P-384) keys");
+}
+
+std::string_view algorithm_of(KeyKind kind) {
+    return kind == KeyKind::rsa ? pullcred::aws::kX509RsaAlgorithm : pullcred::aws::kX509EcdsaAlgorithm;
+}
+
+Result<std::string> sign_hex(EVP_PKEY *key, std::string_view data) {
+    struct CtxDeleter {
+        void operator()(EVP_MD_CTX *ctx) const { EVP_MD_CTX_free(ctx); }
+    };
+    std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+    if (!ctx) return make_error("signing: out of memory");
+    EVP_PKEY_CTX *key_ctx = nullptr;
+    if (EVP_DigestSignInit(ctx.get(), &key_ctx, EVP_sha256(), nullptr, key) != 1)
+        return make_error("signing: cannot use the private key (" + openssl_error() + ")");
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
+        EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) != 1)
+        return make_error("signing: cannot select PKCS#1 v1.5 padding (" + openssl_error() + ")");
+    const auto *bytes = reinterpret_cast<const unsigned char *>(data.data()); // NOLINT
+    std::size_t length = 0;
+    if (EVP_DigestSign(ctx.get(), nullptr, &length, bytes, data.size()) != 1)
+        return make_error("signing failed (" + openssl_error() + ")");
+    std::vector<unsigned char> signature(length);
+    if (EVP_DigestSign(ctx.get(), signature.data(), &length, bytes, data.size()) != 1)
+        return make_error("signing failed (" + openssl_error() + ")");
+    signature.resize(length);
+    return pullcred::aws::to_hex(signature);
+}
+
+std::string serial_decimal(const X509 *cert) {
+    BIGNUM *number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+    if (number == nullptr) return {};
+    char *text = BN_bn2dec(number);
+    std::string out = text ? text : "";
+    OPENSSL_free(text);
+    BN_free(number);
+    return out;
+}
+
+std::string serial_hex(const X509 *cert) {
+    BIGNUM *number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+    if (number == nullptr) return {};
+    char *text = BN_bn2hex(number);
+    std::string out = text ? text : "";
+    OPENSSL_free(text);
+    BN_free(number);
+    return out;
+}
+
+std::string der_base64(const X509 *cert) {
+    unsigned char *der = nullptr;
+    const int length = i2d_X509(cert, &der);
+    if (length <= 0) return {};
+    std::string out(static_cast<std::size_t>(4 * ((length + 2) / 3)) + 1, '\0');
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), der, length); // NOLINT
+    OPENSSL_free(der);
+    out.resize(written > 0 ? static_cast<std::size_t>(written) : 0U);
+    return out;
+}
+
+std::string subject_text(const X509 *cert) {
+    char *text = X509_NAME_oneline(X509_get_subject_name(cert), nullptr, 0);
+    std::string out = text ? text : "";
+    OPENSSL_free(text);
+    return out;
+}
+
+Result<std::int64_t> not_before_unix(const X509 *cert) {
+    return asn1_time_unix(X509_get0_notBefore(cert), "notBefore");
+}
+
+Result<std::int64_t> not_after_unix(const X509 *cert) {
+    return asn1_time_unix(X509_get0_notAfter(cert), "notAfter");
+}
+
+bool key_matches_certificate(const X509 *cert, const EVP_PKEY *key) {
+    const EVP_PKEY *public_key = X509_get0_pubkey(cert);
+    const bool same = public_key != nullptr && EVP_PKEY_eq(public_key, key) == 1;
+    ERR_clear_error();
+    return same;
+}
+
+Result<pullcred::aws::HeaderList> sign_request(const pullcred::aws::HttpRequestToSign &request,
+                                               const SigningMaterial &material, const std::string &region,
+                                               std::int64_t now_unix_seconds,
+                                               const std::vector<std::string> &signed_headers) {
+    const auto algorithm = algorithm_of(material.kind);
+    const pullcred::aws::SigningScope scope{
+        "rolesanywhere", region,
+        std::chrono::system_clock::time_point(std::chrono::seconds(now_unix_seconds))};
+    auto prepared = pullcred::aws::prepare_signature(
+        request, algorithm, scope, pullcred::aws::SignedHeaderSelection::exactly(signed_headers));
+    if (!prepared) return prepared.error();
+    auto signature = sign_hex(material.key.get(), prepared->string_to_sign);
+    if (!signature) return signature.error();
+    pullcred::aws::HeaderList headers;
+    headers.emplace_back("X-Amz-Date", prepared->amz_date);
+    headers.emplace_back("Authorization", pullcred::aws::authorization_header(
+                                              algorithm, serial_decimal(material.certificate.get()),
+                                              prepared->credential_scope,
+                                              prepared->canonical_request.signed_headers, *signature));
+    return headers;
+}
+
+void wipe_secret(std::string &text) {
+    wipe(text);
+}
+
+std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+    auto digits = [&](std::size_t at, std::size_t count) -> std::optional<int> {
+        if (at + count > text.size()) return std::nullopt;
+        int value = 0;
+        for (std::size_t i = at; i < at + count; ++i) {
+            if (text[i] < '0' || text[i] > '9') return std::nullopt;
+            value = value * 10 + (text[i] - '0');
+        }
+        return value;
+    };
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
+        text[13] != ':' || text[16] != ':')
+        return std::nullopt;
+    const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
+               minute = digits(14, 2), second = digits(17, 2);
+    if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+    if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60)
+        return std::nullopt;
+    std::size_t at = 19;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        const auto start = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+        if (at == start) return std::nullopt;
+    }
+    if (at >= text.size()) return std::nullopt;
+    std::int64_t offset = 0;
+    if (text[at] == 'Z' || text[at] == 'z') {
+        ++at;
+    } else if (text[at] == '+' || text[at] == '-') {
+        const auto offset_hours = digits(at + 1, 2), offset_minutes = digits(at + 4, 2);
+        if (!offset_hours || !offset_minutes || at + 3 >= text.size() || text[at + 3] != ':')
+            return std::nullopt;
+        offset = (*offset_hours * 60 + *offset_minutes) * 60;
+        if (text[at] == '-') offset = -offset;
+        at += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (at != text.size()) return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year(*year),
+                                           std::chrono::month(static_cast<unsigned>(*month)),
+                                           std::chrono::day(static_cast<unsigned>(*day))};
+    if (!date.ok()) return std::nullopt;
+    const auto days = std::chrono::sys_days(date).time_since_epoch().count();
+    return static_cast<std::int64_t>(days) * 86400 + *hour * 3600 + *minute * 60 + *second - offset;
+}
+
+std::string format_rfc3339(std::int64_t unix_seconds) {
+    const std::chrono::sys_seconds when{std::chrono::seconds(unix_seconds)};
+    const auto day = std::chrono::floor<std::chrono::days>(when);
+    const std::chrono::year_month_day date{day};
+    const std::chrono::hh_mm_ss time{when - day};
+    std::array<char, 32> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()));
+    return buffer.data();
+}
+
+} // namespace pullcred_ra
