@@ -14,19 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import CHART, HERE, REPO, RELEASE_NAMESPACE, VALUES, Rendered
+from chartkit import CHART, GOOD, HERE, REPO, RELEASE_NAMESPACE, VALUES, Rendered
 
-GOOD = [
-    "defaults.yaml",
-    "eksa-roles-anywhere.yaml",
-    "eksa-all-keys.yaml",
-    "eksa-empty-fields.yaml",
-    "three-credentials.yaml",
-    "proxy.yaml",
-    "native.yaml",
-    "native-only.yaml",
-    "uninstall.yaml",
-]
 TYPOS = {
     "typo.yaml": "additional properties 'matchImage' not allowed",
     "typo-top.yaml": "additional properties 'toleration' not allowed",

@@ -8,8 +8,7 @@ import re
 import pytest
 import yaml
 
-from conftest import CHART, REPO
-from test_chart import GOOD
+from chartkit import CHART, GOOD, REPO
 
 INSTALL_MD = REPO / "docs" / "install.md"
 CHART_README = CHART / "README.md"
