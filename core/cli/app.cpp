@@ -23,6 +23,9 @@ Commands:
   explain IMAGE        which rule, profile, source and backend serve IMAGE
   check-config         validate the config and load every module it needs
   modules              list the modules found, their versions and factories
+  docker-credential ACTION
+                       docker/podman/skopeo credential helper (get, list,
+                       store, erase, version); also as docker-credential-pullcred
   credential-process   AWS credential_process JSON for a profile, or a drop-in
                        for `aws_signing_helper credential-process` (same flags)
 
@@ -49,6 +52,7 @@ const std::map<std::string_view, Runner> &commands() {
         {"check-config", &run_check_config},
         {"modules", &run_modules},
         {"credential-process", &run_credential_process},
+        {"docker-credential", &run_docker_credential},
     };
     return table;
 }
@@ -111,8 +115,24 @@ int parse_and_run(int argc, char **argv) {
 
 } // namespace
 
+namespace {
+// Invoked as docker-credential-pullcred: the helper protocol, argv[1] the action.
+int run_as_docker_helper(int argc, char **argv) {
+    CommandLine command{argv[0], {}, {}};
+    for (int i = 1; i < argc; ++i) command.args.emplace_back(argv[i]);
+    return run_docker_credential(command);
+}
+
+bool invoked_as_docker_helper(const char *argv0) {
+    const std::string_view name(argv0);
+    const auto base = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
+    return base == "docker-credential-pullcred";
+}
+} // namespace
+
 int run(int argc, char **argv) {
     try {
+        if (argc > 0 && invoked_as_docker_helper(argv[0])) return run_as_docker_helper(argc, argv);
         return parse_and_run(argc, argv);
     } catch (const po::error &e) {
         return fail(std::string(e.what()) + "; run `pullcred --help`");

@@ -1,0 +1,92 @@
+// The docker credential helper protocol (docker, podman, skopeo, buildah):
+// `pullcred docker-credential get|list|store|erase|version`, and the same
+// when the binary is invoked as docker-credential-pullcred.
+#include <iostream>
+#include <limits>
+
+#include "cli/command.hpp"
+#include "cli/command_options.hpp"
+#include "cli/session.hpp"
+#include "request/answer.hpp"
+#include "util/files.hpp"
+
+namespace pullcred::cli {
+
+namespace {
+
+constexpr std::size_t kMaxServerUrl = 4096;
+// What docker expects when a helper has nothing for a server.
+constexpr std::string_view kNotFound = "credentials not found in native keychain";
+
+// "https://host:port/v2/" -> "host:port"
+std::string registry_of(std::string_view server_url) {
+    for (const std::string_view scheme : {"https://", "http://"})
+        if (server_url.substr(0, scheme.size()) == scheme) server_url.remove_prefix(scheme.size());
+    return std::string(server_url.substr(0, server_url.find('/')));
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+int get(const CommandLine &command) {
+    auto input = read_stream_capped(std::cin, "server URL on stdin", kMaxServerUrl);
+    if (!input) return fail(input.error().message);
+    const auto server_url = trimmed(*input);
+    const auto registry = registry_of(server_url);
+    if (registry.empty()) return fail("docker-credential get: expected a server URL on stdin");
+
+    auto session = Session::open(command.global);
+    if (!session.loaded().ok()) return fail(session.loaded().summary());
+    kubelet::Request request;
+    request.image = registry + "/docker-credential-helper";
+    request::AnswerContext context{session.config(), [&]() -> providers::Providers & { return session.providers(); },
+                                   session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    auto response = request::answer(request, context);
+    if (!response) return fail(response.error().message);
+    auto found = response->auth.find(registry);
+    if (found == response->auth.end()) {
+        std::cout << kNotFound << std::endl;
+        return 1;
+    }
+    const nlohmann::json answer{{"ServerURL", server_url},
+                                {"Username", found->second.username},
+                                {"Secret", found->second.password}};
+    std::cout << answer.dump() << std::endl;
+    return 0;
+}
+
+} // namespace
+
+int run_docker_credential(const CommandLine &command) {
+    std::string action;
+    po::options_description own("docker-credential options");
+    own.add_options()("action", po::value(&action), "get, list, store, erase or version");
+    po::positional_options_description positional;
+    positional.add("action", 1);
+    auto parsed = parse_command(command, own, positional);
+    if (parsed.help || action.empty()) {
+        print_command_help("pullcred docker-credential get|list|store|erase|version  (or docker-credential-pullcred)",
+                           own,
+                           "echo 111122223333.dkr.ecr.us-west-2.amazonaws.com | docker-credential-pullcred get");
+        return parsed.help ? 0 : 2;
+    }
+    if (action == "get") return get(command);
+    if (action == "list") {
+        std::cout << "{}" << std::endl;
+        return 0;
+    }
+    if (action == "store" || action == "erase") {
+        // Credentials come from pullcred's sources; there is nothing to store.
+        std::cin.ignore(std::numeric_limits<std::streamsize>::max());
+        return 0;
+    }
+    if (action == "version") {
+        std::cout << "pullcred " << PULLCRED_VERSION << std::endl;
+        return 0;
+    }
+    return fail("docker-credential: unknown action \"" + action + "\" (get, list, store, erase, version)");
+}
+
+} // namespace pullcred::cli

@@ -1,0 +1,77 @@
+"""The docker credential helper protocol, as `pullcred docker-credential` and
+as a binary named docker-credential-pullcred."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PULLCRED, SOURCE_DIR
+
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
+from fixture import Emulator  # noqa: E402
+
+REGISTRY = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def helper(tmp_path, emulator):
+    keys = emulator.static_credentials[0]
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
+    (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    config = tmp_path / "config.yaml"
+    config.write_text(f"""apiVersion: pullcred/v1
+kind: Config
+cache: {{enabled: false}}
+profiles: {{keys: {{source: aws.static, secretDir: {secret}}}}}
+registries:
+  - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr, profile: keys}}
+""")
+    link = tmp_path / "bin" / "docker-credential-pullcred"
+    link.parent.mkdir()
+    link.symlink_to(PULLCRED)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PULLCRED_CONFIG=str(config), AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle))
+
+    def run(argv, stdin=""):
+        return subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=60)
+    return run, link, keys
+
+
+@pytest.mark.parametrize("form", ["subcommand", "binary-name"])
+@pytest.mark.parametrize("server_url", [REGISTRY, f"https://{REGISTRY}", f"https://{REGISTRY}/v2/"])
+def test_get_answers_with_the_ecr_token(helper, emulator, form, server_url):
+    run, link, keys = helper
+    argv = [str(PULLCRED), "docker-credential", "get"] if form == "subcommand" else [str(link), "get"]
+    result = run(argv, server_url + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "ServerURL": server_url, "Username": "AWS",
+        "Secret": emulator.ecr_password("111122223333", "us-west-2", keys["accessKeyId"])}
+
+
+def test_unknown_registry_is_not_found_as_docker_expects(helper):
+    run, link, _ = helper
+    result = run([str(link), "get"], "registry.example.com\n")
+    assert result.returncode == 1
+    assert result.stdout.strip() == "credentials not found in native keychain"
+
+
+def test_list_store_erase_version(helper):
+    run, link, _ = helper
+    assert json.loads(run([str(link), "list"]).stdout) == {}
+    assert run([str(link), "store"], '{"ServerURL":"x","Username":"u","Secret":"s"}').returncode == 0
+    assert run([str(link), "erase"], "x\n").returncode == 0
+    assert run([str(link), "version"]).stdout.startswith("pullcred ")
+    bad = run([str(link), "fly"])
+    assert bad.returncode == 1 and "unknown action" in bad.stderr
