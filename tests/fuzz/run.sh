@@ -73,7 +73,7 @@ if [[ "$mode" == repro ]]; then
         [[ -d "$dir" ]] && compgen -G "$dir/*" >/dev/null || continue
         for input in "$dir"/*; do
             [[ "$input" == *.txt || "$input" == *.md ]] && continue
-            if PULLCRED_FUZZ_NO_WORKAROUNDS=1 "$bin/fuzz_$t" -timeout=10 "$input" >/dev/null 2>&1; then
+            if (PULLCRED_FUZZ_NO_WORKAROUNDS=1 "$bin/fuzz_$t" -timeout=10 "$input") >/dev/null 2>&1; then
                 echo "fixed   $t ${input#"$root"/}"
             else
                 echo "CRASHES $t ${input#"$root"/}"
