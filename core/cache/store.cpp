@@ -15,11 +15,11 @@ namespace pullcred::cache {
 namespace {
 
 constexpr int kEntryVersion = 1;
-constexpr std::size_t kMaxEntryBytes = 256 * 1024;
+constexpr std::size_t kMaxEntryBytes = std::size_t{256} * 1024;
 
 std::string octal(mode_t mode) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    std::string text;
+    for (int shift = 9; shift >= 0; shift -= 3) text.push_back(static_cast<char>('0' + ((mode >> shift) & 7)));
     return text;
 }
 

@@ -17,8 +17,8 @@ std::string utc(std::int64_t unix_seconds) {
     std::tm parts{};
     ::gmtime_r(&time, &parts);
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
+    const auto length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return std::string(text, length);
 }
 
 void print_cache_state(Session &session, const config::Rule &rule, std::string_view registry) {

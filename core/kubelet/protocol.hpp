@@ -17,7 +17,7 @@ enum class ApiVersion { v1, v1beta1, v1alpha1 };
 
 std::string_view to_string(ApiVersion version);
 
-inline constexpr std::size_t kMaxRequestBytes = 256 * 1024;
+inline constexpr std::size_t kMaxRequestBytes = std::size_t{256} * 1024;
 
 struct Request {
     ApiVersion api_version = ApiVersion::v1;

@@ -11,7 +11,7 @@
 
 namespace pullcred {
 
-inline constexpr std::size_t kDefaultFileCap = 1024 * 1024;
+inline constexpr std::size_t kDefaultFileCap = std::size_t{1024} * 1024;
 
 // Errors read "<what> <path>: <reason>", e.g. "config /etc/x.yaml: no such file".
 Result<std::string> read_file_capped(const std::filesystem::path &path, std::string_view what,
