@@ -1,0 +1,45 @@
+// What a credential_process prints, and the small text formats around it:
+// the Version 1 JSON document, RFC 3339 times and Go durations.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace pullcred_process {
+
+struct ProcessCredentials {
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token; // empty when there is none
+    std::optional<std::int64_t> expires_unix;
+};
+
+// The credentials in a credential_process stdout:
+//   {"Version": 1, "AccessKeyId": "...", "SecretAccessKey": "...",
+//    "SessionToken": "...", "Expiration": "2026-11-28T12:00:00Z"}
+// SessionToken and Expiration are optional, unknown fields are ignored. An
+// Expiration at or before `now_unix` is an error. The error text says what is
+// wrong ("printed ...") and never quotes stdout, which holds secrets.
+std::variant<ProcessCredentials, std::string> parse_credential_output(std::string_view stdout_text,
+                                                                      std::int64_t now_unix);
+
+// An RFC 3339 date-time (2026-11-28T12:00:00Z, fractional seconds, +hh:mm or
+// -hh:mm offsets; 't', 'z' and a space separator accepted) as Unix seconds,
+// fractions dropped; nullopt when malformed or out of range.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+
+// Unix seconds as 2026-11-28T12:00:00Z.
+std::string format_rfc3339(std::int64_t unix_seconds);
+
+// A Go duration ("30s", "1m30s", "1.5s", "500ms"; units ns us µs ms s m h),
+// not negative, rounded up to whole milliseconds; nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text);
+
+// Like Go's Duration.String() for milliseconds: "30s", "1m30s", "1.5s", "250ms".
+std::string format_duration(std::chrono::milliseconds duration);
+
+} // namespace pullcred_process
