@@ -16,6 +16,7 @@
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
+#include "config/defaults.hpp"
 #include "config/loader.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
@@ -52,10 +53,11 @@ std::string format_unix_rfc3339(std::int64_t unix_seconds) {
     const std::chrono::year_month_day date{day};
     const std::chrono::hh_mm_ss time{when - day};
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()));
+    static_cast<void>(std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                                    static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                                    static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                                    static_cast<int>(time.minutes().count()),
+                                    static_cast<int>(time.seconds().count())));
     return buffer;
 }
 
@@ -194,13 +196,16 @@ int run_credential_process(const CommandLine &command) {
         if (::setenv(kPasswordVariable, flags.pkcs8_password.c_str(), 1) != 0)
             return fail("cannot pass --pkcs8-password on to the source");
     }
-    nlohmann::json document{{"apiVersion", "pullcred/v1"},
-                            {"kind", "Config"},
-                            {"profiles", {{kFlagsProfile, profile_of_flags(flags)}}}};
-    auto loaded = config::parse_config(document.dump(), "(credential-process flags)");
+    // The profile comes from the flags; the cache, settings and modules from
+    // the config (--config, $PULLCRED_CONFIG or the default file, else the
+    // built-in defaults), so repeated calls share cached credentials.
+    auto loaded = config::load_effective_config(config::locate_config(command.global.config));
     if (!loaded.ok()) return fail(loaded.summary());
-    // The CA bundle, deadline and HTTP policy are the defaults plus AWS_CA_BUNDLE
-    // and the proxy variables, as for any config.
+    config::Profile flags_profile;
+    flags_profile.name = kFlagsProfile;
+    flags_profile.source = "aws.roles-anywhere";
+    flags_profile.settings = profile_of_flags(flags);
+    loaded.config.profiles[kFlagsProfile] = std::move(flags_profile);
     Session session(std::move(loaded));
     return serve(session, kFlagsProfile, flags.region);
 }

@@ -450,7 +450,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
         const auto offset_hours = digits(at + 1, 2), offset_minutes = digits(at + 4, 2);
         if (!offset_hours || !offset_minutes || at + 3 >= text.size() || text[at + 3] != ':')
             return std::nullopt;
-        offset = (*offset_hours * 60 + *offset_minutes) * 60;
+        offset = (std::int64_t{*offset_hours} * 60 + *offset_minutes) * 60;
         if (text[at] == '-') offset = -offset;
         at += 6;
     } else {
@@ -462,7 +462,8 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
                                            std::chrono::day(static_cast<unsigned>(*day))};
     if (!date.ok()) return std::nullopt;
     const auto days = std::chrono::sys_days(date).time_since_epoch().count();
-    return static_cast<std::int64_t>(days) * 86400 + *hour * 3600 + *minute * 60 + *second - offset;
+    return static_cast<std::int64_t>(days) * 86400 + std::int64_t{*hour} * 3600 + std::int64_t{*minute} * 60 +
+           *second - offset;
 }
 
 std::string format_rfc3339(std::int64_t unix_seconds) {
@@ -471,10 +472,11 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
     const std::chrono::year_month_day date{day};
     const std::chrono::hh_mm_ss time{when - day};
     std::array<char, 32> buffer{};
-    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                  static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()));
+    static_cast<void>(std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                                    static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                                    static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                                    static_cast<int>(time.minutes().count()),
+                                    static_cast<int>(time.seconds().count())));
     return buffer.data();
 }
 

@@ -47,6 +47,18 @@ def fresh(request):
         request.getfixturevalue("emulator").reset()
 
 
+@pytest.fixture
+def cp_config(tmp_path):
+    """A config for credential-process calls: its cache lives in the test's
+    tmp dir (the flags give the profile, the config the cache and settings),
+    so no call reuses credentials from another test or another emulator."""
+    cache = tmp_path / "cp-cache"
+    cache.mkdir(mode=0o700)
+    path = tmp_path / "cp-config.json"
+    path.write_text(json.dumps({"apiVersion": "pullcred/v1", "kind": "Config", "cache": {"dir": str(cache)}}))
+    return str(path)
+
+
 def clean_env(emulator, **extra):
     env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
     env.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_CA_BUNDLE": emulator.ca_bundle,
@@ -164,8 +176,8 @@ def helper_flags(emulator, name="ec-p256", combined=True):
             "--role-arn", ROLE]
 
 
-def test_credential_process_prints_version_1_json(emulator):
-    result = run(["credential-process", *helper_flags(emulator)], clean_env(emulator))
+def test_credential_process_prints_version_1_json(emulator, cp_config):
+    result = run(["credential-process", "--config", cp_config, *helper_flags(emulator)], clean_env(emulator))
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert list(document) == ["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"]
@@ -176,11 +188,16 @@ def test_credential_process_prints_version_1_json(emulator):
     assert 3500 < remaining.total_seconds() <= 3600
     assert_no_secret(result.stderr, document["SecretAccessKey"], document["SessionToken"])
     assert emulator.count(CREATE_SESSION, "ok") == 1
+    # Through the config's cache, a second call asks AWS nothing.
+    again = run(["credential-process", "--config", cp_config, *helper_flags(emulator)], clean_env(emulator))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == document
+    assert emulator.count(CREATE_SESSION) == 1
 
 
-def test_credential_process_optional_flags(emulator):
+def test_credential_process_optional_flags(emulator, cp_config):
     entry = client(emulator, "intermediate")
-    args = ["credential-process", "--certificate", entry["cert"], "--private-key", entry["key"],
+    args = ["credential-process", "--config", cp_config, "--certificate", entry["cert"], "--private-key", entry["key"],
             "--intermediates", entry["intermediates"], "--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE,
             "--role-arn", ROLE, "--region", "us-west-2", "--session-duration", "900",
             "--role-session-name", "node-e2e", "--endpoint", emulator.url, "--debug"]
@@ -196,22 +213,23 @@ def test_credential_process_optional_flags(emulator):
     assert_no_secret(result.stderr, document["SecretAccessKey"], document["SessionToken"])
 
 
-def test_credential_process_encrypted_key_with_pkcs8_password(emulator):
+def test_credential_process_encrypted_key_with_pkcs8_password(emulator, cp_config):
     entry = client(emulator, "rsa-encrypted")
-    args = ["credential-process", *helper_flags(emulator, "rsa-encrypted", combined=False),
+    args = ["credential-process", "--config", cp_config, *helper_flags(emulator, "rsa-encrypted", combined=False),
             "--pkcs8-password", entry["password"], "--debug"]
     result = run(args, clean_env(emulator))
     assert result.returncode == 0, result.stderr
     assert entry["password"] not in result.stderr
-    without = run(["credential-process", *helper_flags(emulator, "rsa-encrypted", combined=False)],
+    without = run(["credential-process", "--config", cp_config,
+                   *helper_flags(emulator, "rsa-encrypted", combined=False)],
                   clean_env(emulator))
     assert without.returncode == 1
     assert "--pkcs8-password" in without.stderr
 
 
-def test_credential_process_single_dash_flags_like_go(emulator):
+def test_credential_process_single_dash_flags_like_go(emulator, cp_config):
     flags = [("-" + arg[2:]) if arg.startswith("--") else arg for arg in helper_flags(emulator)]
-    result = run(["credential-process", *flags], clean_env(emulator))
+    result = run(["credential-process", "--config", cp_config, *flags], clean_env(emulator))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Version"] == 1
 
@@ -221,8 +239,8 @@ def test_credential_process_single_dash_flags_like_go(emulator):
     ("not-yet-valid", "not valid yet"),
     ("untrusted", "Untrusted Signing Certificate"),
 ])
-def test_credential_process_errors_are_one_line_on_stderr(emulator, name, expected):
-    result = run(["credential-process", *helper_flags(emulator, name)], clean_env(emulator))
+def test_credential_process_errors_are_one_line_on_stderr(emulator, cp_config, name, expected):
+    result = run(["credential-process", "--config", cp_config, *helper_flags(emulator, name)], clean_env(emulator))
     assert result.returncode == 1
     assert result.stdout == ""
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -230,8 +248,8 @@ def test_credential_process_errors_are_one_line_on_stderr(emulator, name, expect
     assert expected in lines[0]
 
 
-def test_credential_process_missing_flags(emulator):
-    result = run(["credential-process", "--certificate", "/nope"], clean_env(emulator))
+def test_credential_process_missing_flags(emulator, cp_config):
+    result = run(["credential-process", "--config", cp_config, "--certificate", "/nope"], clean_env(emulator))
     assert result.returncode == 1
     assert "--private-key" in result.stderr and "--role-arn" in result.stderr
 
@@ -247,12 +265,12 @@ def test_credential_process_serves_a_config_profile(emulator, tmp_path):
     assert "profile 'other' is not defined" in unknown.stderr
 
 
-def test_botocore_runs_pullcred_as_its_credential_process(emulator, tmp_path):
+def test_botocore_runs_pullcred_as_its_credential_process(emulator, tmp_path, cp_config):
     """Drop-in compatibility: botocore's own ProcessProvider runs `pullcred
     credential-process` with aws_signing_helper's flags, then calls ECR on the
     emulator with what it printed. (botocore 1.29 reads no endpoint_url from
     the config file, so the client gets it as an argument.)"""
-    command = " ".join([str(PULLCRED), "credential-process", *helper_flags(emulator)])
+    command = " ".join([str(PULLCRED), "credential-process", "--config", cp_config, *helper_flags(emulator)])
     config = tmp_path / "aws-config"
     config.write_text(textwrap.dedent(f"""\
         [profile ra]
