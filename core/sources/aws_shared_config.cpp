@@ -1,10 +1,19 @@
 #include "sources/aws_shared_config.hpp"
 
+#include <fstream>
+#include <map>
+#include <memory>
 #include <pullcred/module.hpp>
 
+#include "aws/endpoints/endpoint.hpp"
 #include "aws/profile/environment.hpp"
 #include "aws/profile/region.hpp"
 #include "aws/profile/shared_config.hpp"
+#include "log/redact.hpp"
+#include "sources/factories.hpp"
+#include "sources/profile_chain.hpp"
+#include "sources/signing_helper.hpp"
+#include "sources/sts.hpp"
 
 namespace pullcred::sources {
 
@@ -12,7 +21,8 @@ namespace {
 
 using sdk::Credentials;
 using sdk::CredentialsRequest;
-using sdk::Status;
+using SdkStatus = sdk::Status;
+template <class T> using SdkResult = sdk::Result<T>;
 
 constexpr const char *kSharedConfigSchema = R"({
   "type": "object",
@@ -21,15 +31,22 @@ constexpr const char *kSharedConfigSchema = R"({
     "configFile": {"type": "string", "minLength": 1},
     "credentialsFile": {"type": "string", "minLength": 1},
     "profile": {"type": "string", "minLength": 1},
-    "region": {"type": "string", "minLength": 1}
+    "region": {"type": "string", "minLength": 1},
+    "nativeSigningHelper": {
+      "description": "Serve `credential_process = aws_signing_helper credential-process ...` with aws.roles-anywhere instead of spawning it (default: settings.nativeSigningHelper, true).",
+      "type": "boolean"
+    }
   }
 })";
 
 constexpr const char *kDefaultChainSchema = R"({"type": "object", "additionalProperties": false,
-  "properties": {"region": {"type": "string", "minLength": 1}}})";
+  "properties": {"region": {"type": "string", "minLength": 1},
+                 "nativeSigningHelper": {"type": "boolean"}}})";
+
+constexpr std::size_t kMaxWebIdentityToken = std::size_t{64} * 1024;
 
 // Overlays the file paths a config names on the process environment.
-aws::EnvLookup environment_with(std::string config_file, std::string credentials_file) {
+aws::EnvLookup environment_with(const std::string &config_file, const std::string &credentials_file) {
     auto process = aws::process_env();
     return [=](std::string_view name) -> std::optional<std::string> {
         if (name == "AWS_CONFIG_FILE" && !config_file.empty()) return config_file;
@@ -38,63 +55,250 @@ aws::EnvLookup environment_with(std::string config_file, std::string credentials
     };
 }
 
-std::string mechanism_of(const aws::Profile &profile) {
-    if (profile.credential_process()) return "credential_process";
-    if (profile.web_identity_token_file()) return "web_identity_token_file";
-    if (profile.role_arn()) return "role_arn";
-    return {};
+std::optional<bool> optional_bool(const sdk::Config &config, const char *key) {
+    auto it = config.find(key);
+    if (it == config.end()) return std::nullopt;
+    if (!it->is_boolean()) throw sdk::ConfigError(std::string(key) + " must be true or false");
+    return it->get<bool>();
 }
 
-sdk::Result<Credentials> static_keys_of(const aws::Profile &profile, const aws::SharedConfigPaths &paths,
-                                        const aws::EnvLookup &env, const std::string &region_override) {
-    const auto where = "AWS profile \"" + profile.name() + "\" (" + paths.config_file + ", " +
-                       paths.credentials_file + ")";
-    auto key_id = profile.aws_access_key_id();
-    auto secret = profile.aws_secret_access_key();
-    if (!key_id || !secret) {
-        const auto mechanism = mechanism_of(profile);
-        if (!mechanism.empty())
-            return Status::failed(where + " uses " + mechanism + ", which aws.shared-config does not serve yet");
-        return Status::failed(where + " has no aws_access_key_id and aws_secret_access_key");
+std::string q_name(std::string_view name) {
+    return "\"" + std::string(name) + "\"";
+}
+
+// Reads the web identity token: at most kMaxWebIdentityToken bytes, surrounding
+// blanks removed (a JWT has none). Messages name the file, never the token.
+SdkResult<std::string> read_token(const std::string &path, const std::string &what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return SdkStatus::failed(what + ": cannot read web_identity_token_file " + path);
+    std::string token(kMaxWebIdentityToken + 1, '\0');
+    in.read(token.data(), static_cast<std::streamsize>(token.size()));
+    token.resize(static_cast<std::size_t>(in.gcount()));
+    if (token.size() > kMaxWebIdentityToken)
+        return SdkStatus::failed(what + ": web_identity_token_file " + path + " is larger than " +
+                                 std::to_string(kMaxWebIdentityToken) + " bytes");
+    const auto first = token.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return SdkStatus::failed(what + ": web_identity_token_file " + path + " is empty");
+    token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+    log::register_secret(token);
+    return token;
+}
+
+// Resolves one profile of a pair of files, from the plan to the last hop.
+class ProfileResolver {
+public:
+    ProfileResolver(const pullcred_host *raw_host, aws::EnvLookup env, std::string region,
+                    std::optional<bool> native_signing_helper)
+        : raw_host_(raw_host), host_(raw_host), env_(std::move(env)), region_(std::move(region)),
+          native_signing_helper_(native_signing_helper) {}
+
+    // `top` is the selected profile (region, STS endpoint settings).
+    SdkResult<Credentials> resolve(const ChainPlan &plan, const aws::Profile &top,
+                                   std::string_view region_hint) {
+        const auto who = "AWS profile " + q_name(top.name());
+        if (plan.chain.size() > 1 || !plan.hops.empty()) {
+            std::string chain;
+            for (auto it = plan.chain.rbegin(); it != plan.chain.rend(); ++it)
+                chain += (chain.empty() ? "" : " -> ") + *it;
+            host_.debug(who + ": " + base_kind_name(plan.base) + " of " + q_name(plan.base_profile.name()) +
+                        ", then " + std::to_string(plan.hops.size()) + " AssumeRole (" + chain + ")");
+        }
+        std::optional<aws::Endpoint> endpoint;
+        auto sts_endpoint = [&]() -> SdkResult<aws::Endpoint> {
+            if (endpoint) return *endpoint;
+            auto region = sts_region(top);
+            aws::EndpointOptions options;
+            options.profile = &top;
+            options.env = env_;
+            auto resolved = aws::resolve_endpoint("sts", region, options);
+            if (!resolved) return SdkStatus::failed(who + ": STS endpoint: " + resolved.error().message);
+            endpoint = *resolved;
+            return *endpoint;
+        };
+
+        auto credentials = base(plan, who, region_hint, sts_endpoint);
+        if (!credentials.ok()) return credentials;
+        for (const auto &hop : plan.hops) {
+            auto resolved = sts_endpoint();
+            if (!resolved.ok()) return resolved.status();
+            sts::RoleRequest request{hop.role_arn, hop.role_session_name.value_or(default_session_name()),
+                                     hop.external_id, hop.duration_seconds};
+            const auto what = who + ": AssumeRole of " + hop.role_arn + " (role_arn of profile " +
+                              q_name(hop.profile) + ")";
+            host_.debug(what + " at " + resolved.value().url);
+            auto assumed = sts::assume_role(host_, resolved.value(), credentials.value(), request, what);
+            if (!assumed.ok()) return assumed;
+            credentials = std::move(assumed);
+        }
+        auto &out = credentials.value();
+        if (!region_.empty())
+            out.fields["region"] = region_;
+        else if (auto region = aws::resolve_region(env_, &top))
+            out.fields["region"] = region->region;
+        return credentials;
     }
-    Credentials credentials;
-    credentials.fields["access_key_id"] = *key_id;
-    credentials.fields["secret_access_key"] = *secret;
-    if (auto token = profile.aws_session_token()) credentials.fields["session_token"] = *token;
-    if (!region_override.empty()) credentials.fields["region"] = region_override;
-    else if (auto region = aws::resolve_region(env, &profile)) credentials.fields["region"] = region->region;
-    return credentials;
+
+private:
+    template <class EndpointFn>
+    SdkResult<Credentials> base(const ChainPlan &plan, const std::string &who, std::string_view region_hint,
+                                EndpointFn &sts_endpoint) {
+        const auto &profile = plan.base_profile;
+        switch (plan.base) {
+        case BaseKind::static_keys: {
+            Credentials credentials;
+            credentials.fields["access_key_id"] = profile.aws_access_key_id().value_or("");
+            credentials.fields["secret_access_key"] = profile.aws_secret_access_key().value_or("");
+            if (auto token = profile.aws_session_token()) credentials.fields["session_token"] = *token;
+            return credentials;
+        }
+        case BaseKind::environment: {
+            auto key_id = aws::env_value(env_, "AWS_ACCESS_KEY_ID");
+            auto secret = aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
+            if (!key_id || !secret)
+                return SdkStatus::failed("AWS profile " + q_name(profile.name()) +
+                                         " has credential_source = Environment, but " +
+                                         (!key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
+                                         " is not set in pullcred's environment");
+            Credentials credentials;
+            credentials.fields["access_key_id"] = *key_id;
+            credentials.fields["secret_access_key"] = *secret;
+            if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
+                credentials.fields["session_token"] = *token;
+            return credentials;
+        }
+        case BaseKind::credential_process:
+            return process(profile, region_hint);
+        case BaseKind::web_identity: {
+            auto resolved = sts_endpoint();
+            if (!resolved.ok()) return resolved.status();
+            const auto role_arn = profile.role_arn().value_or("");
+            const auto what = who + ": AssumeRoleWithWebIdentity of " + role_arn + " (profile " +
+                              q_name(profile.name()) + ")";
+            auto token = read_token(profile.web_identity_token_file().value_or(""), what);
+            if (!token.ok()) return token.status();
+            auto duration = profile.duration_seconds();
+            if (!duration) return SdkStatus::failed(duration.error().message);
+            sts::RoleRequest request{role_arn, profile.role_session_name().value_or(default_session_name()),
+                                     std::nullopt, *duration};
+            host_.debug(what + " at " + resolved.value().url);
+            return sts::assume_role_with_web_identity(host_, resolved.value(), request, token.value(), what);
+        }
+        }
+        return SdkStatus::failed(who + ": unknown credential mechanism");
+    }
+
+    SdkResult<Credentials> process(const aws::Profile &profile, std::string_view region_hint) {
+        const auto command = profile.credential_process().value_or("");
+        const auto who = "AWS profile " + q_name(profile.name());
+        const auto helper = parse_signing_helper_command(command);
+        const bool native_allowed = native_signing_helper_.value_or(host_native_signing_helper());
+        if (helper.kind == SigningHelperCommand::Kind::native) {
+            if (!native_allowed) {
+                host_.info(who + ": nativeSigningHelper is off: spawning credential_process");
+            } else if (const auto *factory = find_factory("aws.roles-anywhere")) {
+                host_.info(who +
+                           ": credential_process `aws_signing_helper credential-process` served natively "
+                           "by aws.roles-anywhere (nothing spawned)");
+                return run_sub(*factory, helper.config,
+                               who +
+                                   ": credential_process (aws_signing_helper, served by aws.roles-anywhere)",
+                               profile.name(), region_hint);
+            } else {
+                host_.info(who + ": no module provides aws.roles-anywhere: spawning credential_process");
+            }
+        } else if (helper.kind == SigningHelperCommand::Kind::spawn) {
+            host_.info(who + ": aws_signing_helper credential-process: " + helper.reason +
+                       ", so it is not served natively: spawning credential_process");
+        } else {
+            host_.info(who + ": spawning credential_process");
+        }
+        const auto *factory = find_factory("aws.process");
+        if (factory == nullptr)
+            return SdkStatus::failed(who +
+                                     " uses credential_process, but no module provides aws.process "
+                                     "(the source-process module): install it, or run `pullcred modules`");
+        return run_sub(*factory, {{"command", command}, {"profileName", profile.name()}},
+                       who + ": credential_process", profile.name(), region_hint);
+    }
+
+    SdkResult<Credentials> run_sub(const modules::FactoryRef &factory, const nlohmann::json &config,
+                                   const std::string &what, const std::string &profile_name,
+                                   std::string_view region_hint) {
+        auto key = std::string(factory.factory->name) + "\n" + config.dump();
+        auto it = subs_.find(key);
+        if (it == subs_.end()) {
+            auto created = SubSource::create(factory, raw_host_, config, what);
+            if (!created.ok()) return created.status();
+            it = subs_.emplace(std::move(key), std::move(created.value())).first;
+        }
+        auto credentials = it->second->get_credentials(profile_name, region_hint);
+        if (!credentials.ok())
+            return SdkStatus{credentials.status().code, what + ": " + credentials.status().message};
+        return credentials;
+    }
+
+    // Region of the STS calls: the source's `region`, else AWS_REGION,
+    // AWS_DEFAULT_REGION, the selected profile's region, else us-east-1 (as
+    // botocore, whose STS client falls back to the global endpoint, which is
+    // us-east-1).
+    [[nodiscard]] std::string sts_region(const aws::Profile &top) const {
+        if (!region_.empty()) return region_;
+        if (auto region = aws::resolve_region(env_, &top)) return region->region;
+        return "us-east-1";
+    }
+
+    [[nodiscard]] std::string default_session_name() const {
+        return "pullcred-" + std::to_string(host_.now_unix_ms() / 1000);
+    }
+
+    const pullcred_host *raw_host_;
+    sdk::Host host_;
+    aws::EnvLookup env_;
+    std::string region_;
+    std::optional<bool> native_signing_helper_;
+    std::map<std::string, std::unique_ptr<SubSource>> subs_;
+};
+
+SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env) {
+    auto paths = aws::shared_config_paths(env);
+    if (!paths) return SdkStatus::failed(paths.error().message);
+    auto files = aws::SharedConfig::load(*paths);
+    if (!files) return SdkStatus::failed(files.error().message);
+    return std::move(*files);
 }
 
 class SharedConfigSource final : public sdk::CredentialSource {
 public:
-    SharedConfigSource(sdk::Host /*host*/, const sdk::Config &config)
+    SharedConfigSource(const pullcred_host *host, const sdk::Config &config)
         : env_(environment_with(config.value("configFile", ""), config.value("credentialsFile", ""))),
-          profile_(config.value("profile", "")), region_(config.value("region", "")) {}
+          profile_(config.value("profile", "")),
+          resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")) {}
 
-    sdk::Result<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
-        auto paths = aws::shared_config_paths(env_);
-        if (!paths) return Status::failed(paths.error().message);
-        auto files = aws::SharedConfig::load(*paths);
-        if (!files) return Status::failed(files.error().message);
+    SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
+        auto files = load_files(env_);
+        if (!files.ok()) return files.status();
         const auto name = profile_.empty() ? aws::selected_profile_name(env_) : profile_;
-        auto profile = files->profile(name);
-        if (!profile) return Status::failed(profile.error().message);
-        return static_keys_of(*profile, *paths, env_, region_);
+        auto plan = plan_profile(files.value(), name);
+        if (!plan) return SdkStatus::failed(plan.error().message);
+        auto top = files.value().profile(name);
+        if (!top) return SdkStatus::failed(top.error().message);
+        return resolver_.resolve(*plan, *top, request.region_hint);
     }
 
 private:
     aws::EnvLookup env_;
     std::string profile_;
-    std::string region_;
+    ProfileResolver resolver_;
 };
 
 class DefaultChainSource final : public sdk::CredentialSource {
 public:
-    DefaultChainSource(sdk::Host host, const sdk::Config &config)
-        : host_(host), env_(aws::process_env()), region_(config.value("region", "")) {}
+    DefaultChainSource(const pullcred_host *host, const sdk::Config &config)
+        : host_(host), env_(aws::process_env()), region_(config.value("region", "")),
+          resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")) {}
 
-    sdk::Result<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
+    SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
         auto key_id = aws::env_value(env_, "AWS_ACCESS_KEY_ID");
         auto secret = aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
         if (key_id && secret) {
@@ -102,39 +306,104 @@ public:
             Credentials credentials;
             credentials.fields["access_key_id"] = *key_id;
             credentials.fields["secret_access_key"] = *secret;
-            if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN")) credentials.fields["session_token"] = *token;
-            if (auto region = aws::resolve_region(env_, nullptr)) credentials.fields["region"] = region->region;
+            if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
+                credentials.fields["session_token"] = *token;
+            if (auto region = aws::resolve_region(env_, nullptr))
+                credentials.fields["region"] = region->region;
             if (!region_.empty()) credentials.fields["region"] = region_;
             return credentials;
         }
-        auto paths = aws::shared_config_paths(env_);
-        if (!paths) return Status::failed(paths.error().message);
-        auto profile = aws::load_selected_profile(env_);
-        if (!profile) return Status::failed(profile.error().message);
-        if (profile->empty())
-            return Status::failed("no AWS credentials: AWS_ACCESS_KEY_ID is not set and profile \"" +
-                                  aws::selected_profile_name(env_) + "\" is not in " + paths->config_file +
-                                  " or " + paths->credentials_file +
-                                  " (set AWS_PROFILE and AWS_CONFIG_FILE in the kubelet provider's env)");
-        host_.debug("credentials from AWS profile \"" + profile->name() + "\"");
-        return static_keys_of(*profile, *paths, env_, region_);
+        auto files = load_files(env_);
+        if (!files.ok()) return files.status();
+        const auto name = aws::selected_profile_name(env_);
+        auto top = files.value().profile_or_empty(name);
+        // AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (botocore: after a
+        // profile role, before the profile's other providers).
+        auto token_file = aws::env_value(env_, "AWS_WEB_IDENTITY_TOKEN_FILE");
+        const bool profile_role = top.role_arn() && !top.web_identity_token_file();
+        if (token_file && !profile_role) {
+            auto role_arn = aws::env_value(env_, "AWS_ROLE_ARN");
+            if (!role_arn)
+                return SdkStatus::failed(
+                    "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role "
+                    "to assume with the web identity token");
+            aws::Profile from_env(name);
+            for (const auto &[key, value] : top.values()) from_env.set(key, value, top.origin(key));
+            from_env.set("web_identity_token_file", *token_file, "AWS_WEB_IDENTITY_TOKEN_FILE");
+            from_env.set("role_arn", *role_arn, "AWS_ROLE_ARN");
+            if (auto session = aws::env_value(env_, "AWS_ROLE_SESSION_NAME"))
+                from_env.set("role_session_name", *session, "AWS_ROLE_SESSION_NAME");
+            ChainPlan plan;
+            plan.base = BaseKind::web_identity;
+            plan.base_profile = from_env;
+            plan.chain = {name};
+            host_.debug("credentials from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN");
+            return resolver_.resolve(plan, from_env, request.region_hint);
+        }
+        if (top.empty()) {
+            auto paths = aws::shared_config_paths(env_);
+            return SdkStatus::failed("no AWS credentials: AWS_ACCESS_KEY_ID is not set and profile \"" +
+                                     name + "\" is not in " +
+                                     (paths ? paths->config_file : std::string("~/.aws/config")) + " or " +
+                                     (paths ? paths->credentials_file : std::string("~/.aws/credentials")) +
+                                     " (set AWS_PROFILE and AWS_CONFIG_FILE in the kubelet provider's env)");
+        }
+        auto plan = plan_profile(files.value(), name);
+        if (!plan) return SdkStatus::failed(plan.error().message);
+        host_.debug("credentials from AWS profile \"" + name + "\"");
+        return resolver_.resolve(*plan, top, request.region_hint);
     }
 
 private:
     sdk::Host host_;
     aws::EnvLookup env_;
     std::string region_;
+    ProfileResolver resolver_;
 };
+
+// Like sdk::credential_source<T>, but T's constructor receives the raw host
+// table, so that it can create instances of other factories with it.
+template <class T>
+pullcred_status create_builtin(const pullcred_host *host, pullcred_str config_json, void **instance,
+                               pullcred_text_sink *error) noexcept {
+    try {
+        auto config =
+            config_json.len ? nlohmann::json::parse(sdk::view(config_json)) : nlohmann::json::object();
+        auto holder = std::make_unique<sdk::detail::Instance<sdk::CredentialSource>>();
+        holder->object = std::make_unique<T>(host, config);
+        *instance = holder.release();
+        return PULLCRED_OK;
+    } catch (const std::exception &e) {
+        sdk::detail::write_error(error, e.what());
+    } catch (...) {
+        sdk::detail::write_error(error, "unknown exception in constructor");
+    }
+    return PULLCRED_FAILED;
+}
+
+template <class T> const pullcred_factory *builtin_source(const char *name, const char *config_schema) {
+    static const pullcred_factory factory{sizeof(pullcred_factory),
+                                          PULLCRED_KIND_CREDENTIAL_SOURCE,
+                                          name,
+                                          config_schema,
+                                          &create_builtin<T>,
+                                          &sdk::detail::destroy<sdk::CredentialSource>,
+                                          &sdk::detail::last_error<sdk::CredentialSource>,
+                                          &sdk::detail::get_credentials,
+                                          nullptr};
+    return &factory;
+}
 
 } // namespace
 
 const pullcred_module *builtin_module() {
     static const pullcred_factory *const factories[] = {
-        sdk::credential_source<SharedConfigSource>("aws.shared-config", kSharedConfigSchema),
-        sdk::credential_source<DefaultChainSource>("aws.default-chain", kDefaultChainSchema),
+        builtin_source<SharedConfigSource>("aws.shared-config", kSharedConfigSchema),
+        builtin_source<DefaultChainSource>("aws.default-chain", kDefaultChainSchema),
     };
-    static const pullcred_module module{sizeof(pullcred_module), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,
-                                        "builtin", PULLCRED_VERSION, std::size(factories), factories};
+    static const pullcred_module module{
+        sizeof(pullcred_module), PULLCRED_ABI_MAJOR,   PULLCRED_ABI_MINOR, "builtin",
+        PULLCRED_VERSION,        std::size(factories), factories};
     return &module;
 }
 

@@ -1,11 +1,13 @@
 // Built-in credential sources that resolve AWS's own configuration the way
-// AWS SDKs do:
+// AWS SDKs (botocore) do:
 //   aws.shared-config  a named profile of an AWS config/credentials file pair
 //   aws.default-chain  environment keys, then the AWS_PROFILE profile (what
 //                      the reference ECR credential provider does)
-// Static keys are served here; profiles that need another mechanism
-// (credential_process, role_arn, web identity) are refused with a message
-// that names the profile and the mechanism.
+// A profile may hold static keys, credential_process (run by aws.process, or
+// served natively by aws.roles-anywhere when it is `aws_signing_helper
+// credential-process ...`), role_arn + source_profile / credential_source
+// (STS AssumeRole chains) or web_identity_token_file + role_arn (STS
+// AssumeRoleWithWebIdentity); profile_chain.hpp says which wins.
 #pragma once
 
 #include <pullcred/module.h>

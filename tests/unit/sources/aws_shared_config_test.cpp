@@ -16,12 +16,14 @@ protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() / ("pullcred-sources-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
-        std::ofstream(dir_ / "config") << "[default]\nregion = eu-west-1\n[profile ops]\nregion = us-east-2\n"
-                                          "[profile chained]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = ops\n";
-        std::ofstream(dir_ / "credentials") << "[default]\naws_access_key_id = AKIDDEFAULT\n"
-                                               "aws_secret_access_key = default-secret-value\n"
-                                               "[ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = ops-secret\n"
-                                               "aws_session_token = ops-token\n";
+        std::ofstream(dir_ / "config")
+            << "[default]\nregion = eu-west-1\n[profile ops]\nregion = us-east-2\n"
+               "[profile chained]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = ops\n";
+        std::ofstream(dir_ / "credentials")
+            << "[default]\naws_access_key_id = AKIDDEFAULT\n"
+               "aws_secret_access_key = default-secret-value\n"
+               "[ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = ops-secret\n"
+               "aws_session_token = ops-token\n";
         ::unsetenv("AWS_ACCESS_KEY_ID");
         ::unsetenv("AWS_SECRET_ACCESS_KEY");
         ::unsetenv("AWS_PROFILE");
@@ -37,7 +39,8 @@ protected:
     void TearDown() override { std::filesystem::remove_all(dir_); }
 
     Result<sdk::Credentials> fetch(const char *factory, nlohmann::json config) {
-        auto instance = modules::Instance::create(*registry_->find(factory), "profile p", &environment_, config);
+        auto instance =
+            modules::Instance::create(*registry_->find(factory), "profile p", &environment_, config);
         if (!instance) return instance.error();
         return (*instance)->get_credentials("p", "");
     }
@@ -61,7 +64,7 @@ TEST_F(SharedConfigSourceTest, StaticKeysMergeCredentialsAndConfigFiles) {
     EXPECT_EQ(credentials->get("region"), "us-east-2");
 }
 
-TEST_F(SharedConfigSourceTest, MechanismNotServedYetIsNamed) {
+TEST_F(SharedConfigSourceTest, RoleChainWithoutNetworkNamesProfileAndRole) {
     auto credentials = fetch("aws.shared-config", files("chained"));
     ASSERT_FALSE(credentials.ok());
     EXPECT_THAT(credentials.error().message, testing::AllOf(HasSubstr("\"chained\""), HasSubstr("role_arn")));

@@ -1,0 +1,86 @@
+#include "sources/factories.hpp"
+
+#include "log/redact.hpp"
+#include "modules/instance.hpp"
+
+namespace pullcred::sources {
+
+namespace {
+
+struct Connection {
+    const modules::Registry *registry = nullptr;
+    bool native_signing_helper = true;
+};
+
+Connection &connection() {
+    static Connection value;
+    return value;
+}
+
+// The install's modules, for a host that did not connect its registry.
+const modules::Registry &install_registry() {
+    static const modules::Discovery discovery = modules::discover_modules(modules::default_module_dir(), {});
+    return discovery.registry;
+}
+
+} // namespace
+
+void connect_builtin_sources(const modules::Registry &registry, const config::HostSettings &settings) {
+    connection() = {&registry, settings.native_signing_helper};
+}
+
+void disconnect_builtin_sources() {
+    connection() = {};
+}
+
+bool host_native_signing_helper() {
+    return connection().native_signing_helper;
+}
+
+const modules::FactoryRef *find_factory(std::string_view name) {
+    const auto *registry = connection().registry;
+    return registry != nullptr ? registry->find(name) : install_registry().find(name);
+}
+
+sdk::Result<std::unique_ptr<SubSource>> SubSource::create(const modules::FactoryRef &factory,
+                                                          const pullcred_host *host,
+                                                          const nlohmann::json &config,
+                                                          const std::string &what) {
+    const auto *c_factory = factory.factory;
+    if (c_factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || c_factory->get_credentials == nullptr)
+        return sdk::Status::failed(what + ": \"" + c_factory->name + "\" is not a credential source");
+    if (auto valid = modules::validate_factory_config(factory, config, what); !valid)
+        return sdk::Status::failed(valid.error().message);
+    const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string error;
+    pullcred_text_sink sink{&error, &sdk::detail::append_text};
+    void *handle = nullptr;
+    const auto status = c_factory->create(host, sdk::str(text), &handle, &sink);
+    if (status != PULLCRED_OK || handle == nullptr)
+        return sdk::Status::failed(what + ": " + c_factory->name + " rejected its config: " +
+                                   (error.empty() ? std::string("no reason given") : error));
+    return std::unique_ptr<SubSource>(new SubSource(c_factory, handle));
+}
+
+SubSource::~SubSource() {
+    factory_->destroy(handle_);
+}
+
+sdk::Result<sdk::Credentials> SubSource::get_credentials(std::string_view profile,
+                                                         std::string_view region_hint) {
+    sdk::Credentials credentials;
+    auto sink = sdk::detail::credentials_sink(credentials);
+    const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
+                                               sdk::str(region_hint)};
+    const auto status = factory_->get_credentials(handle_, &request, &sink);
+    if (status != PULLCRED_OK) {
+        const auto text = sdk::view(factory_->last_error(handle_));
+        return sdk::Status{status, std::string(factory_->name) + ": " +
+                                       (text.empty() ? std::string("no reason given") : std::string(text))};
+    }
+    log::register_secret(credentials.get("secret_access_key"));
+    log::register_secret(credentials.get("session_token"));
+    return credentials;
+}
+
+} // namespace pullcred::sources

@@ -1,0 +1,49 @@
+// Recognises a credential_process command line that runs
+// `aws_signing_helper credential-process <flags>` (IAM Roles Anywhere's
+// helper) and turns its flags into the config of the aws.roles-anywhere
+// factory, so that pullcred can serve it natively instead of spawning it.
+//
+// The line is split with the same POSIX word rules as aws.process uses to
+// run it (plugins/source-process/command_line.hpp). The program is
+// recognised by its basename (`aws_signing_helper`, any directory). Flags
+// follow the helper's (spf13/pflag) syntax: `--name value` or
+// `--name=value`; boolean flags as `--name` or `--name=true|false`; the last
+// occurrence wins.
+//
+//   --certificate         certificate            --trust-anchor-arn  trustAnchorArn
+//   --private-key         privateKey             --profile-arn       profileArn
+//   --intermediates       intermediates          --role-arn          roleArn
+//   --region              region                 --session-duration  sessionDuration (integer)
+//   --endpoint            endpoint               --role-session-name roleSessionName
+//   --no-verify-ssl       noVerifySsl            --with-proxy        withProxy
+//   --debug               ignored (only the helper's own stderr logging)
+//
+// Anything else (another flag such as --pkcs8-password or --cert-selector, a
+// PKCS#11 or TPM key, a positional argument, a missing value or one of the
+// five required flags missing) means "spawn it", with the reason.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace pullcred::sources {
+
+struct SigningHelperCommand {
+    enum class Kind {
+        other,  // not `aws_signing_helper credential-process` (or not splittable)
+        native, // `config` serves it with aws.roles-anywhere
+        spawn,  // the helper, but with something only the helper can do: `reason`
+    };
+    Kind kind = Kind::other;
+    nlohmann::json config = nlohmann::json::object();
+    std::string reason;
+};
+
+SigningHelperCommand parse_signing_helper_command(std::string_view command_line);
+
+// False when pullcred was built without plugins/source-process (whose word
+// splitting this uses): then nothing is recognised and every command is spawned.
+bool signing_helper_recognised();
+
+} // namespace pullcred::sources

@@ -1,0 +1,312 @@
+#include "sources/sts.hpp"
+
+#include <array>
+
+#include "log/redact.hpp"
+
+namespace pullcred::sources::sts {
+
+namespace {
+
+constexpr std::size_t kMaxQuoted = 300;
+
+std::string decode_entities(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '&') {
+            out += text[i];
+            continue;
+        }
+        const auto end = text.find(';', i);
+        if (end == std::string_view::npos || end - i > 10) {
+            out += '&';
+            continue;
+        }
+        const auto name = text.substr(i + 1, end - i - 1);
+        static constexpr std::array<std::pair<std::string_view, char>, 5> kNamed{
+            {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}}};
+        bool done = false;
+        for (const auto &[entity, c] : kNamed)
+            if (name == entity) {
+                out += c;
+                done = true;
+            }
+        if (!done && name.size() > 1 && name[0] == '#') {
+            const bool hex = name[1] == 'x' || name[1] == 'X';
+            unsigned long code = 0;
+            bool valid = name.size() > (hex ? 2U : 1U);
+            for (char c : name.substr(hex ? 2 : 1)) {
+                int digit = -1;
+                if (c >= '0' && c <= '9')
+                    digit = c - '0';
+                else if (hex && c >= 'a' && c <= 'f')
+                    digit = c - 'a' + 10;
+                else if (hex && c >= 'A' && c <= 'F')
+                    digit = c - 'A' + 10;
+                if (digit < 0 || code > 0x10FFFF) {
+                    valid = false;
+                    break;
+                }
+                code = code * (hex ? 16 : 10) + static_cast<unsigned long>(digit);
+            }
+            if (valid && code < 0x80 && code > 0) {
+                out += static_cast<char>(code);
+                done = true;
+            } else if (valid && code >= 0x80 && code <= 0x10FFFF) {
+                // UTF-8
+                if (code < 0x800) {
+                    out += static_cast<char>(0xC0 | (code >> 6));
+                } else if (code < 0x10000) {
+                    out += static_cast<char>(0xE0 | (code >> 12));
+                    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                } else {
+                    out += static_cast<char>(0xF0 | (code >> 18));
+                    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+                    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                }
+                out += static_cast<char>(0x80 | (code & 0x3F));
+                done = true;
+            }
+        }
+        if (!done) {
+            out += '&';
+            continue;
+        }
+        i = end;
+    }
+    return out;
+}
+
+// The raw inner text of the first <tag>...</tag>; nullopt when absent or not closed.
+std::optional<std::string_view> raw_element(std::string_view xml, std::string_view tag) {
+    const std::string open = "<" + std::string(tag);
+    std::size_t from = 0;
+    while (true) {
+        const auto start = xml.find(open, from);
+        if (start == std::string_view::npos) return std::nullopt;
+        const auto after = start + open.size();
+        if (after >= xml.size()) return std::nullopt;
+        const char next = xml[after];
+        if (next != '>' && next != ' ' && next != '\t' && next != '\n' && next != '\r' && next != '/') {
+            from = after; // a longer tag name (<CredentialsX>)
+            continue;
+        }
+        const auto close_of_open = xml.find('>', after);
+        if (close_of_open == std::string_view::npos) return std::nullopt;
+        if (xml[close_of_open - 1] == '/') return std::string_view(); // <Tag/>
+        const std::string close = "</" + std::string(tag) + ">";
+        const auto end = xml.find(close, close_of_open + 1);
+        if (end == std::string_view::npos) return std::nullopt;
+        return xml.substr(close_of_open + 1, end - close_of_open - 1);
+    }
+}
+
+// Printable, bounded text from a reply, for an error message.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, kMaxQuoted)) {
+        const auto byte = static_cast<unsigned char>(c);
+        out += (byte == '\n' || byte == '\r' || byte == '\t') ? ' ' : (byte < 0x20 || byte == 0x7f) ? '?' : c;
+    }
+    if (text.size() > kMaxQuoted) out += "...";
+    return out;
+}
+
+bool is_digits(std::string_view text) {
+    if (text.empty()) return false;
+    for (char c : text)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+int number(std::string_view text) {
+    int value = 0;
+    for (char c : text) value = value * 10 + (c - '0');
+    return value;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2 ? 1 : 0;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool retryable_code(std::string_view code) {
+    return code == "Throttling" || code == "ThrottlingException" || code == "RequestLimitExceeded" ||
+           code == "IDPCommunicationError" || code == "ServiceUnavailable" || code == "InternalFailure";
+}
+
+sdk::Result<sdk::Credentials> call(const sdk::Host &host, const aws::Endpoint &endpoint, std::string body,
+                                   const sdk::Credentials *signer, const std::string &what) {
+    sdk::HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint.url + "/";
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    request.body = std::move(body);
+    const auto where = " (STS endpoint " + endpoint.url + ")";
+    if (signer != nullptr) {
+        sdk::SigV4Params params{endpoint.signing_name, endpoint.signing_region, signer->get("access_key_id"),
+                                signer->get("secret_access_key"), signer->get("session_token")};
+        if (auto signed_ok = host.sign_sigv4(request, params); !signed_ok.ok())
+            return sdk::Status{signed_ok.code, what + ": cannot sign the request: " + signed_ok.message};
+    }
+    auto response = host.http(request);
+    if (!response.ok())
+        return sdk::Status{response.status().code, what + ": " + response.status().message + where};
+    const auto &reply = response.value();
+    if (auto error = parse_error(reply.body)) {
+        const bool retry = reply.status >= 500 || retryable_code(error->code);
+        auto text = what + " failed: " + printable(error->code) + ": " + printable(error->message) + where;
+        return retry ? sdk::Status::retryable(std::move(text)) : sdk::Status::failed(std::move(text));
+    }
+    if (reply.status < 200 || reply.status > 299) {
+        auto text = what + " failed: STS answered HTTP " + std::to_string(reply.status) +
+                    " without an STS error document" + where;
+        return reply.status >= 500 || reply.status == 429 ? sdk::Status::retryable(std::move(text))
+                                                          : sdk::Status::failed(std::move(text));
+    }
+    auto issued = parse_credentials(reply.body);
+    if (!issued.ok()) return sdk::Status::failed(what + ": " + issued.status().message + where);
+    auto &value = issued.value();
+    log::register_secret(value.secret_access_key);
+    log::register_secret(value.session_token);
+    sdk::Credentials credentials;
+    credentials.fields["access_key_id"] = std::move(value.access_key_id);
+    credentials.fields["secret_access_key"] = std::move(value.secret_access_key);
+    credentials.fields["session_token"] = std::move(value.session_token);
+    credentials.expires_unix = value.expires_unix;
+    return credentials;
+}
+
+std::string role_fields(const RoleRequest &request) {
+    std::string body = "&Version=2011-06-15&RoleArn=" + form_encode(request.role_arn) +
+                       "&RoleSessionName=" + form_encode(request.session_name);
+    if (request.external_id) body += "&ExternalId=" + form_encode(*request.external_id);
+    if (request.duration_seconds) body += "&DurationSeconds=" + std::to_string(*request.duration_seconds);
+    return body;
+}
+
+} // namespace
+
+std::optional<std::string> element_text(std::string_view xml, std::string_view tag) {
+    auto raw = raw_element(xml, tag);
+    if (!raw) return std::nullopt;
+    return decode_entities(*raw);
+}
+
+sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml) {
+    auto block = raw_element(xml, "Credentials");
+    if (!block)
+        return sdk::Status::failed(xml.find("<Credentials") == std::string_view::npos
+                                       ? "the STS reply has no <Credentials> (malformed reply)"
+                                       : "the STS reply is truncated inside <Credentials> (malformed reply)");
+    IssuedCredentials out;
+    std::string expiration;
+    const std::array<std::pair<std::string_view, std::string *>, 4> fields{
+        {{"AccessKeyId", &out.access_key_id},
+         {"SecretAccessKey", &out.secret_access_key},
+         {"SessionToken", &out.session_token},
+         {"Expiration", &expiration}}};
+    for (const auto &[name, target] : fields) {
+        auto text = element_text(*block, name);
+        if (!text || text->empty())
+            return sdk::Status::failed("the STS reply has no <" + std::string(name) +
+                                       "> in <Credentials> (malformed reply)");
+        *target = std::move(*text);
+    }
+    auto expires = parse_rfc3339(expiration);
+    if (!expires)
+        return sdk::Status::failed("the STS reply's <Expiration> \"" + printable(expiration) +
+                                   "\" is not an RFC 3339 time (malformed reply)");
+    out.expires_unix = *expires;
+    return out;
+}
+
+std::optional<ErrorReply> parse_error(std::string_view xml) {
+    auto block = raw_element(xml, "Error");
+    if (!block) return std::nullopt;
+    ErrorReply out;
+    out.code = element_text(*block, "Code").value_or("");
+    out.message = element_text(*block, "Message").value_or("");
+    if (out.code.empty()) return std::nullopt;
+    return out;
+}
+
+std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
+        text[13] != ':' || text[16] != ':')
+        return std::nullopt;
+    const auto year = text.substr(0, 4), month = text.substr(5, 2), day = text.substr(8, 2);
+    const auto hour = text.substr(11, 2), minute = text.substr(14, 2), second = text.substr(17, 2);
+    for (auto part : {year, month, day, hour, minute, second})
+        if (!is_digits(part)) return std::nullopt;
+    std::size_t i = 19;
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        const auto digits_start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == digits_start) return std::nullopt;
+    }
+    if (i >= text.size()) return std::nullopt;
+    std::int64_t offset = 0;
+    if (text[i] == 'Z' || text[i] == 'z') {
+        ++i;
+    } else if (text[i] == '+' || text[i] == '-') {
+        if (text.size() != i + 6 || text[i + 3] != ':') return std::nullopt;
+        const auto oh = text.substr(i + 1, 2), om = text.substr(i + 4, 2);
+        if (!is_digits(oh) || !is_digits(om) || number(oh) > 23 || number(om) > 59) return std::nullopt;
+        offset = (std::int64_t{number(oh)} * 60 + number(om)) * 60 * (text[i] == '-' ? -1 : 1);
+        i += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (i != text.size()) return std::nullopt;
+    const int m = number(month), d = number(day), h = number(hour), mi = number(minute), s = number(second);
+    static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > kDays[static_cast<std::size_t>(m - 1)] || h > 23 || mi > 59 || s > 60)
+        return std::nullopt;
+    const auto days = days_from_civil(number(year), static_cast<unsigned>(m), static_cast<unsigned>(d));
+    return days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s - offset;
+}
+
+std::string form_encode(std::string_view value) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
+            byte == '-' || byte == '_' || byte == '.' || byte == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xF];
+        }
+    }
+    return out;
+}
+
+sdk::Result<sdk::Credentials> assume_role(const sdk::Host &host, const aws::Endpoint &endpoint,
+                                          const sdk::Credentials &source, const RoleRequest &request,
+                                          const std::string &what) {
+    return call(host, endpoint, "Action=AssumeRole" + role_fields(request), &source, what);
+}
+
+sdk::Result<sdk::Credentials>
+assume_role_with_web_identity(const sdk::Host &host, const aws::Endpoint &endpoint,
+                              const RoleRequest &request, const std::string &token, const std::string &what) {
+    RoleRequest without_external = request;
+    without_external.external_id.reset(); // not a parameter of AssumeRoleWithWebIdentity
+    return call(host, endpoint,
+                "Action=AssumeRoleWithWebIdentity" + role_fields(without_external) +
+                    "&WebIdentityToken=" + form_encode(token),
+                nullptr, what);
+}
+
+} // namespace pullcred::sources::sts

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include "sources/signing_helper.hpp"
+
+using pullcred::sources::parse_signing_helper_command;
+using Kind = pullcred::sources::SigningHelperCommand::Kind;
+
+namespace {
+const std::string kRequired =
+    " --certificate /pki/node.pem --private-key /pki/node.pem"
+    " --trust-anchor-arn arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"
+    " --profile-arn arn:aws:rolesanywhere:us-west-2:111122223333:profile/p"
+    " --role-arn arn:aws:iam::111122223333:role/pull";
+}
+
+TEST(SigningHelper, RecognisesTheHelperAndMapsEveryFlag) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    auto parsed = parse_signing_helper_command(
+        "/usr/local/bin/aws_signing_helper credential-process" + kRequired +
+        " --intermediates /pki/chain.pem --region eu-west-1 --session-duration 900 --endpoint https://ra.test"
+        " --role-session-name node-1 --no-verify-ssl --with-proxy --debug");
+    ASSERT_EQ(parsed.kind, Kind::native) << parsed.reason;
+    const nlohmann::json expected{
+        {"certificate", "/pki/node.pem"},
+        {"privateKey", "/pki/node.pem"},
+        {"trustAnchorArn", "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"},
+        {"profileArn", "arn:aws:rolesanywhere:us-west-2:111122223333:profile/p"},
+        {"roleArn", "arn:aws:iam::111122223333:role/pull"},
+        {"intermediates", "/pki/chain.pem"},
+        {"region", "eu-west-1"},
+        {"sessionDuration", 900},
+        {"endpoint", "https://ra.test"},
+        {"roleSessionName", "node-1"},
+        {"noVerifySsl", true},
+        {"withProxy", true}};
+    EXPECT_EQ(parsed.config, expected);
+}
+
+TEST(SigningHelper, HonoursQuotingEqualsAndLastOccurrence) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    auto parsed = parse_signing_helper_command(
+        "'aws_signing_helper' credential-process" + kRequired +
+        " --certificate='/path with spaces/c.pem' --private-key \"/k dir/key.pem\" --with-proxy=false"
+        " --region=us-east-2 --role-session-name a\\ b");
+    ASSERT_EQ(parsed.kind, Kind::native) << parsed.reason;
+    EXPECT_EQ(parsed.config["certificate"], "/path with spaces/c.pem");
+    EXPECT_EQ(parsed.config["privateKey"], "/k dir/key.pem");
+    EXPECT_EQ(parsed.config["withProxy"], false);
+    EXPECT_EQ(parsed.config["region"], "us-east-2");
+    EXPECT_EQ(parsed.config["roleSessionName"], "a b");
+}
+
+TEST(SigningHelper, OtherCommandsAreNotTheHelper) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    for (const char *line :
+         {"", "   ", "/bin/creds", "aws_signing_helper", "aws_signing_helper version",
+          "aws_signing_helper serve --certificate c", "aws_signing_helper_x credential-process",
+          "/opt/aws_signing_helper.sh credential-process", "echo aws_signing_helper credential-process",
+          "aws_signing_helper credential-process $(cat x)"})
+        EXPECT_EQ(parse_signing_helper_command(line).kind, Kind::other) << line;
+}
+
+TEST(SigningHelper, WhatOnlyTheHelperCanDoIsSpawned) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    const std::string base = "aws_signing_helper credential-process" + kRequired;
+    struct Case {
+        std::string line;
+        std::string reason;
+    };
+    const Case cases[] = {
+        {base + " --pkcs8-password hunter2", "--pkcs8-password"},
+        {base + " --cert-selector x", "--cert-selector"},
+        {base + " --private-key pkcs11:token=x", "PKCS#11"},
+        {base + " --private-key handle:0x81000001", "TPM"},
+        {base + " --certificate pkcs11:object=c", "PKCS#11"},
+        {base + " positional", "argument"},
+        {base + " -certificate x", "argument"},
+        {base + " --session-duration", "no value"},
+        {base + " --session-duration 1h", "whole number"},
+        {base + " --no-verify-ssl=yes", "true or false"},
+        {base + " --region=", "empty"},
+        {"aws_signing_helper credential-process --certificate c --private-key k --profile-arn p --role-arn r",
+         "--trust-anchor-arn is missing"},
+    };
+    for (const auto &[line, reason] : cases) {
+        auto parsed = parse_signing_helper_command(line);
+        EXPECT_EQ(parsed.kind, Kind::spawn) << line;
+        EXPECT_NE(parsed.reason.find(reason), std::string::npos) << line << " -> " << parsed.reason;
+        EXPECT_EQ(parsed.reason.find("hunter2"), std::string::npos);
+        EXPECT_EQ(parsed.reason.find("0x81000001"), std::string::npos);
+    }
+}
