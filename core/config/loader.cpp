@@ -94,6 +94,27 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
     }
 }
 
+constexpr std::size_t kMaxStringBytes = 4096;
+
+// Schema patterns run std::regex, whose recursion grows with the input: long
+// strings are refused before validation.
+std::optional<Problem> oversized_string(const nlohmann::json &value, const std::string &path) {
+    if (value.is_string() && value.get_ref<const std::string &>().size() > kMaxStringBytes)
+        return Problem{path, "longer than " + std::to_string(kMaxStringBytes) + " bytes"};
+    if (value.is_object()) {
+        for (const auto &[key, item] : value.items()) {
+            if (key.size() > kMaxStringBytes) return Problem{path, "a key longer than 4096 bytes"};
+            if (auto found = oversized_string(item, join_path(path, key))) return found;
+        }
+    }
+    if (value.is_array()) {
+        std::size_t index = 0;
+        for (const auto &item : value)
+            if (auto found = oversized_string(item, path + "[" + std::to_string(index++) + "]")) return found;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::vector<std::string> LoadResult::messages() const {
@@ -124,6 +145,10 @@ LoadResult parse_config(std::string_view text, const std::string &file_name) {
     }
     if (!document->is_object()) {
         result.problems.push_back({"", "expected a mapping with apiVersion: pullcred/v1 and kind: Config"});
+        return result;
+    }
+    if (auto oversized = oversized_string(*document, "")) {
+        result.problems.push_back(*oversized);
         return result;
     }
     const auto *validator = schema_validator(result.problems);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <yaml-cpp/yaml.h>
 
@@ -10,6 +11,92 @@ namespace pullcred::config {
 namespace {
 
 constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxScalarBytes = 4096;
+
+bool valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t extra = 0;
+        if (c < 0x80) extra = 0;
+        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
+        else if ((c & 0xF0) == 0xE0) extra = 2;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
+        else return false;
+        if (i + extra >= text.size() && extra > 0) return false;
+        for (std::size_t k = 1; k <= extra; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+// yaml-cpp 0.7 loops forever on a ',' that starts a token outside a flow
+// collection (upstream issue 1040); such a ',' is never valid YAML, so it is
+// refused here, before yaml-cpp sees it.
+std::optional<std::size_t> stray_comma_line(std::string_view text) {
+    int flow_depth = 0;
+    std::size_t line = 1;
+    char quote = 0;
+    bool token_start = true; // nothing but indentation, '-', '?', ':' or a closed flow since the last token
+    std::size_t block_indent = std::string_view::npos; // inside a | or > block scalar deeper than this
+    std::size_t indent = 0;
+    bool at_line_start = true;
+    char previous = '\n';
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            at_line_start = true;
+            indent = 0;
+            if (quote == 0 && flow_depth == 0) token_start = true;
+            previous = c;
+            continue;
+        }
+        if (at_line_start) {
+            if (c == ' ') {
+                ++indent;
+                continue;
+            }
+            at_line_start = false;
+            if (block_indent != std::string_view::npos) {
+                if (indent > block_indent) {
+                    i = text.find('\n', i);
+                    if (i == std::string_view::npos) return std::nullopt;
+                    --i;
+                    continue;
+                }
+                block_indent = std::string_view::npos;
+            }
+        }
+        if (quote != 0) {
+            if (quote == '"' && c == '\\') ++i;
+            else if (c == quote) quote = 0;
+            previous = c;
+            continue;
+        }
+        if (c == '#' && (previous == ' ' || previous == '\n' || previous == '\t')) {
+            const auto end = text.find('\n', i);
+            if (end == std::string_view::npos) return std::nullopt;
+            i = end - 1;
+            continue;
+        }
+        if ((c == '"' || c == '\'') && token_start) quote = c;
+        if (c == '[' || c == '{') ++flow_depth;
+        if ((c == ']' || c == '}') && flow_depth > 0) --flow_depth;
+        if (c == ',' && flow_depth == 0 && token_start) return line;
+        if ((c == '|' || c == '>') && token_start && flow_depth == 0) {
+            const auto end = text.find('\n', i);
+            const auto rest = text.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
+            if (rest.find_first_not_of("+-0123456789 \t") == std::string_view::npos) block_indent = indent;
+        }
+        if (c != ' ' && c != '\t')
+            token_start = c == '-' || c == '?' || c == ':' || c == '[' || c == '{' || (c == ',' && flow_depth > 0) ||
+                          ((c == ']' || c == '}') && flow_depth == 0);
+        previous = c;
+    }
+    return std::nullopt;
+}
 
 // YAML 1.2 core schema resolution of a plain (unquoted) scalar.
 nlohmann::json plain_scalar(const std::string &text) {
@@ -45,6 +132,9 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nlohmann::json(nullptr);
     case YAML::NodeType::Scalar:
+        if (node.Scalar().size() > kMaxScalarBytes)
+            return make_error(where(node) + "a value longer than " + std::to_string(kMaxScalarBytes) + " bytes");
+        if (!valid_utf8(node.Scalar())) return make_error(where(node) + "a value that is not valid UTF-8");
         // A quoted scalar is tagged "!"; only plain scalars are typed.
         if (node.Tag() == "!") return nlohmann::json(node.Scalar());
         return plain_scalar(node.Scalar());
@@ -62,6 +152,9 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
         for (const auto &entry : node) {
             if (!entry.first.IsScalar()) return make_error(where(entry.first) + "mapping keys must be strings");
             const auto &key = entry.first.Scalar();
+            if (key.size() > kMaxScalarBytes || !valid_utf8(key))
+                return make_error(where(entry.first) + "a key longer than " + std::to_string(kMaxScalarBytes) +
+                                  " bytes or not valid UTF-8");
             if (object.contains(key)) return make_error(where(entry.first) + "duplicate key \"" + key + "\"");
             auto value = convert(entry.second, depth + 1);
             if (!value) return value;
@@ -76,6 +169,8 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
 } // namespace
 
 Result<nlohmann::json> yaml_to_json(std::string_view text) {
+    if (auto line = stray_comma_line(text))
+        return make_error("invalid YAML at line " + std::to_string(*line) + ": ',' outside a [list] or {map}");
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(std::string(text));

@@ -63,24 +63,39 @@ void redact_pem_private_keys(std::string &text) {
     }
 }
 
-// "SecretAccessKey":"value", secret_access_key = value, password: value ...
+// Values of secret-named fields: "SecretAccessKey":"v" and "password": "v"
+// (JSON), secret_access_key = v and WebIdentityToken=v (INI, forms). A bare
+// `name:` counts only for unambiguous names, so that ordinary text such as
+// "profile secret: failed" survives.
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; }
+
 void redact_secret_fields(std::string &text) {
-    static constexpr std::array<std::string_view, 9> kNames{
-        "secretaccesskey", "secret_access_key", "sessiontoken", "session_token", "password",
-        "secret",          "authorizationtoken", "token",       "webidentitytoken"};
+    static constexpr std::array<std::string_view, 11> kNames{
+        "secretaccesskey",  "secret_access_key", "aws_secret_access_key", "sessiontoken", "session_token",
+        "aws_session_token", "authorizationtoken", "webidentitytoken",    "password",     "secret",
+        "token"};
+    static constexpr std::size_t kUnambiguous = 8; // these may also appear as bare `name:`
     std::string lower(text);
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const auto name : kNames) {
+    for (std::size_t n = 0; n < kNames.size(); ++n) {
+        const auto name = kNames[n];
         for (auto pos = lower.find(name); pos != std::string::npos; pos = lower.find(name, pos + 1)) {
-            auto cursor = pos + name.size();
-            while (cursor < text.size() && (text[cursor] == '"' || text[cursor] == ' ')) ++cursor;
-            if (cursor >= text.size() || (text[cursor] != ':' && text[cursor] != '=')) continue;
+            const auto end_of_name = pos + name.size();
+            if ((pos > 0 && is_name_char(text[pos - 1])) || (end_of_name < text.size() && is_name_char(text[end_of_name])))
+                continue;
+            const bool quoted = pos > 0 && text[pos - 1] == '"' && end_of_name < text.size() && text[end_of_name] == '"';
+            auto cursor = end_of_name + (quoted ? 1 : 0);
+            while (cursor < text.size() && text[cursor] == ' ') ++cursor;
+            if (cursor >= text.size()) continue;
+            const bool assignment = text[cursor] == '=';
+            const bool colon = text[cursor] == ':' && (quoted || n < kUnambiguous);
+            if (!assignment && !colon) continue;
             ++cursor;
             while (cursor < text.size() && (text[cursor] == ' ' || text[cursor] == '"')) ++cursor;
             auto end = cursor;
-            while (end < text.size() && text[end] != '"' && text[end] != ',' && text[end] != '}' &&
-                   text[end] != ' ' && text[end] != '\n' && text[end] != '&')
+            while (end < text.size() && text[end] != '"' && text[end] != ',' && text[end] != '}' && text[end] != ' ' &&
+                   text[end] != '\n' && text[end] != '&')
                 ++end;
             if (end == cursor || std::string_view(text).substr(cursor, end - cursor) == kRedacted) continue;
             text.replace(cursor, end - cursor, kRedacted);
@@ -112,6 +127,8 @@ std::string redact(std::string_view text) {
     redact_pem_private_keys(out);
     redact_jwts(out);
     redact_secret_fields(out);
+    // Again: a field redaction can join the parts of a PEM header it split.
+    redact_pem_private_keys(out);
     return out;
 }
 

@@ -6,12 +6,18 @@
 
 namespace pullcred {
 
+namespace {
+constexpr int kMaxDepth = 64;
+struct TooDeep {};
+} // namespace
+
 Result<nlohmann::json> parse_json_strict(std::string_view text) {
     std::vector<std::set<std::string>> keys_by_depth;
     std::string duplicate;
     auto track_keys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json &parsed) {
         using Event = nlohmann::json::parse_event_t;
         const auto level = static_cast<std::size_t>(depth);
+        if (depth > kMaxDepth) throw TooDeep{};
         if (event == Event::object_start) {
             keys_by_depth.resize(level + 1);
             keys_by_depth[level].clear();
@@ -25,6 +31,8 @@ Result<nlohmann::json> parse_json_strict(std::string_view text) {
     nlohmann::json value;
     try {
         value = nlohmann::json::parse(text.begin(), text.end(), track_keys);
+    } catch (const TooDeep &) {
+        return make_error("invalid JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
     } catch (const nlohmann::json::exception &e) {
         std::string what = e.what();
         if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);

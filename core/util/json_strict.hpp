@@ -1,5 +1,6 @@
 // JSON parsing that refuses what a strict decoder refuses: duplicate keys,
-// trailing garbage, invalid UTF-8. Never throws.
+// trailing garbage, invalid UTF-8, nesting deeper than 64 levels (deep
+// documents would exhaust the stack when copied). Never throws.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -123,3 +123,12 @@ TEST(ConfigLocation, BuiltinConfigIsValidAndServesEcrHosts) {
     ASSERT_TRUE(builtin.ok()) << builtin.summary();
     EXPECT_EQ(builtin.config.registries.at(0).backend, "aws.ecr");
 }
+
+TEST(ConfigLoader, DeepOrHugeJsonIsRefusedBeforeItCanExhaustTheStack) {
+    const std::string deep = R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{"p":{"source":"a.b","x":)" +
+                             std::string(20000, '[') + std::string(20000, ']') + "}}}";
+    EXPECT_THAT(parse(deep).summary(), HasSubstr("nested deeper"));
+    const std::string huge = R"({"apiVersion":"pullcred/v1","kind":"Config","registries":[{"matchImages":["x.io"],)"
+                             R"("backend":"a.b","cacheDuration":")" + std::string(20000, '5') + R"("}]})";
+    EXPECT_THAT(parse(huge).summary(), HasSubstr("registries[0].cacheDuration: longer than 4096 bytes"));
+}

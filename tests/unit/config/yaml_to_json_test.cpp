@@ -42,3 +42,21 @@ TEST(YamlToJson, RefusesHostileShapes) {
     EXPECT_FALSE(yaml_to_json("a: &x [*x]\n").ok());
     EXPECT_FALSE(yaml_to_json("\t- bad indent\n: :").ok());
 }
+
+// Found by the config fuzz target (tests/fuzz/crashes/config, yaml_to_json):
+// each of these used to hang, read out of bounds or overflow the stack.
+TEST(YamlToJson, StrayCommasAreRefusedInsteadOfHangingYamlCpp) {
+    const std::vector<std::string> stray{",", " ,", "- a\n,", "[a, b], c", "{a: 1}, x"};
+    for (const auto &text : stray) {
+        auto doc = yaml_to_json(text);
+        ASSERT_FALSE(doc.ok()) << text;
+        EXPECT_THAT(doc.error().message, HasSubstr("','")) << text;
+    }
+    const std::vector<std::string> fine{"a: b, c", "a: [1, 2]", "a: \"x, y\"", "a: |\n  , literal\nb: 1", "# ,\na: 1"};
+    for (const auto &text : fine) EXPECT_TRUE(yaml_to_json(text).ok()) << text;
+}
+
+TEST(YamlToJson, InvalidUtf8AndHugeValuesAreRefused) {
+    EXPECT_THAT(yaml_to_json("dir: a\x95\x95\x95\x95\x95\x95\n").error().message, HasSubstr("UTF-8"));
+    EXPECT_THAT(yaml_to_json("dir: " + std::string(5000, 'a') + "\n").error().message, HasSubstr("longer than"));
+}

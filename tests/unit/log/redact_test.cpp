@@ -50,6 +50,15 @@ TEST(Redact, RemovesValuesOfSecretNamedFields) {
 }
 
 TEST(Redact, LeavesOrdinaryDiagnosticsAlone) {
-    const std::string text = "profile default: aws.ecr failed: AccessDeniedException in us-west-2 (token expired?)";
-    EXPECT_EQ(redact(text), text);
+    const std::vector<std::string> ordinary{
+         "profile default: aws.ecr failed: AccessDeniedException in us-west-2 (token expired?)",
+          "profile secret: aws.static failed: no such file", "token: the request has no serviceAccountToken",
+          "mysecret: value", "secretDir = /etc/pullcred/secrets"};
+    for (const auto &text : ordinary) EXPECT_EQ(redact(text), text);
+}
+
+TEST(Redact, PemKeyBodySplitByASecretFieldIsStillRemoved) {
+    // Found by the redact fuzz target (tests/fuzz/crashes/redact/).
+    const auto out = redact("x\n-----BEGIN secret=----- PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END PRIVATE KEY-----\n");
+    EXPECT_THAT(out, Not(HasSubstr("MIIEpAIBAAKCAQEA")));
 }
