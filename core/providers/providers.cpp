@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "aws/endpoints/endpoint.hpp"
+#include "aws/profile/environment.hpp"
 #include "cache/keys.hpp"
+#include "sources/sts.hpp"
 #include "log/redact.hpp"
 
 namespace pullcred::providers {
@@ -15,7 +18,7 @@ nlohmann::json module_config_of_profile(const config::Profile &profile) {
 
 nlohmann::json module_config_of_rule(const config::Rule &rule) {
     auto settings = rule.settings;
-    for (const auto *key : {"matchImages", "backend", "profile", "cacheDuration", "cacheKeyType"})
+    for (const auto *key : {"matchImages", "backend", "profile", "cacheDuration", "cacheKeyType", "serviceAccount"})
         settings.erase(key);
     return settings;
 }
@@ -125,10 +128,31 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
     return credentials;
 }
 
-Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image, std::string_view registry) {
+Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
+                                      std::string_view profile) {
     auto instance = backend_instance(rule);
     if (!instance) return instance.error();
-    return (*instance)->get_auth(image, registry, rule.profile);
+    return (*instance)->get_auth(image, registry, profile.empty() ? std::string_view(rule.profile) : profile);
+}
+
+Status Providers::assume_web_identity(const std::string &slot, const std::string &role_arn, const std::string &token,
+                                      const std::string &region) {
+    log::register_secret(token);
+    auto endpoint = aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, aws::process_env()});
+    if (!endpoint) return make_error("service account: " + endpoint.error().message);
+    const modules::HostServices services("service account", &environment_);
+    const sdk::Host host(services.table());
+    sources::sts::RoleRequest request{role_arn, "pullcred-" + std::to_string(environment_.now_unix_ms() / 1000),
+                                      std::nullopt, std::nullopt};
+    auto credentials = sources::sts::assume_role_with_web_identity(
+        host, *endpoint, request, token, "service account: AssumeRoleWithWebIdentity of " + role_arn);
+    if (!credentials.ok()) return make_error(credentials.status().message);
+    log::register_secret(credentials.value().get("secret_access_key"));
+    log::register_secret(credentials.value().get("session_token"));
+    auto issued = credentials.value();
+    issued.fields["region"] = region;
+    resolved_[slot] = std::move(issued);
+    return ok();
 }
 
 Status Providers::prepare_profile(std::string_view profile) {

@@ -27,7 +27,14 @@ public:
     Providers &operator=(const Providers &) = delete;
 
     Result<sdk::Credentials> credentials_for(std::string_view profile, std::string_view region_hint);
-    Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry);
+    // `profile` overrides the rule's (a service account's credentials).
+    Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
+                               std::string_view profile = {});
+
+    // Exchanges a service-account token for `role_arn` and serves the result
+    // as the credentials of the profile named `slot` for this invocation.
+    Status assume_web_identity(const std::string &slot, const std::string &role_arn, const std::string &token,
+                               const std::string &region);
 
     // Source credentials that expire are cached (and single-flighted) here.
     void use_cache(const cache::Cache *cache) { cache_ = cache; }

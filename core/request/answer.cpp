@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "aws/endpoints/ecr_host.hpp"
 #include "cache/keys.hpp"
 #include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "request/rule_selection.hpp"
+#include "request/service_account.hpp"
 
 namespace pullcred::request {
 
@@ -43,10 +45,30 @@ Result<sdk::Auth> from_json(const nlohmann::json &data) {
 // Registry auth from the backend, or from the cache when it holds a fresh
 // answer. Entries live until the token expires (or the rule's duration when
 // the backend gives no expiry).
+// The STS region for a service account: the rule's, else the ECR host's.
+std::string sts_region_for(const config::Rule &rule, std::string_view registry) {
+    const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
+    if (auto region = settings.find("stsRegion"); region != settings.end() && region->is_string())
+        return region->get<std::string>();
+    if (auto host = aws::parse_ecr_host(registry); host && !host->region.empty()) return host->region;
+    return "us-east-1";
+}
+
 Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request, std::string_view registry,
                                 AnswerContext &context) {
+    auto plan = plan_service_account(request, rule);
+    if (!plan) return plan.error();
+    const auto identity = *plan ? (*plan)->identity : std::string();
     auto fetch = [&]() -> Result<cache::Fetched> {
-        auto auth = context.providers().auth_for(rule, request.image, registry);
+        std::string profile;
+        if (*plan) {
+            profile = "serviceaccount:" + (*plan)->identity;
+            auto assumed = context.providers().assume_web_identity(profile, (*plan)->role_arn,
+                                                                   *request.service_account_token,
+                                                                   sts_region_for(rule, registry));
+            if (!assumed) return assumed.error();
+        }
+        auto auth = context.providers().auth_for(rule, request.image, registry, profile);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration) keep_until = context.now_unix_seconds + rule.cache_duration->count();
@@ -57,7 +79,7 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         if (!fetched) return fetched.error();
         return from_json(fetched->data);
     }
-    auto served = context.cache->through(auth_cache_key(context.config, rule, registry), context.now_unix_seconds,
+    auto served = context.cache->through(cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
                                          context.deadline_unix_ms, fetch,
                                          [](const nlohmann::json &data) { return from_json(data).ok(); });
     if (!served) return served.error();
