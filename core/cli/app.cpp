@@ -28,6 +28,9 @@ Commands:
                        store, erase, version); also as docker-credential-pullcred
   credential-process   AWS credential_process JSON for a profile, or a drop-in
                        for `aws_signing_helper credential-process` (same flags)
+  node install|uninstall
+                       put pullcred on a node (bundle, config, kubelet flags)
+                       or remove it; what the Helm chart's DaemonSet runs
 
 Options:
   --config FILE        config file (default: $PULLCRED_CONFIG, then
@@ -53,6 +56,7 @@ const std::map<std::string_view, Runner> &commands() {
         {"modules", &run_modules},
         {"credential-process", &run_credential_process},
         {"docker-credential", &run_docker_credential},
+        {"node", &run_node},
     };
     return table;
 }
