@@ -41,7 +41,8 @@ Result<Served> Cache::through(const std::string &key, std::int64_t now_unix, std
         return fetched.error();
     }
     if (fetched->expires_unix && *fetched->expires_unix > now_unix) {
-        if (auto written = store_.write(key, make_entry(fetched->data, now_unix, *fetched->expires_unix)); !written)
+        if (auto written = store_.write(key, make_entry(fetched->data, now_unix, *fetched->expires_unix));
+            !written)
             log::warn(written.error().message);
     }
     return Served{std::move(fetched->data), false};

@@ -26,9 +26,10 @@ std::string credentials_key(const config::Profile &profile, std::string_view ide
 std::string auth_key(const config::Config &config, const config::Rule &rule, std::string_view registry,
                      std::string_view identity) {
     const auto profile = config.profiles.find(rule.profile);
-    const auto profile_settings = profile == config.profiles.end() ? std::string() : dump(profile->second.settings);
-    return key_of("auth-", {"auth/v1", rule.backend, registry, rule.profile, dump(rule.settings), profile_settings,
-                            identity});
+    const auto profile_settings =
+        profile == config.profiles.end() ? std::string() : dump(profile->second.settings);
+    return key_of("auth-", {"auth/v1", rule.backend, registry, rule.profile, dump(rule.settings),
+                            profile_settings, identity});
 }
 
 } // namespace pullcred::cache

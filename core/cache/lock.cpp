@@ -20,7 +20,8 @@ std::int64_t now_ms() {
 
 Result<KeyLock> KeyLock::acquire(const std::filesystem::path &lock_file, std::int64_t deadline_unix_ms) {
     const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return make_error("cache: cannot open lock " + lock_file.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+        return make_error("cache: cannot open lock " + lock_file.string() + ": " + std::strerror(errno));
     auto pause = std::chrono::milliseconds(2);
     for (;;) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return KeyLock(fd);
@@ -32,8 +33,8 @@ Result<KeyLock> KeyLock::acquire(const std::filesystem::path &lock_file, std::in
         const auto remaining = deadline_unix_ms - now_ms();
         if (remaining <= 0) {
             ::close(fd);
-            return make_error("cache: gave up waiting for another pullcred process holding " + lock_file.string() +
-                              " (deadline reached)");
+            return make_error("cache: gave up waiting for another pullcred process holding " +
+                              lock_file.string() + " (deadline reached)");
         }
         std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(remaining)));
         pause = std::min(pause * 2, std::chrono::milliseconds(50));

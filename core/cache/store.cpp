@@ -19,7 +19,8 @@ constexpr std::size_t kMaxEntryBytes = std::size_t{256} * 1024;
 
 std::string octal(mode_t mode) {
     std::string text;
-    for (int shift = 9; shift >= 0; shift -= 3) text.push_back(static_cast<char>('0' + ((mode >> shift) & 7)));
+    for (int shift = 9; shift >= 0; shift -= 3)
+        text.push_back(static_cast<char>('0' + ((mode >> shift) & 7)));
     return text;
 }
 
@@ -30,9 +31,9 @@ Status check_directory(const std::filesystem::path &directory) {
     const auto where = "cache directory " + directory.string() + ": ";
     if (!S_ISDIR(info.st_mode)) return make_error(where + "not a directory; remove it or set cache.dir");
     if (info.st_uid != ::geteuid())
-        return make_error(where + "owned by uid " + std::to_string(info.st_uid) + ", not by the running user (uid " +
-                          std::to_string(::geteuid()) + "); fix: chown " + std::to_string(::geteuid()) + " " +
-                          directory.string());
+        return make_error(where + "owned by uid " + std::to_string(info.st_uid) +
+                          ", not by the running user (uid " + std::to_string(::geteuid()) + "); fix: chown " +
+                          std::to_string(::geteuid()) + " " + directory.string());
     if ((info.st_mode & 077) != 0)
         return make_error(where + "mode " + octal(info.st_mode) + " lets others in; fix: chmod 700 " +
                           directory.string());
@@ -43,7 +44,8 @@ Result<Entry> parse_entry(std::string_view text) {
     auto document = parse_json_strict(text);
     if (!document) return document.error();
     const auto &doc = *document;
-    if (!doc.is_object() || doc.value("version", 0) != kEntryVersion) return make_error("unknown entry version");
+    if (!doc.is_object() || doc.value("version", 0) != kEntryVersion)
+        return make_error("unknown entry version");
     const auto number = [&](const char *key) -> std::optional<std::int64_t> {
         auto it = doc.find(key);
         if (it == doc.end() || !it->is_number_integer()) return std::nullopt;
@@ -69,10 +71,14 @@ Freshness freshness_of(const std::optional<Entry> &entry, std::int64_t now_unix)
 
 std::string_view to_string(Freshness freshness) {
     switch (freshness) {
-    case Freshness::absent: return "absent";
-    case Freshness::fresh: return "fresh";
-    case Freshness::stale: return "stale (refresh due)";
-    case Freshness::expired: return "expired";
+    case Freshness::absent:
+        return "absent";
+    case Freshness::fresh:
+        return "fresh";
+    case Freshness::stale:
+        return "stale (refresh due)";
+    case Freshness::expired:
+        return "expired";
     }
     return "absent";
 }
@@ -90,7 +96,8 @@ Result<Store> Store::open(const std::filesystem::path &directory) {
             std::filesystem::create_directories(directory.parent_path(), error);
             if (::mkdir(directory.c_str(), 0700) == 0) return Store(directory);
         }
-        return make_error("cache directory " + directory.string() + ": cannot create: " + std::strerror(errno));
+        return make_error("cache directory " + directory.string() +
+                          ": cannot create: " + std::strerror(errno));
     }
     if (auto safe = check_directory(directory); !safe) return safe.error();
     return Store(directory);

@@ -19,9 +19,9 @@ namespace pullcred::cache {
 
 struct Entry {
     std::int64_t created_unix = 0;
-    std::int64_t expires_unix = 0;  // after this the entry must not be served
-    std::int64_t refresh_unix = 0;  // after this a refresh is attempted
-    nlohmann::json data;            // what the entry caches (secrets included)
+    std::int64_t expires_unix = 0; // after this the entry must not be served
+    std::int64_t refresh_unix = 0; // after this a refresh is attempted
+    nlohmann::json data;           // what the entry caches (secrets included)
 };
 
 enum class Freshness { absent, fresh, stale, expired };
@@ -39,7 +39,8 @@ public:
     Status write(std::string_view key, const Entry &entry) const;
 
     [[nodiscard]] const std::filesystem::path &directory() const { return directory_; }
-    [[nodiscard]] std::filesystem::path path_of(std::string_view key, std::string_view suffix = ".json") const;
+    [[nodiscard]] std::filesystem::path path_of(std::string_view key,
+                                                std::string_view suffix = ".json") const;
 
 private:
     explicit Store(std::filesystem::path directory) : directory_(std::move(directory)) {}

@@ -15,7 +15,8 @@ namespace pullcred::cli {
 
 namespace {
 
-constexpr std::string_view kUsage = R"(usage: pullcred [--config FILE] [--log-level LEVEL] [--log-format text|json] COMMAND [ARGS]
+constexpr std::string_view kUsage =
+    R"(usage: pullcred [--config FILE] [--log-level LEVEL] [--log-format text|json] COMMAND [ARGS]
 
 Commands:
   get-credentials      answer kubelet: CredentialProviderRequest on stdin,
@@ -69,10 +70,10 @@ int parse_and_run(int argc, char **argv) {
     std::vector<std::string> rest;
 
     po::options_description global("Global options");
-    global.add_options()("help,h", "show help")("version", "show the version")(
-        "config", po::value(&config), "config file")("log-level", po::value(&log_level), "log level")(
-        "log-format", po::value(&log_format), "log format")("command", po::value(&command_name), "command")(
-        "args", po::value(&rest), "command arguments");
+    global.add_options()("help,h", "show help")("version", "show the version")("config", po::value(&config),
+                                                                               "config file")(
+        "log-level", po::value(&log_level), "log level")("log-format", po::value(&log_format), "log format")(
+        "command", po::value(&command_name), "command")("args", po::value(&rest), "command arguments");
     po::positional_options_description positional;
     positional.add("command", 1).add("args", -1);
 
@@ -112,7 +113,8 @@ int parse_and_run(int argc, char **argv) {
         if (arg == "--config" || arg == "--log-level" || arg == "--log-format") ++i;
     }
     for (++i; i < argc; ++i) command.args.emplace_back(argv[i]);
-    const bool help_after_command = std::find(command.args.begin(), command.args.end(), "--help") != command.args.end();
+    const bool help_after_command =
+        std::find(command.args.begin(), command.args.end(), "--help") != command.args.end();
     if (values.count("help") != 0U && !help_after_command) command.args.emplace_back("--help");
     return found->second(command);
 }

@@ -23,9 +23,11 @@ int run_check_config(const CommandLine &command) {
         auto &providers = session.providers();
         const auto where = "config " + session.config().file + ": ";
         for (const auto &[name, profile] : session.config().profiles)
-            if (auto ready = providers.prepare_profile(name); !ready) problems.push_back(where + ready.error().message);
+            if (auto ready = providers.prepare_profile(name); !ready)
+                problems.push_back(where + ready.error().message);
         for (const auto &rule : session.config().registries)
-            if (auto ready = providers.prepare_rule(rule); !ready) problems.push_back(where + ready.error().message);
+            if (auto ready = providers.prepare_rule(rule); !ready)
+                problems.push_back(where + ready.error().message);
     }
     for (const auto &problem : problems) log::error(problem);
     if (!problems.empty()) {

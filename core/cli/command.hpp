@@ -11,7 +11,7 @@ struct GlobalOptions {
 };
 
 struct CommandLine {
-    std::string program; // argv[0]
+    std::string program;           // argv[0]
     std::vector<std::string> args; // after the subcommand name
     GlobalOptions global;
 };

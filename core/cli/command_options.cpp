@@ -25,7 +25,8 @@ ParsedCommand parse_command(const CommandLine &command, const po::options_descri
     return parsed;
 }
 
-void print_command_help(std::string_view usage, const po::options_description &own, std::string_view example) {
+void print_command_help(std::string_view usage, const po::options_description &own,
+                        std::string_view example) {
     std::cout << "usage: " << usage << "\n\n";
     if (!own.options().empty()) std::cout << own << "\n";
     std::cout << "Example:\n  " << example << "\n";

@@ -26,7 +26,8 @@ std::string registry_of(std::string_view server_url) {
 }
 
 std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.pop_back();
     return text;
 }
 
@@ -41,8 +42,9 @@ int get(const CommandLine &command) {
     if (!session.loaded().ok()) return fail(session.loaded().summary());
     kubelet::Request request;
     request.image = registry + "/docker-credential-helper";
-    request::AnswerContext context{session.config(), [&]() -> providers::Providers & { return session.providers(); },
-                                   session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    request::AnswerContext context{
+        session.config(), [&]() -> providers::Providers & { return session.providers(); },
+        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
     auto response = request::answer(request, context);
     if (!response) return fail(response.error().message);
     auto found = response->auth.find(registry);
@@ -50,9 +52,8 @@ int get(const CommandLine &command) {
         std::cout << kNotFound << std::endl;
         return 1;
     }
-    const nlohmann::json answer{{"ServerURL", server_url},
-                                {"Username", found->second.username},
-                                {"Secret", found->second.password}};
+    const nlohmann::json answer{
+        {"ServerURL", server_url}, {"Username", found->second.username}, {"Secret", found->second.password}};
     std::cout << answer.dump() << std::endl;
     return 0;
 }
@@ -67,9 +68,9 @@ int run_docker_credential(const CommandLine &command) {
     positional.add("action", 1);
     auto parsed = parse_command(command, own, positional);
     if (parsed.help || action.empty()) {
-        print_command_help("pullcred docker-credential get|list|store|erase|version  (or docker-credential-pullcred)",
-                           own,
-                           "echo 111122223333.dkr.ecr.us-west-2.amazonaws.com | docker-credential-pullcred get");
+        print_command_help(
+            "pullcred docker-credential get|list|store|erase|version  (or docker-credential-pullcred)", own,
+            "echo 111122223333.dkr.ecr.us-west-2.amazonaws.com | docker-credential-pullcred get");
         return parsed.help ? 0 : 2;
     }
     if (action == "get") return get(command);

@@ -30,7 +30,9 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
     const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry));
     const auto state = cache::freshness_of(entry, session.started_unix_ms() / 1000);
     std::cout << "cache:    " << cache::to_string(state);
-    if (entry) std::cout << ", refresh after " << utc(entry->refresh_unix) << ", expires " << utc(entry->expires_unix);
+    if (entry)
+        std::cout << ", refresh after " << utc(entry->refresh_unix) << ", expires "
+                  << utc(entry->expires_unix);
     std::cout << "\n";
 }
 } // namespace
@@ -67,7 +69,8 @@ int run_explain(const CommandLine &command) {
               << "backend:  " << rule.backend;
     if (const auto *factory = session.discovery().registry.find(rule.backend))
         std::cout << " (module " << factory->module_name << " " << factory->module_version << ")";
-    else std::cout << " (no module provides it)";
+    else
+        std::cout << " (no module provides it)";
     std::cout << "\n";
     if (rule.profile.empty()) {
         std::cout << "profile:  none\n";

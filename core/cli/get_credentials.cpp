@@ -13,10 +13,11 @@ int run_get_credentials(const CommandLine &command) {
     po::options_description own("get-credentials options");
     auto parsed = parse_command(command, own);
     if (parsed.help) {
-        print_command_help("pullcred get-credentials [--config FILE] < request.json", own,
-                           "echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":"
-                           "\"CredentialProviderRequest\",\"image\":\"111122223333.dkr.ecr.us-west-2.amazonaws."
-                           "com/app\"}' | pullcred get-credentials --config /etc/pullcred/config.yaml");
+        print_command_help(
+            "pullcred get-credentials [--config FILE] < request.json", own,
+            "echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":"
+            "\"CredentialProviderRequest\",\"image\":\"111122223333.dkr.ecr.us-west-2.amazonaws."
+            "com/app\"}' | pullcred get-credentials --config /etc/pullcred/config.yaml");
         return 0;
     }
 
@@ -28,8 +29,9 @@ int run_get_credentials(const CommandLine &command) {
     auto session = Session::open(command.global);
     if (!session.loaded().ok()) return fail(session.loaded().summary());
 
-    request::AnswerContext context{session.config(), [&]() -> providers::Providers & { return session.providers(); },
-                                   session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    request::AnswerContext context{
+        session.config(), [&]() -> providers::Providers & { return session.providers(); },
+        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
     auto response = request::answer(*request, context);
     if (!response) return fail(response.error().message);
     std::cout << kubelet::encode_response(*response) << std::flush;

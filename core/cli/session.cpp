@@ -2,6 +2,7 @@
 
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
+#include "sources/factories.hpp"
 
 namespace pullcred::cli {
 
@@ -20,6 +21,7 @@ Session Session::open(const GlobalOptions &options) {
 const modules::Discovery &Session::discovery() {
     if (!discovery_) {
         discovery_ = modules::discover_modules(modules::default_module_dir(), config().modules);
+        sources::connect_builtin_sources(discovery_->registry, config().settings);
         for (const auto &problem : discovery_->problems) log::warn(problem);
     }
     return *discovery_;
@@ -45,7 +47,8 @@ providers::Providers &Session::providers() {
         environment.http_policy.attempt_timeout = settings.http_timeout;
         environment.http_policy.ca_bundle = settings.ca_bundle;
         environment.net_services = &net::load_net_services;
-        providers_ = std::make_unique<providers::Providers>(config(), discovery().registry, std::move(environment));
+        providers_ =
+            std::make_unique<providers::Providers>(config(), discovery().registry, std::move(environment));
         providers_->use_cache(cache());
     }
     return *providers_;

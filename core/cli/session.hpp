@@ -6,8 +6,8 @@
 #include <memory>
 #include <optional>
 
-#include "cli/command.hpp"
 #include "cache/cache.hpp"
+#include "cli/command.hpp"
 #include "config/defaults.hpp"
 #include "modules/registry.hpp"
 #include "providers/providers.hpp"

@@ -30,16 +30,20 @@ void read_duration(const nlohmann::json &object, const char *key, const std::str
     auto it = object.find(key);
     if (it == object.end() || !it->is_string()) return;
     auto duration = parse_go_duration(it->get<std::string>());
-    if (!duration) problems.push_back({join_path(path, key), duration.error().message});
-    else store(*duration);
+    if (!duration)
+        problems.push_back({join_path(path, key), duration.error().message});
+    else
+        store(*duration);
 }
 
 void build_modules(const nlohmann::json &doc, Config &config) {
     auto it = doc.find("modules");
     if (it == doc.end()) return;
     for (const auto &item : *it) {
-        if (item.is_string()) config.modules.push_back({item.get<std::string>(), ""});
-        else config.modules.push_back({item.at("path").get<std::string>(), item.value("sha256", "")});
+        if (item.is_string())
+            config.modules.push_back({item.get<std::string>(), ""});
+        else
+            config.modules.push_back({item.at("path").get<std::string>(), item.value("sha256", "")});
     }
 }
 
@@ -81,8 +85,8 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
         for (const auto &pattern : body.at("matchImages")) {
             const auto text = pattern.get<std::string>();
             if (auto valid = dispatch::validate_pattern(text); !valid)
-                problems.push_back({path + ".matchImages[" + std::to_string(pattern_index) + "]",
-                                    valid.error().message});
+                problems.push_back(
+                    {path + ".matchImages[" + std::to_string(pattern_index) + "]", valid.error().message});
             rule.match_images.push_back(text);
             ++pattern_index;
         }

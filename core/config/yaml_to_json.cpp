@@ -18,11 +18,16 @@ bool valid_utf8(std::string_view text) {
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
         std::size_t extra = 0;
-        if (c < 0x80) extra = 0;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
-        else if ((c & 0xF0) == 0xE0) extra = 2;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
-        else return false;
+        if (c < 0x80)
+            extra = 0;
+        else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+            extra = 1;
+        else if ((c & 0xF0) == 0xE0)
+            extra = 2;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+            extra = 3;
+        else
+            return false;
         if (i + extra >= text.size() && extra > 0) return false;
         for (std::size_t k = 1; k <= extra; ++k)
             if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
@@ -70,8 +75,10 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
             }
         }
         if (quote != 0) {
-            if (quote == '"' && c == '\\') ++i;
-            else if (c == quote) quote = 0;
+            if (quote == '"' && c == '\\')
+                ++i;
+            else if (c == quote)
+                quote = 0;
             previous = c;
             continue;
         }
@@ -87,12 +94,13 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
         if (c == ',' && flow_depth == 0 && token_start) return line;
         if ((c == '|' || c == '>') && token_start && flow_depth == 0) {
             const auto end = text.find('\n', i);
-            const auto rest = text.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
+            const auto rest =
+                text.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
             if (rest.find_first_not_of("+-0123456789 \t") == std::string_view::npos) block_indent = indent;
         }
         if (c != ' ' && c != '\t')
-            token_start = c == '-' || c == '?' || c == ':' || c == '[' || c == '{' || (c == ',' && flow_depth > 0) ||
-                          ((c == ']' || c == '}') && flow_depth == 0);
+            token_start = c == '-' || c == '?' || c == ':' || c == '[' || c == '{' ||
+                          (c == ',' && flow_depth > 0) || ((c == ']' || c == '}') && flow_depth == 0);
         previous = c;
     }
     return std::nullopt;
@@ -105,8 +113,8 @@ nlohmann::json plain_scalar(const std::string &text) {
     if (text == "false" || text == "False" || text == "FALSE") return false;
     const char *begin = text.c_str();
     char *end = nullptr;
-    const bool looks_numeric = (text[0] >= '0' && text[0] <= '9') ||
-                               ((text[0] == '-' || text[0] == '+') && text.size() > 1);
+    const bool looks_numeric =
+        (text[0] >= '0' && text[0] <= '9') || ((text[0] == '-' || text[0] == '+') && text.size() > 1);
     if (looks_numeric) {
         errno = 0;
         const long long integer = std::strtoll(begin, &end, 10);
@@ -127,13 +135,16 @@ std::string where(const YAML::Node &node) {
 }
 
 Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
-    if (depth > kMaxDepth) return make_error(where(node) + "nesting deeper than " + std::to_string(kMaxDepth));
+    if (depth > kMaxDepth)
+        return make_error(where(node) + "nesting deeper than " + std::to_string(kMaxDepth));
     switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nlohmann::json(nullptr);
+    case YAML::NodeType::Undefined:
+        return nlohmann::json(nullptr);
     case YAML::NodeType::Scalar:
         if (node.Scalar().size() > kMaxScalarBytes)
-            return make_error(where(node) + "a value longer than " + std::to_string(kMaxScalarBytes) + " bytes");
+            return make_error(where(node) + "a value longer than " + std::to_string(kMaxScalarBytes) +
+                              " bytes");
         if (!valid_utf8(node.Scalar())) return make_error(where(node) + "a value that is not valid UTF-8");
         // A quoted scalar is tagged "!"; only plain scalars are typed.
         if (node.Tag() == "!") return nlohmann::json(node.Scalar());
@@ -150,11 +161,12 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
     case YAML::NodeType::Map: {
         auto object = nlohmann::json::object();
         for (const auto &entry : node) {
-            if (!entry.first.IsScalar()) return make_error(where(entry.first) + "mapping keys must be strings");
+            if (!entry.first.IsScalar())
+                return make_error(where(entry.first) + "mapping keys must be strings");
             const auto &key = entry.first.Scalar();
             if (key.size() > kMaxScalarBytes || !valid_utf8(key))
-                return make_error(where(entry.first) + "a key longer than " + std::to_string(kMaxScalarBytes) +
-                                  " bytes or not valid UTF-8");
+                return make_error(where(entry.first) + "a key longer than " +
+                                  std::to_string(kMaxScalarBytes) + " bytes or not valid UTF-8");
             if (object.contains(key)) return make_error(where(entry.first) + "duplicate key \"" + key + "\"");
             auto value = convert(entry.second, depth + 1);
             if (!value) return value;
@@ -170,7 +182,8 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
 
 Result<nlohmann::json> yaml_to_json(std::string_view text) {
     if (auto line = stray_comma_line(text))
-        return make_error("invalid YAML at line " + std::to_string(*line) + ": ',' outside a [list] or {map}");
+        return make_error("invalid YAML at line " + std::to_string(*line) +
+                          ": ',' outside a [list] or {map}");
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(std::string(text));

@@ -12,10 +12,10 @@
 namespace pullcred::net {
 
 struct HttpPolicy {
-    std::int64_t deadline_unix_ms = 0;           // never retry or wait past this
+    std::int64_t deadline_unix_ms = 0; // never retry or wait past this
     std::chrono::milliseconds attempt_timeout{10000};
-    int max_attempts = 4;                        // AWS_MAX_ATTEMPTS overrides
-    std::string ca_bundle;                       // default CA file; AWS_CA_BUNDLE overrides
+    int max_attempts = 4;  // AWS_MAX_ATTEMPTS overrides
+    std::string ca_bundle; // default CA file; AWS_CA_BUNDLE overrides
 };
 
 class NetServices {
@@ -23,9 +23,9 @@ public:
     virtual ~NetServices() = default;
     virtual pullcred_status http(const pullcred_http_request *request, pullcred_http_response_sink *out,
                                  pullcred_text_sink *error, const HttpPolicy &policy) = 0;
-    virtual pullcred_status sign_sigv4(const pullcred_http_request *request, const pullcred_sigv4_params *params,
-                                       pullcred_header_sink *out, pullcred_text_sink *error,
-                                       std::int64_t now_unix_ms) = 0;
+    virtual pullcred_status sign_sigv4(const pullcred_http_request *request,
+                                       const pullcred_sigv4_params *params, pullcred_header_sink *out,
+                                       pullcred_text_sink *error, std::int64_t now_unix_ms) = 0;
 };
 
 // The one symbol libpullcred-net.so exports.

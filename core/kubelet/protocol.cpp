@@ -22,22 +22,30 @@ std::optional<ApiVersion> parse_api_version(std::string_view text) {
 
 std::string_view to_string(CacheKeyType type) {
     switch (type) {
-    case CacheKeyType::image: return "Image";
-    case CacheKeyType::registry: return "Registry";
-    case CacheKeyType::global: return "Global";
+    case CacheKeyType::image:
+        return "Image";
+    case CacheKeyType::registry:
+        return "Registry";
+    case CacheKeyType::global:
+        return "Global";
     }
     return "Registry";
 }
 
-Error request_error(std::string_view what) { return make_error("kubelet request: " + std::string(what)); }
+Error request_error(std::string_view what) {
+    return make_error("kubelet request: " + std::string(what));
+}
 
 } // namespace
 
 std::string_view to_string(ApiVersion version) {
     switch (version) {
-    case ApiVersion::v1: return "credentialprovider.kubelet.k8s.io/v1";
-    case ApiVersion::v1beta1: return "credentialprovider.kubelet.k8s.io/v1beta1";
-    case ApiVersion::v1alpha1: return "credentialprovider.kubelet.k8s.io/v1alpha1";
+    case ApiVersion::v1:
+        return "credentialprovider.kubelet.k8s.io/v1";
+    case ApiVersion::v1beta1:
+        return "credentialprovider.kubelet.k8s.io/v1beta1";
+    case ApiVersion::v1alpha1:
+        return "credentialprovider.kubelet.k8s.io/v1alpha1";
     }
     return "credentialprovider.kubelet.k8s.io/v1";
 }
@@ -76,7 +84,8 @@ Result<Request> parse_request(std::string_view json) {
             request.image = value.get<std::string>();
         } else if (key == "serviceAccountToken") {
             if (!value.is_string()) return request_error("serviceAccountToken must be a string");
-            if (!value.get_ref<const std::string &>().empty()) request.service_account_token = value.get<std::string>();
+            if (!value.get_ref<const std::string &>().empty())
+                request.service_account_token = value.get<std::string>();
         } else if (key == "serviceAccountAnnotations") {
             if (value.is_null()) continue;
             if (!value.is_object()) return request_error("serviceAccountAnnotations must be an object");

@@ -13,31 +13,47 @@ Settings g_settings;
 
 std::string_view level_name(Level level) {
     switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warning";
-    case Level::error: return "error";
+    case Level::debug:
+        return "debug";
+    case Level::info:
+        return "info";
+    case Level::warn:
+        return "warning";
+    case Level::error:
+        return "error";
     }
     return "info";
 }
 } // namespace
 
-void configure(Settings settings) { g_settings = settings; }
-const Settings &settings() { return g_settings; }
+void configure(Settings settings) {
+    g_settings = settings;
+}
+const Settings &settings() {
+    return g_settings;
+}
 
 bool parse_level(std::string_view text, Level &out) {
-    if (text == "debug") out = Level::debug;
-    else if (text == "info") out = Level::info;
-    else if (text == "warn" || text == "warning") out = Level::warn;
-    else if (text == "error") out = Level::error;
-    else return false;
+    if (text == "debug")
+        out = Level::debug;
+    else if (text == "info")
+        out = Level::info;
+    else if (text == "warn" || text == "warning")
+        out = Level::warn;
+    else if (text == "error")
+        out = Level::error;
+    else
+        return false;
     return true;
 }
 
 bool parse_format(std::string_view text, Format &out) {
-    if (text == "text") out = Format::text;
-    else if (text == "json") out = Format::json;
-    else return false;
+    if (text == "text")
+        out = Format::text;
+    else if (text == "json")
+        out = Format::json;
+    else
+        return false;
     return true;
 }
 

@@ -21,9 +21,17 @@ bool parse_format(std::string_view text, Format &out);
 
 void write(Level level, std::string_view message, std::string_view component = {});
 
-inline void debug(std::string_view message) { write(Level::debug, message); }
-inline void info(std::string_view message) { write(Level::info, message); }
-inline void warn(std::string_view message) { write(Level::warn, message); }
-inline void error(std::string_view message) { write(Level::error, message); }
+inline void debug(std::string_view message) {
+    write(Level::debug, message);
+}
+inline void info(std::string_view message) {
+    write(Level::info, message);
+}
+inline void warn(std::string_view message) {
+    write(Level::warn, message);
+}
+inline void error(std::string_view message) {
+    write(Level::error, message);
+}
 
 } // namespace pullcred::log

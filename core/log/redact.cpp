@@ -67,13 +67,22 @@ void redact_pem_private_keys(std::string &text) {
 // (JSON), secret_access_key = v and WebIdentityToken=v (INI, forms). A bare
 // `name:` counts only for unambiguous names, so that ordinary text such as
 // "profile secret: failed" survives.
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; }
+bool is_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
 
 void redact_secret_fields(std::string &text) {
-    static constexpr std::array<std::string_view, 11> kNames{
-        "secretaccesskey",  "secret_access_key", "aws_secret_access_key", "sessiontoken", "session_token",
-        "aws_session_token", "authorizationtoken", "webidentitytoken",    "password",     "secret",
-        "token"};
+    static constexpr std::array<std::string_view, 11> kNames{"secretaccesskey",
+                                                             "secret_access_key",
+                                                             "aws_secret_access_key",
+                                                             "sessiontoken",
+                                                             "session_token",
+                                                             "aws_session_token",
+                                                             "authorizationtoken",
+                                                             "webidentitytoken",
+                                                             "password",
+                                                             "secret",
+                                                             "token"};
     static constexpr std::size_t kUnambiguous = 8; // these may also appear as bare `name:`
     std::string lower(text);
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -82,9 +91,11 @@ void redact_secret_fields(std::string &text) {
         const auto name = kNames[n];
         for (auto pos = lower.find(name); pos != std::string::npos; pos = lower.find(name, pos + 1)) {
             const auto end_of_name = pos + name.size();
-            if ((pos > 0 && is_name_char(text[pos - 1])) || (end_of_name < text.size() && is_name_char(text[end_of_name])))
+            if ((pos > 0 && is_name_char(text[pos - 1])) ||
+                (end_of_name < text.size() && is_name_char(text[end_of_name])))
                 continue;
-            const bool quoted = pos > 0 && text[pos - 1] == '"' && end_of_name < text.size() && text[end_of_name] == '"';
+            const bool quoted =
+                pos > 0 && text[pos - 1] == '"' && end_of_name < text.size() && text[end_of_name] == '"';
             auto cursor = end_of_name + (quoted ? 1 : 0);
             while (cursor < text.size() && text[cursor] == ' ') ++cursor;
             if (cursor >= text.size()) continue;
@@ -94,8 +105,8 @@ void redact_secret_fields(std::string &text) {
             ++cursor;
             while (cursor < text.size() && (text[cursor] == ' ' || text[cursor] == '"')) ++cursor;
             auto end = cursor;
-            while (end < text.size() && text[end] != '"' && text[end] != ',' && text[end] != '}' && text[end] != ' ' &&
-                   text[end] != '\n' && text[end] != '&')
+            while (end < text.size() && text[end] != '"' && text[end] != ',' && text[end] != '}' &&
+                   text[end] != ' ' && text[end] != '\n' && text[end] != '&')
                 ++end;
             if (end == cursor || std::string_view(text).substr(cursor, end - cursor) == kRedacted) continue;
             text.replace(cursor, end - cursor, kRedacted);
@@ -121,7 +132,8 @@ std::string redact(std::string_view text) {
         const std::lock_guard lock(secrets.mutex);
         // Longest first, so that a secret containing another is removed whole.
         auto values = secrets.values;
-        std::sort(values.begin(), values.end(), [](const auto &a, const auto &b) { return a.size() > b.size(); });
+        std::sort(values.begin(), values.end(),
+                  [](const auto &a, const auto &b) { return a.size() > b.size(); });
         for (const auto &value : values) replace_all(out, value);
     }
     redact_pem_private_keys(out);

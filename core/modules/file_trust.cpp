@@ -13,16 +13,17 @@ Status check_owner_and_mode(const std::filesystem::path &path, std::string_view 
                             const std::filesystem::path &module) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0)
-        return make_error("module " + module.string() + ": cannot stat " + std::string(what) + " " + path.string() +
-                          ": " + std::strerror(errno));
+        return make_error("module " + module.string() + ": cannot stat " + std::string(what) + " " +
+                          path.string() + ": " + std::strerror(errno));
     const auto uid = ::geteuid();
     if (info.st_uid != 0 && info.st_uid != uid)
-        return make_error("module " + module.string() + ": refused, " + std::string(what) + " " + path.string() +
-                          " is owned by uid " + std::to_string(info.st_uid) + "; fix: chown root " +
-                          path.string());
+        return make_error("module " + module.string() + ": refused, " + std::string(what) + " " +
+                          path.string() + " is owned by uid " + std::to_string(info.st_uid) +
+                          "; fix: chown root " + path.string());
     if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        return make_error("module " + module.string() + ": refused, " + std::string(what) + " " + path.string() +
-                          " is writable by group or others; fix: chmod go-w " + path.string());
+        return make_error("module " + module.string() + ": refused, " + std::string(what) + " " +
+                          path.string() + " is writable by group or others; fix: chmod go-w " +
+                          path.string());
     return ok();
 }
 

@@ -6,7 +6,9 @@
 namespace pullcred::modules {
 
 namespace {
-HostServices &self(void *ctx) { return *static_cast<HostServices *>(ctx); }
+HostServices &self(void *ctx) {
+    return *static_cast<HostServices *>(ctx);
+}
 
 void write_error(pullcred_text_sink *sink, std::string_view text) {
     if (sink != nullptr && sink->write != nullptr) sink->write(sink->ctx, sdk::str(text));
@@ -14,10 +16,14 @@ void write_error(pullcred_text_sink *sink, std::string_view text) {
 
 log::Level to_level(pullcred_log_level level) {
     switch (level) {
-    case PULLCRED_LOG_DEBUG: return log::Level::debug;
-    case PULLCRED_LOG_WARN: return log::Level::warn;
-    case PULLCRED_LOG_ERROR: return log::Level::error;
-    default: return log::Level::info;
+    case PULLCRED_LOG_DEBUG:
+        return log::Level::debug;
+    case PULLCRED_LOG_WARN:
+        return log::Level::warn;
+    case PULLCRED_LOG_ERROR:
+        return log::Level::error;
+    default:
+        return log::Level::info;
     }
 }
 } // namespace
@@ -40,12 +46,17 @@ void HostServices::log(void *ctx, pullcred_log_level level, pullcred_str message
     log::write(to_level(level), sdk::view(message), self(ctx).component_);
 }
 
-std::int64_t HostServices::now_unix_ms(void *ctx) { return self(ctx).environment_->now_unix_ms(); }
+std::int64_t HostServices::now_unix_ms(void *ctx) {
+    return self(ctx).environment_->now_unix_ms();
+}
 
-std::int64_t HostServices::deadline_unix_ms(void *ctx) { return self(ctx).environment_->deadline_unix_ms; }
+std::int64_t HostServices::deadline_unix_ms(void *ctx) {
+    return self(ctx).environment_->deadline_unix_ms;
+}
 
 pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_credentials_request *request,
-                                                      pullcred_credentials_sink *out, pullcred_text_sink *error) {
+                                                      pullcred_credentials_sink *out,
+                                                      pullcred_text_sink *error) {
     const auto &resolve = self(ctx).environment_->credentials_for_profile;
     if (!resolve) {
         write_error(error, "no credential resolver in this context");
@@ -56,7 +67,8 @@ pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_
         write_error(error, credentials.error().message);
         return PULLCRED_FAILED;
     }
-    for (const auto &[name, value] : credentials->fields) out->set_field(out->ctx, sdk::str(name), sdk::str(value));
+    for (const auto &[name, value] : credentials->fields)
+        out->set_field(out->ctx, sdk::str(name), sdk::str(value));
     if (credentials->expires_unix) out->set_expiry(out->ctx, *credentials->expires_unix);
     return PULLCRED_OK;
 }

@@ -8,9 +8,12 @@ namespace pullcred::modules {
 namespace {
 std::string_view status_name(pullcred_status status) {
     switch (status) {
-    case PULLCRED_NOT_APPLICABLE: return "not applicable";
-    case PULLCRED_RETRYABLE: return "temporary failure";
-    default: return "failed";
+    case PULLCRED_NOT_APPLICABLE:
+        return "not applicable";
+    case PULLCRED_RETRYABLE:
+        return "temporary failure";
+    default:
+        return "failed";
     }
 }
 } // namespace
@@ -30,7 +33,8 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
     const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string error;
     pullcred_text_sink sink{&error, &sdk::detail::append_text};
-    const auto status = factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
+    const auto status =
+        factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
     if (status != PULLCRED_OK || instance->handle_ == nullptr) {
         instance->handle_ = nullptr;
         return make_error(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
@@ -41,8 +45,8 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
 
 Error Instance::failure(pullcred_status status) const {
     const auto text = sdk::view(factory_.factory->last_error(handle_));
-    return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) + ": " +
-                      (text.empty() ? std::string("no reason given") : std::string(text)));
+    return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) +
+                      ": " + (text.empty() ? std::string("no reason given") : std::string(text)));
 }
 
 Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std::string_view region_hint) {
@@ -59,7 +63,8 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
     return credentials;
 }
 
-Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry, std::string_view profile) {
+Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry,
+                                     std::string_view profile) {
     if (factory_.factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
         return make_error(std::string(factory_.factory->name) + " is not a registry backend");
     sdk::Auth auth;
@@ -80,7 +85,8 @@ Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view re
     return auth;
 }
 
-Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config, std::string_view path) {
+Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,
+                               std::string_view path) {
     if (factory.factory->config_schema == nullptr) return ok();
     auto validator = config::SchemaValidator::compile(factory.factory->config_schema);
     if (!validator)

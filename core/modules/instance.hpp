@@ -43,6 +43,7 @@ private:
 
 // Validates `config` against a factory's schema; problems name the key path
 // under `path` ("profiles.default.roleArn").
-Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config, std::string_view path);
+Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,
+                               std::string_view path);
 
 } // namespace pullcred::modules

@@ -1,8 +1,8 @@
 #include "modules/loader.hpp"
 
 #include <boost/dll/shared_library.hpp>
-#include <dlfcn.h>
 #include <deque>
+#include <dlfcn.h>
 #include <mutex>
 #include <string_view>
 
@@ -18,7 +18,9 @@ std::deque<boost::dll::shared_library> &libraries() {
     return *kept;
 }
 
-std::string prefix(const std::filesystem::path &path) { return "module " + path.string() + ": "; }
+std::string prefix(const std::filesystem::path &path) {
+    return "module " + path.string() + ": ";
+}
 
 bool valid_factory_name(std::string_view name) {
     if (name.empty() || name.find('.') == std::string_view::npos || name.front() == '.' || name.back() == '.')
@@ -56,7 +58,8 @@ Status check_descriptor(const pullcred_module *descriptor, const std::filesystem
         return make_error(prefix(path) + "pullcred_module_entry returned NULL (the module refuses host ABI " +
                           std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR) +
                           "); install a build of the module for this pullcred version");
-    const auto module_abi = std::to_string(descriptor->abi_major) + "." + std::to_string(descriptor->abi_minor);
+    const auto module_abi =
+        std::to_string(descriptor->abi_major) + "." + std::to_string(descriptor->abi_minor);
     const auto host_abi = std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR);
     if (descriptor->abi_major != PULLCRED_ABI_MAJOR)
         return make_error(prefix(path) + "built for ABI " + module_abi + " but this pullcred speaks ABI " +
@@ -66,7 +69,8 @@ Status check_descriptor(const pullcred_module *descriptor, const std::filesystem
         return make_error(prefix(path) + "needs ABI " + module_abi + ", newer than this pullcred's ABI " +
                           host_abi + "; upgrade pullcred or use an older build of the module");
     if (descriptor->struct_size < sizeof(pullcred_module))
-        return make_error(prefix(path) + "descriptor struct_size is too small; rebuild the module with the SDK");
+        return make_error(prefix(path) +
+                          "descriptor struct_size is too small; rebuild the module with the SDK");
     if (descriptor->name == nullptr || descriptor->version == nullptr)
         return make_error(prefix(path) + "descriptor has no name or version");
     if (descriptor->factory_count > 0 && descriptor->factories == nullptr)

@@ -22,7 +22,8 @@ Status Registry::add(const LoadedModule &module) {
     }
     for (std::size_t i = 0; i < descriptor->factory_count; ++i) {
         const auto *factory = descriptor->factories[i];
-        factories_.emplace(factory->name, FactoryRef{factory, descriptor->name, descriptor->version, module.path});
+        factories_.emplace(factory->name,
+                           FactoryRef{factory, descriptor->name, descriptor->version, module.path});
     }
     modules_.push_back(module);
     return ok();
@@ -73,9 +74,12 @@ Discovery discover_modules(const std::filesystem::path &module_dir,
 
 std::string_view kind_name(pullcred_factory_kind kind) {
     switch (kind) {
-    case PULLCRED_KIND_CREDENTIAL_SOURCE: return "credential source";
-    case PULLCRED_KIND_REGISTRY_BACKEND: return "registry backend";
-    default: return "unknown";
+    case PULLCRED_KIND_CREDENTIAL_SOURCE:
+        return "credential source";
+    case PULLCRED_KIND_REGISTRY_BACKEND:
+        return "registry backend";
+    default:
+        return "unknown";
     }
 }
 

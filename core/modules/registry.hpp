@@ -27,7 +27,9 @@ public:
     Status add(const LoadedModule &module);
     [[nodiscard]] const FactoryRef *find(std::string_view name) const;
     [[nodiscard]] const std::vector<LoadedModule> &modules() const { return modules_; }
-    [[nodiscard]] const std::map<std::string, FactoryRef, std::less<>> &factories() const { return factories_; }
+    [[nodiscard]] const std::map<std::string, FactoryRef, std::less<>> &factories() const {
+        return factories_;
+    }
 
 private:
     std::vector<LoadedModule> modules_;

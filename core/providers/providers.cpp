@@ -5,8 +5,8 @@
 #include "aws/endpoints/endpoint.hpp"
 #include "aws/profile/environment.hpp"
 #include "cache/keys.hpp"
-#include "sources/sts.hpp"
 #include "log/redact.hpp"
+#include "sources/sts.hpp"
 
 namespace pullcred::providers {
 
@@ -18,7 +18,8 @@ nlohmann::json module_config_of_profile(const config::Profile &profile) {
 
 nlohmann::json module_config_of_rule(const config::Rule &rule) {
     auto settings = rule.settings;
-    for (const auto *key : {"matchImages", "backend", "profile", "cacheDuration", "cacheKeyType", "serviceAccount"})
+    for (const auto *key :
+         {"matchImages", "backend", "profile", "cacheDuration", "cacheKeyType", "serviceAccount"})
         settings.erase(key);
     return settings;
 }
@@ -43,10 +44,12 @@ Result<modules::Instance *> Providers::source_instance(std::string_view profile)
         return make_error(path + ".source: no module provides \"" + definition.source +
                           "\"; run `pullcred modules` to list the sources available");
     if (factory->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-        return make_error(path + ".source: \"" + definition.source + "\" is a registry backend, not a source");
+        return make_error(path + ".source: \"" + definition.source +
+                          "\" is a registry backend, not a source");
     const auto settings = module_config_of_profile(definition);
     if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
-    auto instance = modules::Instance::create(*factory, "profile " + definition.name, &environment_, settings);
+    auto instance =
+        modules::Instance::create(*factory, "profile " + definition.name, &environment_, settings);
     if (!instance) return instance.error();
     auto *raw = instance->get();
     sources_.emplace(std::string(profile), std::move(*instance));
@@ -96,7 +99,8 @@ std::optional<sdk::Credentials> from_json(const nlohmann::json &data) {
 }
 } // namespace
 
-Result<sdk::Credentials> Providers::fetch_credentials(std::string_view profile, std::string_view region_hint) {
+Result<sdk::Credentials> Providers::fetch_credentials(std::string_view profile,
+                                                      std::string_view region_hint) {
     auto instance = source_instance(profile);
     if (!instance) return instance.error();
     if (cache_ == nullptr) return (*instance)->get_credentials(profile, region_hint);
@@ -128,21 +132,23 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
     return credentials;
 }
 
-Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
-                                      std::string_view profile) {
+Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image,
+                                      std::string_view registry, std::string_view profile) {
     auto instance = backend_instance(rule);
     if (!instance) return instance.error();
     return (*instance)->get_auth(image, registry, profile.empty() ? std::string_view(rule.profile) : profile);
 }
 
-Status Providers::assume_web_identity(const std::string &slot, const std::string &role_arn, const std::string &token,
-                                      const std::string &region) {
+Status Providers::assume_web_identity(const std::string &slot, const std::string &role_arn,
+                                      const std::string &token, const std::string &region) {
     log::register_secret(token);
-    auto endpoint = aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, aws::process_env()});
+    auto endpoint =
+        aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, aws::process_env()});
     if (!endpoint) return make_error("service account: " + endpoint.error().message);
     const modules::HostServices services("service account", &environment_);
     const sdk::Host host(services.table());
-    sources::sts::RoleRequest request{role_arn, "pullcred-" + std::to_string(environment_.now_unix_ms() / 1000),
+    sources::sts::RoleRequest request{role_arn,
+                                      "pullcred-" + std::to_string(environment_.now_unix_ms() / 1000),
                                       std::nullopt, std::nullopt};
     auto credentials = sources::sts::assume_role_with_web_identity(
         host, *endpoint, request, token, "service account: AssumeRoleWithWebIdentity of " + role_arn);

@@ -21,7 +21,8 @@ kubelet::CacheKeyType cache_key_type_of(const config::Rule &rule) {
 nlohmann::json to_json(const sdk::Auth &auth) {
     auto entries = nlohmann::json::array();
     for (const auto &entry : auth.entries)
-        entries.push_back({{"registry", entry.registry}, {"username", entry.username}, {"password", entry.password}});
+        entries.push_back(
+            {{"registry", entry.registry}, {"username", entry.username}, {"password", entry.password}});
     nlohmann::json data{{"entries", entries}};
     if (auth.expires_unix) data["expires"] = *auth.expires_unix;
     return data;
@@ -31,11 +32,13 @@ Result<sdk::Auth> from_json(const nlohmann::json &data) {
     sdk::Auth auth;
     try {
         for (const auto &entry : data.at("entries")) {
-            auth.entries.push_back({entry.at("registry").get<std::string>(), entry.at("username").get<std::string>(),
+            auth.entries.push_back({entry.at("registry").get<std::string>(),
+                                    entry.at("username").get<std::string>(),
                                     entry.at("password").get<std::string>()});
             log::register_secret(auth.entries.back().password);
         }
-        if (auto expires = data.find("expires"); expires != data.end()) auth.expires_unix = expires->get<std::int64_t>();
+        if (auto expires = data.find("expires"); expires != data.end())
+            auth.expires_unix = expires->get<std::int64_t>();
     } catch (const nlohmann::json::exception &) {
         return make_error("cache entry has an unexpected shape");
     }
@@ -54,8 +57,8 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
-Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request, std::string_view registry,
-                                AnswerContext &context) {
+Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
+                                std::string_view registry, AnswerContext &context) {
     auto plan = plan_service_account(request, rule);
     if (!plan) return plan.error();
     const auto identity = *plan ? (*plan)->identity : std::string();
@@ -63,15 +66,15 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         std::string profile;
         if (*plan) {
             profile = "serviceaccount:" + (*plan)->identity;
-            auto assumed = context.providers().assume_web_identity(profile, (*plan)->role_arn,
-                                                                   *request.service_account_token,
-                                                                   sts_region_for(rule, registry));
+            auto assumed = context.providers().assume_web_identity(
+                profile, (*plan)->role_arn, *request.service_account_token, sts_region_for(rule, registry));
             if (!assumed) return assumed.error();
         }
         auto auth = context.providers().auth_for(rule, request.image, registry, profile);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
-        if (!keep_until && rule.cache_duration) keep_until = context.now_unix_seconds + rule.cache_duration->count();
+        if (!keep_until && rule.cache_duration)
+            keep_until = context.now_unix_seconds + rule.cache_duration->count();
         return cache::Fetched{to_json(*auth), keep_until};
     };
     if (context.cache == nullptr) {
@@ -79,27 +82,30 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         if (!fetched) return fetched.error();
         return from_json(fetched->data);
     }
-    auto served = context.cache->through(cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
-                                         context.deadline_unix_ms, fetch,
+    auto served = context.cache->through(cache::auth_key(context.config, rule, registry, identity),
+                                         context.now_unix_seconds, context.deadline_unix_ms, fetch,
                                          [](const nlohmann::json &data) { return from_json(data).ok(); });
     if (!served) return served.error();
-    if (served->from_cache) log::debug("registry auth for " + std::string(registry) + " served from the cache");
+    if (served->from_cache)
+        log::debug("registry auth for " + std::string(registry) + " served from the cache");
     return from_json(served->data);
 }
 
 } // namespace
 
-std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry) {
+std::string auth_cache_key(const config::Config &config, const config::Rule &rule,
+                           std::string_view registry) {
     return cache::auth_key(config, rule, registry, {});
 }
 
 Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
-                                                              std::optional<std::int64_t> expires_unix,
-                                                              std::int64_t now_unix_seconds) {
+                                                               std::optional<std::int64_t> expires_unix,
+                                                               std::int64_t now_unix_seconds) {
     std::optional<std::chrono::seconds> duration = rule.cache_duration;
     if (expires_unix) {
         const auto remaining = *expires_unix - now_unix_seconds;
-        if (remaining <= 0) return make_error("the registry token has already expired; check the node's clock");
+        if (remaining <= 0)
+            return make_error("the registry token has already expired; check the node's clock");
         const std::chrono::seconds half(remaining / 2);
         duration = duration ? std::min(*duration, half) : half;
     }

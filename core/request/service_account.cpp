@@ -15,13 +15,20 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     int bits = 0;
     for (const char c : text) {
         int value = -1;
-        if (c >= 'A' && c <= 'Z') value = c - 'A';
-        else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') value = c - '0' + 52;
-        else if (c == '-') value = 62;
-        else if (c == '_') value = 63;
-        else if (c == '=') break;
-        else return std::nullopt;
+        if (c >= 'A' && c <= 'Z')
+            value = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            value = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            value = c - '0' + 52;
+        else if (c == '-')
+            value = 62;
+        else if (c == '_')
+            value = 63;
+        else if (c == '=')
+            break;
+        else
+            return std::nullopt;
         buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
         bits += 6;
         if (bits >= 8) {
@@ -34,7 +41,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 
 std::optional<std::string> string_setting(const nlohmann::json &object, const char *key) {
     auto it = object.find(key);
-    if (it == object.end() || !it->is_string() || it->get_ref<const std::string &>().empty()) return std::nullopt;
+    if (it == object.end() || !it->is_string() || it->get_ref<const std::string &>().empty())
+        return std::nullopt;
     return it->get<std::string>();
 }
 
@@ -50,7 +58,8 @@ std::string token_identity(std::string_view token) {
                 auto subject = string_setting(claims, "sub");
                 std::string uid;
                 if (auto k8s = claims.find("kubernetes.io"); k8s != claims.end() && k8s->is_object())
-                    if (auto account = k8s->find("serviceaccount"); account != k8s->end() && account->is_object())
+                    if (auto account = k8s->find("serviceaccount");
+                        account != k8s->end() && account->is_object())
                         uid = account->value("uid", "");
                 if (subject) return *subject + (uid.empty() ? "" : "/" + uid);
             }
@@ -63,7 +72,8 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
                                                                const config::Rule &rule) {
     if (!request.service_account_token) return std::optional<ServiceAccountPlan>{};
     const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
-    const auto annotation = string_setting(settings, "roleAnnotation").value_or(std::string(kDefaultRoleAnnotation));
+    const auto annotation =
+        string_setting(settings, "roleAnnotation").value_or(std::string(kDefaultRoleAnnotation));
 
     std::optional<std::string> role;
     if (auto it = request.service_account_annotations.find(annotation);
@@ -75,7 +85,8 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
     }
     if (!role) {
         if (settings.value("required", false))
-            return make_error("registries[" + std::to_string(rule.index) + "] requires a service-account role, and " +
+            return make_error("registries[" + std::to_string(rule.index) +
+                              "] requires a service-account role, and " +
                               "the pod's service account has no " + annotation + " annotation");
         return std::optional<ServiceAccountPlan>{};
     }

@@ -19,7 +19,9 @@ constexpr std::array<Unit, 7> kUnits{{{"ns", 1.0L},
                                       {"h", 3600e9L}}};
 constexpr long double kMaxNanoseconds = 9.2e18L; // Go's int64 nanosecond limit
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 } // namespace
 
 Result<std::chrono::seconds> parse_go_duration(std::string_view text) {

@@ -11,10 +11,14 @@ namespace pullcred {
 namespace {
 std::string describe_errno(int error) {
     switch (error) {
-    case ENOENT: return "no such file";
-    case EACCES: return "permission denied";
-    case EISDIR: return "is a directory";
-    default: return std::strerror(error);
+    case ENOENT:
+        return "no such file";
+    case EACCES:
+        return "permission denied";
+    case EISDIR:
+        return "is a directory";
+    default:
+        return std::strerror(error);
     }
 }
 } // namespace

@@ -12,10 +12,11 @@ struct Error {
     std::string message;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+    return Error{std::move(message)};
+}
 
-template <class T>
-class [[nodiscard]] Result {
+template <class T> class [[nodiscard]] Result {
 public:
     Result(T value) : state_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
     Result(Error error) : state_(std::move(error)) {} // NOLINT(google-explicit-constructor)
@@ -41,6 +42,8 @@ struct Ok {};
 
 // Result<void> spelled as Status.
 using Status = Result<Ok>;
-inline Status ok() { return Ok{}; }
+inline Status ok() {
+    return Ok{};
+}
 
 } // namespace pullcred

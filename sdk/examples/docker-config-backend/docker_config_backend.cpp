@@ -80,7 +80,8 @@ private:
         out.username = entry.value("username", "");
         out.password = entry.value("password", "");
         if (out.username.empty() && out.password.empty())
-            return Status::failed("docker config " + path_ + ": entry has neither auth nor username/password");
+            return Status::failed("docker config " + path_ +
+                                  ": entry has neither auth nor username/password");
         return out;
     }
 

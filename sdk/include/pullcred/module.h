@@ -71,8 +71,7 @@ typedef struct pullcred_credentials_sink {
 typedef struct pullcred_auth_sink {
     uint32_t struct_size;
     void *ctx;
-    void (*add)(void *ctx, pullcred_str registry, pullcred_str username,
-                pullcred_str password);
+    void (*add)(void *ctx, pullcred_str registry, pullcred_str username, pullcred_str password);
     void (*set_expiry)(void *ctx, int64_t unix_seconds);
 } pullcred_auth_sink;
 
@@ -138,15 +137,13 @@ typedef struct pullcred_host {
     void (*log)(void *ctx, pullcred_log_level level, pullcred_str message);
     int64_t (*now_unix_ms)(void *ctx);
     int64_t (*deadline_unix_ms)(void *ctx); /* the invocation's deadline */
-    pullcred_status (*credentials_for_profile)(void *ctx,
-                                               const pullcred_credentials_request *request,
-                                               pullcred_credentials_sink *out,
-                                               pullcred_text_sink *error);
-    pullcred_status (*http)(void *ctx, const pullcred_http_request *request,
-                            pullcred_http_response_sink *out, pullcred_text_sink *error);
+    pullcred_status (*credentials_for_profile)(void *ctx, const pullcred_credentials_request *request,
+                                               pullcred_credentials_sink *out, pullcred_text_sink *error);
+    pullcred_status (*http)(void *ctx, const pullcred_http_request *request, pullcred_http_response_sink *out,
+                            pullcred_text_sink *error);
     pullcred_status (*sign_sigv4)(void *ctx, const pullcred_http_request *request,
-                                  const pullcred_sigv4_params *params,
-                                  pullcred_header_sink *out, pullcred_text_sink *error);
+                                  const pullcred_sigv4_params *params, pullcred_header_sink *out,
+                                  pullcred_text_sink *error);
 } pullcred_host;
 
 /* ---- What a module exports. ---- */
@@ -155,8 +152,8 @@ typedef struct pullcred_factory {
     pullcred_factory_kind kind;
     const char *name;          /* dotted, lower case: "aws.ecr" */
     const char *config_schema; /* JSON Schema (draft-07) of the config; may be NULL */
-    pullcred_status (*create)(const pullcred_host *host, pullcred_str config_json,
-                              void **instance, pullcred_text_sink *error);
+    pullcred_status (*create)(const pullcred_host *host, pullcred_str config_json, void **instance,
+                              pullcred_text_sink *error);
     void (*destroy)(void *instance);
     /* Text of the instance's last failure; valid until its next call. */
     pullcred_str (*last_error)(void *instance);
@@ -179,8 +176,7 @@ typedef struct pullcred_module {
 
 /* The one exported symbol. Returns a descriptor with static storage, or NULL
  * when the module cannot run under this host version. */
-typedef const pullcred_module *(*pullcred_module_entry_fn)(uint32_t host_abi_major,
-                                                           uint32_t host_abi_minor);
+typedef const pullcred_module *(*pullcred_module_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
 
 #ifdef __cplusplus
 }

@@ -18,8 +18,12 @@
 
 namespace pullcred::sdk {
 
-inline std::string_view view(pullcred_str s) { return s.len ? std::string_view(s.ptr, s.len) : std::string_view(); }
-inline pullcred_str str(std::string_view s) { return pullcred_str{s.data(), s.size()}; }
+inline std::string_view view(pullcred_str s) {
+    return s.len ? std::string_view(s.ptr, s.len) : std::string_view();
+}
+inline pullcred_str str(std::string_view s) {
+    return pullcred_str{s.data(), s.size()};
+}
 
 struct Status {
     pullcred_status code = PULLCRED_OK;
@@ -35,8 +39,7 @@ struct Status {
 };
 
 // A value or the Status that explains why there is none.
-template <class T>
-class Result {
+template <class T> class Result {
 public:
     Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
     Result(Status status) : state_(std::move(status)) {} // NOLINT(google-explicit-constructor)
@@ -110,7 +113,9 @@ namespace detail {
 inline void append_text(void *ctx, pullcred_str text) {
     static_cast<std::string *>(ctx)->append(view(text));
 }
-inline pullcred_text_sink text_sink(std::string &target) { return {&target, &append_text}; }
+inline pullcred_text_sink text_sink(std::string &target) {
+    return {&target, &append_text};
+}
 
 inline pullcred_credentials_sink credentials_sink(Credentials &target) {
     return {sizeof(pullcred_credentials_sink), &target,
@@ -137,8 +142,14 @@ struct CHttpRequest {
 
     explicit CHttpRequest(const HttpRequest &in) {
         for (const auto &[name, value] : in.headers) headers.push_back({str(name), str(value)});
-        request = {sizeof(pullcred_http_request), str(in.method), str(in.url), headers.data(),
-                   headers.size(), str(in.body), in.flags, str(in.ca_bundle)};
+        request = {sizeof(pullcred_http_request),
+                   str(in.method),
+                   str(in.url),
+                   headers.data(),
+                   headers.size(),
+                   str(in.body),
+                   in.flags,
+                   str(in.ca_bundle)};
     }
 };
 } // namespace detail
@@ -186,7 +197,9 @@ public:
             [](void *ctx, pullcred_str name, pullcred_str value) {
                 static_cast<HttpResponse *>(ctx)->headers.emplace_back(view(name), view(value));
             },
-            [](void *ctx, pullcred_str chunk) { static_cast<HttpResponse *>(ctx)->body.append(view(chunk)); }};
+            [](void *ctx, pullcred_str chunk) {
+                static_cast<HttpResponse *>(ctx)->body.append(view(chunk));
+            }};
         auto error_sink = detail::text_sink(error);
         detail::CHttpRequest c_request(request);
         const auto code = host_->http(host_->ctx, &c_request.request, &sink, &error_sink);
@@ -198,14 +211,15 @@ public:
     [[nodiscard]] Status sign_sigv4(HttpRequest &request, const SigV4Params &params) const {
         std::vector<std::pair<std::string, std::string>> added;
         std::string error;
-        pullcred_header_sink sink{&added, [](void *ctx, pullcred_str name, pullcred_str value) {
-                                      static_cast<std::vector<std::pair<std::string, std::string>> *>(ctx)
-                                          ->emplace_back(view(name), view(value));
-                                  }};
+        pullcred_header_sink sink{
+            &added, [](void *ctx, pullcred_str name, pullcred_str value) {
+                static_cast<std::vector<std::pair<std::string, std::string>> *>(ctx)->emplace_back(
+                    view(name), view(value));
+            }};
         auto error_sink = detail::text_sink(error);
-        const pullcred_sigv4_params c_params{sizeof(pullcred_sigv4_params),  str(params.service),
-                                             str(params.region),            str(params.access_key_id),
-                                             str(params.secret_access_key), str(params.session_token)};
+        const pullcred_sigv4_params c_params{
+            sizeof(pullcred_sigv4_params), str(params.service),           str(params.region),
+            str(params.access_key_id),     str(params.secret_access_key), str(params.session_token)};
         detail::CHttpRequest c_request(request);
         const auto code = host_->sign_sigv4(host_->ctx, &c_request.request, &c_params, &sink, &error_sink);
         if (code != PULLCRED_OK) return Status{code, error};
@@ -243,14 +257,12 @@ struct ConfigError : std::exception {
 
 namespace detail {
 
-template <class Base>
-struct Instance {
+template <class Base> struct Instance {
     std::unique_ptr<Base> object;
     std::string last_error;
 };
 
-template <class Base, class Fn>
-pullcred_status guarded(void *instance, Fn &&fn) noexcept {
+template <class Base, class Fn> pullcred_status guarded(void *instance, Fn &&fn) noexcept {
     auto *self = static_cast<Instance<Base> *>(instance);
     try {
         Status status = fn(*self->object);
@@ -285,13 +297,11 @@ pullcred_status create(const pullcred_host *host, pullcred_str config_json, void
     return PULLCRED_FAILED;
 }
 
-template <class Base>
-void destroy(void *instance) noexcept {
+template <class Base> void destroy(void *instance) noexcept {
     delete static_cast<Instance<Base> *>(instance); // NOLINT(cppcoreguidelines-owning-memory)
 }
 
-template <class Base>
-pullcred_str last_error(void *instance) noexcept {
+template <class Base> pullcred_str last_error(void *instance) noexcept {
     return str(static_cast<Instance<Base> *>(instance)->last_error);
 }
 
@@ -300,7 +310,8 @@ inline pullcred_status get_credentials(void *instance, const pullcred_credential
     return guarded<CredentialSource>(instance, [&](CredentialSource &source) {
         auto result = source.get_credentials({view(request->profile), view(request->region_hint)});
         if (!result.ok()) return result.status();
-        for (const auto &[name, value] : result.value().fields) out->set_field(out->ctx, str(name), str(value));
+        for (const auto &[name, value] : result.value().fields)
+            out->set_field(out->ctx, str(name), str(value));
         if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
         return Status::success();
     });
@@ -309,7 +320,8 @@ inline pullcred_status get_credentials(void *instance, const pullcred_credential
 inline pullcred_status get_auth(void *instance, const pullcred_auth_request *request,
                                 pullcred_auth_sink *out) noexcept {
     return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
-        auto result = backend.get_auth({view(request->image), view(request->registry), view(request->profile)});
+        auto result =
+            backend.get_auth({view(request->image), view(request->registry), view(request->profile)});
         if (!result.ok()) return result.status();
         for (const auto &entry : result.value().entries)
             out->add(out->ctx, str(entry.registry), str(entry.username), str(entry.password));
@@ -354,21 +366,21 @@ const pullcred_factory *registry_backend(const char *name, const char *config_sc
 // Defines the module's one exported symbol. Usage:
 //   PULLCRED_MODULE("my-module", "1.0.0",
 //                   pullcred::sdk::registry_backend<MyBackend>("example.my-backend"))
-#define PULLCRED_MODULE(module_name, module_version, ...)                                            \
-    extern "C" PULLCRED_EXPORT const pullcred_module *pullcred_module_entry(                         \
-        uint32_t host_abi_major, uint32_t /*host_abi_minor*/) noexcept {                            \
-        if (host_abi_major != PULLCRED_ABI_MAJOR) return nullptr;                                    \
-        try {                                                                                        \
-            static const pullcred_factory *const factories[] = {__VA_ARGS__};                      \
-            static const pullcred_module module{sizeof(pullcred_module),                             \
-                                                PULLCRED_ABI_MAJOR,                                  \
-                                                PULLCRED_ABI_MINOR,                                  \
-                                                module_name,                                         \
-                                                module_version,                                      \
-                                                sizeof(factories) / sizeof(factories[0]),            \
-                                                factories};                                          \
-            return &module;                                                                          \
-        } catch (...) {                                                                              \
-            return nullptr;                                                                          \
-        }                                                                                            \
+#define PULLCRED_MODULE(module_name, module_version, ...)                                                    \
+    extern "C" PULLCRED_EXPORT const pullcred_module *pullcred_module_entry(                                 \
+        uint32_t host_abi_major, uint32_t /*host_abi_minor*/) noexcept {                                     \
+        if (host_abi_major != PULLCRED_ABI_MAJOR) return nullptr;                                            \
+        try {                                                                                                \
+            static const pullcred_factory *const factories[] = {__VA_ARGS__};                                \
+            static const pullcred_module module{sizeof(pullcred_module),                                     \
+                                                PULLCRED_ABI_MAJOR,                                          \
+                                                PULLCRED_ABI_MINOR,                                          \
+                                                module_name,                                                 \
+                                                module_version,                                              \
+                                                sizeof(factories) / sizeof(factories[0]),                    \
+                                                factories};                                                  \
+            return &module;                                                                                  \
+        } catch (...) {                                                                                      \
+            return nullptr;                                                                                  \
+        }                                                                                                    \
     }

@@ -1,8 +1,8 @@
 #include <gmock/gmock.h>
 
 #include "cache/cache.hpp"
-#include "cache_dir.hpp"
 #include "cache/keys.hpp"
+#include "cache_dir.hpp"
 
 using namespace pullcred;
 using testing::HasSubstr;
@@ -46,7 +46,8 @@ TEST_F(CacheTest, StaleEntriesRefreshAndAreServedWhenTheRefreshFails) {
     const auto warning = testing::internal::GetCapturedStderr();
     ASSERT_TRUE(stale.ok());
     EXPECT_EQ(stale->data["v"], "old");
-    EXPECT_THAT(warning, testing::AllOf(HasSubstr("upstream is down"), HasSubstr("serving the cached answer")));
+    EXPECT_THAT(warning,
+                testing::AllOf(HasSubstr("upstream is down"), HasSubstr("serving the cached answer")));
     auto expired = cache->through("k", 2000, kFarDeadline, failing, any_data);
     ASSERT_FALSE(expired.ok());
     EXPECT_EQ(expired.error().message, "upstream is down");
@@ -69,7 +70,10 @@ TEST_F(CacheTest, EntriesTheCallerRefusesAreReplaced) {
     auto fetch = []() -> Result<cache::Fetched> { return cache::Fetched{{{"shape", "old"}}, 2000}; };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, fetch, any_data).ok());
     auto refetched = cache->through(
-        "k", 1000, kFarDeadline, []() -> Result<cache::Fetched> { return cache::Fetched{{{"shape", "new"}}, 2000}; },
+        "k", 1000, kFarDeadline,
+        []() -> Result<cache::Fetched> {
+            return cache::Fetched{{{"shape", "new"}}, 2000};
+        },
         [](const nlohmann::json &data) { return data.value("shape", "") == "new"; });
     ASSERT_TRUE(refetched.ok());
     EXPECT_FALSE(refetched->from_cache);
@@ -91,5 +95,6 @@ TEST(CacheKeys, ChangeWithTheProfileConfigAndIdentityButHoldNoSecret) {
     EXPECT_NE(base, cache::auth_key(config, rule, "r.example", ""));
     EXPECT_EQ(base.rfind("auth-", 0), 0U);
     EXPECT_EQ(base.size(), 5U + 64U);
-    EXPECT_NE(cache::credentials_key(config.profiles["p"], ""), cache::credentials_key(config.profiles["p"], "x"));
+    EXPECT_NE(cache::credentials_key(config.profiles["p"], ""),
+              cache::credentials_key(config.profiles["p"], "x"));
 }

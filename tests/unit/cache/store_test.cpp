@@ -37,8 +37,8 @@ TEST_F(StoreTest, RefusesADirectoryOthersCanEnterWithTheFix) {
     ::chmod(dir_.c_str(), 0755);
     auto store = Store::open(dir_);
     ASSERT_FALSE(store.ok());
-    EXPECT_THAT(store.error().message, testing::AllOf(HasSubstr(dir_.string()), HasSubstr("0755"),
-                                                      HasSubstr("chmod 700")));
+    EXPECT_THAT(store.error().message,
+                testing::AllOf(HasSubstr(dir_.string()), HasSubstr("0755"), HasSubstr("chmod 700")));
 }
 
 TEST_F(StoreTest, RefusesADirectoryOwnedBySomeoneElse) {
@@ -69,10 +69,13 @@ TEST_F(StoreTest, CorruptTruncatedOrForeignEntriesReadAsAbsentAndAreReplaced) {
         std::ifstream in(path);
         good.assign(std::istreambuf_iterator<char>(in), {});
     }
-    const std::vector<std::string> damaged{good.substr(0, good.size() / 2), std::string("\0\0\0", 3), std::string("[]"),
-                                  std::string(R"({"version":2,"created":1,"expires":2,"refresh":1,"data":{}})"),
-                                  std::string(R"({"version":1,"created":"x","expires":2,"refresh":1,"data":{}})"),
-                                  std::string(R"({"version":1,"created":1,"expires":2,"refresh":1,"data":[]})")};
+    const std::vector<std::string> damaged{
+        good.substr(0, good.size() / 2),
+        std::string("\0\0\0", 3),
+        std::string("[]"),
+        std::string(R"({"version":2,"created":1,"expires":2,"refresh":1,"data":{}})"),
+        std::string(R"({"version":1,"created":"x","expires":2,"refresh":1,"data":{}})"),
+        std::string(R"({"version":1,"created":1,"expires":2,"refresh":1,"data":[]})")};
     for (const auto &bad : damaged) {
         std::ofstream(path, std::ios::trunc) << bad;
         ::chmod(path.c_str(), 0600);

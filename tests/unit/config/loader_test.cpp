@@ -9,7 +9,9 @@ using namespace pullcred::config;
 using testing::HasSubstr;
 
 namespace {
-LoadResult parse(const std::string &text) { return parse_config(text, "/etc/pullcred/config.yaml"); }
+LoadResult parse(const std::string &text) {
+    return parse_config(text, "/etc/pullcred/config.yaml");
+}
 
 constexpr const char *kValid = R"(apiVersion: pullcred/v1
 kind: Config
@@ -50,11 +52,12 @@ TEST(ConfigLoader, EveryExampleInTheRepositoryLoads) {
 
 TEST(ConfigLoader, JsonAndYamlGiveTheSameConfig) {
     auto yaml = parse(kValid);
-    auto json = parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","cache":{"dir":"/tmp/c","enabled":false},
+    auto json =
+        parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","cache":{"dir":"/tmp/c","enabled":false},
       "profiles":{"default":{"source":"aws.shared-config","profile":"default"}},
       "registries":[{"matchImages":["*.dkr.ecr.*.amazonaws.com"],"backend":"aws.ecr","profile":"default",
                      "cacheDuration":"5h","region":"us-west-2"}]})",
-                             "/etc/pullcred/config.json");
+                     "/etc/pullcred/config.json");
     ASSERT_TRUE(json.ok()) << json.summary();
     EXPECT_EQ(json.config.registries[0].settings, yaml.config.registries[0].settings);
     EXPECT_EQ(json.config.profiles.at("default").settings, yaml.config.profiles.at("default").settings);
@@ -76,7 +79,8 @@ TEST(ConfigLoader, ErrorsNameFileKeyPathAndProblem) {
          "registries[0].cacheDuration"},
         {head + "registries:\n  - {matchImages: [x.io], backend: a.b, profile: missing}\n",
          "registries[0].profile: no profile named \"missing\""},
-        {head + "registries:\n  - {matchImages: [\"x.io:*\"], backend: a.b}\n", "registries[0].matchImages[0]"},
+        {head + "registries:\n  - {matchImages: [\"x.io:*\"], backend: a.b}\n",
+         "registries[0].matchImages[0]"},
         {head + "profiles:\n  p: {region: x}\n", "profiles.p"},
         {head + "cache: {enabled: yes please}\n", "cache.enabled"},
         {head + "modules: [{path: /x.so, sha256: nothex}]\n", "modules[0]"},
@@ -125,10 +129,13 @@ TEST(ConfigLocation, BuiltinConfigIsValidAndServesEcrHosts) {
 }
 
 TEST(ConfigLoader, DeepOrHugeJsonIsRefusedBeforeItCanExhaustTheStack) {
-    const std::string deep = R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{"p":{"source":"a.b","x":)" +
-                             std::string(20000, '[') + std::string(20000, ']') + "}}}";
+    const std::string deep =
+        R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{"p":{"source":"a.b","x":)" +
+        std::string(20000, '[') + std::string(20000, ']') + "}}}";
     EXPECT_THAT(parse(deep).summary(), HasSubstr("nested deeper"));
-    const std::string huge = R"({"apiVersion":"pullcred/v1","kind":"Config","registries":[{"matchImages":["x.io"],)"
-                             R"("backend":"a.b","cacheDuration":")" + std::string(20000, '5') + R"("}]})";
+    const std::string huge =
+        R"({"apiVersion":"pullcred/v1","kind":"Config","registries":[{"matchImages":["x.io"],)"
+        R"("backend":"a.b","cacheDuration":")" +
+        std::string(20000, '5') + R"("}]})";
     EXPECT_THAT(parse(huge).summary(), HasSubstr("registries[0].cacheDuration: longer than 4096 bytes"));
 }

@@ -52,11 +52,13 @@ TEST(YamlToJson, StrayCommasAreRefusedInsteadOfHangingYamlCpp) {
         ASSERT_FALSE(doc.ok()) << text;
         EXPECT_THAT(doc.error().message, HasSubstr("','")) << text;
     }
-    const std::vector<std::string> fine{"a: b, c", "a: [1, 2]", "a: \"x, y\"", "a: |\n  , literal\nb: 1", "# ,\na: 1"};
+    const std::vector<std::string> fine{"a: b, c", "a: [1, 2]", "a: \"x, y\"", "a: |\n  , literal\nb: 1",
+                                        "# ,\na: 1"};
     for (const auto &text : fine) EXPECT_TRUE(yaml_to_json(text).ok()) << text;
 }
 
 TEST(YamlToJson, InvalidUtf8AndHugeValuesAreRefused) {
     EXPECT_THAT(yaml_to_json("dir: a\x95\x95\x95\x95\x95\x95\n").error().message, HasSubstr("UTF-8"));
-    EXPECT_THAT(yaml_to_json("dir: " + std::string(5000, 'a') + "\n").error().message, HasSubstr("longer than"));
+    EXPECT_THAT(yaml_to_json("dir: " + std::string(5000, 'a') + "\n").error().message,
+                HasSubstr("longer than"));
 }

@@ -31,15 +31,18 @@ TEST_P(EveryApiVersion, RequestParsesAndResponseAnswersInTheSameVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kubelet, EveryApiVersion,
-                         testing::Values(std::pair{"v1", ApiVersion::v1}, std::pair{"v1beta1", ApiVersion::v1beta1},
+                         testing::Values(std::pair{"v1", ApiVersion::v1},
+                                         std::pair{"v1beta1", ApiVersion::v1beta1},
                                          std::pair{"v1alpha1", ApiVersion::v1alpha1}));
 
 TEST(KubeletRequest, ReadsServiceAccountTokenAndAnnotations) {
     auto request = parse_request(request_json(
-        "v1", R"(,"serviceAccountToken":"eyJhbGciOi.x.y","serviceAccountAnnotations":{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/r"})"));
+        "v1",
+        R"(,"serviceAccountToken":"eyJhbGciOi.x.y","serviceAccountAnnotations":{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::1:role/r"})"));
     ASSERT_TRUE(request.ok()) << request.error().message;
     EXPECT_EQ(request->service_account_token, "eyJhbGciOi.x.y");
-    EXPECT_EQ(request->service_account_annotations.at("eks.amazonaws.com/ecr-role-arn"), "arn:aws:iam::1:role/r");
+    EXPECT_EQ(request->service_account_annotations.at("eks.amazonaws.com/ecr-role-arn"),
+              "arn:aws:iam::1:role/r");
 }
 
 TEST(KubeletRequest, RefusesBadInputWithOneClearLine) {
@@ -48,7 +51,8 @@ TEST(KubeletRequest, RefusesBadInputWithOneClearLine) {
         {"   \n", "empty input"},
         {"{", "invalid JSON"},
         {"[]", "expected a JSON object"},
-        {R"({"kind":"Other","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"a/b"})", "kind must be"},
+        {R"({"kind":"Other","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"a/b"})",
+         "kind must be"},
         {R"({"kind":"CredentialProviderRequest","image":"a/b"})", "apiVersion is missing"},
         {R"({"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v2","image":"a"})",
          "unsupported apiVersion"},
@@ -86,11 +90,12 @@ TEST(KubeletResponse, HasExactlyTheFieldsKubeletDecodesStrictly) {
     response.cache_duration = std::chrono::seconds(6 * 3600 - 1);
     response.auth["123456789012.dkr.ecr.us-east-1.amazonaws.com"] = {"AWS", "pa\"ss"};
     const auto text = encode_response(response);
-    EXPECT_EQ(text,
-              R"({"kind":"CredentialProviderResponse","apiVersion":"credentialprovider.kubelet.k8s.io/v1",)"
-              R"("cacheKeyType":"Registry","cacheDuration":"5h59m59s","auth":{"123456789012.dkr.ecr.us-east-1.)"
-              R"(amazonaws.com":{"username":"AWS","password":"pa\"ss"}}})"
-              "\n");
+    EXPECT_EQ(
+        text,
+        R"({"kind":"CredentialProviderResponse","apiVersion":"credentialprovider.kubelet.k8s.io/v1",)"
+        R"("cacheKeyType":"Registry","cacheDuration":"5h59m59s","auth":{"123456789012.dkr.ecr.us-east-1.)"
+        R"(amazonaws.com":{"username":"AWS","password":"pa\"ss"}}})"
+        "\n");
 }
 
 TEST(KubeletResponse, EmptyAuthAndNoDurationWhenNothingMatches) {
@@ -107,7 +112,8 @@ TEST(KubeletResponse, EveryCacheKeyTypeIsOneKubeletAccepts) {
     for (auto type : {CacheKeyType::image, CacheKeyType::registry, CacheKeyType::global}) {
         Response response;
         response.cache_key_type = type;
-        const auto value = nlohmann::json::parse(encode_response(response))["cacheKeyType"].get<std::string>();
+        const auto value =
+            nlohmann::json::parse(encode_response(response))["cacheKeyType"].get<std::string>();
         EXPECT_THAT((std::vector<std::string>{"Image", "Registry", "Global"}), testing::Contains(value));
     }
 }

@@ -26,7 +26,8 @@ TEST(Logger, TextLinesAreSingleLineAndRedacted) {
 TEST(Logger, JsonLinesAreValidJsonAndRedacted) {
     log::configure({log::Level::debug, log::Format::json});
     log::register_secret("json-logger-secret");
-    const auto out = capture([] { log::write(log::Level::warn, "saw json-logger-secret \"quoted\"", "aws.ecr"); });
+    const auto out =
+        capture([] { log::write(log::Level::warn, "saw json-logger-secret \"quoted\"", "aws.ecr"); });
     const auto record = nlohmann::json::parse(out);
     EXPECT_EQ(record["level"], "warning");
     EXPECT_EQ(record["module"], "aws.ecr");

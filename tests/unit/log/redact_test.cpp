@@ -32,7 +32,8 @@ TEST(Redact, RemovesJwtsEvenWhenNotRegistered) {
 }
 
 TEST(Redact, RemovesPemPrivateKeysButNotCertificates) {
-    const std::string pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBase64Stuff\n-----END EC PRIVATE KEY-----";
+    const std::string pem =
+        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBase64Stuff\n-----END EC PRIVATE KEY-----";
     const std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
     const auto out = redact("key: " + pem + " cert: " + cert);
     EXPECT_THAT(out, Not(HasSubstr("Base64Stuff")));
@@ -51,14 +52,15 @@ TEST(Redact, RemovesValuesOfSecretNamedFields) {
 
 TEST(Redact, LeavesOrdinaryDiagnosticsAlone) {
     const std::vector<std::string> ordinary{
-         "profile default: aws.ecr failed: AccessDeniedException in us-west-2 (token expired?)",
-          "profile secret: aws.static failed: no such file", "token: the request has no serviceAccountToken",
-          "mysecret: value", "secretDir = /etc/pullcred/secrets"};
+        "profile default: aws.ecr failed: AccessDeniedException in us-west-2 (token expired?)",
+        "profile secret: aws.static failed: no such file", "token: the request has no serviceAccountToken",
+        "mysecret: value", "secretDir = /etc/pullcred/secrets"};
     for (const auto &text : ordinary) EXPECT_EQ(redact(text), text);
 }
 
 TEST(Redact, PemKeyBodySplitByASecretFieldIsStillRemoved) {
     // Found by the redact fuzz target (tests/fuzz/crashes/redact/).
-    const auto out = redact("x\n-----BEGIN secret=----- PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END PRIVATE KEY-----\n");
+    const auto out =
+        redact("x\n-----BEGIN secret=----- PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END PRIVATE KEY-----\n");
     EXPECT_THAT(out, Not(HasSubstr("MIIEpAIBAAKCAQEA")));
 }

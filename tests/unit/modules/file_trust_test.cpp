@@ -29,14 +29,17 @@ protected:
 };
 } // namespace
 
-TEST_F(TrustTest, AcceptsAFileOwnedByUsAndWritableOnlyByUs) { EXPECT_TRUE(check_trusted_file(file_).ok()); }
+TEST_F(TrustTest, AcceptsAFileOwnedByUsAndWritableOnlyByUs) {
+    EXPECT_TRUE(check_trusted_file(file_).ok());
+}
 
 TEST_F(TrustTest, RefusesAGroupWritableFile) {
     fs::permissions(file_, fs::perms::group_write, fs::perm_options::add);
     auto status = check_trusted_file(file_);
     ASSERT_FALSE(status.ok());
-    EXPECT_THAT(status.error().message,
-                AllOf(HasSubstr(file_.string()), HasSubstr("writable by group or others"), HasSubstr("chmod go-w")));
+    EXPECT_THAT(
+        status.error().message,
+        AllOf(HasSubstr(file_.string()), HasSubstr("writable by group or others"), HasSubstr("chmod go-w")));
 }
 
 TEST_F(TrustTest, RefusesAWorldWritableDirectory) {

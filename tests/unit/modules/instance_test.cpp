@@ -13,20 +13,23 @@ modules::HostEnvironment fake_environment() {
     modules::HostEnvironment environment;
     environment.now_unix_ms = [] { return std::int64_t{1'700'000'000'000}; };
     environment.deadline_unix_ms = 1'700'000'045'000;
-    environment.credentials_for_profile = [](std::string_view profile, std::string_view) -> Result<sdk::Credentials> {
+    environment.credentials_for_profile = [](std::string_view profile,
+                                             std::string_view) -> Result<sdk::Credentials> {
         if (profile != "p") return make_error("unknown profile");
         sdk::Credentials credentials;
         credentials.fields["access_key_id"] = "ID";
         credentials.fields["secret_access_key"] = "from-fake-resolver";
         return credentials;
     };
-    environment.net_services = []() -> Result<net::NetServices *> { return make_error("no network in tests"); };
+    environment.net_services = []() -> Result<net::NetServices *> {
+        return make_error("no network in tests");
+    };
     return environment;
 }
 
 const modules::FactoryRef &factory(const char *name) {
-    static auto discovery = modules::discover_modules(
-        {}, {{fixture("test_good"), ""}, {fixture("test_create_throws"), ""}});
+    static auto discovery =
+        modules::discover_modules({}, {{fixture("test_good"), ""}, {fixture("test_create_throws"), ""}});
     const auto *ref = discovery.registry.find(name);
     if (ref == nullptr) throw std::runtime_error(std::string("fixture factory missing: ") + name);
     return *ref;

@@ -42,7 +42,8 @@ TEST(ModuleLoader, RefusesAFileWithoutTheEntrySymbol) {
     auto module = load_module(fixture("test_no_entry"));
     ASSERT_FALSE(module.ok());
     EXPECT_THAT(module.error().message,
-                AllOf(HasSubstr("test_no_entry.so"), HasSubstr("pullcred_module_entry"), HasSubstr("PULLCRED_MODULE")));
+                AllOf(HasSubstr("test_no_entry.so"), HasSubstr("pullcred_module_entry"),
+                      HasSubstr("PULLCRED_MODULE")));
 }
 
 TEST(ModuleLoader, RefusesAMissingFile) {
@@ -52,7 +53,8 @@ TEST(ModuleLoader, RefusesAMissingFile) {
 }
 
 TEST(ModuleLoader, RefusesAFileThatIsNotASharedObject) {
-    const auto dir = std::filesystem::temp_directory_path() / ("pullcred-notelf-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("pullcred-notelf-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
                                           std::filesystem::perms::group_exec);
@@ -60,7 +62,8 @@ TEST(ModuleLoader, RefusesAFileThatIsNotASharedObject) {
     std::FILE *file = std::fopen(path.c_str(), "w");
     std::fputs("this is not an ELF file", file);
     std::fclose(file);
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(path,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto module = load_module(path);
     std::filesystem::remove_all(dir);
     ASSERT_FALSE(module.ok());
@@ -68,15 +71,18 @@ TEST(ModuleLoader, RefusesAFileThatIsNotASharedObject) {
 }
 
 TEST(ModuleLoader, DescriptorCheckRefusesNullAndBrokenFactories) {
-    EXPECT_THAT(pullcred::modules::check_descriptor(nullptr, "x.so").error().message, HasSubstr("returned NULL"));
+    EXPECT_THAT(pullcred::modules::check_descriptor(nullptr, "x.so").error().message,
+                HasSubstr("returned NULL"));
 
     pullcred_factory nameless{};
     nameless.struct_size = sizeof(pullcred_factory);
     nameless.kind = PULLCRED_KIND_REGISTRY_BACKEND;
     nameless.name = "Not A Name";
     const pullcred_factory *const table[] = {&nameless};
-    pullcred_module module{sizeof(pullcred_module), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR, "m", "1", 1, table};
-    EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message, HasSubstr("invalid name"));
+    pullcred_module module{
+        sizeof(pullcred_module), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR, "m", "1", 1, table};
+    EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message,
+                HasSubstr("invalid name"));
 
     nameless.name = "ok.name";
     EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message,

@@ -18,10 +18,12 @@ TEST(ModuleRegistry, FindsFactoriesOfConfiguredModules) {
 }
 
 TEST(ModuleRegistry, RefusesTheSecondModuleProvidingAFactoryName) {
-    auto discovery = discover_modules({}, {{fixture("test_good"), ""}, {fixture("test_duplicate_of_good"), ""}});
+    auto discovery =
+        discover_modules({}, {{fixture("test_good"), ""}, {fixture("test_duplicate_of_good"), ""}});
     ASSERT_EQ(discovery.problems.size(), 1U);
-    EXPECT_THAT(discovery.problems[0], AllOf(HasSubstr("test_duplicate_of_good.so"), HasSubstr("\"test.echo\""),
-                                             HasSubstr("test_good.so"), HasSubstr("remove one")));
+    EXPECT_THAT(discovery.problems[0],
+                AllOf(HasSubstr("test_duplicate_of_good.so"), HasSubstr("\"test.echo\""),
+                      HasSubstr("test_good.so"), HasSubstr("remove one")));
     EXPECT_EQ(discovery.registry.find("test.echo")->module_name, "test-good");
 }
 
@@ -33,9 +35,8 @@ TEST(ModuleRegistry, RefusesAModuleDefiningOneNameTwice) {
 }
 
 TEST(ModuleRegistry, ReportsEveryBrokenModuleAndKeepsTheGoodOnes) {
-    auto discovery = discover_modules({}, {{fixture("test_wrong_major"), ""},
-                                           {fixture("test_no_entry"), ""},
-                                           {fixture("test_good"), ""}});
+    auto discovery = discover_modules(
+        {}, {{fixture("test_wrong_major"), ""}, {fixture("test_no_entry"), ""}, {fixture("test_good"), ""}});
     EXPECT_EQ(discovery.problems.size(), 2U);
     EXPECT_NE(discovery.registry.find("test.fixed-source"), nullptr);
 }

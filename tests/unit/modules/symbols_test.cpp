@@ -26,7 +26,8 @@ std::vector<std::string> defined_dynamic_symbols(const std::filesystem::path &pa
 
 TEST(ModuleSymbols, TestModulesExportOnlyTheEntrySymbol) {
     for (const auto *name : {"test_good", "test_create_throws", "test_c_ok"})
-        EXPECT_THAT(defined_dynamic_symbols(fixture(name)), testing::ElementsAre("pullcred_module_entry")) << name;
+        EXPECT_THAT(defined_dynamic_symbols(fixture(name)), testing::ElementsAre("pullcred_module_entry"))
+            << name;
 }
 
 TEST(ModuleSymbols, InTreeModulesExportOnlyTheEntrySymbol) {

@@ -18,10 +18,20 @@ TEST(GoDuration, FormatsLikeGoDurationString) {
 }
 
 TEST(GoDuration, ParsesWhatGoParseDurationAccepts) {
-    const std::vector<std::pair<std::string, long>> cases{
-        {"5h", 18000}, {"90m", 5400}, {"1h30m", 5400}, {"0", 0},     {"0s", 0},       {"1.5h", 5400},
-        {"300ms", 0},  {"2500ms", 2}, {"1h0m0s", 3600}, {"+10s", 10}, {"12h0m0s", 43200}, {"1\xC2\xB5s", 0},
-        {"3600000000000ns", 3600},    {".5m", 30}};
+    const std::vector<std::pair<std::string, long>> cases{{"5h", 18000},
+                                                          {"90m", 5400},
+                                                          {"1h30m", 5400},
+                                                          {"0", 0},
+                                                          {"0s", 0},
+                                                          {"1.5h", 5400},
+                                                          {"300ms", 0},
+                                                          {"2500ms", 2},
+                                                          {"1h0m0s", 3600},
+                                                          {"+10s", 10},
+                                                          {"12h0m0s", 43200},
+                                                          {"1\xC2\xB5s", 0},
+                                                          {"3600000000000ns", 3600},
+                                                          {".5m", 30}};
     for (const auto &[text, expected] : cases) {
         auto parsed = parse_go_duration(text);
         ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
@@ -38,7 +48,8 @@ TEST(GoDuration, RoundTripsItsOwnFormat) {
 }
 
 TEST(GoDuration, RefusesWhatGoRefusesWithAClearMessage) {
-    for (const std::string text : {"", "5", "h", "5x", "-5h", "1h-5m", "5 h", "1..5h", ".h", "99999999999h"}) {
+    for (const std::string text :
+         {"", "5", "h", "5x", "-5h", "1h-5m", "5 h", "1..5h", ".h", "99999999999h"}) {
         auto parsed = parse_go_duration(text);
         ASSERT_FALSE(parsed.ok()) << text;
         EXPECT_THAT(parsed.error().message, testing::HasSubstr("invalid duration")) << text;

@@ -25,7 +25,8 @@ TEST(ReadFileCapped, ReadsAFileAndNamesWhatAndWhereOnErrors) {
     EXPECT_THAT(directory.error().message, HasSubstr("is a directory"));
 
     std::ofstream(dir / "big.txt") << std::string(2000, 'x');
-    EXPECT_THAT(read_file_capped(dir / "big.txt", "pem", 1000).error().message, HasSubstr("larger than 1000"));
+    EXPECT_THAT(read_file_capped(dir / "big.txt", "pem", 1000).error().message,
+                HasSubstr("larger than 1000"));
 
     ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
     EXPECT_THAT(read_file_capped(dir / "fifo", "config").error().message, HasSubstr("not a regular file"));
@@ -36,5 +37,6 @@ TEST(ReadStreamCapped, StopsAtTheCap) {
     std::istringstream small("abc");
     EXPECT_EQ(*pullcred::read_stream_capped(small, "stdin", 10), "abc");
     std::istringstream large(std::string(100000, 'y'));
-    EXPECT_THAT(pullcred::read_stream_capped(large, "stdin", 1000).error().message, HasSubstr("larger than 1000"));
+    EXPECT_THAT(pullcred::read_stream_capped(large, "stdin", 1000).error().message,
+                HasSubstr("larger than 1000"));
 }

@@ -14,12 +14,13 @@ TEST(JsonStrict, AcceptsOrdinaryJsonAndRepeatedKeysInSeparateObjects) {
 
 TEST(JsonStrict, RefusesDuplicateKeysAtAnyDepth) {
     EXPECT_THAT(parse_json_strict(R"({"a":1,"a":2})").error().message, HasSubstr("duplicate key \"a\""));
-    EXPECT_THAT(parse_json_strict(R"({"o":{"k":1,"k":1}})").error().message, HasSubstr("duplicate key \"k\""));
+    EXPECT_THAT(parse_json_strict(R"({"o":{"k":1,"k":1}})").error().message,
+                HasSubstr("duplicate key \"k\""));
     EXPECT_THAT(parse_json_strict(R"([{"k":1},{"k":1,"k":2}])").error().message, HasSubstr("duplicate key"));
 }
 
 TEST(JsonStrict, RefusesMalformedInputWithoutThrowing) {
-    const std::vector<std::string> inputs{"", "{", "{\"a\":}", "nul", "\"\xff\"", "{} {}", std::string(100000, '[')};
-    for (const auto &text : inputs)
-        EXPECT_FALSE(parse_json_strict(text).ok()) << text.substr(0, 20);
+    const std::vector<std::string> inputs{
+        "", "{", "{\"a\":}", "nul", "\"\xff\"", "{} {}", std::string(100000, '[')};
+    for (const auto &text : inputs) EXPECT_FALSE(parse_json_strict(text).ok()) << text.substr(0, 20);
 }

@@ -35,7 +35,8 @@ TEST(Sha256, MatchesPythonHashlib) {
     char line[128];
     std::size_t index = 0;
     while (std::fgets(line, sizeof line, pipe) != nullptr && index < inputs.size()) {
-        EXPECT_EQ(pullcred::sha256_hex(inputs[index]), std::string(line, 64)) << "length " << inputs[index].size();
+        EXPECT_EQ(pullcred::sha256_hex(inputs[index]), std::string(line, 64))
+            << "length " << inputs[index].size();
         ++index;
     }
     ASSERT_EQ(::pclose(pipe), 0);
@@ -43,6 +44,7 @@ TEST(Sha256, MatchesPythonHashlib) {
 }
 
 TEST(Sha256, KnownAnswer) {
-    EXPECT_EQ(pullcred::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(pullcred::sha256_hex("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     EXPECT_NE(pullcred::sha256_hex("abd"), pullcred::sha256_hex("abc"));
 }
