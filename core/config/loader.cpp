@@ -49,7 +49,7 @@ void build_modules(const nlohmann::json &doc, Config &config) {
 
 void build_cache_and_settings(const nlohmann::json &doc, Config &config, std::vector<Problem> &problems) {
     if (auto cache = doc.find("cache"); cache != doc.end()) {
-        config.cache.dir = cache->value("dir", std::string(kDefaultCacheDir));
+        if (auto dir = cache->find("dir"); dir != cache->end()) config.cache.dir = dir->get<std::string>();
         config.cache.enabled = cache->value("enabled", true);
     }
     if (auto settings = doc.find("settings"); settings != doc.end()) {

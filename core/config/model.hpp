@@ -13,13 +13,19 @@ namespace pullcred::config {
 
 inline constexpr std::string_view kDefaultCacheDir = "/var/lib/pullcred/cache";
 
+// Where the cache lives when the config does not say: $PULLCRED_CACHE_DIR if
+// set; else kDefaultCacheDir for root; else the user's cache directory
+// ($XDG_CACHE_HOME/pullcred or ~/.cache/pullcred), so that an unprivileged
+// docker credential helper still caches.
+std::filesystem::path default_cache_dir();
+
 struct ModuleRef {
     std::filesystem::path path;
     std::string sha256; // empty = not pinned
 };
 
 struct CacheSettings {
-    std::filesystem::path dir{std::string(kDefaultCacheDir)};
+    std::filesystem::path dir = default_cache_dir();
     bool enabled = true;
 };
 

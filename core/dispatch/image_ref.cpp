@@ -558,10 +558,9 @@ Result<ImageRef> ImageRef::parse(std::string_view image) {
         return make_error("']' at offset " + std::to_string(close) +
                           " does not close an IPv6 address at the start of the registry");
 
-    for (const char c : registry)
-        if (c == '+' || c == '=')
-            return make_error(std::string("character '") + c + "' is not allowed in the registry " +
-                              quoted(registry));
+    if (const auto bad = registry.find_first_of("+="); bad != npos)
+        return make_error("character '" + std::string(registry.substr(bad, 1)) + "' is not allowed in the registry " +
+                          quoted(registry));
 
     detail::GoUrl url;
     detail::GoUrlScratch scratch; // stays empty: '%' is not an allowed byte

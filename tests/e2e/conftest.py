@@ -28,6 +28,12 @@ class Run:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(autouse=True)
+def private_default_cache(tmp_path, monkeypatch):
+    """A config without cache.dir caches under the test's own directory, never in /var/lib."""
+    monkeypatch.setenv("PULLCRED_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
 @pytest.fixture
 def pullcred():
     """Runs the real binary: pullcred(args..., stdin=..., env=...)."""

@@ -63,14 +63,24 @@ class Run:
         return lines[-1] if lines else ""
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
+def start_emulator(tmp_path_factory):
     assert PULLCRED.exists(), f"build pullcred first: {PULLCRED}"
     for module in ("registry-ecr.so", "source-static.so"):
         assert (MODULE_DIR / module).exists(), f"build the in-tree modules first: {MODULE_DIR / module}"
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
+    return Emulator().start(tmp_path_factory.mktemp("emulator"))
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    emu = start_emulator(tmp_path_factory)
     yield emu
     emu.stop()
+
+
+@pytest.fixture(autouse=True)
+def private_default_cache(tmp_path, monkeypatch):
+    """A config without cache.dir caches under the test's own directory, never in /var/lib."""
+    monkeypatch.setenv("PULLCRED_CACHE_DIR", str(tmp_path / "default-cache"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <gmock/gmock.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include "config/defaults.hpp"
@@ -120,6 +121,29 @@ TEST(ConfigLocation, FlagThenEnvironmentThenDefault) {
     EXPECT_TRUE(locate_config("").explicit_choice);
     EXPECT_EQ(locate_config("/flag.yaml").path, "/flag.yaml");
     ::unsetenv("PULLCRED_CONFIG");
+}
+
+TEST(CacheLocation, EnvironmentThenRootDefaultThenTheUsersCacheDirectory) {
+    ::setenv("PULLCRED_CACHE_DIR", "/env/cache", 1);
+    EXPECT_EQ(default_cache_dir(), "/env/cache");
+    EXPECT_EQ(parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{},"registries":[]})", "")
+                  .config.cache.dir,
+              "/env/cache");
+    EXPECT_EQ(parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","cache":{"dir":"/from/config"},)"
+                           R"("profiles":{},"registries":[]})",
+                           "")
+                  .config.cache.dir,
+              "/from/config");
+    ::unsetenv("PULLCRED_CACHE_DIR");
+    ::setenv("XDG_CACHE_HOME", "/xdg", 1);
+    ::setenv("HOME", "/home/someone", 1);
+    if (::geteuid() == 0) {
+        EXPECT_EQ(default_cache_dir(), "/var/lib/pullcred/cache");
+    } else {
+        EXPECT_EQ(default_cache_dir(), "/xdg/pullcred");
+        ::unsetenv("XDG_CACHE_HOME");
+        EXPECT_EQ(default_cache_dir(), "/home/someone/.cache/pullcred");
+    }
 }
 
 TEST(ConfigLocation, BuiltinConfigIsValidAndServesEcrHosts) {

@@ -1,0 +1,1 @@
+// Gives the shared precompiled header of the unit tests a translation unit to build from.
