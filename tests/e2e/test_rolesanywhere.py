@@ -10,6 +10,7 @@ chain with python3-cryptography and counts CreateSession calls.
   credential-process`, and with --profile; drop-in compatibility shown by
   botocore's own credential_process provider calling ECR on the emulator.
 """
+import base64
 import datetime
 import json
 import os
@@ -301,3 +302,31 @@ def test_botocore_runs_pullcred_as_its_credential_process(emulator, tmp_path, cp
     assert answer["password"] == emulator.ecr_password("444455556666", "eu-west-1", answer["key"])
     assert emulator.count(CREATE_SESSION, "ok") == 1
     assert emulator.count(ECR, "ok") == 1
+
+
+AWS_CLI = "/usr/bin/aws"
+
+
+@pytest.mark.skipif(not os.path.exists(AWS_CLI), reason="Debian's awscli is not installed (.ci/install-deps does)")
+def test_the_aws_cli_runs_pullcred_as_its_credential_process(emulator, tmp_path, cp_config):
+    """The AWS CLI (Debian's awscli) with a profile whose credential_process is
+    `pullcred credential-process` and aws_signing_helper's flags calls ECR
+    GetAuthorizationToken on the emulator."""
+    command = " ".join([str(PULLCRED), "credential-process", "--config", cp_config, *helper_flags(emulator)])
+    config = tmp_path / "aws-config"
+    config.write_text(f"[profile ra]\ncredential_process = {command}\nregion = eu-west-1\n")
+    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    env.update({"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                "AWS_CA_BUNDLE": emulator.ca_bundle, "AWS_ENDPOINT_URL_ROLESANYWHERE": emulator.url,
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": "", "HOME": str(tmp_path)})
+    result = subprocess.run([AWS_CLI, "--profile", "ra", "--endpoint-url", emulator.url, "--output", "json",
+                             "ecr", "get-authorization-token"], capture_output=True, text=True, env=env,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr + emulator.log_tail()
+    token = json.loads(result.stdout)["authorizationData"][0]["authorizationToken"]
+    user, password = base64.b64decode(token).decode().split(":", 1)
+    assert user == "AWS"
+    callers = [call["accessKeyId"] for call in emulator.calls()["recent"] if call["action"] == ECR]
+    assert len(callers) == 1 and re.fullmatch(r"ASIA[A-Z0-9]{16}", callers[0])
+    assert password == emulator.ecr_password("444455556666", "eu-west-1", callers[0])
+    assert emulator.count(CREATE_SESSION, "ok") == 1
