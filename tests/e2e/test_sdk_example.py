@@ -47,6 +47,16 @@ registries:
     return config
 
 
+def test_example_unit_test_passes_against_the_installed_sdk(example_module):
+    """The example's own unit test (pullcred/testing.hpp from the installed
+    SDK + GoogleTest), run with ctest in the example's build dir."""
+    build = example_module.parent
+    assert (build / "docker_config_backend_test").exists(), "GoogleTest not found: the unit test was not built"
+    run = subprocess.run(["ctest", "--output-on-failure"], cwd=build, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "100% tests passed, 0 tests failed out of 1" in run.stdout, run.stdout
+
+
 def test_module_exports_only_its_entry_symbol(example_module):
     out = subprocess.run(["nm", "-D", "--defined-only", "--format=posix", str(example_module)],
                          check=True, capture_output=True, text=True).stdout

@@ -1,0 +1,450 @@
+// Header-only test kit for module authors: a fake host that implements every
+// service of the pullcred_host table (canned HTTP replies, recorded requests,
+// a recording logger, a fake SigV4 signer, credentials per profile, a fixed
+// clock), and helpers that load a module's entry point (dlopen of the built
+// .so, or the entry function linked into the test) and drive one instance
+// through the C ABI exactly as pullcred does. Depends only on module.h,
+// module.hpp and the C/C++ standard library (+ dlopen: link CMAKE_DL_LIBS).
+// Usage: docs/modules.md; a complete test: sdk/examples/docker-config-backend.
+#pragma once
+
+#include <pullcred/module.h>
+#include <pullcred/module.hpp>
+
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <dlfcn.h>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// The entry point that PULLCRED_MODULE(...) defines: declared here so that a
+// test which links the module's sources can write Module(&pullcred_module_entry).
+// Referencing it without linking those sources is a link error; a test that
+// only uses Module::load(path) never references it.
+extern "C" const pullcred_module *pullcred_module_entry(uint32_t host_abi_major,
+                                                        uint32_t host_abi_minor) noexcept;
+
+namespace pullcred::sdk::testing {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+inline void write(pullcred_text_sink *sink, std::string_view text) {
+    if (sink != nullptr && sink->write != nullptr) sink->write(sink->ctx, str(text));
+}
+} // namespace detail
+
+// One HTTP request as the module sent it (or asked to have signed).
+struct RecordedRequest {
+    std::string method;
+    std::string url;
+    Headers headers;
+    std::string body;
+    std::uint32_t flags = 0;
+    std::string ca_bundle;
+
+    // First value of a header, case-insensitively; empty when absent.
+    [[nodiscard]] std::string header(std::string_view name) const {
+        for (const auto &[key, value] : headers)
+            if (detail::iequals(key, name)) return value;
+        return {};
+    }
+
+    static RecordedRequest from(const pullcred_http_request *request) {
+        RecordedRequest out;
+        out.method = std::string(view(request->method));
+        out.url = std::string(view(request->url));
+        for (std::size_t i = 0; i < request->header_count; ++i)
+            out.headers.emplace_back(view(request->headers[i].name), view(request->headers[i].value));
+        out.body = std::string(view(request->body));
+        out.flags = request->flags;
+        if (request->struct_size >= offsetof(pullcred_http_request, ca_bundle) + sizeof(pullcred_str))
+            out.ca_bundle = std::string(view(request->ca_bundle));
+        return out;
+    }
+};
+
+// What the fake network answers to the next request. `code` other than
+// PULLCRED_OK means no HTTP response at all (DNS, TLS, timeout...): the
+// module sees that status and `error`.
+struct Reply {
+    int status = 200;
+    Headers headers;
+    std::string body;
+    pullcred_status code = PULLCRED_OK;
+    std::string error;
+};
+
+struct LogLine {
+    pullcred_log_level level = PULLCRED_LOG_INFO;
+    std::string message;
+};
+
+// One call to sign_sigv4: the request and the parameters the module passed.
+struct Signing {
+    RecordedRequest request;
+    std::string service;
+    std::string region;
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token;
+};
+
+struct CredentialCall {
+    std::string profile;
+    std::string region_hint;
+};
+
+// A pullcred_host whose every service is a fake that records what the module
+// did. Not copyable or movable: table() points at this object.
+class FakeHost {
+public:
+    static constexpr std::int64_t kDefaultNowMs = 1'700'000'000'000; // 2023-11-14T22:13:20Z
+
+    std::int64_t now_ms = kDefaultNowMs;
+    std::int64_t deadline_ms = kDefaultNowMs + 45'000;
+
+    // HTTP: replies are consumed front first; with none left a request fails.
+    std::deque<Reply> replies;
+    std::vector<RecordedRequest> requests;
+
+    std::vector<LogLine> logs;
+
+    // credentials_for_profile answers from `profiles` (unknown: FAILED).
+    std::map<std::string, Credentials, std::less<>> profiles;
+    std::vector<CredentialCall> credential_calls;
+
+    // sign_sigv4 records the call and adds X-Amz-Date, X-Amz-Security-Token
+    // (when a session token is given) and a fixed fake Authorization header:
+    //   AWS4-HMAC-SHA256 Credential=<key id>/20231114/<region>/<service>/aws4_request,
+    //   SignedHeaders=host;x-amz-date, Signature=fake
+    // Set sign_code to make the signer fail instead.
+    std::vector<Signing> signings;
+    pullcred_status sign_code = PULLCRED_OK;
+
+    FakeHost() {
+        table_ = pullcred_host{
+            sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,     this,
+            &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb, &FakeHost::credentials_cb,
+            &FakeHost::http_cb,    &FakeHost::sign_cb};
+    }
+    FakeHost(const FakeHost &) = delete;
+    FakeHost &operator=(const FakeHost &) = delete;
+    FakeHost(FakeHost &&) = delete;
+    FakeHost &operator=(FakeHost &&) = delete;
+    ~FakeHost() = default;
+
+    [[nodiscard]] const pullcred_host *table() const { return &table_; }
+
+    // Queues a response for the next request.
+    FakeHost &reply(int status, std::string body, Headers headers = {}) {
+        replies.push_back(Reply{status, std::move(headers), std::move(body), PULLCRED_OK, {}});
+        return *this;
+    }
+    // Queues a transport failure (no HTTP response) for the next request.
+    FakeHost &fail(pullcred_status code, std::string error) {
+        replies.push_back(Reply{0, {}, {}, code, std::move(error)});
+        return *this;
+    }
+    // Defines a profile with static keys for credentials_for_profile.
+    FakeHost &profile(const std::string &name, const std::string &access_key_id,
+                      const std::string &secret_access_key, const std::string &session_token = {}) {
+        Credentials keys;
+        keys.fields = {{"access_key_id", access_key_id}, {"secret_access_key", secret_access_key}};
+        if (!session_token.empty()) keys.fields["session_token"] = session_token;
+        profiles[name] = keys;
+        return *this;
+    }
+
+    // True when some log line contains `text`.
+    [[nodiscard]] bool logged(std::string_view text) const {
+        for (const auto &line : logs)
+            if (line.message.find(text) != std::string::npos) return true;
+        return false;
+    }
+    // Every log line, one per line: what a secret-leak assertion scans.
+    [[nodiscard]] std::string log_text() const {
+        std::string out;
+        for (const auto &line : logs) out += line.message + "\n";
+        return out;
+    }
+
+private:
+    static FakeHost &self(void *ctx) { return *static_cast<FakeHost *>(ctx); }
+
+    static void log_cb(void *ctx, pullcred_log_level level, pullcred_str message) {
+        self(ctx).logs.push_back({level, std::string(view(message))});
+    }
+    static std::int64_t now_cb(void *ctx) { return self(ctx).now_ms; }
+    static std::int64_t deadline_cb(void *ctx) { return self(ctx).deadline_ms; }
+
+    static pullcred_status credentials_cb(void *ctx, const pullcred_credentials_request *request,
+                                          pullcred_credentials_sink *out, pullcred_text_sink *error) {
+        auto &host = self(ctx);
+        const std::string profile(view(request->profile));
+        host.credential_calls.push_back({profile, std::string(view(request->region_hint))});
+        auto it = host.profiles.find(profile);
+        if (it == host.profiles.end()) {
+            detail::write(error, "profile \"" + profile + "\" is not defined in profiles");
+            return PULLCRED_FAILED;
+        }
+        for (const auto &[name, value] : it->second.fields) out->set_field(out->ctx, str(name), str(value));
+        if (it->second.expires_unix) out->set_expiry(out->ctx, *it->second.expires_unix);
+        return PULLCRED_OK;
+    }
+
+    static pullcred_status http_cb(void *ctx, const pullcred_http_request *request,
+                                   pullcred_http_response_sink *out, pullcred_text_sink *error) {
+        auto &host = self(ctx);
+        host.requests.push_back(RecordedRequest::from(request));
+        if (host.replies.empty()) {
+            detail::write(error, "fake host: no HTTP reply queued for " + host.requests.back().method + " " +
+                                     host.requests.back().url);
+            return PULLCRED_FAILED;
+        }
+        const Reply reply = host.replies.front();
+        host.replies.pop_front();
+        if (reply.code != PULLCRED_OK) {
+            detail::write(error, reply.error);
+            return reply.code;
+        }
+        out->status(out->ctx, reply.status);
+        for (const auto &[name, value] : reply.headers) out->header(out->ctx, str(name), str(value));
+        out->body(out->ctx, str(reply.body));
+        return PULLCRED_OK;
+    }
+
+    static pullcred_status sign_cb(void *ctx, const pullcred_http_request *request,
+                                   const pullcred_sigv4_params *params, pullcred_header_sink *out,
+                                   pullcred_text_sink *error) {
+        auto &host = self(ctx);
+        Signing signing{RecordedRequest::from(request),
+                        std::string(view(params->service)),
+                        std::string(view(params->region)),
+                        std::string(view(params->access_key_id)),
+                        std::string(view(params->secret_access_key)),
+                        std::string(view(params->session_token))};
+        host.signings.push_back(signing);
+        if (host.sign_code != PULLCRED_OK) {
+            detail::write(error, "fake host: the signer refuses");
+            return host.sign_code;
+        }
+        auto add = [out](const std::string &name, const std::string &value) {
+            out->add(out->ctx, str(name), str(value));
+        };
+        add("X-Amz-Date", "20231114T221320Z");
+        if (!signing.session_token.empty()) add("X-Amz-Security-Token", signing.session_token);
+        add("Authorization", "AWS4-HMAC-SHA256 Credential=" + signing.access_key_id + "/20231114/" +
+                                 signing.region + "/" + signing.service +
+                                 "/aws4_request, SignedHeaders=host;x-amz-date, Signature=fake");
+        return PULLCRED_OK;
+    }
+
+    pullcred_host table_{};
+};
+
+// A module's descriptor, from its entry point. Construct from an entry
+// function linked into the test (Module(&pullcred_module_entry)) or load the
+// built .so (Module::load(path)) to test the very file you ship. The library
+// is never unloaded, as in pullcred.
+class Module {
+public:
+    explicit Module(pullcred_module_entry_fn entry, std::uint32_t host_abi_major = PULLCRED_ABI_MAJOR,
+                    std::uint32_t host_abi_minor = PULLCRED_ABI_MINOR)
+        : descriptor_(entry(host_abi_major, host_abi_minor)) {
+        if (descriptor_ == nullptr)
+            throw std::runtime_error("pullcred_module_entry returned NULL for host ABI " +
+                                     std::to_string(host_abi_major) + "." + std::to_string(host_abi_minor));
+    }
+
+    // dlopen(RTLD_NOW | RTLD_LOCAL) + dlsym, like pullcred's loader.
+    static Module load(const std::string &path) {
+        void *library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (library == nullptr) {
+            const char *reason = ::dlerror();
+            throw std::runtime_error("cannot load " + path + ": " + (reason ? reason : "unknown error"));
+        }
+        void *symbol = ::dlsym(library, PULLCRED_MODULE_ENTRY_SYMBOL);
+        if (symbol == nullptr)
+            throw std::runtime_error(path + " has no symbol " + std::string(PULLCRED_MODULE_ENTRY_SYMBOL));
+        return Module(reinterpret_cast<pullcred_module_entry_fn>(symbol)); // NOLINT: dlsym's contract
+    }
+
+    [[nodiscard]] const pullcred_module &descriptor() const { return *descriptor_; }
+
+    [[nodiscard]] std::vector<const pullcred_factory *> factories() const {
+        return {descriptor_->factories, descriptor_->factories + descriptor_->factory_count};
+    }
+
+    // The factory called `name`; throws when the module has none.
+    [[nodiscard]] const pullcred_factory &factory(std::string_view name) const {
+        for (const auto *factory : factories())
+            if (factory != nullptr && factory->name != nullptr && name == factory->name) return *factory;
+        throw std::runtime_error("module " + std::string(descriptor_->name ? descriptor_->name : "?") +
+                                 " has no factory \"" + std::string(name) + "\"");
+    }
+
+    // What pullcred's loader would refuse, one line each; empty when none.
+    [[nodiscard]] std::vector<std::string> problems() const {
+        std::vector<std::string> out;
+        const auto &d = *descriptor_;
+        if (d.struct_size < sizeof(pullcred_module)) out.emplace_back("descriptor struct_size is too small");
+        if (d.abi_major != PULLCRED_ABI_MAJOR || d.abi_minor > PULLCRED_ABI_MINOR)
+            out.emplace_back("descriptor ABI " + std::to_string(d.abi_major) + "." +
+                             std::to_string(d.abi_minor) + " does not match the SDK's");
+        if (d.name == nullptr || d.version == nullptr) out.emplace_back("descriptor has no name or version");
+        if (d.factory_count > 0 && d.factories == nullptr) {
+            out.emplace_back("descriptor lists factories but the table is NULL");
+            return out;
+        }
+        for (std::size_t i = 0; i < d.factory_count; ++i) {
+            const auto *f = d.factories[i];
+            const std::string where = "factory #" + std::to_string(i) + " ";
+            if (f == nullptr) {
+                out.push_back(where + "is NULL");
+                continue;
+            }
+            if (f->struct_size < sizeof(pullcred_factory)) out.push_back(where + "struct_size is too small");
+            if (f->name == nullptr || !valid_factory_name(f->name))
+                out.push_back(where + "has an invalid name (dotted, lower case, [a-z0-9-]: \"vendor.name\")");
+            if (f->create == nullptr || f->destroy == nullptr || f->last_error == nullptr)
+                out.push_back(where + "lacks create, destroy or last_error");
+            if (f->kind == PULLCRED_KIND_CREDENTIAL_SOURCE && f->get_credentials == nullptr)
+                out.push_back(where + "is a credential source without get_credentials");
+            else if (f->kind == PULLCRED_KIND_REGISTRY_BACKEND && f->get_auth == nullptr)
+                out.push_back(where + "is a registry backend without get_auth");
+            else if (f->kind != PULLCRED_KIND_CREDENTIAL_SOURCE && f->kind != PULLCRED_KIND_REGISTRY_BACKEND)
+                out.push_back(where + "has unknown kind " + std::to_string(f->kind));
+            if (f->config_schema != nullptr) {
+                auto schema = nlohmann::json::parse(f->config_schema, nullptr, false);
+                if (schema.is_discarded() || !schema.is_object())
+                    out.push_back(where + "config_schema is not a JSON object");
+            }
+            for (std::size_t j = 0; j < i; ++j)
+                if (d.factories[j] != nullptr && d.factories[j]->name != nullptr && f->name != nullptr &&
+                    std::string_view(d.factories[j]->name) == f->name)
+                    out.push_back(where + "repeats the name " + std::string(f->name));
+        }
+        return out;
+    }
+
+    static bool valid_factory_name(std::string_view name) {
+        if (name.empty() || name.find('.') == std::string_view::npos || name.front() == '.' ||
+            name.back() == '.' || name.find("..") != std::string_view::npos)
+            return false;
+        for (const char c : name)
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
+        return true;
+    }
+
+private:
+    const pullcred_module *descriptor_;
+};
+
+// One instance of a factory, created and called through the C ABI as
+// pullcred does. Failures come back as a Status whose message is the
+// module's create() error or last_error() text. The config is passed as is:
+// pullcred validates it against the factory's schema first (check that with
+// `pullcred check-config`); this kit does not.
+class Instance {
+public:
+    static Result<Instance> create(const pullcred_factory &factory, const FakeHost &host,
+                                   const Config &config = Config::object()) {
+        const auto text = config.dump();
+        std::string error;
+        auto sink = sdk::detail::text_sink(error);
+        void *handle = nullptr;
+        const auto code = factory.create(host.table(), str(text), &handle, &sink);
+        if (code != PULLCRED_OK || handle == nullptr) {
+            if (code != PULLCRED_OK && handle != nullptr) factory.destroy(handle);
+            return Status{code == PULLCRED_OK ? PULLCRED_FAILED : code,
+                          error.empty() ? std::string("no reason given") : error};
+        }
+        return Instance(factory, handle);
+    }
+
+    Instance(Instance &&other) noexcept
+        : factory_(other.factory_), handle_(std::exchange(other.handle_, nullptr)) {}
+    Instance &operator=(Instance &&other) noexcept {
+        if (this != &other) {
+            reset();
+            factory_ = other.factory_;
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Instance(const Instance &) = delete;
+    Instance &operator=(const Instance &) = delete;
+    ~Instance() { reset(); }
+
+    // A registry backend's answer for `image`. `registry` defaults to the
+    // image's host[:port] (everything before the first '/').
+    Result<Auth> get_auth(std::string_view image, std::string_view registry = {},
+                          std::string_view profile = {}) {
+        if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND || factory_->get_auth == nullptr)
+            return Status::failed(std::string(factory_->name) + " is not a registry backend");
+        if (registry.empty()) registry = image.substr(0, image.find('/'));
+        Auth auth;
+        pullcred_auth_sink sink{
+            sizeof(pullcred_auth_sink), &auth,
+            [](void *ctx, pullcred_str name, pullcred_str user, pullcred_str password) {
+                static_cast<Auth *>(ctx)->entries.push_back(
+                    {std::string(view(name)), std::string(view(user)), std::string(view(password))});
+            },
+            [](void *ctx, std::int64_t unix_seconds) {
+                static_cast<Auth *>(ctx)->expires_unix = unix_seconds;
+            }};
+        const pullcred_auth_request request{sizeof(pullcred_auth_request), str(image), str(registry),
+                                            str(profile)};
+        const auto code = factory_->get_auth(handle_, &request, &sink);
+        if (code != PULLCRED_OK) return failure(code);
+        return auth;
+    }
+
+    // A credential source's answer for `profile`.
+    Result<Credentials> get_credentials(std::string_view profile, std::string_view region_hint = {}) {
+        if (factory_->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || factory_->get_credentials == nullptr)
+            return Status::failed(std::string(factory_->name) + " is not a credential source");
+        Credentials credentials;
+        auto sink = sdk::detail::credentials_sink(credentials);
+        const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
+                                                   str(region_hint)};
+        const auto code = factory_->get_credentials(handle_, &request, &sink);
+        if (code != PULLCRED_OK) return failure(code);
+        return credentials;
+    }
+
+    [[nodiscard]] const pullcred_factory &factory() const { return *factory_; }
+
+private:
+    Instance(const pullcred_factory &factory, void *handle) : factory_(&factory), handle_(handle) {}
+
+    Status failure(pullcred_status code) const {
+        const auto text = view(factory_->last_error(handle_));
+        return Status{code, text.empty() ? std::string("no reason given") : std::string(text)};
+    }
+    void reset() {
+        if (handle_ != nullptr) factory_->destroy(handle_);
+        handle_ = nullptr;
+    }
+
+    const pullcred_factory *factory_;
+    void *handle_;
+};
+
+} // namespace pullcred::sdk::testing
