@@ -34,6 +34,12 @@ extern "C" const pullcred_module *pullcred_module_entry(uint32_t host_abi_major,
 
 namespace pullcred::sdk::testing {
 
+// So that `using namespace pullcred::sdk::testing;` is enough in a test.
+using sdk::Auth;
+using sdk::Config;
+using sdk::Credentials;
+using sdk::Status;
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 namespace detail {
