@@ -5,9 +5,11 @@
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
 #include "dispatch/image_ref.hpp"
+#include "kubelet/protocol.hpp"
 #include "log/redact.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
+#include "util/duration.hpp"
 
 namespace pullcred::cli {
 
@@ -35,17 +37,40 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
                   << utc(entry->expires_unix);
     std::cout << "\n";
 }
+
+// Answers the image as kubelet would ask for it, through the cache; prints the
+// outcome without the secret.
+int fetch(Session &session, const std::string &image) {
+    request::AnswerContext context{
+        session.config(), [&]() -> providers::Providers & { return session.providers(); },
+        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    auto response = request::answer(kubelet::Request{kubelet::ApiVersion::v1, image, {}, {}}, context);
+    if (!response) {
+        std::cout << "fetch:    failed\n" << std::flush;
+        return fail(response.error().message);
+    }
+    for (const auto &[registry, auth] : response->auth)
+        std::cout << "fetch:    ok for " << registry << ": username " << auth.username << ", password of "
+                  << auth.password.size() << " bytes (not shown)\n";
+    if (response->auth.empty()) std::cout << "fetch:    ok, empty auth\n";
+    if (response->cache_duration)
+        std::cout << "kubelet:  may reuse it for " << format_go_duration(*response->cache_duration) << "\n";
+    return 0;
+}
 } // namespace
 
 int run_explain(const CommandLine &command) {
     std::string image;
+    bool fetch_too = false;
     po::options_description own("explain options");
-    own.add_options()("image", po::value(&image), "image reference, as kubelet sends it");
+    own.add_options()("image", po::value(&image), "image reference, as kubelet sends it")(
+        "fetch", po::bool_switch(&fetch_too),
+        "also fetch the credentials (through the cache) and print the outcome");
     po::positional_options_description positional;
     positional.add("image", 1);
     auto parsed = parse_command(command, own, positional);
     if (parsed.help || image.empty()) {
-        print_command_help("pullcred explain IMAGE [--config FILE]", own,
+        print_command_help("pullcred explain IMAGE [--fetch] [--config FILE]", own,
                            "pullcred explain 111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app");
         return parsed.help ? 0 : 2;
     }
@@ -79,6 +104,10 @@ int run_explain(const CommandLine &command) {
         std::cout << "profile:  " << rule.profile << " (source " << profile.source << ")\n";
     }
     print_cache_state(session, rule, reference->registry());
+    if (fetch_too) {
+        if (const int failed = fetch(session, image); failed != 0) return failed;
+        print_cache_state(session, rule, reference->registry());
+    }
     std::cout << std::flush;
     return 0;
 }

@@ -559,8 +559,8 @@ Result<ImageRef> ImageRef::parse(std::string_view image) {
                           " does not close an IPv6 address at the start of the registry");
 
     if (const auto bad = registry.find_first_of("+="); bad != npos)
-        return make_error("character '" + std::string(registry.substr(bad, 1)) + "' is not allowed in the registry " +
-                          quoted(registry));
+        return make_error("character '" + std::string(registry.substr(bad, 1)) +
+                          "' is not allowed in the registry " + quoted(registry));
 
     detail::GoUrl url;
     detail::GoUrlScratch scratch; // stays empty: '%' is not an allowed byte

@@ -162,3 +162,26 @@ def test_explain_shows_the_cache_state_without_secrets(node, emulator):
     assert "cache:    fresh, refresh after 20" in after and "expires 20" in after
     password = emulator.ecr_password("111122223333", "us-west-2", node.keys["accessKeyId"])
     assert password not in after and node.keys["secretAccessKey"] not in after
+
+
+def test_explain_fetch_prints_the_outcome_and_expiry_without_secrets(node, emulator):
+    explain = [str(PULLCRED), "explain", IMAGE, "--fetch", "--config", str(node.config)]
+    run = subprocess.run(explain, capture_output=True, text=True, env=node.env, check=False)
+    assert run.returncode == 0, run.stderr
+    password = emulator.ecr_password("111122223333", "us-west-2", node.keys["accessKeyId"])
+    assert (f"fetch:    ok for 111122223333.dkr.ecr.us-west-2.amazonaws.com: username AWS, "
+            f"password of {len(password)} bytes (not shown)") in run.stdout
+    assert "kubelet:  may reuse it for 5h0m0s" in run.stdout
+    assert "cache:    absent" in run.stdout and "cache:    fresh, refresh after 20" in run.stdout
+    for secret in (password, node.keys["secretAccessKey"]):
+        assert secret not in run.stdout + run.stderr
+    assert ecr_calls(emulator) == 1
+
+    emulator.inject("status", action="ecr:GetAuthorizationToken", code=403, error_type="AccessDeniedException",
+                    message="not allowed")
+    for entry in node.cache.glob("*.json"):
+        entry.unlink()
+    failed = subprocess.run(explain, capture_output=True, text=True, env=node.env, check=False)
+    assert failed.returncode == 1
+    assert "fetch:    failed" in failed.stdout
+    assert "AccessDeniedException" in failed.stderr.strip().splitlines()[-1]

@@ -45,6 +45,7 @@ class App:
                                    "message": f"No emulated AWS API at {request.method} {request.path}"})
 
     def _call(self, service, action, request):
+        started = time.monotonic()
         call = Call(action)
         _peek_credential(call, request)
         fault = self.state.faults.take(action)
@@ -72,6 +73,7 @@ class App:
             elif fault and fault.kind == "wrong_content_type":
                 response.content_type = fault.content_type
         call.status = 0 if response.abort == "reset" else response.status
+        call.seconds = round(time.monotonic() - started, 6)
         self.state.calls.record(call.record())
         log.info("%s status=%s error=%s key=%s account=%s region=%s fault=%s", action, call.status, call.error,
                  call.access_key_id, call.account, call.region, call.fault)

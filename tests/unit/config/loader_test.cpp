@@ -1,7 +1,7 @@
 #include <filesystem>
 #include <gmock/gmock.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "config/defaults.hpp"
 #include "config/loader.hpp"
@@ -126,9 +126,10 @@ TEST(ConfigLocation, FlagThenEnvironmentThenDefault) {
 TEST(CacheLocation, EnvironmentThenRootDefaultThenTheUsersCacheDirectory) {
     ::setenv("PULLCRED_CACHE_DIR", "/env/cache", 1);
     EXPECT_EQ(default_cache_dir(), "/env/cache");
-    EXPECT_EQ(parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{},"registries":[]})", "")
-                  .config.cache.dir,
-              "/env/cache");
+    EXPECT_EQ(
+        parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","profiles":{},"registries":[]})", "")
+            .config.cache.dir,
+        "/env/cache");
     EXPECT_EQ(parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","cache":{"dir":"/from/config"},)"
                            R"("profiles":{},"registries":[]})",
                            "")
