@@ -10,7 +10,7 @@ target_compile_options(pullcred_build_options INTERFACE
   $<$<BOOL:${PULLCRED_WERROR}>:-Werror>
   # GCC 12 reports std::string's own memcpy, inlined into optimised code, as
   # out of bounds (GCC bugs 105329, 105651; fixed in 13).
-  "$<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-array-bounds;-Wno-stringop-overflow;-Wno-stringop-overread>")
+  "$<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-array-bounds;-Wno-stringop-overflow;-Wno-stringop-overread;-Wno-restrict>")
 
 if(PULLCRED_SANITIZE)
   target_compile_options(pullcred_build_options INTERFACE
