@@ -9,6 +9,7 @@
 #include "log/redact.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
+#include "sources/aws_shared_config.hpp"
 #include "util/duration.hpp"
 
 namespace pullcred::cli {
@@ -102,6 +103,10 @@ int run_explain(const CommandLine &command) {
     } else {
         const auto &profile = config.profiles.at(rule.profile);
         std::cout << "profile:  " << rule.profile << " (source " << profile.source << ")\n";
+        const auto resolution = sources::describe_resolution(profile.source, profile.settings,
+                                                             config.settings.native_signing_helper);
+        std::cout << "resolves: " << (resolution ? *resolution : "error: " + resolution.error().message)
+                  << "\n";
     }
     print_cache_state(session, rule, reference->registry());
     if (fetch_too) {

@@ -396,6 +396,54 @@ template <class T> const pullcred_factory *builtin_source(const char *name, cons
 
 } // namespace
 
+namespace {
+std::string describe_base(const ChainPlan &plan, bool native_signing_helper) {
+    if (plan.base != BaseKind::credential_process) return base_kind_name(plan.base);
+    const auto helper = parse_signing_helper_command(plan.base_profile.credential_process().value_or(""));
+    switch (helper.kind) {
+    case SigningHelperCommand::Kind::native:
+        return native_signing_helper
+                   ? "credential_process `aws_signing_helper credential-process`, served natively by "
+                     "aws.roles-anywhere (nothing spawned)"
+                   : "credential_process `aws_signing_helper credential-process`, spawned "
+                     "(nativeSigningHelper is off)";
+    case SigningHelperCommand::Kind::spawn:
+        return "credential_process `aws_signing_helper credential-process`, spawned (" + helper.reason + ")";
+    case SigningHelperCommand::Kind::other:
+        break;
+    }
+    return "credential_process, spawned by aws.process";
+}
+
+Result<std::string> describe_plan(const aws::EnvLookup &env, const std::string &profile,
+                                  bool native_signing_helper) {
+    auto files = load_files(env);
+    if (!files.ok()) return make_error(files.status().message);
+    const auto name = profile.empty() ? aws::selected_profile_name(env) : profile;
+    auto plan = plan_profile(files.value(), name);
+    if (!plan) return plan.error();
+    std::string text = "AWS profile " + q_name(name);
+    for (std::size_t i = 1; i < plan->chain.size(); ++i) text += " <- " + q_name(plan->chain[i]);
+    text += ": " + describe_base(*plan, native_signing_helper);
+    for (const auto &hop : plan->hops) text += ", then AssumeRole " + hop.role_arn;
+    return text;
+}
+} // namespace
+
+Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
+                                        bool native_signing_helper_default) {
+    const auto native = settings.value("nativeSigningHelper", native_signing_helper_default);
+    if (source == "aws.shared-config")
+        return describe_plan(
+            environment_with(settings.value("configFile", ""), settings.value("credentialsFile", "")),
+            settings.value("profile", ""), native);
+    if (source != "aws.default-chain") return "by the " + std::string(source) + " module";
+    const auto env = aws::process_env();
+    if (aws::env_value(env, "AWS_ACCESS_KEY_ID") && aws::env_value(env, "AWS_SECRET_ACCESS_KEY"))
+        return std::string("keys from the environment (AWS_ACCESS_KEY_ID)");
+    return describe_plan(env, "", native);
+}
+
 const pullcred_module *builtin_module() {
     static const pullcred_factory *const factories[] = {
         builtin_source<SharedConfigSource>("aws.shared-config", kSharedConfigSchema),

@@ -163,3 +163,12 @@ def test_a_lock_held_by_a_stuck_process_stops_at_the_deadline(node, emulator):
     assert emulator.count(CREATE_SESSION) == 1, "the waiter did not go around the lock"
     after = node.run(IMAGES[0])
     assert answered_password(after, IMAGES[0]).startswith("ecrpass-111122223333-us-west-2-ASIA")
+
+
+def test_explain_says_how_the_profile_resolves(node, emulator):
+    explain = subprocess.run([str(PULLCRED), "explain", IMAGES[0], "--config", str(node.command()[-1])],
+                             capture_output=True, text=True, env=node.env, timeout=60, check=False)
+    assert explain.returncode == 0, explain.stderr
+    assert ('resolves: AWS profile "default": credential_process `aws_signing_helper credential-process`, '
+            "served natively by aws.roles-anywhere (nothing spawned)") in explain.stdout
+    assert emulator.count(CREATE_SESSION) == 0, "explain without --fetch calls nothing"
