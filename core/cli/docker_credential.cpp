@@ -42,9 +42,7 @@ int get(const CommandLine &command) {
     if (!session.loaded().ok()) return fail(session.loaded().summary());
     kubelet::Request request;
     request.image = registry + "/docker-credential-helper";
-    request::AnswerContext context{
-        session.config(), [&]() -> providers::Providers & { return session.providers(); },
-        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    auto context = session.answer_context();
     auto response = request::answer(request, context);
     if (!response) return fail(response.error().message);
     auto found = response->auth.find(registry);

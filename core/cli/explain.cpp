@@ -42,9 +42,7 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
 // Answers the image as kubelet would ask for it, through the cache; prints the
 // outcome without the secret.
 int fetch(Session &session, const std::string &image) {
-    request::AnswerContext context{
-        session.config(), [&]() -> providers::Providers & { return session.providers(); },
-        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    auto context = session.answer_context();
     auto response = request::answer(kubelet::Request{kubelet::ApiVersion::v1, image, {}, {}}, context);
     if (!response) {
         std::cout << "fetch:    failed\n" << std::flush;

@@ -29,9 +29,7 @@ int run_get_credentials(const CommandLine &command) {
     auto session = Session::open(command.global);
     if (!session.loaded().ok()) return fail(session.loaded().summary());
 
-    request::AnswerContext context{
-        session.config(), [&]() -> providers::Providers & { return session.providers(); },
-        session.started_unix_ms() / 1000, session.deadline_unix_ms(), session.cache()};
+    auto context = session.answer_context();
     auto response = request::answer(*request, context);
     if (!response) return fail(response.error().message);
     std::cout << kubelet::encode_response(*response) << std::flush;

@@ -11,6 +11,7 @@
 #include "config/defaults.hpp"
 #include "modules/registry.hpp"
 #include "providers/providers.hpp"
+#include "request/answer.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::cli {
@@ -32,6 +33,12 @@ public:
     [[nodiscard]] std::int64_t deadline_unix_ms() const;
 
     [[nodiscard]] std::int64_t started_unix_ms() const { return started_unix_ms_; }
+
+    // What request::answer needs from this invocation; modules load only if it asks.
+    request::AnswerContext answer_context() {
+        return {config(), [this]() -> providers::Providers & { return providers(); }, started_unix_ms_ / 1000,
+                deadline_unix_ms(), cache()};
+    }
 
 private:
     config::LoadResult loaded_;
