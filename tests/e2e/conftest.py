@@ -2,6 +2,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 
 import pytest
@@ -9,6 +10,13 @@ import pytest
 BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", "build/dev")).resolve()
 SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", ".")).resolve()
 PULLCRED = BUILD_DIR / "bin" / "pullcred"
+# Environment variables that would change what the code under test does.
+SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
+
+
+def scrubbed_env():
+    """This process's environment without AWS settings, pullcred's config or proxies."""
+    return {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
 
 
 def kubelet_request(image, version="v1", **extra):

@@ -1,14 +1,13 @@
 """The disk cache and single-flight, through the real binary against the emulator."""
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import BUILD_DIR, PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import PULLCRED, SOURCE_DIR, kubelet_request
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402

@@ -4,7 +4,6 @@ Unknown layout (no kubelet.service): a clear error and nothing written;
 pullcred does not guess which env file a kubelet it cannot see reads."""
 import hashlib
 import os
-import pathlib
 import signal
 import subprocess
 import time

@@ -21,7 +21,7 @@ import textwrap
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
@@ -32,7 +32,6 @@ ANCHOR = "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta-e2e"
 PROFILE = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-e2e"
 ROLE = "arn:aws:iam::444455556666:role/ecr-pull"
 DEBIAN_PYTHON = "/usr/bin/python3"
-SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +60,7 @@ def cp_config(tmp_path):
 
 
 def clean_env(emulator, **extra):
-    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    env = scrubbed_env()
     env.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_CA_BUNDLE": emulator.ca_bundle,
                 "AWS_EC2_METADATA_DISABLED": "true"})
     env.update(extra)
@@ -289,7 +288,7 @@ def test_botocore_runs_pullcred_as_its_credential_process(emulator, tmp_path, cp
         print(json.dumps({{"key": credentials.access_key, "method": session.get_credentials().method,
                           "password": base64.b64decode(token["authorizationToken"]).decode().split(":", 1)[1]}}))
         """)
-    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    env = scrubbed_env()
     env.update({"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
                 "AWS_CA_BUNDLE": emulator.ca_bundle, "AWS_ENDPOINT_URL_ROLESANYWHERE": emulator.url,
                 "AWS_EC2_METADATA_DISABLED": "true"})
@@ -315,7 +314,7 @@ def test_the_aws_cli_runs_pullcred_as_its_credential_process(emulator, tmp_path,
     command = " ".join([str(PULLCRED), "credential-process", "--config", cp_config, *helper_flags(emulator)])
     config = tmp_path / "aws-config"
     config.write_text(f"[profile ra]\ncredential_process = {command}\nregion = eu-west-1\n")
-    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    env = scrubbed_env()
     env.update({"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
                 "AWS_CA_BUNDLE": emulator.ca_bundle, "AWS_ENDPOINT_URL_ROLESANYWHERE": emulator.url,
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": "", "HOME": str(tmp_path)})

@@ -10,7 +10,6 @@ the AWS emulator (botocore checks every SigV4 signature, STS counts calls).
   and with nativeSigningHelper: false the spawn fails clearly.
 """
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import sys
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
@@ -30,7 +29,6 @@ ECR = "ecr:GetAuthorizationToken"
 IMAGE = "444455556666.dkr.ecr.us-west-2.amazonaws.com/team/app"
 ANCHOR = "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta-shared"
 RA_PROFILE = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-shared"
-SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
 # No aws_signing_helper in these directories: a native run proves nothing was spawned.
 BARE_PATH = "/usr/bin:/bin"
 
@@ -53,7 +51,7 @@ def factories():
 
 
 def env_for(emulator, **extra):
-    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    env = scrubbed_env()
     env.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_CA_BUNDLE": str(emulator.ca_bundle), "PATH": BARE_PATH,
                 "AWS_EC2_METADATA_DISABLED": "true"})
     env.update(extra)

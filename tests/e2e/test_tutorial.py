@@ -11,15 +11,13 @@ keep AWS to one CreateSession however many pulls start at once.
 """
 import fcntl
 import json
-import os
-import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
@@ -31,7 +29,6 @@ PROFILE = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-tutorial"
 ROLE = "arn:aws:iam::444455556666:role/ecr-pull"
 IMAGES = ["111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app",
           "444455556666.dkr.ecr.eu-central-1.amazonaws.com/shared/base"]
-SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
 BARE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
@@ -64,7 +61,7 @@ def node(tmp_path, emulator):
 
     class Node:
         cache = tmp_path / "cache"
-        env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+        env = scrubbed_env()
         env.update(AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle), PATH=BARE_PATH)
 
         @staticmethod
