@@ -4,12 +4,17 @@
 # finished bundle: the regular install rules never reach the packages, and
 # the .deb puts the bundle in PULLCRED_BUNDLE_PREFIX (/opt/pullcred), where
 # its executables' interpreter path points.
+# PULLCRED_BUNDLE_DIR in the environment of cpack packages another bundle.
 install(CODE "
   set(dest \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
-  if(NOT EXISTS \"${PULLCRED_BUNDLE_DIR}/bin\")
-    message(FATAL_ERROR \"no node bundle in ${PULLCRED_BUNDLE_DIR}: build the bundle target first\")
+  set(bundle \"\$ENV{PULLCRED_BUNDLE_DIR}\")
+  if(NOT bundle)
+    set(bundle \"${PULLCRED_BUNDLE_DIR}\")
   endif()
-  file(COPY \"${PULLCRED_BUNDLE_DIR}/\" DESTINATION \"\${dest}\" USE_SOURCE_PERMISSIONS)
+  if(NOT EXISTS \"\${bundle}/bin\")
+    message(FATAL_ERROR \"no node bundle in \${bundle}: build the bundle target first\")
+  endif()
+  file(COPY \"\${bundle}/\" DESTINATION \"\${dest}\" USE_SOURCE_PERMISSIONS)
 " COMPONENT bundle EXCLUDE_FROM_ALL)
 
 set(CPACK_PACKAGE_NAME pullcred)

@@ -1,0 +1,304 @@
+"""The self-contained node bundle (packaging/bundle/make-bundle.sh) and its
+.deb: built from the build tree, then run under chroot in an otherwise empty
+directory and in a Debian bullseye root (glibc 2.31, older than the build
+host's) made with debootstrap and cached in build/tools/. Needs root (chroot);
+a debootstrap that cannot reach a mirror skips the bullseye tests."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", pathlib.Path(__file__).parents[2])).resolve()
+BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", SOURCE_DIR / "build" / "ci")).resolve()
+TOOLS_DIR = pathlib.Path(os.environ.get("PULLCRED_TOOLS_DIR", SOURCE_DIR / "build" / "tools")).resolve()
+MAKE_BUNDLE = SOURCE_DIR / "packaging" / "bundle" / "make-bundle.sh"
+PREFIX = "/opt/pullcred"
+IMAGE = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app"
+BULLSEYE = "bullseye"
+MIRROR = os.environ.get("PULLCRED_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
+from fixture import Emulator  # noqa: E402
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root"),
+    pytest.mark.skipif(shutil.which("patchelf") is None, reason="patchelf not installed (.ci/install-deps)"),
+]
+
+
+def project_version():
+    cache = (BUILD_DIR / "CMakeCache.txt").read_text()
+    return re.search(r"^CMAKE_PROJECT_VERSION:STATIC=(.+)$", cache, re.M).group(1)
+
+
+def run(args, **kwargs):
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    kwargs.setdefault("timeout", 120)
+    return subprocess.run([str(a) for a in args], **kwargs)
+
+
+def elf_files(root):
+    for path in sorted(pathlib.Path(root).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as handle:
+                if handle.read(4) == b"\x7fELF":
+                    yield path
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "pullcred"
+    made = run([MAKE_BUNDLE, "--prefix", PREFIX, BUILD_DIR, out], timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def plain_install(tmp_path_factory):
+    """What `cmake --install` alone gives: the build host's libraries needed."""
+    out = tmp_path_factory.mktemp("plain")
+    done = run(["cmake", "--install", BUILD_DIR, "--prefix", out, "--component", "runtime"])
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    emu.stop()
+
+
+def mount_proc(root):
+    """kubelet's nodes have /proc: boost::dll::program_location reads
+    /proc/self/exe to find the modules next to the binary."""
+    (root / "proc").mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "proc", "proc", str(root / "proc")], check=True)
+    return lambda: subprocess.run(["umount", "-l", str(root / "proc")], check=False)
+
+
+class Node:
+    """A config, a Secret directory and a cache, first used from the plain build
+    outside the chroot, then copied into chroot `root` at other paths (the
+    config and the cache) or the same path (the Secret: a profile's settings,
+    its secretDir included, are part of every cache key by design)."""
+
+    def __init__(self, tmp, emulator):
+        self.emulator = emulator
+        keys = emulator.static_credentials[0]
+        self.outside = tmp / "node"
+        self.secret = self.outside / "secret"
+        self.secret.mkdir(parents=True)
+        (self.secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
+        (self.secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+
+    def config(self, cache_dir):
+        return json.dumps({
+            "apiVersion": "pullcred/v1", "kind": "Config",
+            "cache": {"dir": str(cache_dir), "enabled": True},
+            "profiles": {"keys": {"source": "aws.static", "secretDir": str(self.secret)}},
+            "registries": [{"matchImages": ["*.dkr.ecr.*.amazonaws.com"], "backend": "aws.ecr",
+                            "profile": "keys", "cacheDuration": "5h"}]})
+
+    def env(self, ca_bundle):
+        env = {k: v for k, v in os.environ.items()
+               if not re.match(r"^(AWS_|PULLCRED_|LD_|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$)", k)}
+        env.update(AWS_ENDPOINT_URL=self.emulator.url, AWS_CA_BUNDLE=str(ca_bundle), HOME="/nonexistent")
+        return env
+
+    def fill_cache(self, binary):
+        """One real call (TLS to the emulator) from outside: the cache entry."""
+        cache = self.outside / "cache"
+        config = self.outside / "config.json"
+        config.write_text(self.config(cache))
+        before = self.emulator.count("ecr:GetAuthorizationToken")
+        done = run([binary, "get-credentials", "--config", config], input=kubelet_request(),
+                   env=self.env(self.emulator.ca_bundle))
+        assert done.returncode == 0, done.stderr
+        assert self.emulator.count("ecr:GetAuthorizationToken") == before + 1
+        assert any(cache.iterdir()), "no cache entry written"
+        return json.loads(done.stdout)
+
+    def copy_into(self, root):
+        """The cache at /var/cache/pullcred and the config at
+        /etc/pullcred/config.json in the chroot: paths that differ from the
+        ones the entry was written with."""
+        (root / "etc" / "pullcred").mkdir(parents=True, exist_ok=True)
+        (root / "var" / "cache").mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(root / "var" / "cache" / "pullcred", ignore_errors=True)
+        shutil.copytree(self.outside / "cache", root / "var" / "cache" / "pullcred")
+        (root / "etc" / "pullcred" / "config.json").write_text(self.config("/var/cache/pullcred"))
+        inside_secret = root / self.secret.relative_to("/")
+        shutil.rmtree(inside_secret, ignore_errors=True)
+        shutil.copytree(self.secret, inside_secret)
+        inside_ca = root / "etc" / "pullcred" / "emulator-ca.pem"
+        shutil.copyfile(self.emulator.ca_bundle, inside_ca)
+        return "/etc/pullcred/config.json", "/etc/pullcred/emulator-ca.pem"
+
+
+def kubelet_request():
+    return json.dumps({"kind": "CredentialProviderRequest",
+                       "apiVersion": "credentialprovider.kubelet.k8s.io/v1", "image": IMAGE})
+
+
+def in_chroot(root, args, env, stdin=""):
+    return run(["chroot", root, *args], input=stdin, env=env)
+
+
+def check_bundle_in(root, bundle, node, plain_answer):
+    """--version, a cached get-credentials (no upstream call) and a real one
+    (libpullcred-net.so, libcurl and OpenSSL from the bundle, TLS to the
+    emulator) with the bundle at /opt/pullcred in chroot `root`."""
+    dest = root / PREFIX.lstrip("/")
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(bundle, dest, symlinks=True)
+    config, ca = node.copy_into(root)
+    env = node.env(ca)
+    binary = f"{PREFIX}/bin/pullcred"
+
+    version = in_chroot(root, [binary, "--version"], env)
+    assert version.returncode == 0, version.stderr
+    assert project_version() in version.stdout
+
+    calls = node.emulator.count("ecr:GetAuthorizationToken")
+    hit = in_chroot(root, [binary, "get-credentials", "--config", config], env, kubelet_request())
+    assert hit.returncode == 0, hit.stderr
+    assert json.loads(hit.stdout)["auth"] == plain_answer["auth"]
+    assert node.emulator.count("ecr:GetAuthorizationToken") == calls, "the cached answer made an upstream call"
+
+    shutil.rmtree(root / "var" / "cache" / "pullcred")
+    fetched = in_chroot(root, [binary, "get-credentials", "--config", config], env, kubelet_request())
+    assert fetched.returncode == 0, fetched.stderr
+    assert node.emulator.count("ecr:GetAuthorizationToken") == calls + 1
+    assert IMAGE.split("/")[0] in json.loads(fetched.stdout)["auth"]
+
+
+def test_bundle_holds_the_install_tree_and_every_library_it_loads(bundle, plain_install):
+    shipped = {p.relative_to(plain_install) for p in plain_install.rglob("*") if p.is_file()}
+    bundled = {p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file()}
+    assert shipped <= bundled, shipped - bundled
+    sys_dir = bundle / "lib" / "pullcred" / "sys"
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6", "libcurl.so.4", "libssl.so.3", "libcrypto.so.3"):
+        assert (sys_dir / name).is_file(), name
+    loader = sys_dir / "ld-linux-x86-64.so.2"
+    for elf in elf_files(bundle):
+        headers = run(["readelf", "-lW", elf]).stdout
+        if "INTERP" in headers:
+            interp = re.search(r"Requesting program interpreter: (\S+)\]", headers).group(1)
+            assert interp == f"{PREFIX}/lib/pullcred/sys/ld-linux-x86-64.so.2", elf
+        if elf.parent == sys_dir and elf.name == loader.name:
+            continue
+        listing = run([loader, "--list", elf])
+        assert listing.returncode == 0, f"{elf}: {listing.stderr}"
+        for line in listing.stdout.splitlines():
+            if "=>" in line:
+                target = line.split("=>")[1].split()[0]
+                assert target.startswith(str(bundle) + "/"), f"{elf} loads {line.strip()}"
+    assert (bundle / "share" / "doc" / "pullcred" / "third-party" / "LIBRARIES").is_file()
+
+
+def test_bundle_runs_in_an_otherwise_empty_root(tmp_path, bundle, emulator):
+    node = Node(tmp_path, emulator)
+    answer = node.fill_cache(BUILD_DIR / "bin" / "pullcred")
+    root = tmp_path / "empty"
+    root.mkdir()
+    unmount = mount_proc(root)
+    try:
+        check_bundle_in(root, bundle, node, answer)
+    finally:
+        unmount()
+    # Nothing but what the test put there: the bundle, the config, the cache, the Secret.
+    assert {p.name for p in root.iterdir()} == {"opt", "etc", "var", "proc", node.secret.parts[1]}
+
+
+def bullseye_root():
+    """A minbase bullseye made once by debootstrap and kept in build/tools."""
+    root = TOOLS_DIR / f"debootstrap-{BULLSEYE}"
+    if (root / ".complete").exists():
+        return root
+    if shutil.which("debootstrap") is None:
+        pytest.skip("debootstrap not installed (.ci/install-deps)")
+    TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+    partial = TOOLS_DIR / f"debootstrap-{BULLSEYE}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    made = run(["debootstrap", "--variant=minbase", BULLSEYE, partial, MIRROR], timeout=600)
+    if made.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        output = made.stdout + made.stderr
+        if re.search(r"Failed getting release file|Couldn't download|Temporary failure|unable to resolve|"
+                     r"Connection refused|Network is unreachable|No route to host", output):
+            pytest.skip(f"debootstrap cannot reach {MIRROR}")
+        pytest.fail("debootstrap failed:\n" + output[-2000:])
+    (partial / ".complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
+    shutil.rmtree(root, ignore_errors=True)
+    partial.rename(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def bullseye():
+    root = bullseye_root()
+    libc = run(["chroot", root, "/usr/bin/ldd", "--version"])
+    assert "2.31" in libc.stdout.splitlines()[0], libc.stdout
+    unmount = mount_proc(root)
+    yield root
+    unmount()
+    for leftover in ("opt/pullcred", "opt/plain", "etc/pullcred", "var/cache/pullcred"):
+        shutil.rmtree(root / leftover, ignore_errors=True)
+
+
+def test_plain_build_does_not_run_on_bullseye(bullseye, plain_install):
+    """The control: without the bundle's glibc the build needs a newer one."""
+    dest = bullseye / "opt" / "plain"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(plain_install, dest, symlinks=True)
+    done = in_chroot(bullseye, ["/opt/plain/bin/pullcred", "--version"], {"PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0
+    assert "GLIBC_" in done.stderr, done.stderr
+
+
+def test_bundle_runs_on_bullseye(tmp_path, bundle, emulator, bullseye):
+    node = Node(tmp_path, emulator)
+    answer = node.fill_cache(BUILD_DIR / "bin" / "pullcred")
+    check_bundle_in(bullseye, bundle, node, answer)
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory, bundle):
+    out = tmp_path_factory.mktemp("packages")
+    env = dict(os.environ, PULLCRED_BUNDLE_DIR=str(bundle))
+    made = run(["cpack", "--config", BUILD_DIR / "CPackConfig.cmake", "-B", out], env=env, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    version = project_version()
+    assert (out / f"pullcred-{version}-linux-x86_64.tar.gz").is_file(), sorted(os.listdir(out))
+    debs = list(out.glob(f"pullcred_{version}*_amd64.deb"))
+    assert len(debs) == 1, sorted(os.listdir(out))
+    return debs[0]
+
+
+def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
+    listing = run(["dpkg-deb", "-c", deb])
+    assert listing.returncode == 0, listing.stderr
+    paths = {line.split()[-1] for line in listing.stdout.splitlines()}
+    for path in ("bin/pullcred", "lib/pullcred/libpullcred-net.so", "lib/pullcred/sys/libc.so.6",
+                 "lib/pullcred/sys/ld-linux-x86-64.so.2"):
+        assert f".{PREFIX}/{path}" in paths, path
+    for module in (bundle / "lib" / "pullcred" / "modules").glob("*.so"):
+        assert f".{PREFIX}/lib/pullcred/modules/{module.name}" in paths
+    assert not [p for p in paths if not p.startswith(f".{PREFIX}") and p not in ("./", "./opt/")], paths
+    info = run(["dpkg-deb", "-f", deb, "Depends", "Architecture"]).stdout
+    assert "Architecture: amd64" in info and "Depends" not in info.replace("Architecture", "")
+
+    root = tmp_path / "root"
+    extracted = run(["dpkg", "-x", deb, root])
+    assert extracted.returncode == 0, extracted.stderr
+    version = run(["chroot", root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+    assert version.returncode == 0, version.stderr
+    assert project_version() in version.stdout
