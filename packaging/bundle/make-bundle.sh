@@ -121,15 +121,12 @@ for f in "${elves[@]}"; do
     patchelf --set-interpreter "$prefix/$sys_rel/$loader_name" "$f"
   fi
 done
-# The bundled libraries find each other (their own NEEDED) in their directory.
-# glibc's own objects need nothing but each other, which the loader already
-# maps, and are left untouched.
+# The bundled libraries find each other (their own NEEDED) in their directory,
+# whoever loads them first.
 if [[ -d $out/$sys_rel ]]; then
   for f in "$out/$sys_rel"/*; do
-    case $(basename "$f") in
-      "$loader_name" | libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.*) continue ;;
-    esac
-    [[ -n $(needed "$f") ]] && patchelf --force-rpath --set-rpath '$ORIGIN' "$f"
+    [[ $(basename "$f") != "$loader_name" && -n $(needed "$f") ]] || continue
+    patchelf --force-rpath --set-rpath '$ORIGIN' "$f"
   done
   chmod 0755 "$out/$sys_rel"/*
 fi

@@ -21,6 +21,7 @@ MAKE_BUNDLE = SOURCE_DIR / "packaging" / "bundle" / "make-bundle.sh"
 PREFIX = "/opt/pullcred"
 IMAGE = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app"
 BULLSEYE = "bullseye"
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 MIRROR = os.environ.get("PULLCRED_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
@@ -77,8 +78,9 @@ def emulator(tmp_path_factory):
 
 
 def mount_proc(root):
-    """kubelet's nodes have /proc: boost::dll::program_location reads
-    /proc/self/exe to find the modules next to the binary."""
+    """Every node has /proc, and the bundle needs it: the loader expands
+    $ORIGIN of the executable from /proc/self/exe, and pullcred finds its
+    modules from there too (boost::dll::program_location)."""
     (root / "proc").mkdir(exist_ok=True)
     subprocess.run(["mount", "-t", "proc", "proc", str(root / "proc")], check=True)
     return lambda: subprocess.run(["umount", "-l", str(root / "proc")], check=False)
@@ -149,7 +151,7 @@ def kubelet_request():
 
 
 def in_chroot(root, args, env, stdin=""):
-    return run(["chroot", root, *args], input=stdin, env=env)
+    return run([CHROOT, root, *args], input=stdin, env=env)
 
 
 def check_bundle_in(root, bundle, node, plain_answer):
@@ -190,7 +192,7 @@ def test_bundle_holds_the_install_tree_and_every_library_it_loads(bundle, plain_
     loader = sys_dir / "ld-linux-x86-64.so.2"
     for elf in elf_files(bundle):
         headers = run(["readelf", "-lW", elf]).stdout
-        if "INTERP" in headers:
+        if "INTERP" in headers and elf.parent != sys_dir:
             interp = re.search(r"Requesting program interpreter: (\S+)\]", headers).group(1)
             assert interp == f"{PREFIX}/lib/pullcred/sys/ld-linux-x86-64.so.2", elf
         if elf.parent == sys_dir and elf.name == loader.name:
@@ -245,7 +247,7 @@ def bullseye_root():
 @pytest.fixture(scope="module")
 def bullseye():
     root = bullseye_root()
-    libc = run(["chroot", root, "/usr/bin/ldd", "--version"])
+    libc = run([CHROOT, root, "/usr/bin/ldd", "--version"])
     assert "2.31" in libc.stdout.splitlines()[0], libc.stdout
     unmount = mount_proc(root)
     yield root
@@ -299,6 +301,10 @@ def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     root = tmp_path / "root"
     extracted = run(["dpkg", "-x", deb, root])
     assert extracted.returncode == 0, extracted.stderr
-    version = run(["chroot", root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+    unmount = mount_proc(root)
+    try:
+        version = run([CHROOT, root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+    finally:
+        unmount()
     assert version.returncode == 0, version.stderr
     assert project_version() in version.stdout
