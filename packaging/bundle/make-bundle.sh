@@ -99,7 +99,7 @@ fi
 origin_path() { # from-dir to-dir -> $ORIGIN[/rel]
   local rel
   rel=$(realpath -m --relative-to="$1" "$2")
-  [[ $rel == . ]] && echo '$ORIGIN' || echo "\$ORIGIN/$rel"
+  [[ $rel == . ]] && echo "\$ORIGIN" || echo "\$ORIGIN/$rel"
 }
 rpath_for() { # ELF file -> its search path
   local dir entries=() lib entry
@@ -126,7 +126,7 @@ done
 if [[ -d $out/$sys_rel ]]; then
   for f in "$out/$sys_rel"/*; do
     [[ $(basename "$f") != "$loader_name" && -n $(needed "$f") ]] || continue
-    patchelf --force-rpath --set-rpath '$ORIGIN' "$f"
+    patchelf --force-rpath --set-rpath "\$ORIGIN" "$f"
   done
   chmod 0755 "$out/$sys_rel"/*
 fi
