@@ -337,3 +337,19 @@ def test_node_install_copies_the_whole_bundle(tmp_path):
                if p.is_file() and "share" not in p.relative_to(here).parts
                and not (installed / p.relative_to(here)).is_file()]
     assert not missing, missing
+
+
+def test_tarball_unpacks_to_a_runnable_bundle(tmp_path, deb):
+    tarball = deb.parent / f"pullcred-{project_version()}-linux-x86_64.tar.gz"
+    root = tmp_path / "root"
+    dest = root / PREFIX.lstrip("/")
+    dest.mkdir(parents=True)
+    unpacked = run(["tar", "-xzf", tarball, "--strip-components=1", "-C", dest])
+    assert unpacked.returncode == 0, unpacked.stderr
+    unmount = mount_proc(root)
+    try:
+        version = run([CHROOT, root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+    finally:
+        unmount()
+    assert version.returncode == 0, version.stderr
+    assert project_version() in version.stdout
