@@ -150,18 +150,18 @@ Status Installer::save_manifest() {
 
 Status Installer::copy_bundle(Changes &changes) {
     const auto &root = options_.bundle_root;
-    const fs::path lib = PULLCRED_PRIVATE_LIB_SUBDIR;
-    const fs::path modules = PULLCRED_MODULE_SUBDIR;
-    std::vector<fs::path> files{"bin/pullcred", lib / "libpullcred-net.so"};
+    // Everything the bundle runs from: its executables, private libraries,
+    // modules and the system libraries it carries (lib/pullcred/sys); not share/.
+    const std::vector<fs::path> owned_trees{"bin", PULLCRED_PRIVATE_LIB_SUBDIR};
+    std::vector<fs::path> files;
     std::error_code error;
-    std::set<std::string> module_names;
-    for (const auto &entry : fs::directory_iterator(root / modules, error))
-        if (entry.path().extension() == ".so") {
-            files.push_back(modules / entry.path().filename());
-            module_names.insert(entry.path().filename().string());
-        }
-    if (error)
-        return make_error("node bundle: cannot list " + (root / modules).string() + ": " + error.message());
+    for (const auto &tree : owned_trees) {
+        for (auto it = fs::recursive_directory_iterator(root / tree, error); !error && it != fs::end(it);
+             it.increment(error))
+            if (it->is_regular_file()) files.push_back(fs::relative(it->path(), root));
+        if (error)
+            return make_error("node bundle: cannot list " + (root / tree).string() + ": " + error.message());
+    }
     std::sort(files.begin(), files.end());
     const auto dest = on_host(options_.host_root, options_.paths.install_dir);
     for (const auto &file : files) {
@@ -176,14 +176,18 @@ Status Installer::copy_bundle(Changes &changes) {
             changes.log.push_back("updated " + (options_.paths.install_dir / file).string());
         }
     }
-    // Modules no longer shipped.
-    for (const auto &entry : fs::directory_iterator(dest / modules, error)) {
-        if (entry.path().extension() != ".so" || module_names.contains(entry.path().filename().string()))
-            continue;
-        if (auto removed = remove_file(entry.path()); !removed) return removed.error();
+    // Files an earlier bundle shipped and this one does not.
+    std::vector<fs::path> stale;
+    for (const auto &tree : owned_trees)
+        for (auto it = fs::recursive_directory_iterator(dest / tree, error); !error && it != fs::end(it);
+             it.increment(error))
+            if (it->is_regular_file() &&
+                !std::binary_search(files.begin(), files.end(), fs::relative(it->path(), dest)))
+                stale.push_back(it->path());
+    for (const auto &path : stale) {
+        if (auto removed = remove_file(path); !removed) return removed.error();
         changes.bundle = true;
-        changes.log.push_back("removed " +
-                              (options_.paths.install_dir / modules / entry.path().filename()).string());
+        changes.log.push_back("removed " + (options_.paths.install_dir / fs::relative(path, dest)).string());
     }
     return ok();
 }

@@ -310,8 +310,6 @@ def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     assert project_version() in version.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="core/node/installer.cpp copy_bundle() copies bin/pullcred, "
-                   "libpullcred-net.so and modules/*.so only, not lib/pullcred/sys (see packaging/README.md)")
 def test_node_install_copies_the_whole_bundle(tmp_path):
     """`pullcred node install` run from the bundle puts all of it on the host:
     without lib/pullcred/sys the host's copy has no interpreter to start with."""
