@@ -122,8 +122,8 @@ Result<node::AwsKeys> profile_keys(const fs::path &config, const std::string &pr
 }
 
 Result<node::BottlerocketOptions> bottlerocket_options(const node::InstallOptions &options,
-                                                       const fs::path &socket,
-                                                       const BottlerocketFlags &flags) {
+                                                       const fs::path &socket, const BottlerocketFlags &flags,
+                                                       std::string &profile) {
     node::BottlerocketOptions out;
     out.socket = socket;
     out.host_root = options.host_root;
