@@ -32,7 +32,7 @@ struct BottlerocketOptions {
     BottlerocketWanted wanted;                              // aws_config: filled by sync
     std::string region;                                     // written into the AWS config
     std::string fingerprint;                                // of the profile's definition, not secret
-    std::int64_t refresh_before = 30 * 60;                  // seconds of validity left that trigger a refresh
+    std::int64_t refresh_before = std::int64_t{30} * 60;    // seconds of validity left that trigger a refresh
 };
 
 using KeysSource = std::function<Result<AwsKeys>()>;

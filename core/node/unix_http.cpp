@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <optional>
 
 namespace pullcred::node {
 

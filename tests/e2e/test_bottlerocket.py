@@ -115,8 +115,8 @@ def test_static_keys_written_once_then_restored(node):
     removed = node.uninstall()
     assert removed.returncode == 0, removed.stderr
     after = node.api.snapshot()
-    assert provider(after) == dict(provider(DEFAULTS), environment={"HTTPS_PROXY": "http://proxy.example:3128"}) \
-        or provider(after) == provider(DEFAULTS)
+    # Leaves that did not exist before cannot be deleted through the API; the environment stays.
+    assert provider(after) == dict(provider(DEFAULTS), environment={"HTTPS_PROXY": "http://proxy.example:3128"})
     assert "aws_secret_access_key" not in aws_config(after), "the keys are gone from settings.aws.config"
     assert after["aws"]["profile"] == "default" and after["motd"] == DEFAULTS["motd"]
     assert not manifest.exists()
