@@ -112,7 +112,7 @@ struct OneShot {
         listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
-        std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+        static_cast<void>(std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str()));
         // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
         EXPECT_EQ(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
         ::listen(listener, 1);
