@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -21,9 +22,11 @@
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
 #include "log/logger.hpp"
+#include "node/bottlerocket.hpp"
 #include "node/installer.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
+#include "util/sha256.hpp"
 
 namespace pullcred::cli {
 
@@ -98,6 +101,87 @@ bool absolute_dir(const std::string &text) {
     return !text.empty() && text.front() == '/';
 }
 
+// Bottlerocket: pullcred's profile, resolved here, becomes AWS keys in
+// settings.aws.config for Bottlerocket's own ecr-credential-provider.
+struct BottlerocketFlags {
+    std::string socket;
+    std::string profile;
+    std::string refresh_before = "30m";
+};
+
+Result<node::AwsKeys> profile_keys(const fs::path &config, const std::string &profile) {
+    auto session = Session::open(GlobalOptions{config.string()});
+    if (auto ready = session.providers().prepare_profile(profile); !ready) return ready.error();
+    auto credentials = session.providers().credentials_for(profile, "");
+    if (!credentials) return credentials.error();
+    node::AwsKeys keys{credentials->get("access_key_id"), credentials->get("secret_access_key"),
+                       credentials->get("session_token"), credentials->expires_unix};
+    if (keys.access_key_id.empty() || keys.secret_access_key.empty())
+        return make_error("profile '" + profile + "' gave no AWS keys: Bottlerocket's provider needs them");
+    return keys;
+}
+
+Result<node::BottlerocketOptions> bottlerocket_options(const node::InstallOptions &options,
+                                                       const fs::path &socket, const BottlerocketFlags &flags,
+                                                       std::string &profile) {
+    node::BottlerocketOptions out;
+    out.socket = socket;
+    out.host_root = options.host_root;
+    auto refresh = parse_go_duration(flags.refresh_before);
+    if (!refresh) return make_error("--bottlerocket-refresh-before: " + refresh.error().message);
+    out.refresh_before = refresh->count();
+    auto session = Session::open(GlobalOptions{options.config.string()});
+    const auto &profiles = session.config().profiles;
+    profile = flags.profile;
+    if (profile.empty() && profiles.size() == 1) profile = profiles.begin()->first;
+    if (profile.empty())
+        return make_error("--bottlerocket-profile NAME is required: the config has " +
+                          std::to_string(profiles.size()) + " profiles");
+    const auto found = profiles.find(profile);
+    if (found == profiles.end())
+        return make_error("--bottlerocket-profile: no profile '" + profile + "' in the config");
+    out.fingerprint = sha256_hex(profile + "\n" + found->second.settings.dump()).substr(0, 16);
+    out.wanted.image_patterns = options.match_images;
+    out.wanted.cache_duration = options.default_cache_duration;
+    out.wanted.environment = options.provider_env;
+    out.wanted.profile = "default";
+    return out;
+}
+
+int run_bottlerocket_install(const node::InstallOptions &options, const fs::path &socket,
+                             const BottlerocketFlags &flags, bool watch, double interval) {
+    log::info("Bottlerocket host: configuring through the API socket " + socket.string());
+    if (auto status = check_config(options.config); !status) return fail(status.error().message);
+    std::string profile;
+    auto settings = bottlerocket_options(options, socket, flags, profile);
+    if (!settings) return fail("node install: " + settings.error().message);
+    auto keys = [&]() { return profile_keys(options.config, profile); };
+    auto now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+    auto changes = node::bottlerocket_sync(*settings, keys, now());
+    if (!changes) return fail("node install: " + changes.error().message);
+    log_changes(*changes);
+    log::info(changes->log.empty() ? "node install: up to date, nothing changed" : "node install: done");
+    if (!watch) return 0;
+    install_stop_handlers();
+    log::info("watching " + options.config.string() + " and the credentials of profile '" + profile + "'");
+    auto last_config = read_file_capped(options.config, "config");
+    while (wait_or_stop(interval)) {
+        auto config = read_file_capped(options.config, "config");
+        if (!config) return fail("node install --watch: " + config.error().message);
+        if (!last_config || *config != *last_config) {
+            if (auto status = check_config(options.config); !status) return fail(status.error().message);
+            settings = bottlerocket_options(options, socket, flags, profile);
+            if (!settings) return fail("node install --watch: " + settings.error().message);
+            last_config = config;
+        }
+        auto synced = node::bottlerocket_sync(*settings, keys, now());
+        if (!synced) return fail("node install --watch: " + synced.error().message);
+        log_changes(*synced);
+    }
+    log::info("node install --watch: stopped");
+    return 0;
+}
+
 int run_install(const CommandLine &command, const std::vector<std::string> &args) {
     node::InstallOptions options;
     std::string host_root;
@@ -106,6 +190,7 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
     std::string restart_command;
     std::string install_dir = options.paths.install_dir.string();
     double interval = 5;
+    BottlerocketFlags bottlerocket;
     po::options_description own("node install options");
     own.add_options()("host-root", po::value(&host_root), "the node's / (required, e.g. /host)")(
         "secrets-dir", po::value(&secrets_dir), "mounted Secrets to mirror to the same path on the host")(
@@ -123,7 +208,13 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
         "restart-command", po::value(&restart_command),
         "restart kubelet with `/bin/sh -c COMMAND` (default: nsenter -t 1 ... systemctl restart kubelet)")(
         "watch", "stay running and re-sync when the config or a Secret changes (stops on SIGTERM)")(
-        "watch-interval", po::value(&interval)->default_value(5), "seconds between checks with --watch");
+        "watch-interval", po::value(&interval)->default_value(5), "seconds between checks with --watch")(
+        "bottlerocket-api-socket", po::value(&bottlerocket.socket),
+        "Bottlerocket API socket (default: <host-root>/run/api.sock when it exists)")(
+        "bottlerocket-profile", po::value(&bottlerocket.profile),
+        "Bottlerocket: the config's profile whose AWS keys go into settings.aws.config (default: the only "
+        "one)")("bottlerocket-refresh-before", po::value(&bottlerocket.refresh_before)->default_value("30m"),
+                "Bottlerocket: renew temporary keys when they expire within this long");
     CommandLine own_command = command;
     own_command.args = args;
     auto parsed = parse_command(own_command, own);
@@ -168,6 +259,9 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
     options.secrets_dir = secrets_dir.empty() ? fs::path() : fs::path(secrets_dir).lexically_normal();
     options.paths.install_dir = fs::path(install_dir).lexically_normal();
 
+    if (auto socket = node::bottlerocket_socket(options.host_root, bottlerocket.socket))
+        return run_bottlerocket_install(options, *socket, bottlerocket, parsed.values.count("watch") != 0U,
+                                        interval);
     if (auto status = node::refuse_unsupported_host(options.host_root); !status)
         return fail(status.error().message);
     std::vector<std::string> warnings;
@@ -218,12 +312,15 @@ int run_uninstall(const CommandLine &command, const std::vector<std::string> &ar
     std::string restart_command;
     node::Paths paths;
     std::string install_dir = paths.install_dir.string();
+    std::string bottlerocket_socket;
     po::options_description own("node uninstall options");
     own.add_options()("host-root", po::value(&host_root), "the node's / (required, e.g. /host)")(
         "install-dir", po::value(&install_dir), "bundle directory on the node (default /opt/pullcred)")(
         "restart-command", po::value(&restart_command),
         "restart kubelet with `/bin/sh -c COMMAND` (default: nsenter -t 1 ... systemctl restart kubelet)")(
-        "watch", "then stay running, doing nothing, until SIGTERM");
+        "watch", "then stay running, doing nothing, until SIGTERM")(
+        "bottlerocket-api-socket", po::value(&bottlerocket_socket),
+        "Bottlerocket API socket (default: <host-root>/run/api.sock when it exists)");
     CommandLine own_command = command;
     own_command.args = args;
     auto parsed = parse_command(own_command, own);
@@ -235,10 +332,12 @@ int run_uninstall(const CommandLine &command, const std::vector<std::string> &ar
     if (!absolute_dir(host_root)) return fail("node uninstall: --host-root DIR (absolute) is required");
     if (!absolute_dir(install_dir)) return fail("node uninstall: --install-dir must be absolute");
     paths.install_dir = fs::path(install_dir).lexically_normal();
-    auto changes = node::uninstall(fs::path(host_root).lexically_normal(), paths);
+    const auto root = fs::path(host_root).lexically_normal();
+    const auto socket = node::bottlerocket_socket(root, bottlerocket_socket);
+    auto changes = socket ? node::bottlerocket_uninstall(*socket, root) : node::uninstall(root, paths);
     if (!changes) return fail("node uninstall: " + changes.error().message);
     log_changes(*changes);
-    if (changes->kubelet) {
+    if (changes->kubelet && !socket) {
         if (auto status = restart_kubelet(restart_command); !status)
             return fail("node uninstall: restarting kubelet: " + status.error().message);
         log::info("kubelet restarted");

@@ -46,8 +46,8 @@ Status refuse_unsupported_host(const fs::path &host_root) {
     if (fs::exists(host_root / "run/api.sock", error))
         return make_error(
             "Bottlerocket host (" + (host_root / "run/api.sock").string() +
-            " exists): not supported yet by `pullcred node install`; configure pullcred through the "
-            "Bottlerocket API settings instead");
+            " exists): host files are not edited there; `pullcred node install` configures it through "
+            "the API socket (core/node/bottlerocket.hpp)");
     return ok();
 }
 

@@ -57,7 +57,7 @@ struct Changes {
 // Host path of `path` (absolute, as seen on the node) under host_root.
 std::filesystem::path on_host(const std::filesystem::path &host_root, const std::filesystem::path &path);
 
-// Bottlerocket hosts have /run/api.sock; they are refused for now.
+// Bottlerocket hosts (/run/api.sock) are refused here: node/bottlerocket.hpp handles them.
 Status refuse_unsupported_host(const std::filesystem::path &host_root);
 
 // Chooses the provider API: the given one, else from the node's kubelet.
