@@ -12,6 +12,9 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxScalarBytes = 4096;
+// Aliases share nodes, so a small file can stand for billions of them
+// ("billion laughs"); a config never needs more than this many.
+constexpr std::size_t kMaxNodes = 100000;
 
 bool valid_utf8(std::string_view text) {
     std::size_t i = 0;
@@ -134,9 +137,11 @@ std::string where(const YAML::Node &node) {
     return "line " + std::to_string(mark.line + 1) + ": ";
 }
 
-Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
+Result<nlohmann::json> convert(const YAML::Node &node, int depth, std::size_t &nodes) {
     if (depth > kMaxDepth)
         return make_error(where(node) + "nesting deeper than " + std::to_string(kMaxDepth));
+    if (++nodes > kMaxNodes)
+        return make_error("more than " + std::to_string(kMaxNodes) + " values (after expanding aliases)");
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -152,7 +157,7 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
     case YAML::NodeType::Sequence: {
         auto array = nlohmann::json::array();
         for (const auto &item : node) {
-            auto value = convert(item, depth + 1);
+            auto value = convert(item, depth + 1, nodes);
             if (!value) return value;
             array.push_back(std::move(*value));
         }
@@ -168,7 +173,7 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth) {
                 return make_error(where(entry.first) + "a key longer than " +
                                   std::to_string(kMaxScalarBytes) + " bytes or not valid UTF-8");
             if (object.contains(key)) return make_error(where(entry.first) + "duplicate key \"" + key + "\"");
-            auto value = convert(entry.second, depth + 1);
+            auto value = convert(entry.second, depth + 1, nodes);
             if (!value) return value;
             object[key] = std::move(*value);
         }
@@ -195,7 +200,8 @@ Result<nlohmann::json> yaml_to_json(std::string_view text) {
     if (documents.size() > 1) return make_error("invalid YAML: more than one document");
     if (documents.empty()) return nlohmann::json(nullptr);
     try {
-        return convert(documents.front(), 0);
+        std::size_t nodes = 0;
+        return convert(documents.front(), 0, nodes);
     } catch (const std::exception &e) {
         return make_error(std::string("invalid YAML: ") + e.what());
     }

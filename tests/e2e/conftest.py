@@ -4,12 +4,15 @@ import os
 import pathlib
 import re
 import subprocess
+import sys
 
 import pytest
 
 BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", "build/dev")).resolve()
 SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", ".")).resolve()
 PULLCRED = BUILD_DIR / "bin" / "pullcred"
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
+from secret_guard import SecretGuard  # noqa: E402
 # Environment variables that would change what the code under test does.
 SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
 
@@ -40,6 +43,14 @@ class Run:
 def private_default_cache(tmp_path, monkeypatch):
     """A config without cache.dir caches under the test's own directory, never in /var/lib."""
     monkeypatch.setenv("PULLCRED_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
+@pytest.fixture(autouse=True)
+def no_secret_escapes(tmp_path, monkeypatch):
+    """Every pullcred run of the test is recorded; a secret outside the answer fails the test."""
+    guard = SecretGuard(tmp_path, monkeypatch)
+    yield guard
+    guard.verify()
 
 
 @pytest.fixture

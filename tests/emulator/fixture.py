@@ -38,6 +38,14 @@ class EmulatorError(RuntimeError):
     pass
 
 
+_RUNNING = []
+
+
+def running_emulators():
+    """Every Emulator of this process that is running now (secret_guard asks them all)."""
+    return [emulator for emulator in _RUNNING if emulator.running]
+
+
 class Emulator:
     """One emulator process. `start()` returns only once it answers."""
 
@@ -107,6 +115,7 @@ class Emulator:
         with open(info["manifest"], encoding="utf-8") as handle:
             self.pki = json.load(handle)
         self._ssl = ssl.create_default_context(cafile=self.ca_bundle)
+        _RUNNING.append(self)
         try:
             self.control("GET", "health", timeout=max(1.0, deadline - time.monotonic()))
         except (OSError, EmulatorError) as error:
@@ -118,6 +127,8 @@ class Emulator:
     def stop(self, timeout=10.0):
         """SIGTERM, then SIGKILL of the whole process group if it lingers. Idempotent."""
         process, self.process = self.process, None
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -194,6 +205,10 @@ class Emulator:
         if session_token:
             entry["sessionToken"] = session_token
         return self.control("POST", "credentials", [entry])
+
+    def secrets(self):
+        """Every secret this emulator accepted or issued since it started (a reset keeps them)."""
+        return self.control("GET", "secrets")["secrets"]
 
     # -- what tests compare against --
 

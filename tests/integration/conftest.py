@@ -7,6 +7,8 @@ Fixtures:
   setup      writes a pullcred config (profiles + rules) into the test's tmp dir
   pullcred   runs `pullcred ... get-credentials` aimed at the emulator and checks
              that no secret reaches stderr
+  no_secret_escapes (autouse) records every pullcred run of the test and fails it
+             if a secret shows up outside the answer (tests/emulator/secret_guard.py)
 """
 import json
 import os
@@ -25,6 +27,7 @@ MODULE_DIR = BUILD_DIR / "lib" / "pullcred" / "modules"
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
+from secret_guard import SecretGuard  # noqa: E402
 
 # Environment variables that would change what the code under test does.
 SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
@@ -81,6 +84,13 @@ def emulator(tmp_path_factory):
 def private_default_cache(tmp_path, monkeypatch):
     """A config without cache.dir caches under the test's own directory, never in /var/lib."""
     monkeypatch.setenv("PULLCRED_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
+@pytest.fixture(autouse=True)
+def no_secret_escapes(tmp_path, monkeypatch):
+    guard = SecretGuard(tmp_path, monkeypatch)
+    yield guard
+    guard.verify()
 
 
 @pytest.fixture(autouse=True)

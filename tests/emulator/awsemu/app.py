@@ -11,7 +11,7 @@ from .services.ecr import EcrPublicService, EcrService
 from .services.rolesanywhere import RolesAnywhereService
 from .services.sts import StsService
 from .sigv4_verify import AuthError, Authorization
-from .state import CallLog, Config, CredentialStore
+from .state import CallLog, Config, CredentialStore, SecretLog
 
 log = logging.getLogger("emulator")
 
@@ -20,7 +20,8 @@ class EmulatorState:
     """Everything the services and the control API share."""
 
     def __init__(self, static_credentials, trust_anchors, jwt_public_keys, web_identity_issuer):
-        self.credentials = CredentialStore()
+        self.secrets = SecretLog()
+        self.credentials = CredentialStore(self.secrets)
         self.credentials.add_static(static_credentials)
         self.config = Config(web_identity_issuer=web_identity_issuer)
         self.calls = CallLog()
@@ -97,6 +98,8 @@ class App:
             response = service.error_response(ApiError(403, fault.error_type or code, fault.message or message))
             response.status = service.success_status
             return response
+        if fault.kind == "raw":
+            return Response(fault.code, fault.body, fault.content_type, fault.headers)
         if fault.kind == "empty_credential_set":
             return service.empty_response(action)
         raise AssertionError(f"fault kind {fault.kind} does not replace the answer")

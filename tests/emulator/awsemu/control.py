@@ -45,6 +45,8 @@ def handle(state, request):
                 raise ValueError("POST a JSON object of settings")
             state.config.update(body)
             return json_response(200, state.config.snapshot())
+        if route == ("GET", "secrets"):
+            return json_response(200, {"secrets": state.secrets.snapshot()})
         if route == ("GET", "credentials"):
             return json_response(200, {"credentials": state.credentials.public()})
         if route == ("POST", "credentials"):

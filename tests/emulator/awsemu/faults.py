@@ -1,5 +1,6 @@
 """Faults injected through the control API and taken by the next matching calls."""
 
+import base64
 import threading
 
 KINDS = (
@@ -12,10 +13,11 @@ KINDS = (
     "wrong_content_type",    # the normal answer with Content-Type `content_type` (text/html)
     "ok_with_error_body",    # 2xx carrying the service's error body
     "empty_credential_set",  # 2xx with an empty result (no credentials, no token)
+    "raw",                   # any answer: code (default 200), content_type, body or body_base64, repeat, headers
 )
 
 # Kinds that answer instead of the service; the others change its answer.
-REPLACING = {"status", "throttle", "malformed_json", "reset", "ok_with_error_body", "empty_credential_set"}
+REPLACING = {"status", "throttle", "malformed_json", "reset", "ok_with_error_body", "empty_credential_set", "raw"}
 
 
 class Fault:
@@ -29,11 +31,15 @@ class Fault:
         self.remaining = int(spec.get("count", 1))
         if self.remaining < 1:
             raise ValueError("count must be at least 1")
-        self.code = int(spec.get("code", 500))
+        self.code = int(spec.get("code", 200 if self.kind == "raw" else 500))
         self.error_type = spec.get("error_type") or spec.get("errorType")
         self.message = spec.get("message")
         self.seconds = float(spec.get("seconds", 1.0))
-        self.content_type = spec.get("content_type", "text/html")
+        self.content_type = spec.get("content_type", "application/json" if self.kind == "raw" else "text/html")
+        self.body = base64.b64decode(spec["body_base64"]) if "body_base64" in spec else \
+            str(spec.get("body", "")).encode("utf-8", "surrogateescape")
+        self.body *= max(1, int(spec.get("repeat", 1)))
+        self.headers = [(str(name), str(value)) for name, value in dict(spec.get("headers") or {}).items()]
         self.spec = dict(spec)
 
     @property
@@ -49,7 +55,8 @@ class Fault:
         return self.action in ("*", action)
 
     def describe(self):
-        return dict(self.spec, remaining=self.remaining)
+        spec = {key: value for key, value in self.spec.items() if key not in ("body", "body_base64")}
+        return dict(spec, remaining=self.remaining)
 
 
 class FaultQueue:

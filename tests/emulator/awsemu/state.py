@@ -72,16 +72,36 @@ class Identity:
         }
 
 
-class CredentialStore:
+class SecretLog:
+    """Every secret the emulator accepted or handed out since it started (secret
+    keys, session tokens, ECR passwords and tokens, web identity tokens), so
+    that tests can search pullcred's output for them. A reset keeps them."""
+
     def __init__(self):
         self._lock = threading.Lock()
+        self._values = set()
+
+    def add(self, *values):
+        with self._lock:
+            self._values.update(value for value in values if isinstance(value, str) and value)
+
+    def snapshot(self):
+        with self._lock:
+            return sorted(self._values)
+
+
+class CredentialStore:
+    def __init__(self, secrets=None):
+        self._lock = threading.Lock()
         self._by_key = {}
+        self.secrets = secrets if secrets is not None else SecretLog()
 
     def add_static(self, entries):
         with self._lock:
             for entry in entries:
                 account = str(entry["account"])
                 key = entry["accessKeyId"]
+                self.secrets.add(entry["secretAccessKey"], entry.get("sessionToken"))
                 self._by_key[key] = Identity(
                     access_key_id=key,
                     secret_access_key=entry["secretAccessKey"],
@@ -101,6 +121,7 @@ class CredentialStore:
             source=source,
             role_arn=role_arn,
         )
+        self.secrets.add(identity.secret_access_key, identity.session_token)
         with self._lock:
             self._by_key[identity.access_key_id] = identity
         return identity

@@ -62,8 +62,11 @@ class EcrService(_EcrBase):
                                "expression pattern: [0-9]{12}]")
             accounts = registry_ids
         expires_at = round(time.time() + self.state.config.get("ecr_token_lifetime"), 3)
+        passwords = {account: ecr_password(account, region, identity.access_key_id) for account in accounts}
+        for password in passwords.values():
+            self.state.secrets.add(password, authorization_token(password))
         data = [{
-            "authorizationToken": authorization_token(ecr_password(account, region, identity.access_key_id)),
+            "authorizationToken": authorization_token(passwords[account]),
             "expiresAt": expires_at,
             "proxyEndpoint": f"https://{account}.dkr.ecr.{region}.{dns_suffix(region)}",
         } for account in accounts]
@@ -84,8 +87,10 @@ class EcrPublicService(_EcrBase):
                            "ECR Public is only in us-east-1")
         self.parse_body(request)
         expires_at = round(time.time() + self.state.config.get("ecr_public_token_lifetime"), 3)
+        password = ecr_public_password(identity.account, identity.access_key_id)
+        self.state.secrets.add(password, authorization_token(password))
         data = {
-            "authorizationToken": authorization_token(ecr_public_password(identity.account, identity.access_key_id)),
+            "authorizationToken": authorization_token(password),
             "expiresAt": expires_at,
         }
         return json_response(200, {"authorizationData": data}, self.content_type)

@@ -172,6 +172,7 @@ class StsService(Service):
         role_arn, role, session_name, duration = self._role_request(params)
         call.account = role[1]
         token = params.get("WebIdentityToken")
+        self.state.secrets.add(token)
         if not token:
             raise _validation("1 validation error detected: Value null at 'webIdentityToken' failed to satisfy "
                               "constraint: Member must not be null")
