@@ -172,10 +172,11 @@ def test_unknown_layout_is_a_clear_error(node):
     assert node.restarts() == 0
 
 
-def test_bottlerocket_is_refused(node):
+def test_a_bottlerocket_host_takes_the_api_path(node):
     write(node.host / "run/api.sock", "")
     run = node.run(*node.install_args())
-    assert run.returncode == 1 and "Bottlerocket" in run.stderr
+    assert run.returncode == 1 and "Bottlerocket host" in run.stderr
+    assert len([line for line in run.stderr.splitlines() if line.startswith("pullcred: error:")]) == 1
 
 
 def test_watch_resyncs_a_changed_secret(node):
