@@ -41,7 +41,10 @@ std::string path_from_context(const std::vector<std::string> &context) {
         if (part == "<root>" || part.size() < 2 || part.front() != '[') continue;
         const auto inner = part.substr(1, part.size() - 2);
         const bool index = !inner.empty() && inner.find_first_not_of("0123456789") == std::string::npos;
-        path = index ? path + "[" + inner + "]" : join_path(path, inner);
+        if (index)
+            path.append("[").append(inner).append("]");
+        else
+            path = join_path(path, inner);
     }
     return path;
 }

@@ -300,7 +300,7 @@ std::string go_quote(std::string_view s) {
         default:
             if (c < 0x20 || c == 0x7f) {
                 char buf[8];
-                std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                (void)std::snprintf(buf, sizeof buf, "\\x%02x", c);
                 out += buf;
             } else {
                 out += ch;
@@ -438,7 +438,7 @@ bool allowed_in_image(unsigned char c) noexcept {
 
 std::string hex_byte(unsigned char c) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02x", c);
+    (void)std::snprintf(buf, sizeof buf, "0x%02x", c);
     return buf;
 }
 

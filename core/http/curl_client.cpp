@@ -50,9 +50,9 @@ std::string format_seconds(milliseconds duration) {
     const auto count = duration.count();
     char buffer[32];
     if (count % 1000 == 0) {
-        std::snprintf(buffer, sizeof buffer, "%lld s", static_cast<long long>(count / 1000));
+        (void)std::snprintf(buffer, sizeof buffer, "%lld s", static_cast<long long>(count / 1000));
     } else {
-        std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(count) / 1000.0);
+        (void)std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(count) / 1000.0);
     }
     return buffer;
 }

@@ -74,7 +74,7 @@ void write(Level level, std::string_view message, std::string_view component) {
         line += clean;
     }
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    (void)std::fwrite(line.data(), 1, line.size(), stderr); // nowhere to report a failed log write
 }
 
 } // namespace pullcred::log

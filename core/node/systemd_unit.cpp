@@ -52,7 +52,7 @@ std::vector<std::pair<std::string, std::string>> unit_entries(const std::string 
             const auto more = trim(next);
             if (!more.empty() && (more.front() == '#' || more.front() == ';'))
                 continue; // comments inside continuations
-            text = trim(text) + " " + more;
+            text = trim(text).append(" ").append(more);
         }
         if (text.front() == '[') {
             current =

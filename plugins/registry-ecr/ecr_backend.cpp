@@ -28,7 +28,6 @@ using pullcred::sdk::Auth;
 using pullcred::sdk::AuthRequest;
 using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
-using pullcred::sdk::Credentials;
 using pullcred::sdk::Host;
 using pullcred::sdk::HttpRequest;
 using SdkStatus = pullcred::sdk::Status;
