@@ -23,6 +23,12 @@ if(PULLCRED_SANITIZE)
   target_compile_options(pullcred_build_options INTERFACE
     -fsanitize=${pullcred_sanitizers} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(pullcred_build_options INTERFACE -fsanitize=${pullcred_sanitizers})
+  # clang links the sanitizer runtimes into executables only: a module's
+  # sanitizer symbols come from the host at load time, so `-z defs` (see
+  # pullcred_add_module) cannot hold here; the other presets still check it.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    target_link_options(pullcred_build_options INTERFACE LINKER:-z,undefs)
+  endif()
 endif()
 
 set(CMAKE_C_EXTENSIONS OFF)
