@@ -17,8 +17,9 @@ std::variant<DockerCredentials, DockerConfigProblem> find_credentials(std::strin
     if (document.is_discarded() || !document.is_object()) return DockerConfigProblem::not_json;
     auto auths = document.find("auths");
     if (auths == document.end() || !auths->is_object()) return DockerConfigProblem::no_auths;
-    for (const auto &[key, entry] : auths->items()) {
-        if (registry_of_key(key) != registry || !entry.is_object()) continue;
+    for (const auto &item : auths->items()) {
+        const auto &entry = item.value();
+        if (registry_of_key(item.key()) != registry || !entry.is_object()) continue;
         DockerCredentials out;
         if (auto encoded = entry.find("auth"); encoded != entry.end() && encoded->is_string()) {
             auto decoded = base64_decode(encoded->get<std::string>());
