@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(!token.value().username.empty() && !token.value().password.empty(), "empty token part");
     } else {
         FUZZ_CHECK(token.status().code != PULLCRED_OK, "error status OK");
-        fuzz::check_error(token.status().message, response.body);
+        fuzz::check_error(token.status().message, response.body, response.status != 200);
         if (response.status == 429 || response.status >= 500)
             FUZZ_CHECK(token.status().code == PULLCRED_RETRYABLE, "not retryable: " + token.status().message);
     }

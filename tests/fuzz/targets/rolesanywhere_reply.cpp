@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                    "incomplete credentials accepted");
         FUZZ_CHECK(pullcred_ra::parse_rfc3339(c.expiration) == c.expires_unix, "expiry differs from text");
     } else {
-        fuzz::check_error(reply.error.message, rest);
+        fuzz::check_error(reply.error.message, rest, status / 100 != 2);
         if (status == 429 || status >= 500)
             FUZZ_CHECK(reply.error.kind == pullcred_ra::ReplyFailure::retryable,
                        "status " + std::to_string(status) + " not retryable");
