@@ -12,10 +12,23 @@ target_compile_options(pullcred_build_options INTERFACE
   # out of bounds (GCC bugs 105329, 105651; fixed in 13).
   "$<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-array-bounds;-Wno-stringop-overflow;-Wno-stringop-overread;-Wno-restrict>")
 
+# With clang and PULLCRED_FUZZ, the same build also carries libFuzzer's
+# coverage instrumentation (fuzzer-no-link: no libFuzzer main is linked), so
+# the fuzz targets (tests/fuzz) link the libraries the tests already use.
 if(PULLCRED_SANITIZE)
+  set(pullcred_sanitizers address,undefined)
+  if(PULLCRED_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    set(pullcred_sanitizers fuzzer-no-link,address,undefined)
+  endif()
   target_compile_options(pullcred_build_options INTERFACE
-    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-  target_link_options(pullcred_build_options INTERFACE -fsanitize=address,undefined)
+    -fsanitize=${pullcred_sanitizers} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(pullcred_build_options INTERFACE -fsanitize=${pullcred_sanitizers})
+  # clang links the sanitizer runtimes into executables only: a module's
+  # sanitizer symbols come from the host at load time, so `-z defs` (see
+  # pullcred_add_module) cannot hold here; the other presets still check it.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    target_link_options(pullcred_build_options INTERFACE LINKER:-z,undefs)
+  endif()
 endif()
 
 set(CMAKE_C_EXTENSIONS OFF)

@@ -40,17 +40,18 @@ Status check_directory(const std::filesystem::path &directory) {
     return ok();
 }
 
+} // namespace
+
 Result<Entry> parse_entry(std::string_view text) {
     auto document = parse_json_strict(text);
     if (!document) return document.error();
     const auto &doc = *document;
-    if (!doc.is_object() || doc.value("version", 0) != kEntryVersion)
-        return make_error("unknown entry version");
     const auto number = [&](const char *key) -> std::optional<std::int64_t> {
         auto it = doc.find(key);
         if (it == doc.end() || !it->is_number_integer()) return std::nullopt;
         return it->get<std::int64_t>();
     };
+    if (!doc.is_object() || number("version") != kEntryVersion) return make_error("unknown entry version");
     auto created = number("created");
     auto expires = number("expires");
     auto refresh = number("refresh");
@@ -60,7 +61,14 @@ Result<Entry> parse_entry(std::string_view text) {
     return Entry{*created, *expires, *refresh, *data};
 }
 
-} // namespace
+std::string encode_entry(const Entry &entry) {
+    const nlohmann::json doc{{"version", kEntryVersion},
+                             {"created", entry.created_unix},
+                             {"expires", entry.expires_unix},
+                             {"refresh", entry.refresh_unix},
+                             {"data", entry.data}};
+    return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Freshness freshness_of(const std::optional<Entry> &entry, std::int64_t now_unix) {
     if (!entry) return Freshness::absent;
@@ -124,12 +132,7 @@ std::optional<Entry> Store::read(std::string_view key) const {
 }
 
 Status Store::write(std::string_view key, const Entry &entry) const {
-    const nlohmann::json doc{{"version", kEntryVersion},
-                             {"created", entry.created_unix},
-                             {"expires", entry.expires_unix},
-                             {"refresh", entry.refresh_unix},
-                             {"data", entry.data}};
-    const auto text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto text = encode_entry(entry);
     auto temp = path_of(key, ".tmp." + std::to_string(::getpid()));
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return make_error("cache: cannot write " + temp.string() + ": " + std::strerror(errno));

@@ -26,6 +26,12 @@ struct Entry {
 
 enum class Freshness { absent, fresh, stale, expired };
 
+// An entry file's text: strict JSON {"version":1,"created":..,"expires":..,
+// "refresh":..,"data":{..}}; an error for anything else. encode_entry writes
+// that text (invalid UTF-8 in data replaced).
+Result<Entry> parse_entry(std::string_view text);
+std::string encode_entry(const Entry &entry);
+
 Freshness freshness_of(const std::optional<Entry> &entry, std::int64_t now_unix);
 std::string_view to_string(Freshness freshness);
 

@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
+#include "cli/server_url.hpp"
 #include "cli/session.hpp"
 #include "request/answer.hpp"
 #include "util/files.hpp"
@@ -18,25 +19,12 @@ constexpr std::size_t kMaxServerUrl = 4096;
 // What docker expects when a helper has nothing for a server.
 constexpr std::string_view kNotFound = "credentials not found in native keychain";
 
-// "https://host:port/v2/" -> "host:port"
-std::string registry_of(std::string_view server_url) {
-    for (const std::string_view scheme : {"https://", "http://"})
-        if (server_url.substr(0, scheme.size()) == scheme) server_url.remove_prefix(scheme.size());
-    return std::string(server_url.substr(0, server_url.find('/')));
-}
-
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-        text.pop_back();
-    return text;
-}
-
 int get(const CommandLine &command) {
     auto input = read_stream_capped(std::cin, "server URL on stdin", kMaxServerUrl);
     if (!input) return fail(input.error().message);
-    const auto server_url = trimmed(*input);
-    const auto registry = registry_of(server_url);
-    if (registry.empty()) return fail("docker-credential get: expected a server URL on stdin");
+    const auto parsed = parse_server_url(*input);
+    if (!parsed) return fail("docker-credential get: expected a server URL on stdin");
+    const auto &[server_url, registry] = *parsed;
 
     auto session = Session::open(command.global);
     if (!session.loaded().ok()) return fail(session.loaded().summary());

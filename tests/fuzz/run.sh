@@ -1,32 +1,34 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (a build of their own, build/fuzz,
-# where every library is compiled with -fsanitize=fuzzer-no-link,address,
-# undefined) and runs each target on its seed corpus.
+# Builds the libFuzzer targets (the asan preset, build/asan: clang, every
+# library compiled with -fsanitize=fuzzer-no-link,address,undefined) and runs
+# each target on its seed corpus.
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]   default 10 s, all targets
 #   tests/fuzz/run.sh --long [TARGET...]                 300 s per target
-#   tests/fuzz/run.sh --repro [TARGET...]                replay tests/fuzz/crashes/ only
+#   tests/fuzz/run.sh --repro [TARGET...]                replay the seed corpora once
 #   tests/fuzz/run.sh --list                             the target names
 #
 # Environment:
-#   PULLCRED_FUZZ_BUILD_DIR  build directory (default <repo>/build/fuzz)
+#   PULLCRED_FUZZ_BUILD_DIR  build directory (default <repo>/build/asan)
+#   PULLCRED_FUZZ_NO_BUILD   set: use the build as it is
 #   PULLCRED_FUZZ_JOBS       targets run at the same time (default 1)
 #   PULLCRED_FUZZ_ARGS       extra libFuzzer flags, e.g. "-max_len=65536"
 #
 # New corpus entries go to <build>/fuzz-corpus/<target>, crash inputs to
 # <build>/fuzz-artifacts/<target>/, logs to <build>/fuzz-logs/<target>.log;
 # the seeds in tests/fuzz/corpus are never written to. Exits non-zero when a
-# target crashes (or, with --repro, when a saved reproducer still crashes).
+# target crashes.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build="${PULLCRED_FUZZ_BUILD_DIR:-$root/build/fuzz}"
+build="${PULLCRED_FUZZ_BUILD_DIR:-$root/build/asan}"
 jobs="${PULLCRED_FUZZ_JOBS:-1}"
 extra_args="${PULLCRED_FUZZ_ARGS:-}"
 
 all_targets=(kubelet_request config yaml_to_json json_strict duration glob image_ref aws_ini ecr_endpoint
-             sigv4_url redact)
+             sigv4_url redact credential_process rolesanywhere_reply pem ecr_reply sts_reply cache_entry
+             docker_server_url docker_config)
 
 seconds=10
 mode=fuzz
@@ -49,18 +51,14 @@ for arg in "$@"; do
 done
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
-for tool in clang clang++ cmake ninja; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 2; }
-done
-
-sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    echo "== configuring $build"
-    CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DPULLCRED_FUZZ=ON -DPULLCRED_BUILD_TESTS=ON \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_C_FLAGS=$sanitize" "-DCMAKE_CXX_FLAGS=$sanitize" >/dev/null
+if [[ -z "${PULLCRED_FUZZ_NO_BUILD:-}" ]]; then
+    if [[ ! -f "$build/CMakeCache.txt" ]]; then
+        echo "== configuring $build (asan preset)"
+        (cd "$root" && cmake --preset asan >/dev/null)
+    fi
+    echo "== building fuzz targets"
+    cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
 fi
-echo "== building fuzz targets"
-cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
 bin="$build/tests/fuzz"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
@@ -69,17 +67,12 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 if [[ "$mode" == repro ]]; then
     status=0
     for t in "${targets[@]}"; do
-        dir="$here/crashes/$t"
-        [[ -d "$dir" ]] && compgen -G "$dir/*" >/dev/null || continue
-        for input in "$dir"/*; do
-            [[ "$input" == *.txt || "$input" == *.md ]] && continue
-            if (PULLCRED_FUZZ_NO_WORKAROUNDS=1 "$bin/fuzz_$t" -timeout=10 "$input") >/dev/null 2>&1; then
-                echo "fixed   $t ${input#"$root"/}"
-            else
-                echo "CRASHES $t ${input#"$root"/}"
-                status=1
-            fi
-        done
+        if "$bin/fuzz_$t" -runs=0 -timeout=10 "$here/corpus/$t" >/dev/null 2>&1; then
+            echo "ok      $t"
+        else
+            echo "CRASHES $t (run: $bin/fuzz_$t -runs=0 $here/corpus/$t)"
+            status=1
+        fi
     done
     exit $status
 fi
