@@ -221,8 +221,7 @@ sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml) {
     }
     auto expires = parse_rfc3339(expiration);
     if (!expires)
-        return sdk::Status::failed("the STS reply's <Expiration> \"" + printable(expiration) +
-                                   "\" is not an RFC 3339 time (malformed reply)");
+        return sdk::Status::failed("the STS reply's <Expiration> is not an RFC 3339 time (malformed reply)");
     out.expires_unix = *expires;
     return out;
 }

@@ -157,6 +157,11 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
             (line_end != std::string_view::npos && label_end > line_end))
             return make_error(std::string(origin) + ": malformed PEM BEGIN line");
         const std::string label(text.substr(label_start, label_end - label_start));
+        // Only a label of the PEM alphabet is ever quoted: anything else may be key material.
+        constexpr std::size_t kMaxLabel = 64;
+        if (label.empty() || label.size() > kMaxLabel ||
+            label.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ") != std::string::npos)
+            return make_error(std::string(origin) + ": malformed PEM BEGIN line");
         const std::string end_marker = "-----END " + label + "-----";
         const auto body_start = label_end + kDashes.size();
         const auto end = text.find(end_marker, body_start);
