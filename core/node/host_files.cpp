@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/sha256.hpp"
+#include "util/unique_fd.hpp"
 
 namespace pullcred::node {
 
@@ -18,21 +19,6 @@ namespace {
 std::string errno_text(int code) {
     return std::strerror(code);
 }
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    [[nodiscard]] int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
 
 Status write_all(int fd, std::string_view data, const fs::path &path) {
     while (!data.empty()) {
@@ -50,7 +36,7 @@ Status write_all(int fd, std::string_view data, const fs::path &path) {
 template <class Fill> Status atomic_write(const fs::path &path, mode_t mode, Fill fill) {
     auto temp = path;
     temp += ".pullcred-tmp-" + std::to_string(::getpid());
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (fd.get() < 0) return make_error("create " + temp.string() + ": " + errno_text(errno));
     auto filled = fill(fd.get(), temp);
     if (filled && ::fchmod(fd.get(), mode) != 0)
@@ -73,7 +59,7 @@ bool mode_is(const fs::path &path, mode_t mode) {
 } // namespace
 
 Result<std::string> file_sha256(const fs::path &path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return make_error("read " + path.string() + ": " + errno_text(errno));
     Sha256 hash;
     std::array<char, 65536> buffer{};
@@ -121,7 +107,7 @@ Result<bool> copy_if_changed(const fs::path &from, const fs::path &to, mode_t mo
         if (current && *current == *source_hash) return false;
     }
     auto copied = atomic_write(to, mode, [&](int out, const fs::path &temp) -> Status {
-        Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
         if (in.get() < 0) return make_error("read " + from.string() + ": " + errno_text(errno));
         std::array<char, 65536> buffer{};
         for (;;) {

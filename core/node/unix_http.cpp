@@ -10,23 +10,11 @@
 #include <charconv>
 #include <optional>
 
+#include "util/unique_fd.hpp"
+
 namespace pullcred::node {
 
 namespace {
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    [[nodiscard]] int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -119,7 +107,7 @@ Result<HttpReply> unix_http_request(const std::filesystem::path &socket, std::st
     if (socket.native().size() >= sizeof address.sun_path)
         return make_error(where + "socket path too long for AF_UNIX");
     std::memcpy(address.sun_path, socket.c_str(), socket.native().size());
-    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0) return make_error(where + "socket: " + std::strerror(errno));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto wait_for = [&](short events) -> Status {
