@@ -179,7 +179,8 @@ public:
         const std::string registry(request.registry);
         if (registry.empty()) return SdkStatus::failed("the request names no registry host");
         const Target target = target_for(registry);
-        const std::string api = std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
+        const std::string api =
+            std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
         if (target.region.empty()) {
             const std::string profile =
                 request.profile.empty() ? std::string("(none)") : "'" + std::string(request.profile) + "'";
@@ -198,9 +199,11 @@ public:
         std::string text = resolved.url + " (" + api + ", signed for " + resolved.signing_region + "/" +
                            resolved.signing_name + ", partition " + resolved.partition;
         if (!target.account.empty()) text += ", registry " + target.account;
-        if (resolved.source != "default") text += ", URL from " + resolved.source;
+        if (resolved.source != "default")
+            text += ", URL from " + resolved.source;
         else if (target.fips || target.dualstack)
-            text += std::string(", ") + (target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS") : "dual-stack") +
+            text += std::string(", ") +
+                    (target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS") : "dual-stack") +
                     " as the registry host asks";
         if (!target.is_ecr_host) text += ", region from the rule: " + registry + " is not an Amazon ECR host";
         return text + ")";

@@ -102,8 +102,9 @@ TEST_F(DockerConfigBackendTest, DescribeNamesTheFileWithoutReadingIt) {
     auto described = instance.describe("mirror.example.com:5000/x/y");
 
     ASSERT_TRUE(described.ok()) << described.status().message;
-    EXPECT_EQ(described.value(), "no network: the \"auths\" entry for mirror.example.com:5000 in docker config " +
-                                     path_ + ", read at fetch time");
+    EXPECT_EQ(described.value(),
+              "no network: the \"auths\" entry for mirror.example.com:5000 in docker config " + path_ +
+                  ", read at fetch time");
     EXPECT_TRUE(host_.requests.empty());
 }
 
