@@ -40,8 +40,8 @@ bool valid_utf8(std::string_view text) {
 }
 
 // yaml-cpp 0.7 loops forever on a ',' that starts a token outside a flow
-// collection (upstream issue 1040); such a ',' is never valid YAML, so it is
-// refused here, before yaml-cpp sees it.
+// collection (upstream issue 1040), also right after a quoted scalar; such a
+// ',' is never valid YAML, so it is refused here, before yaml-cpp sees it.
 std::optional<std::size_t> stray_comma_line(std::string_view text) {
     int flow_depth = 0;
     std::size_t line = 1;
@@ -80,8 +80,10 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
         if (quote != 0) {
             if (quote == '"' && c == '\\')
                 ++i;
-            else if (c == quote)
+            else if (c == quote) {
                 quote = 0;
+                token_start = flow_depth == 0; // `'a',b` loops yaml-cpp as `[a],b` would
+            }
             previous = c;
             continue;
         }
