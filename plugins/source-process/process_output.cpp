@@ -93,6 +93,10 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
         // e.what() may quote the text around the error: only its offset is used.
         return "printed something that is not JSON on stdout (" + std::to_string(stdout_text.size()) +
                " bytes, invalid at byte " + std::to_string(e.byte) + "); " + std::string(kShape);
+    } catch (const nlohmann::json::exception &) {
+        // out_of_range 406, a number such as 1e999 that no double holds, is not a parse_error.
+        return "printed JSON with a number out of range on stdout (" + std::to_string(stdout_text.size()) +
+               " bytes); " + std::string(kShape);
     }
     if (!document.is_object())
         return std::string("printed JSON that is not an object (") + json_type(document) + "); " +

@@ -152,6 +152,9 @@ TEST(CredentialOutput, ProblemsAreNamedWithoutQuotingStdout) {
                 AllOf(HasSubstr("not JSON on stdout (15 bytes, invalid at byte"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem(R"({"Version":1,"SecretAccessKey":"S3CR3T")"),
                 AllOf(HasSubstr("not JSON"), Not(HasSubstr("S3CR3T"))));
+    // nlohmann throws out_of_range, not parse_error, for 1e999 (found by the credential_process fuzzer).
+    EXPECT_THAT(problem(R"({"Version":1e999,)" + keys + "}"),
+                AllOf(HasSubstr("number out of range on stdout"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem(R"(["S3CR3T"])"),
                 AllOf(HasSubstr("not an object (an array)"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem("{" + keys + "}"), HasSubstr("printed no Version"));
