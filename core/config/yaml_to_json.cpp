@@ -1,9 +1,11 @@
 #include "config/yaml_to_json.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <utility>
 #include <yaml-cpp/yaml.h>
 
 namespace pullcred::config {
@@ -111,6 +113,19 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
     return std::nullopt;
 }
 
+// YAML allows no control character but tab, LF and CR (c-printable); yaml-cpp
+// 0.7 hangs on some (a NUL before a ','), so they are refused up front.
+std::optional<std::pair<std::size_t, unsigned>> control_character(std::string_view text) {
+    std::size_t line = 1;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') ++line;
+        if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f)
+            return std::pair{line, unsigned{byte}};
+    }
+    return std::nullopt;
+}
+
 // YAML 1.2 core schema resolution of a plain (unquoted) scalar.
 nlohmann::json plain_scalar(const std::string &text) {
     if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
@@ -188,6 +203,12 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth, std::size_t &n
 } // namespace
 
 Result<nlohmann::json> yaml_to_json(std::string_view text) {
+    if (auto control = control_character(text)) {
+        char code[8];
+        static_cast<void>(std::snprintf(code, sizeof(code), "0x%02X", control->second));
+        return make_error("invalid YAML at line " + std::to_string(control->first) + ": control character " +
+                          code + " (only tab, LF and CR are allowed)");
+    }
     if (auto line = stray_comma_line(text))
         return make_error("invalid YAML at line " + std::to_string(*line) +
                           ": ',' outside a [list] or {map}");

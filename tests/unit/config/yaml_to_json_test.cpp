@@ -59,6 +59,15 @@ TEST(YamlToJson, StrayCommasAreRefusedInsteadOfHangingYamlCpp) {
     for (const auto &text : fine) EXPECT_TRUE(yaml_to_json(text).ok()) << text;
 }
 
+TEST(YamlToJson, ControlCharactersAreRefusedInsteadOfHangingYamlCpp) {
+    EXPECT_THAT(yaml_to_json(std::string("\0,1", 3)).error().message,
+                HasSubstr("line 1: control character 0x00"));
+    EXPECT_THAT(yaml_to_json("a: 1\nb: x\x01y\n").error().message,
+                HasSubstr("line 2: control character 0x01"));
+    EXPECT_THAT(yaml_to_json("a: \x7f\n").error().message, HasSubstr("control character 0x7F"));
+    EXPECT_TRUE(yaml_to_json("a:\t1\r\nb: 2\r\n").ok());
+}
+
 TEST(YamlToJson, InvalidUtf8AndHugeValuesAreRefused) {
     EXPECT_THAT(yaml_to_json("dir: a\x95\x95\x95\x95\x95\x95\n").error().message, HasSubstr("UTF-8"));
     EXPECT_THAT(yaml_to_json("dir: " + std::string(5000, 'a') + "\n").error().message,
