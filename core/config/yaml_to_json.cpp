@@ -1,5 +1,6 @@
 #include "config/yaml_to_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -42,8 +43,9 @@ bool valid_utf8(std::string_view text) {
 }
 
 // yaml-cpp 0.7 loops forever on a ',' that starts a token outside a flow
-// collection (upstream issue 1040), also right after a quoted scalar; such a
-// ',' is never valid YAML, so it is refused here, before yaml-cpp sees it.
+// collection (upstream issue 1040), also after a quoted scalar, a tag or an
+// anchor; such a ',' is never valid YAML, so it is refused here, before
+// yaml-cpp sees it.
 std::optional<std::size_t> stray_comma_line(std::string_view text) {
     int flow_depth = 0;
     std::size_t line = 1;
@@ -93,6 +95,16 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
             const auto end = text.find('\n', i);
             if (end == std::string_view::npos) return std::nullopt;
             i = end - 1;
+            continue;
+        }
+        if ((c == '!' || c == '&') && token_start) {
+            // A tag or anchor: the node's content (maybe a stray ',') still follows.
+            if (c == '!' && i + 1 < text.size() && text[i + 1] == '<')
+                i = std::min(text.find('>', i), text.size() - 1);
+            while (i + 1 < text.size() &&
+                   std::string_view(" \t\r\n,[]{}").find(text[i + 1]) == std::string_view::npos)
+                ++i;
+            previous = text[i];
             continue;
         }
         if ((c == '"' || c == '\'') && token_start) quote = c;

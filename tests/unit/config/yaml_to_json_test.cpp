@@ -46,16 +46,25 @@ TEST(YamlToJson, RefusesHostileShapes) {
 // Found by the config fuzz target (tests/fuzz/crashes/config, yaml_to_json):
 // each of these used to hang, read out of bounds or overflow the stack.
 TEST(YamlToJson, StrayCommasAreRefusedInsteadOfHangingYamlCpp) {
-    const std::vector<std::string> stray{",",         " ,",    "- a\n,",    "[a, b], c",
-                                         "{a: 1}, x", "'a',b", "\"a\" , b", "k: 'a', b"};
+    const std::vector<std::string> stray{",",         " ,",    "- a\n,",      "[a, b], c",
+                                         "{a: 1}, x", "'a',b", "\"a\" , b",   "k: 'a', b",
+                                         "!!str ,",   "&a ,",  "!!str 'a', b"};
     for (const auto &text : stray) {
         auto doc = yaml_to_json(text);
         ASSERT_FALSE(doc.ok()) << text;
         EXPECT_THAT(doc.error().message, HasSubstr("','")) << text;
     }
-    const std::vector<std::string> fine{
-        "a: b, c",   "a: [1, 2]",  "a: \"x, y\"",        "a: |\n  , literal\nb: 1",
-        "# ,\na: 1", "['a', 'b']", "{'a': 1, \"b\": 2}", "'it''s, ok'"};
+    const std::vector<std::string> fine{"a: b, c",
+                                        "a: [1, 2]",
+                                        "a: \"x, y\"",
+                                        "a: |\n  , literal\nb: 1",
+                                        "# ,\na: 1",
+                                        "['a', 'b']",
+                                        "{'a': 1, \"b\": 2}",
+                                        "'it''s, ok'",
+                                        "!!str a, b",
+                                        "&a [x, y]",
+                                        "!<tag:yaml.org,2002:str> x"};
     for (const auto &text : fine) EXPECT_TRUE(yaml_to_json(text).ok()) << text;
 }
 
