@@ -114,7 +114,7 @@ std::string last_stderr_line(std::string_view tail) {
         if (out.size() > kMaxStderrLine) {
             std::size_t cut = kMaxStderrLine;
             while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut; // UTF-8 boundary
-            out = out.substr(0, cut) + "...";
+            out.replace(cut, std::string::npos, "...");
         }
         return out;
     }
