@@ -277,5 +277,14 @@ def test_long_outside_values_are_quoted_bounded(node, base_env, tmp_path):
         ["get-credentials", "--config", str(node.config(case_dir))], request(image), {}),
         names=('image "',) + (("bytes)",) if len(image) > 1000 else ()))
         for name, image in images.items()]
+    fields = {"apiversion-200k": {"apiVersion": "v" * 200000},
+              "apiversion-newline": {"apiVersion": "credentialprovider.kubelet.k8s.io/v1\nsecond line"},
+              "annotation-name-200k": {"serviceAccountAnnotations": {"n" * 200000: 1}},
+              "annotation-name-newline": {"serviceAccountAnnotations": {"a\nb": 1}}}
+    for name, extra in fields.items():
+        document = json.loads(GOOD)
+        document.update(extra)
+        cases.append(Case(f"stdin/bounded/{name}", lambda case_dir, data=json.dumps(document).encode(): (
+            ["get-credentials", "--config", str(node.config(case_dir))], data, {}), names=("kubelet request",)))
     failures = run_all(cases, tmp_path, base_env)
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)
