@@ -123,8 +123,8 @@ def judge(case, result, case_dir):
     try:
         if case.check:
             case.check(result, case_dir)
-    except AssertionError as error:
-        return f"wrong answer: {error}"
+    except (AssertionError, KeyError, TypeError, ValueError) as error:
+        return f"wrong answer: {type(error).__name__}: {error}; stdout {result.stdout[:300]!r}"
     return None
 
 
