@@ -92,7 +92,8 @@ Result<Request> parse_request(std::string_view json) {
             if (!value.is_object()) return request_error("serviceAccountAnnotations must be an object");
             for (const auto &[name, annotation] : value.items()) {
                 if (!annotation.is_string())
-                    return request_error("serviceAccountAnnotations[" + util::quote_bounded(name) + "] must be a string");
+                    return request_error("serviceAccountAnnotations[" + util::quote_bounded(name) +
+                                         "] must be a string");
                 request.service_account_annotations[name] = annotation.get<std::string>();
             }
         }

@@ -118,17 +118,18 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     response.api_version = request.api_version;
 
     auto image = dispatch::parse_image_ref(request.image);
-    if (!image) return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
+    if (!image)
+        return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
     const auto selection = select_rule(context.config, request.image);
     if (selection.rule == nullptr) {
-        log::info("no rule in " + context.config.file + " matches image " + util::quote_bounded(request.image) +
-                  "; answering with no credentials");
+        log::info("no rule in " + context.config.file + " matches image " +
+                  util::quote_bounded(request.image) + "; answering with no credentials");
         return response;
     }
     const auto &rule = *selection.rule;
-    log::debug("image " + util::quote_bounded(request.image) + " matches registries[" + std::to_string(rule.index) + "] pattern " +
-               std::string(selection.pattern));
+    log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
+               std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
