@@ -206,7 +206,7 @@ def cache_cases(node, base_env, tmp_path_factory):
                                                    (cache_dir / f"{victim[:-5]}.lock").write_bytes(b"garbage"))),
     ]
     cases = []
-    served = {"expires-float", "refresh-past", "expires-huge", "created-future", "mode-setuid", "bom"}
+    served = {"expires-float", "refresh-past", "expires-huge", "created-future", "mode-setuid", "mode-0000", "bom"}
     for name, mutate in entries:
         # A hard link to another entry is replaced by rename, which must not touch the other entry.
         cases.append(Case(f"cache/entry/{name}", prepare_with(mutate), expect="answer",
