@@ -4,6 +4,7 @@
 
 #include "aws/endpoints/ecr_host.hpp"
 #include "cache/keys.hpp"
+#include "dispatch/glob.hpp"
 #include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
@@ -58,6 +59,16 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
+// A cache entry is served only when it is well formed and holds auth for the
+// image (an entry holding another registry's auth is replaced, not served).
+bool answers_image(const nlohmann::json &data, std::string_view image) {
+    auto auth = from_json(data);
+    if (!auth) return false;
+    for (const auto &entry : auth->entries)
+        if (dispatch::match_auth_key(entry.registry, image)) return true;
+    return false;
+}
+
 Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
                                 std::string_view registry, AnswerContext &context) {
     auto plan = plan_service_account(request, rule);
@@ -83,9 +94,10 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         if (!fetched) return fetched.error();
         return from_json(fetched->data);
     }
-    auto served = context.cache->through(cache::auth_key(context.config, rule, registry, identity),
-                                         context.now_unix_seconds, context.deadline_unix_ms, fetch,
-                                         [](const nlohmann::json &data) { return from_json(data).ok(); });
+    auto served = context.cache->through(
+        cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
+        context.deadline_unix_ms, fetch,
+        [&](const nlohmann::json &data) { return answers_image(data, request.image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");

@@ -46,11 +46,13 @@ def valid_entry(data):
 
 def cache_cases(node, base_env, tmp_path_factory):
     root = tmp_path_factory.mktemp("cache-template")
-    node.secret(root)  # one Secret for every case: the cache keys hash its path
+    # One Secret for every case (node.document writes it): the cache keys hash its path.
     template = root / "cache"
 
+    base = json.dumps(node.document(root, cache=True))  # written once: the cases run concurrently
+
     def document(cache_dir):
-        doc = node.document(root, cache=True)
+        doc = json.loads(base)
         doc["cache"]["dir"] = str(cache_dir)
         return doc
 

@@ -125,7 +125,8 @@ def process_cases(node, keys):
         ("reads-stdin", "sys.stdin.read()\n" + prints(good), "answer", None),
     ]
     cases = [Case(f"process/{name}", prepare_with(body, timeout=timeout), expect=expect,
-                  check=node.answered if expect != "error" else None, names=("proc",),
+                  check=node.answered if expect != "error" else None,
+                  names=("proc", "[withheld: printed on stdout]") if name == "stderr-repeats-stdout-secret" else ("proc",),
                   secrets=(PROCESS_SECRET, SESSION_SECRET))
              for name, body, expect, timeout in table]
     commands = [
