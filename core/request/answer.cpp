@@ -4,11 +4,13 @@
 
 #include "aws/endpoints/ecr_host.hpp"
 #include "cache/keys.hpp"
+#include "dispatch/glob.hpp"
 #include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
+#include "util/quote.hpp"
 
 namespace pullcred::request {
 
@@ -57,6 +59,16 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
+// A cache entry is served only when it is well formed and holds auth for the
+// image (an entry holding another registry's auth is replaced, not served).
+bool answers_image(const nlohmann::json &data, std::string_view image) {
+    auto auth = from_json(data);
+    if (!auth) return false;
+    for (const auto &entry : auth->entries)
+        if (dispatch::match_auth_key(entry.registry, image)) return true;
+    return false;
+}
+
 Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
                                 std::string_view registry, AnswerContext &context) {
     auto plan = plan_service_account(request, rule);
@@ -82,9 +94,10 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         if (!fetched) return fetched.error();
         return from_json(fetched->data);
     }
-    auto served = context.cache->through(cache::auth_key(context.config, rule, registry, identity),
-                                         context.now_unix_seconds, context.deadline_unix_ms, fetch,
-                                         [](const nlohmann::json &data) { return from_json(data).ok(); });
+    auto served = context.cache->through(
+        cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
+        context.deadline_unix_ms, fetch,
+        [&](const nlohmann::json &data) { return answers_image(data, request.image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");
@@ -117,17 +130,18 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     response.api_version = request.api_version;
 
     auto image = dispatch::parse_image_ref(request.image);
-    if (!image) return make_error("image \"" + request.image + "\": " + image.error().message);
+    if (!image)
+        return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
     const auto selection = select_rule(context.config, request.image);
     if (selection.rule == nullptr) {
-        log::info("no rule in " + context.config.file + " matches image " + request.image +
-                  "; answering with no credentials");
+        log::info("no rule in " + context.config.file + " matches image " +
+                  util::quote_bounded(request.image) + "; answering with no credentials");
         return response;
     }
     const auto &rule = *selection.rule;
-    log::debug("image " + request.image + " matches registries[" + std::to_string(rule.index) + "] pattern " +
-               std::string(selection.pattern));
+    log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
+               std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();

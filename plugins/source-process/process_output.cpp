@@ -6,7 +6,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace pullcred_process {
 namespace {
@@ -148,6 +150,40 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
         out.expires_unix = *expires;
     }
     return out;
+}
+
+std::string withhold_stdout_values(std::string line, std::string_view stdout_text) {
+    constexpr std::size_t kShortest = 8;
+    std::vector<std::string> values;
+    const auto document = nlohmann::json::parse(stdout_text, nullptr, /*allow_exceptions=*/false);
+    if (!document.is_discarded()) {
+        std::vector<const nlohmann::json *> pending{&document};
+        while (!pending.empty()) {
+            const auto *node = pending.back();
+            pending.pop_back();
+            if (node->is_string()) values.push_back(node->get<std::string>());
+            if (node->is_structured())
+                for (const auto &child : *node) pending.push_back(&child);
+        }
+    } else {
+        std::size_t start = 0;
+        for (std::size_t i = 0; i <= stdout_text.size(); ++i) {
+            const bool separator =
+                i == stdout_text.size() ||
+                std::string_view(" \t\r\n\"'=:,;{}[]").find(stdout_text[i]) != std::string_view::npos;
+            if (!separator) continue;
+            if (i > start) values.emplace_back(stdout_text.substr(start, i - start));
+            start = i + 1;
+        }
+    }
+    for (const auto &value : values) {
+        if (value.size() < kShortest) continue;
+        constexpr std::string_view kWithheld = "[withheld: printed on stdout]";
+        for (auto at = line.find(value); at != std::string::npos;
+             at = line.find(value, at + kWithheld.size()))
+            line.replace(at, value.size(), kWithheld);
+    }
+    return line;
 }
 
 std::optional<std::int64_t> parse_rfc3339(std::string_view text) {

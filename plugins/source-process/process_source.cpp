@@ -175,7 +175,7 @@ public:
         host_.debug("running the credential process " + argv_.front() + " for profile " + profile +
                     " (time limit " + format_duration(limit) + ")");
         const auto run = run_process(options);
-        const auto line = last_stderr_line(run.err_tail);
+        const auto line = withhold_stdout_values(last_stderr_line(run.err_tail), run.out);
         const auto stderr_suffix = [&](std::string_view lead) {
             return line.empty() ? std::string() : std::string(lead) + line;
         };
