@@ -92,9 +92,8 @@ void append(char *buffer, std::size_t &used, std::size_t capacity, const char *t
 extern "C" void on_crash(int signal, siginfo_t * /*info*/, void * /*context*/) {
     const int depth = g_depth.load();
     if (depth > 0) {
-        const auto &slot = g_slots[static_cast<std::size_t>(depth > static_cast<int>(kMaxDepth)
-                                                                ? static_cast<int>(kMaxDepth) - 1
-                                                                : depth - 1)];
+        const auto &slot = g_slots[static_cast<std::size_t>(
+            depth > static_cast<int>(kMaxDepth) ? static_cast<int>(kMaxDepth) - 1 : depth - 1)];
         std::array<char, 1024> line{};
         std::size_t used = 0;
         append(line.data(), used, line.size(), slot.prefix.data());
@@ -105,8 +104,8 @@ extern "C" void on_crash(int signal, siginfo_t * /*info*/, void * /*context*/) {
     }
     // Not ours: restore what handled the signal before and let it happen again.
     for (std::size_t i = 0; i < kCrashSignals.size(); ++i)
-        if (kCrashSignals[i] == signal) ::sigaction(signal, &g_previous[i], nullptr);
-    ::raise(signal);
+        if (kCrashSignals[i] == signal) (void)::sigaction(signal, &g_previous[i], nullptr);
+    (void)::raise(signal);
 }
 
 void install_alternate_stack() {
@@ -172,10 +171,10 @@ Watchdog &watchdog() {
 [[noreturn]] void give_up(const CallGuard::Frame &frame) {
     const auto waited = std::chrono::duration<double>(Clock::now() - frame.started).count();
     char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f", waited);
-    const auto line =
-        error_line(frame.who + " did not answer " + frame.call + " within " + seconds +
-                   " s (settings.deadline + " + std::to_string(kCallGraceMs / 1000) + " s); pullcred gave up");
+    (void)std::snprintf(seconds, sizeof seconds, "%.1f", waited);
+    const auto line = error_line(frame.who + " did not answer " + frame.call + " within " + seconds +
+                                 " s (settings.deadline + " + std::to_string(kCallGraceMs / 1000) +
+                                 " s); pullcred gave up");
     write_all(line.data(), line.size());
     ::_exit(kExitCode);
 }
@@ -221,12 +220,13 @@ CallGuard::CallGuard(const std::string &who, const char *call, std::int64_t budg
     install_crash_handler();
     const int depth = g_depth.load();
     if (depth < static_cast<int>(kMaxDepth)) {
-        const auto line = error_line(who + " crashed in " + call + " (" + std::string(kSignalMark) +
-                                     "); pullcred gave up");
+        const auto line =
+            error_line(who + " crashed in " + call + " (" + std::string(kSignalMark) + "); pullcred gave up");
         const auto mark = line.rfind(kSignalMark);
         auto &slot = g_slots[static_cast<std::size_t>(depth)];
         copy_into(slot.prefix.data(), slot.prefix.size(), std::string_view(line).substr(0, mark));
-        copy_into(slot.suffix.data(), slot.suffix.size(), std::string_view(line).substr(mark + kSignalMark.size()));
+        copy_into(slot.suffix.data(), slot.suffix.size(),
+                  std::string_view(line).substr(mark + kSignalMark.size()));
     }
     g_depth.store(depth + 1);
 

@@ -33,11 +33,10 @@ std::string Instance::who() const {
 
 std::int64_t Instance::call_budget() const {
     if (environment_ == nullptr) return -1;
-    const auto now = environment_->now_unix_ms
-                         ? environment_->now_unix_ms()
-                         : std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    const auto now = environment_->now_unix_ms ? environment_->now_unix_ms()
+                                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count();
     return call_budget_ms(environment_->deadline_unix_ms, now);
 }
 
