@@ -39,6 +39,22 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
     std::cout << "\n";
 }
 
+// What the backend will call, as its module describes it; no network, no
+// credentials.
+void print_endpoint(Session &session, const config::Rule &rule, const std::string &image,
+                    std::string_view registry) {
+    const auto *factory = session.discovery().registry.find(rule.backend);
+    if (factory == nullptr) return;
+    auto described = session.providers().describe_for(rule, image, registry);
+    if (!described)
+        std::cout << "endpoint: error: " << log::redact(described.error().message) << "\n";
+    else if (!*described)
+        std::cout << "endpoint: not described by module " << factory->module_name << " "
+                  << factory->module_version << "\n";
+    else
+        std::cout << "endpoint: " << **described << "\n";
+}
+
 // Answers the image as kubelet would ask for it, through the cache; prints the
 // outcome without the secret.
 int fetch(Session &session, const std::string &image) {
@@ -96,6 +112,7 @@ int run_explain(const CommandLine &command) {
     else
         std::cout << " (no module provides it)";
     std::cout << "\n";
+    print_endpoint(session, rule, image, reference->registry());
     if (rule.profile.empty()) {
         std::cout << "profile:  none\n";
     } else {

@@ -1,6 +1,7 @@
 #include "modules/instance.hpp"
 
 #include <chrono>
+#include <cstddef>
 
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
@@ -18,6 +19,15 @@ std::string_view status_name(pullcred_status status) {
     default:
         return "failed";
     }
+}
+// A module's text for a one-line field: control characters become spaces,
+// and at most kMaxLine bytes are kept.
+std::string one_line(std::string text) {
+    constexpr std::size_t kMaxLine = 300;
+    for (char &c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    if (text.size() > kMaxLine) text = text.substr(0, kMaxLine) + "...";
+    return text;
 }
 } // namespace
 
@@ -112,6 +122,26 @@ Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view re
     }();
     if (status != PULLCRED_OK) return failure(status);
     return auth;
+}
+
+Result<std::optional<std::string>> Instance::describe(std::string_view image, std::string_view registry,
+                                                      std::string_view profile) {
+    const auto *factory = factory_.factory;
+    if (factory->kind != PULLCRED_KIND_REGISTRY_BACKEND ||
+        factory->struct_size < offsetof(pullcred_factory, describe) + sizeof factory->describe ||
+        factory->describe == nullptr)
+        return std::optional<std::string>();
+    std::string text;
+    pullcred_text_sink sink{&text, &sdk::detail::append_text};
+    const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
+                                        sdk::str(profile)};
+    const auto status = [&] {
+        const CallGuard guard(who(), "describe", call_budget());
+        return factory->describe(handle_, &request, &sink);
+    }();
+    if (status == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
+    if (status != PULLCRED_OK) return failure(status);
+    return std::optional<std::string>(one_line(log::redact(text)));
 }
 
 Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,

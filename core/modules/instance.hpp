@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pullcred/module.hpp>
 #include <string>
 #include <string_view>
@@ -28,6 +29,11 @@ public:
 
     Result<sdk::Credentials> get_credentials(std::string_view profile, std::string_view region_hint);
     Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile);
+    // What get_auth would call, as the module describes it (ABI 1.1), redacted;
+    // nullopt when the module does not describe it (an ABI 1.0 module, or
+    // describe absent or not applicable).
+    Result<std::optional<std::string>> describe(std::string_view image, std::string_view registry,
+                                                std::string_view profile);
 
     [[nodiscard]] const FactoryRef &factory() const { return factory_; }
 

@@ -33,7 +33,7 @@ bool valid_factory_name(std::string_view name) {
 Status check_factory(const pullcred_factory *factory, std::size_t index, const std::filesystem::path &path) {
     const auto where = prefix(path) + "factory #" + std::to_string(index) + " ";
     if (factory == nullptr) return make_error(where + "is NULL; fix the module's factory table");
-    if (factory->struct_size < sizeof(pullcred_factory))
+    if (factory->struct_size < PULLCRED_FACTORY_SIZE_1_0)
         return make_error(where + "has struct_size " + std::to_string(factory->struct_size) +
                           ", smaller than ABI 1.0's; rebuild the module against the current SDK");
     if (factory->name == nullptr || !valid_factory_name(factory->name))

@@ -132,6 +132,13 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
     return credentials;
 }
 
+Result<std::optional<std::string>> Providers::describe_for(const config::Rule &rule, std::string_view image,
+                                                           std::string_view registry) {
+    auto instance = backend_instance(rule);
+    if (!instance) return instance.error();
+    return (*instance)->describe(image, registry, rule.profile);
+}
+
 Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image,
                                       std::string_view registry, std::string_view profile) {
     auto instance = backend_instance(rule);

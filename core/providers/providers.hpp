@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <pullcred/module.hpp>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ public:
     // `profile` overrides the rule's (a service account's credentials).
     Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
                                std::string_view profile = {});
+    // What the rule's backend would call for the image, without calling it.
+    Result<std::optional<std::string>> describe_for(const config::Rule &rule, std::string_view image,
+                                                    std::string_view registry);
 
     // Exchanges a service-account token for `role_arn` and serves the result
     // as the credentials of the profile named `slot` for this invocation.

@@ -390,6 +390,7 @@ template <class T> const pullcred_factory *builtin_source(const char *name, cons
                                           &sdk::detail::destroy<sdk::CredentialSource>,
                                           &sdk::detail::last_error<sdk::CredentialSource>,
                                           &sdk::detail::get_credentials,
+                                          nullptr,
                                           nullptr};
     return &factory;
 }

@@ -173,6 +173,42 @@ public:
         return auth;
     }
 
+    // The endpoint get_auth will call, from the registry host and the rule
+    // alone: no credentials, no network.
+    SdkResult<std::string> describe(const AuthRequest &request) override {
+        const std::string registry(request.registry);
+        if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        const Target target = target_for(registry);
+        const std::string api =
+            std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
+        if (target.region.empty()) {
+            const std::string profile =
+                request.profile.empty() ? std::string("(none)") : "'" + std::string(request.profile) + "'";
+            std::string text = "region not known before fetching: " + registry +
+                               " is not an Amazon ECR host and the rule sets no `region`, so the " + api +
+                               " call goes to the region of profile " + profile + " at fetch time";
+            Target probe = target;
+            probe.region = "us-east-1";
+            if (auto endpoint = endpoint_for(probe); endpoint.ok() && endpoint.value().source != "default")
+                text += ", at " + endpoint.value().url + " (" + endpoint.value().source + ")";
+            return text;
+        }
+        auto endpoint = endpoint_for(target);
+        if (!endpoint.ok()) return endpoint.status();
+        const auto &resolved = endpoint.value();
+        std::string text = resolved.url + " (" + api + ", signed for " + resolved.signing_region + "/" +
+                           resolved.signing_name + ", partition " + resolved.partition;
+        if (!target.account.empty()) text += ", registry " + target.account;
+        if (resolved.source != "default")
+            text += ", URL from " + resolved.source;
+        else if (target.fips || target.dualstack)
+            text += std::string(", ") +
+                    (target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS") : "dual-stack") +
+                    " as the registry host asks";
+        if (!target.is_ecr_host) text += ", region from the rule: " + registry + " is not an Amazon ECR host";
+        return text + ")";
+    }
+
 private:
     Target target_for(const std::string &registry) const {
         Target target;

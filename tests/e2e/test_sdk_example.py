@@ -115,6 +115,10 @@ def test_modules_check_config_and_explain(pullcred, setup):
     assert explain.code == 0, explain.stderr
     assert "registries[0]" in explain.stdout and "*.example.com:5000" in explain.stdout
     assert "example.docker-config" in explain.stdout
+    docker = setup.parent / "docker-config.json"
+    assert (f'endpoint: no network: the "auths" entry for mirror.example.com:5000 in docker config {docker}, '
+            "read at fetch time\n") in explain.stdout
+    assert "p2-secret" not in explain.stdout + explain.stderr
 
 
 def test_check_config_reports_a_bad_backend_config(pullcred, setup):

@@ -66,6 +66,13 @@ public:
         return Status::not_applicable("no entry for " + std::string(request.registry) + " in " + path_);
     }
 
+    // For `pullcred explain`: no network and no file read, only where the
+    // answer will come from.
+    Result<std::string> describe(const AuthRequest &request) override {
+        return "no network: the \"auths\" entry for " + std::string(request.registry) + " in docker config " +
+               path_ + ", read at fetch time";
+    }
+
 private:
     Host host_;
     std::string path_;

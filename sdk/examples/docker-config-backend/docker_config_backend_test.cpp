@@ -96,6 +96,18 @@ TEST_F(DockerConfigBackendTest, OtherRegistryIsNotApplicable) {
     EXPECT_NE(auth.status().message.find("no entry for docker.io"), std::string::npos);
 }
 
+TEST_F(DockerConfigBackendTest, DescribeNamesTheFileWithoutReadingIt) {
+    auto instance = backend(); // no file written: describe must not need it
+
+    auto described = instance.describe("mirror.example.com:5000/x/y");
+
+    ASSERT_TRUE(described.ok()) << described.status().message;
+    EXPECT_EQ(described.value(),
+              "no network: the \"auths\" entry for mirror.example.com:5000 in docker config " + path_ +
+                  ", read at fetch time");
+    EXPECT_TRUE(host_.requests.empty());
+}
+
 TEST_F(DockerConfigBackendTest, BrokenFilesFailWithTheReason) {
     auto instance = backend();
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define PULLCRED_ABI_MAJOR 1
-#define PULLCRED_ABI_MINOR 0
+#define PULLCRED_ABI_MINOR 1
 
 #define PULLCRED_MODULE_ENTRY_SYMBOL "pullcred_module_entry"
 
@@ -162,7 +162,17 @@ typedef struct pullcred_factory {
                                        pullcred_credentials_sink *out);
     pullcred_status (*get_auth)(void *instance, const pullcred_auth_request *request,
                                 pullcred_auth_sink *out);
+    /* ABI 1.1, optional (NULL = absent; read only when struct_size covers it).
+     * Registry backends: one short line for people saying what get_auth would
+     * call for request (endpoint URL, API, registry id), written to out. No
+     * I/O, no credentials, never a secret. PULLCRED_NOT_APPLICABLE = nothing
+     * to say; another failure explains itself in last_error. */
+    pullcred_status (*describe)(void *instance, const pullcred_auth_request *request,
+                                pullcred_text_sink *out);
 } pullcred_factory;
+
+/* struct_size of an ABI 1.0 factory, the smallest the host accepts. */
+#define PULLCRED_FACTORY_SIZE_1_0 offsetof(pullcred_factory, describe)
 
 typedef struct pullcred_module {
     uint32_t struct_size;

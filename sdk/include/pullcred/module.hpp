@@ -245,6 +245,12 @@ class RegistryBackend {
 public:
     virtual ~RegistryBackend() = default;
     virtual Result<Auth> get_auth(const AuthRequest &request) = 0;
+    // What get_auth would call for `request`, in one line for `pullcred
+    // explain` ("https://api.example.com (GetToken, account 42)"). No I/O, no
+    // credentials, never a secret. The default describes nothing.
+    virtual Result<std::string> describe(const AuthRequest & /*request*/) {
+        return Status::not_applicable("");
+    }
 };
 
 // Thrown from a constructor to reject a config with a clear message; any
@@ -276,8 +282,11 @@ template <class Base, class Fn> pullcred_status guarded(void *instance, Fn &&fn)
     return PULLCRED_FAILED;
 }
 
-inline void write_error(pullcred_text_sink *sink, std::string_view text) {
+inline void write_text(pullcred_text_sink *sink, std::string_view text) {
     if (sink && sink->write) sink->write(sink->ctx, str(text));
+}
+inline void write_error(pullcred_text_sink *sink, std::string_view text) {
+    write_text(sink, text);
 }
 
 template <class T, class Base>
@@ -330,6 +339,17 @@ inline pullcred_status get_auth(void *instance, const pullcred_auth_request *req
     });
 }
 
+inline pullcred_status describe(void *instance, const pullcred_auth_request *request,
+                                pullcred_text_sink *out) noexcept {
+    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
+        auto result =
+            backend.describe({view(request->image), view(request->registry), view(request->profile)});
+        if (!result.ok()) return result.status();
+        write_text(out, result.value());
+        return Status::success();
+    });
+}
+
 } // namespace detail
 
 // One static descriptor per class T.
@@ -343,6 +363,7 @@ const pullcred_factory *credential_source(const char *name, const char *config_s
                                           &detail::destroy<CredentialSource>,
                                           &detail::last_error<CredentialSource>,
                                           &detail::get_credentials,
+                                          nullptr,
                                           nullptr};
     return &factory;
 }
@@ -357,7 +378,8 @@ const pullcred_factory *registry_backend(const char *name, const char *config_sc
                                           &detail::destroy<RegistryBackend>,
                                           &detail::last_error<RegistryBackend>,
                                           nullptr,
-                                          &detail::get_auth};
+                                          &detail::get_auth,
+                                          &detail::describe};
     return &factory;
 }
 

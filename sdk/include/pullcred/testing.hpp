@@ -325,7 +325,7 @@ public:
                 out.push_back(where + "is NULL");
                 continue;
             }
-            if (f->struct_size < sizeof(pullcred_factory)) out.push_back(where + "struct_size is too small");
+            if (f->struct_size < PULLCRED_FACTORY_SIZE_1_0) out.push_back(where + "struct_size is too small");
             if (f->name == nullptr || !valid_factory_name(f->name))
                 out.push_back(where + "has an invalid name (dotted, lower case, [a-z0-9-]: \"vendor.name\")");
             if (f->create == nullptr || f->destroy == nullptr || f->last_error == nullptr)
@@ -420,6 +420,25 @@ public:
         const auto code = factory_->get_auth(handle_, &request, &sink);
         if (code != PULLCRED_OK) return failure(code);
         return auth;
+    }
+
+    // A registry backend's description of what get_auth would call (ABI 1.1).
+    // PULLCRED_NOT_APPLICABLE when it describes nothing or has no describe.
+    Result<std::string> describe(std::string_view image, std::string_view registry = {},
+                                 std::string_view profile = {}) {
+        if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND)
+            return Status::failed(std::string(factory_->name) + " is not a registry backend");
+        if (factory_->struct_size < offsetof(pullcred_factory, describe) + sizeof factory_->describe ||
+            factory_->describe == nullptr)
+            return Status::not_applicable(std::string(factory_->name) + " has no describe");
+        if (registry.empty()) registry = image.substr(0, image.find('/'));
+        std::string text;
+        auto sink = sdk::detail::text_sink(text);
+        const pullcred_auth_request request{sizeof(pullcred_auth_request), str(image), str(registry),
+                                            str(profile)};
+        const auto code = factory_->describe(handle_, &request, &sink);
+        if (code != PULLCRED_OK) return failure(code);
+        return text;
     }
 
     // A credential source's answer for `profile`.

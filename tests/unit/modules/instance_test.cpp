@@ -28,8 +28,11 @@ modules::HostEnvironment fake_environment() {
 }
 
 const modules::FactoryRef &factory(const char *name) {
-    static auto discovery =
-        modules::discover_modules({}, {{fixture("test_good"), ""}, {fixture("test_create_throws"), ""}});
+    static auto discovery = modules::discover_modules({}, {{fixture("test_good"), ""},
+                                                           {fixture("test_create_throws"), ""},
+                                                           {fixture("test_abi_1_0"), ""},
+                                                           {fixture("test_c_ok"), ""},
+                                                           {fixture("test_c_describe"), ""}});
     const auto *ref = discovery.registry.find(name);
     if (ref == nullptr) throw std::runtime_error(std::string("fixture factory missing: ") + name);
     return *ref;
@@ -85,4 +88,38 @@ TEST(ModuleInstance, SourceSecretsAreRegisteredForRedaction) {
     ASSERT_TRUE(credentials.ok());
     EXPECT_EQ(credentials->get("secret_access_key"), "very-distinctive-secret");
     EXPECT_EQ(log::redact("leak very-distinctive-secret"), "leak [REDACTED]");
+}
+
+TEST(ModuleInstance, Abi10ModuleIsNotDescribedAndItsBytesPastStructSizeAreNeverUsed) {
+    auto environment = fake_environment();
+    auto backend = modules::Instance::create(factory("test.abi-one-zero"), "registries[0]", &environment, {});
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe("r.example/x", "r.example", "p");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    EXPECT_FALSE(described->has_value()) << "called describe past struct_size: " << **described;
+    auto auth = (*backend)->get_auth("r.example/x", "r.example", "p");
+    ASSERT_TRUE(auth.ok()) << auth.error().message;
+    EXPECT_EQ(auth->entries.at(0).username, "c-user");
+}
+
+TEST(ModuleInstance, NullDescribeAndTheWrappersDefaultAreNotDescribed) {
+    auto environment = fake_environment();
+    for (const char *name : {"test.c-backend", "test.echo"}) {
+        auto backend = modules::Instance::create(factory(name), "registries[0]", &environment, {});
+        ASSERT_TRUE(backend.ok()) << backend.error().message;
+        auto described = (*backend)->describe("r.example/x", "r.example", "p");
+        ASSERT_TRUE(described.ok()) << name << ": " << described.error().message;
+        EXPECT_FALSE(described->has_value()) << name;
+    }
+}
+
+TEST(ModuleInstance, DescriptionIsOneLineAndRedacted) {
+    auto environment = fake_environment();
+    auto backend = modules::Instance::create(factory("test.c-describe"), "registries[0]", &environment, {});
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    log::register_secret("c-password");
+    auto described = (*backend)->describe("r.example/x", "r.example", "p");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    ASSERT_TRUE(described->has_value());
+    EXPECT_EQ(**described, "https://c.example/token leaks [REDACTED]");
 }

@@ -27,8 +27,28 @@ TEST(ModuleLoader, LoadsAModuleWrittenInC) {
 TEST(ModuleLoader, RefusesAnotherAbiMajorNamingFileVersionsAndFix) {
     auto module = load_module(fixture("test_wrong_major"));
     ASSERT_FALSE(module.ok());
-    EXPECT_THAT(module.error().message, AllOf(HasSubstr("test_wrong_major.so"), HasSubstr("ABI 2.0"),
-                                              HasSubstr("ABI 1.0"), HasSubstr("rebuild")));
+    const auto minor = std::to_string(PULLCRED_ABI_MINOR);
+    EXPECT_THAT(module.error().message, AllOf(HasSubstr("test_wrong_major.so"), HasSubstr("ABI 2." + minor),
+                                              HasSubstr("ABI 1." + minor), HasSubstr("rebuild")));
+}
+
+TEST(ModuleLoader, LoadsAnAbi10ModuleWhoseFactoryEndsBeforeDescribe) {
+    auto module = load_module(fixture("test_abi_1_0"));
+    ASSERT_TRUE(module.ok()) << module.error().message;
+    EXPECT_EQ(module->descriptor->abi_minor, 0U);
+    EXPECT_EQ(module->descriptor->factories[0]->struct_size, PULLCRED_FACTORY_SIZE_1_0);
+    EXPECT_LT(PULLCRED_FACTORY_SIZE_1_0, sizeof(pullcred_factory));
+}
+
+TEST(ModuleLoader, RefusesAFactorySmallerThanAbi10) {
+    pullcred_factory small{};
+    small.struct_size = PULLCRED_FACTORY_SIZE_1_0 - 1;
+    small.kind = PULLCRED_KIND_REGISTRY_BACKEND;
+    small.name = "ok.name";
+    const pullcred_factory *const table[] = {&small};
+    pullcred_module module{sizeof(pullcred_module), PULLCRED_ABI_MAJOR, 0, "m", "1", 1, table};
+    EXPECT_THAT(pullcred::modules::check_descriptor(&module, "x.so").error().message,
+                AllOf(HasSubstr("struct_size"), HasSubstr("smaller than ABI 1.0's")));
 }
 
 TEST(ModuleLoader, RefusesANewerAbiMinor) {

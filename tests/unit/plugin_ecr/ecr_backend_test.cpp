@@ -197,6 +197,28 @@ TEST_P(EcrHosts, EndpointSigningAndAuthKey) {
         << "the auth key is the registry exactly as in the image";
 }
 
+TEST_P(EcrHosts, DescribeNamesTheSameEndpointWithoutCredentialsOrNetwork) {
+    const auto &c = GetParam();
+    auto backend = host.backend(c.account.empty() && c.service == "ecr" ? nlohmann::json{{"region", c.region}}
+                                                                        : nlohmann::json::object());
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe(c.registry + "/team/app", c.registry, "default");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    ASSERT_TRUE(described->has_value());
+    const auto &text = **described;
+    EXPECT_THAT(text, testing::StartsWith(c.url + " ("));
+    EXPECT_THAT(text, HasSubstr("signed for " + c.region + "/" + c.service));
+    EXPECT_THAT(text, HasSubstr(c.service == "ecr" ? "ECR GetAuthorizationToken" : "ECR Public"));
+    if (c.account.empty()) {
+        EXPECT_THAT(text, Not(HasSubstr("registry ")));
+    } else {
+        EXPECT_THAT(text, HasSubstr("registry " + c.account));
+    }
+    EXPECT_TRUE(host.credential_calls.empty()) << "describe asked for credentials";
+    EXPECT_TRUE(host.net.requests.empty()) << "describe used the network";
+    EXPECT_THAT(text, Not(HasSubstr(kSecret)));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     EveryPartition, EcrHosts,
     testing::Values(
@@ -269,6 +291,43 @@ TEST_F(EcrBackend, MirrorFallsBackToTheProfileRegion) {
     ASSERT_TRUE(auth.ok()) << auth.error().message;
     EXPECT_EQ(host.net.requests.at(0).url, "https://api.ecr.ap-south-1.amazonaws.com/");
     EXPECT_EQ(host.net.signings.at(0).region, "ap-south-1");
+}
+
+TEST_F(EcrBackend, DescribeOfAMirrorWithoutRegionSaysTheProfileDecidesAtFetchTime) {
+    host.profiles["default"].fields["region"] = "ap-south-1";
+    auto backend = host.backend();
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe("mirror.example.com:5000/x", "mirror.example.com:5000", "default");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    ASSERT_TRUE(described->has_value());
+    EXPECT_THAT(**described, AllOf(HasSubstr("region not known before fetching"),
+                                   HasSubstr("mirror.example.com:5000"), HasSubstr("profile 'default'")));
+    EXPECT_THAT(**described, Not(HasSubstr("ap-south-1")));
+    EXPECT_TRUE(host.credential_calls.empty());
+}
+
+TEST_F(EcrBackend, DescribeNamesAnEndpointOverrideAndItsOrigin) {
+    env.set("AWS_ENDPOINT_URL_ECR", "https://ecr.vpce.example:8443");
+    auto backend = host.backend();
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe("111122223333.dkr.ecr.eu-west-1.amazonaws.com/x",
+                                          "111122223333.dkr.ecr.eu-west-1.amazonaws.com", "default");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    ASSERT_TRUE(described->has_value());
+    EXPECT_THAT(**described, AllOf(testing::StartsWith("https://ecr.vpce.example:8443 ("),
+                                   HasSubstr("AWS_ENDPOINT_URL_ECR"), HasSubstr("eu-west-1/ecr"),
+                                   HasSubstr("registry 111122223333")));
+}
+
+TEST_F(EcrBackend, DescribeOfAnInvalidEndpointSettingIsAnError) {
+    env.set("AWS_USE_FIPS_ENDPOINT", "perhaps");
+    auto backend = host.backend();
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe("111122223333.dkr.ecr.eu-west-1.amazonaws.com/x",
+                                          "111122223333.dkr.ecr.eu-west-1.amazonaws.com", "default");
+    ASSERT_FALSE(described.ok());
+    EXPECT_THAT(described.error().message,
+                AllOf(HasSubstr("registries[0]: aws.ecr failed"), HasSubstr("AWS_USE_FIPS_ENDPOINT")));
 }
 
 TEST_F(EcrBackend, MirrorWithoutAnyRegionFailsClearly) {
