@@ -135,12 +135,24 @@ bool is_key_label(std::string_view label) {
            label == "ENCRYPTED PRIVATE KEY";
 }
 
+// Labels are quoted only when they are a known PEM type: an unknown one is
+// outside text that could carry anything the file's author put there.
+std::string_view shown_label(std::string_view label) {
+    static constexpr std::string_view kKnown[] = {
+        "CERTIFICATE",   "TRUSTED CERTIFICATE", "X509 CRL",        "CERTIFICATE REQUEST",   "PUBLIC KEY",
+        "PRIVATE KEY",   "EC PRIVATE KEY",      "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "DSA PRIVATE KEY",
+        "EC PARAMETERS", "OPENSSH PRIVATE KEY"};
+    for (const auto known : kKnown)
+        if (label == known) return label;
+    return "of an unknown type";
+}
+
 std::string describe_labels(const std::vector<PemBlock> &blocks) {
     if (blocks.empty()) return "no PEM block at all";
     std::string out = "only ";
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         if (i > 0) out += ", ";
-        out += blocks[i].label;
+        out += shown_label(blocks[i].label);
     }
     return out;
 }
@@ -169,7 +181,8 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
         const auto body_start = label_end + kDashes.size();
         const auto end = text.find(end_marker, body_start);
         if (end == std::string_view::npos)
-            return make_error(std::string(origin) + ": PEM block " + label + " has no END line");
+            return make_error(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
+                              " has no END line");
         // Header lines ("Proc-Type: ...") come first and contain ':'; the
         // blank line after them is skipped with the rest of the whitespace.
         std::string_view body = text.substr(body_start, end - body_start);
@@ -190,7 +203,8 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
         auto der = base64_decode(base64);
         wipe(base64);
         if (!der || der->empty())
-            return make_error(std::string(origin) + ": PEM block " + label + " is not valid base64");
+            return make_error(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
+                              " is not valid base64");
         block.der = std::move(*der);
         blocks.push_back(std::move(block));
         position = end + end_marker.size();

@@ -224,7 +224,11 @@ TEST(Pem, BlocksAndErrors) {
     EXPECT_THAT(none.error().message, HasSubstr("f.pem: no CERTIFICATE block (found no PEM block at all)"));
     auto broken = pem_blocks("-----BEGIN CERTIFICATE-----\nAAAA\n", "f.pem");
     ASSERT_FALSE(broken.ok());
-    EXPECT_THAT(broken.error().message, HasSubstr("has no END line"));
+    EXPECT_THAT(broken.error().message, HasSubstr("PEM block CERTIFICATE has no END line"));
+    auto unknown = pem_blocks("-----BEGIN RSECRETLOOKINGSA PRIVATE KEY-----\nAAAA\n", "f.pem");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_THAT(unknown.error().message, HasSubstr("PEM block of an unknown type has no END line"));
+    EXPECT_THAT(unknown.error().message, Not(HasSubstr("SECRETLOOKING")));
     auto legacy =
         private_key("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
                     "AAAA\n-----END RSA PRIVATE KEY-----\n",
