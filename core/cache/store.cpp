@@ -120,8 +120,9 @@ std::optional<Entry> Store::read(std::string_view key) const {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return std::nullopt;
     struct stat info {};
+    // One link only: a hard link to another file (another entry) is not this key's entry.
     const bool trusted = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::geteuid() &&
-                         (info.st_mode & 077) == 0;
+                         (info.st_mode & 077) == 0 && info.st_nlink == 1;
     ::close(fd);
     if (!trusted) return std::nullopt;
     auto text = read_file_capped(path, "cache entry", kMaxEntryBytes);

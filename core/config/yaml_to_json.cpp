@@ -1,9 +1,12 @@
 #include "config/yaml_to_json.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <utility>
 #include <yaml-cpp/yaml.h>
 
 namespace pullcred::config {
@@ -40,8 +43,9 @@ bool valid_utf8(std::string_view text) {
 }
 
 // yaml-cpp 0.7 loops forever on a ',' that starts a token outside a flow
-// collection (upstream issue 1040); such a ',' is never valid YAML, so it is
-// refused here, before yaml-cpp sees it.
+// collection (upstream issue 1040), also after a quoted scalar, a tag or an
+// anchor; such a ',' is never valid YAML, so it is refused here, before
+// yaml-cpp sees it.
 std::optional<std::size_t> stray_comma_line(std::string_view text) {
     int flow_depth = 0;
     std::size_t line = 1;
@@ -80,8 +84,10 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
         if (quote != 0) {
             if (quote == '"' && c == '\\')
                 ++i;
-            else if (c == quote)
+            else if (c == quote) {
                 quote = 0;
+                token_start = flow_depth == 0; // `'a',b` loops yaml-cpp as `[a],b` would
+            }
             previous = c;
             continue;
         }
@@ -89,6 +95,16 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
             const auto end = text.find('\n', i);
             if (end == std::string_view::npos) return std::nullopt;
             i = end - 1;
+            continue;
+        }
+        if ((c == '!' || c == '&') && token_start) {
+            // A tag or anchor: the node's content (maybe a stray ',') still follows.
+            if (c == '!' && i + 1 < text.size() && text[i + 1] == '<')
+                i = std::min(text.find('>', i), text.size() - 1);
+            while (i + 1 < text.size() &&
+                   std::string_view(" \t\r\n,[]{}").find(text[i + 1]) == std::string_view::npos)
+                ++i;
+            previous = text[i];
             continue;
         }
         if ((c == '"' || c == '\'') && token_start) quote = c;
@@ -105,6 +121,19 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
             token_start = c == '-' || c == '?' || c == ':' || c == '[' || c == '{' ||
                           (c == ',' && flow_depth > 0) || ((c == ']' || c == '}') && flow_depth == 0);
         previous = c;
+    }
+    return std::nullopt;
+}
+
+// YAML allows no control character but tab, LF and CR (c-printable); yaml-cpp
+// 0.7 hangs on some (a NUL before a ','), so they are refused up front.
+std::optional<std::pair<std::size_t, unsigned>> control_character(std::string_view text) {
+    std::size_t line = 1;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') ++line;
+        if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f)
+            return std::pair{line, unsigned{byte}};
     }
     return std::nullopt;
 }
@@ -186,6 +215,12 @@ Result<nlohmann::json> convert(const YAML::Node &node, int depth, std::size_t &n
 } // namespace
 
 Result<nlohmann::json> yaml_to_json(std::string_view text) {
+    if (auto control = control_character(text)) {
+        char code[8];
+        static_cast<void>(std::snprintf(code, sizeof(code), "0x%02X", control->second));
+        return make_error("invalid YAML at line " + std::to_string(control->first) + ": control character " +
+                          code + " (only tab, LF and CR are allowed)");
+    }
     if (auto line = stray_comma_line(text))
         return make_error("invalid YAML at line " + std::to_string(*line) +
                           ": ',' outside a [list] or {map}");

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "util/quote.hpp"
+
 namespace pullcred::dispatch {
 
 namespace detail {
@@ -450,7 +452,7 @@ std::string describe_byte(unsigned char c) {
 }
 
 std::string quoted(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
+    return util::quote_bounded(s);
 }
 
 // "scheme://" with a Go/RFC 3986 scheme name.

@@ -29,18 +29,17 @@ log::Level to_level(pullcred_log_level level) {
 } // namespace
 
 HostServices::HostServices(std::string component, const HostEnvironment *environment)
-    : component_(std::move(component)), environment_(environment) {
-    table_ = pullcred_host{sizeof(pullcred_host),
-                           PULLCRED_ABI_MAJOR,
-                           PULLCRED_ABI_MINOR,
-                           this,
-                           &HostServices::log,
-                           &HostServices::now_unix_ms,
-                           &HostServices::deadline_unix_ms,
-                           &HostServices::credentials_for_profile,
-                           &HostServices::http,
-                           &HostServices::sign_sigv4};
-}
+    : component_(std::move(component)),
+      environment_(environment), table_{sizeof(pullcred_host),
+                                        PULLCRED_ABI_MAJOR,
+                                        PULLCRED_ABI_MINOR,
+                                        this,
+                                        &HostServices::log,
+                                        &HostServices::now_unix_ms,
+                                        &HostServices::deadline_unix_ms,
+                                        &HostServices::credentials_for_profile,
+                                        &HostServices::http,
+                                        &HostServices::sign_sigv4} {}
 
 void HostServices::log(void *ctx, pullcred_log_level level, pullcred_str message) {
     log::write(to_level(level), sdk::view(message), self(ctx).component_);

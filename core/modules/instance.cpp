@@ -1,9 +1,11 @@
 #include "modules/instance.hpp"
 
+#include <chrono>
 #include <cstddef>
 
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
+#include "modules/call_guard.hpp"
 
 namespace pullcred::modules {
 
@@ -31,10 +33,27 @@ std::string one_line(std::string text) {
 
 Instance::Instance(FactoryRef factory, std::string component, const HostEnvironment *environment)
     : factory_(std::move(factory)), component_(std::move(component)),
-      host_(std::make_unique<HostServices>(component_ + " (" + factory_.factory->name + ")", environment)) {}
+      host_(std::make_unique<HostServices>(component_ + " (" + factory_.factory->name + ")", environment)),
+      environment_(environment) {}
+
+std::string Instance::who() const {
+    const auto module = factory_.module_path.empty() ? factory_.module_name : factory_.module_path.string();
+    return "module " + module + ": " + component_ + " (" + factory_.factory->name + ")";
+}
+
+std::int64_t Instance::call_budget() const {
+    if (environment_ == nullptr) return -1;
+    const auto now = environment_->now_unix_ms ? environment_->now_unix_ms()
+                                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count();
+    return call_budget_ms(environment_->deadline_unix_ms, now);
+}
 
 Instance::~Instance() {
-    if (handle_ != nullptr) factory_.factory->destroy(handle_);
+    if (handle_ == nullptr) return;
+    const CallGuard guard(who(), "destroy", call_budget());
+    factory_.factory->destroy(handle_);
 }
 
 Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, std::string component,
@@ -44,8 +63,10 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
     const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string error;
     pullcred_text_sink sink{&error, &sdk::detail::append_text};
-    const auto status =
-        factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
+    const auto status = [&] {
+        const CallGuard guard(instance->who(), "create", instance->call_budget());
+        return factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
+    }();
     if (status != PULLCRED_OK || instance->handle_ == nullptr) {
         instance->handle_ = nullptr;
         return make_error(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
@@ -55,6 +76,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
 }
 
 Error Instance::failure(pullcred_status status) const {
+    const CallGuard guard(who(), "last_error", call_budget());
     const auto text = sdk::view(factory_.factory->last_error(handle_));
     return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) +
                       ": " + (text.empty() ? std::string("no reason given") : std::string(text)));
@@ -67,7 +89,10 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
     auto sink = sdk::detail::credentials_sink(credentials);
     const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
                                                sdk::str(region_hint)};
-    const auto status = factory_.factory->get_credentials(handle_, &request, &sink);
+    const auto status = [&] {
+        const CallGuard guard(who(), "get_credentials", call_budget());
+        return factory_.factory->get_credentials(handle_, &request, &sink);
+    }();
     if (status != PULLCRED_OK) return failure(status);
     log::register_secret(credentials.get("secret_access_key"));
     log::register_secret(credentials.get("session_token"));
@@ -91,7 +116,10 @@ Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view re
                             }};
     const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
                                         sdk::str(profile)};
-    const auto status = factory_.factory->get_auth(handle_, &request, &sink);
+    const auto status = [&] {
+        const CallGuard guard(who(), "get_auth", call_budget());
+        return factory_.factory->get_auth(handle_, &request, &sink);
+    }();
     if (status != PULLCRED_OK) return failure(status);
     return auth;
 }
@@ -107,7 +135,10 @@ Result<std::optional<std::string>> Instance::describe(std::string_view image, st
     pullcred_text_sink sink{&text, &sdk::detail::append_text};
     const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
                                         sdk::str(profile)};
-    const auto status = factory->describe(handle_, &request, &sink);
+    const auto status = [&] {
+        const CallGuard guard(who(), "describe", call_budget());
+        return factory->describe(handle_, &request, &sink);
+    }();
     if (status == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
     if (status != PULLCRED_OK) return failure(status);
     return std::optional<std::string>(one_line(log::redact(text)));

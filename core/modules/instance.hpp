@@ -40,10 +40,13 @@ public:
 private:
     Instance(FactoryRef factory, std::string component, const HostEnvironment *environment);
     Error failure(pullcred_status status) const;
+    [[nodiscard]] std::string who() const;
+    [[nodiscard]] std::int64_t call_budget() const;
 
     FactoryRef factory_;
     std::string component_;
     std::unique_ptr<HostServices> host_;
+    const HostEnvironment *environment_;
     void *handle_ = nullptr;
 };
 

@@ -54,6 +54,7 @@ std::vector<std::pair<std::string, std::string>> unit_entries(const std::string 
                 continue; // comments inside continuations
             text = trim(text).append(" ").append(more);
         }
+        if (text.empty()) continue; // a lone '\' continuation
         if (text.front() == '[') {
             current =
                 text.substr(1, text.find(']') == std::string::npos ? std::string::npos : text.find(']') - 1);

@@ -7,6 +7,7 @@
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
+#include "util/quote.hpp"
 
 namespace pullcred::request {
 
@@ -48,10 +49,10 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
         if (!fetched) return fetched.error();
         return auth_from_json(fetched->data);
     }
-    auto served =
-        context.cache->through(cache::auth_key(context.config, rule, registry, identity),
-                               context.now_unix_seconds, context.deadline_unix_ms, fetch,
-                               [](const nlohmann::json &data) { return auth_from_json(data).ok(); });
+    auto served = context.cache->through(
+        cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
+        context.deadline_unix_ms, fetch,
+        [&](const nlohmann::json &data) { return answers_image(data, request.image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");
@@ -62,19 +63,20 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
 
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context) {
     auto image = dispatch::parse_image_ref(request.image);
-    if (!image) return make_error("image \"" + request.image + "\": " + image.error().message);
+    if (!image)
+        return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
     const auto selection = select_rule(context.config, request.image);
     if (selection.rule == nullptr) {
-        log::info("no rule in " + context.config.file + " matches image " + request.image +
-                  "; answering with no credentials");
+        log::info("no rule in " + context.config.file + " matches image " +
+                  util::quote_bounded(request.image) + "; answering with no credentials");
         kubelet::Response response;
         response.api_version = request.api_version;
         return response;
     }
     const auto &rule = *selection.rule;
-    log::debug("image " + request.image + " matches registries[" + std::to_string(rule.index) + "] pattern " +
-               std::string(selection.pattern));
+    log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
+               std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();

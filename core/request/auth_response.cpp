@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cache/keys.hpp"
+#include "dispatch/glob.hpp"
 #include "log/redact.hpp"
 
 namespace pullcred::request {
@@ -40,6 +41,14 @@ Result<sdk::Auth> auth_from_json(const nlohmann::json &data) {
         return make_error("cache entry has an unexpected shape");
     }
     return auth;
+}
+
+bool answers_image(const nlohmann::json &data, std::string_view image) {
+    auto auth = auth_from_json(data);
+    if (!auth) return false;
+    for (const auto &entry : auth->entries)
+        if (dispatch::match_auth_key(entry.registry, image)) return true;
+    return false;
 }
 
 std::string auth_cache_key(const config::Config &config, const config::Rule &rule,

@@ -21,6 +21,10 @@ nlohmann::json auth_to_json(const sdk::Auth &auth);
 // Refuses data of another shape; registers the passwords for redaction.
 Result<sdk::Auth> auth_from_json(const nlohmann::json &data);
 
+// A cache entry is served only when it is well formed and holds auth for the
+// image (an entry holding another registry's auth is replaced, not served).
+bool answers_image(const nlohmann::json &data, std::string_view image);
+
 // The cache key of the registry auth that answers `registry` under `rule`.
 std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry);
 

@@ -22,6 +22,7 @@ std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &reque
 
     auto entry = store.read(cache::auth_key(config, rule, image->registry(), identity));
     if (cache::freshness_of(entry, now_unix_seconds) != cache::Freshness::fresh) return std::nullopt;
+    if (!answers_image(entry->data, request.image)) return std::nullopt;
     auto auth = auth_from_json(entry->data);
     if (!auth) return std::nullopt;
     auto response = response_for(request, rule, *auth, now_unix_seconds);

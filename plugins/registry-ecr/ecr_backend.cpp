@@ -16,6 +16,7 @@
 #include "aws/endpoints/endpoint.hpp"
 #include "aws/profile/environment.hpp"
 #include "ecr_reply.hpp"
+#include "util/quote.hpp"
 
 #ifndef MODULE_VERSION
 #define MODULE_VERSION "0.0.0"
@@ -99,6 +100,12 @@ public:
                 "add `profile: NAME` (one of `profiles`) to the rule for " +
                 registry);
 
+        if (pullcred::aws::looks_like_ecr_private_host(registry))
+            return SdkStatus::failed(
+                pullcred::util::quote_bounded(registry) +
+                " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
+                "12-digit account id, so aws.ecr refuses it rather than answer with the "
+                "token of the profile's own account");
         Target target = target_for(registry);
         auto credentials = host_.credentials(profile, target.region);
         if (!credentials.ok()) return credentials.status();

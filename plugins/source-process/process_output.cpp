@@ -1,11 +1,14 @@
 #include "process_output.hpp"
 
-#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace pullcred_process {
 namespace {
@@ -93,6 +96,10 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
         // e.what() may quote the text around the error: only its offset is used.
         return "printed something that is not JSON on stdout (" + std::to_string(stdout_text.size()) +
                " bytes, invalid at byte " + std::to_string(e.byte) + "); " + std::string(kShape);
+    } catch (const nlohmann::json::exception &) {
+        // out_of_range 406, a number such as 1e999 that no double holds, is not a parse_error.
+        return "printed JSON with a number out of range on stdout (" + std::to_string(stdout_text.size()) +
+               " bytes); " + std::string(kShape);
     }
     if (!document.is_object())
         return std::string("printed JSON that is not an object (") + json_type(document) + "); " +
@@ -143,6 +150,40 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
         out.expires_unix = *expires;
     }
     return out;
+}
+
+std::string withhold_stdout_values(std::string line, std::string_view stdout_text) {
+    constexpr std::size_t kShortest = 8;
+    std::vector<std::string> values;
+    const auto document = nlohmann::json::parse(stdout_text, nullptr, /*allow_exceptions=*/false);
+    if (!document.is_discarded()) {
+        std::vector<const nlohmann::json *> pending{&document};
+        while (!pending.empty()) {
+            const auto *node = pending.back();
+            pending.pop_back();
+            if (node->is_string()) values.push_back(node->get<std::string>());
+            if (node->is_structured())
+                for (const auto &child : *node) pending.push_back(&child);
+        }
+    } else {
+        std::size_t start = 0;
+        for (std::size_t i = 0; i <= stdout_text.size(); ++i) {
+            const bool separator =
+                i == stdout_text.size() ||
+                std::string_view(" \t\r\n\"'=:,;{}[]").find(stdout_text[i]) != std::string_view::npos;
+            if (!separator) continue;
+            if (i > start) values.emplace_back(stdout_text.substr(start, i - start));
+            start = i + 1;
+        }
+    }
+    for (const auto &value : values) {
+        if (value.size() < kShortest) continue;
+        constexpr std::string_view kWithheld = "[withheld: printed on stdout]";
+        for (auto at = line.find(value); at != std::string::npos;
+             at = line.find(value, at + kWithheld.size()))
+            line.replace(at, value.size(), kWithheld);
+    }
+    return line;
 }
 
 std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
@@ -214,27 +255,36 @@ std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text
     if (!text.empty() && text.front() == '+') text.remove_prefix(1);
     if (text == "0") return std::chrono::milliseconds(0);
     if (text.empty()) return std::nullopt;
+    // Integer nanoseconds as Go's time.ParseDuration (floating-point sums
+    // turned 1.906s into 1907 ms): whole units exactly, the fraction truncated.
     struct Unit {
         std::string_view name;
-        long double nanoseconds;
+        std::uint64_t nanoseconds;
     };
-    static constexpr Unit kUnits[] = {{"ns", 1.0L}, {"us", 1e3L}, {"\xC2\xB5s", 1e3L}, {"\xCE\xBCs", 1e3L},
-                                      {"ms", 1e6L}, {"s", 1e9L},  {"m", 60e9L},        {"h", 3600e9L}};
-    long double total = 0;
+    static constexpr Unit kUnits[] = {
+        {"ns", 1},         {"us", 1'000},        {"\xC2\xB5s", 1'000},  {"\xCE\xBCs", 1'000},
+        {"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
+    constexpr auto kMaxNanoseconds = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    std::uint64_t total = 0;
     while (!text.empty()) {
         std::size_t i = 0;
-        long double value = 0;
+        std::uint64_t whole = 0;
         bool any_digit = false;
         while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            value = value * 10 + (text[i++] - '0');
+            if (whole > kMaxNanoseconds / 10) return std::nullopt;
+            whole = whole * 10 + static_cast<std::uint64_t>(text[i++] - '0');
             any_digit = true;
         }
+        std::uint64_t fraction = 0;
+        std::uint64_t scale = 1;
         if (i < text.size() && text[i] == '.') {
             ++i;
-            long double scale = 0.1L;
             while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-                value += (text[i++] - '0') * scale;
-                scale /= 10;
+                if (scale < 1'000'000'000'000'000'000U) { // further digits are below a nanosecond
+                    fraction = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
+                    scale *= 10;
+                }
+                ++i;
                 any_digit = true;
             }
         }
@@ -248,10 +298,15 @@ std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text
         }
         if (unit == nullptr) return std::nullopt;
         text.remove_prefix(unit->name.size());
-        total += value * unit->nanoseconds;
-        if (total > 9.2e18L) return std::nullopt;
+        if (whole > kMaxNanoseconds / unit->nanoseconds) return std::nullopt;
+        const auto part = whole * unit->nanoseconds +
+                          static_cast<std::uint64_t>(static_cast<long double>(fraction) *
+                                                     (static_cast<long double>(unit->nanoseconds) /
+                                                      static_cast<long double>(scale)));
+        if (part > kMaxNanoseconds - total) return std::nullopt;
+        total += part;
     }
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(total / 1e6L)));
+    return std::chrono::milliseconds(static_cast<std::int64_t>((total + 999'999) / 1'000'000));
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {

@@ -30,6 +30,12 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
 // An RFC 3339 date-time (2026-11-28T12:00:00Z, fractional seconds, +hh:mm or
 // -hh:mm offsets; 't', 'z' and a space separator accepted) as Unix seconds,
 // fractions dropped; nullopt when malformed or out of range.
+// `line` (the command's last stderr line, quoted in errors) with every value
+// the command printed on stdout withheld: a command that failed after printing
+// its keys must not get them echoed through stderr. Values are the strings of
+// stdout's JSON, or its words when it is not JSON; short ones (< 8) are kept.
+std::string withhold_stdout_values(std::string line, std::string_view stdout_text);
+
 std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 // Unix seconds as 2026-11-28T12:00:00Z.

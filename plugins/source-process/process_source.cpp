@@ -114,7 +114,7 @@ std::string last_stderr_line(std::string_view tail) {
         if (out.size() > kMaxStderrLine) {
             std::size_t cut = kMaxStderrLine;
             while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut; // UTF-8 boundary
-            out = out.substr(0, cut) + "...";
+            out.replace(cut, std::string::npos, "...");
         }
         return out;
     }
@@ -175,7 +175,7 @@ public:
         host_.debug("running the credential process " + argv_.front() + " for profile " + profile +
                     " (time limit " + format_duration(limit) + ")");
         const auto run = run_process(options);
-        const auto line = last_stderr_line(run.err_tail);
+        const auto line = withhold_stdout_values(last_stderr_line(run.err_tail), run.out);
         const auto stderr_suffix = [&](std::string_view lead) {
             return line.empty() ? std::string() : std::string(lead) + line;
         };

@@ -9,13 +9,16 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <utility>
@@ -196,25 +199,38 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
 }
 
 Result<std::string> read_file(const std::string &path, std::string_view what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // O_NONBLOCK: a FIFO without a writer must not hang the open; only a
+    // regular file is read.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
         const int error = errno;
         return make_error(std::string(what) + " " + path + ": cannot read it (" + std::strerror(error) + ")");
     }
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        return make_error(std::string(what) + " " + path + ": not a regular file");
+    }
     std::string contents;
     std::array<char, 8192> buffer{};
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        contents.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    for (;;) {
+        const auto n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            wipe(contents);
+            return make_error(std::string(what) + " " + path + ": read error");
+        }
+        if (n == 0) break;
+        contents.append(buffer.data(), static_cast<std::size_t>(n));
         if (contents.size() > kMaxFileBytes) {
+            ::close(fd);
             wipe(contents);
             return make_error(std::string(what) + " " + path + ": larger than 1 MiB, not a PEM file");
         }
     }
-    if (in.bad()) {
-        wipe(contents);
-        return make_error(std::string(what) + " " + path + ": read error");
-    }
+    ::close(fd);
+    OPENSSL_cleanse(buffer.data(), buffer.size());
     return contents;
 }
 

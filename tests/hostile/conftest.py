@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harness import PULLCRED, SOURCE_DIR
+from harness import PULLCRED, SECRETS, SOURCE_DIR
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
@@ -23,6 +23,7 @@ REGISTRY = IMAGE.split("/", 1)[0]
 def emulator(tmp_path_factory):
     assert PULLCRED.exists(), f"build pullcred first: {PULLCRED}"
     emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
+    SECRETS.update(keys["secretAccessKey"] for keys in emu.static_credentials)
     yield emu
     emu.stop()
 
@@ -47,6 +48,7 @@ def node(keys, emulator):
     """node.config(case_dir, **overrides) writes the good config (and its Secret) into case_dir."""
     class Node:
         password = emulator.ecr_password("111122223333", "us-west-2", keys["accessKeyId"])
+        SECRETS.add(password)
 
         @staticmethod
         def secret(case_dir):

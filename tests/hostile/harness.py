@@ -9,7 +9,9 @@ with a timeout, and is judged by `judge()`:
   - expect="error": non-zero exit, nothing on stdout, exactly one line on
     stderr, `pullcred: error: ...`, holding every `names` fragment;
   - expect="answer": exit 0 and `check(result, case_dir)` passes (at most one
-    warning line on stderr).
+    warning line on stderr);
+  - always: no stderr line longer than MAX_LINE (outside values are quoted
+    bounded), and no secret (SECRETS, and the case's own `secrets`) on stderr.
 """
 import concurrent.futures
 import dataclasses
@@ -24,6 +26,9 @@ BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", "build/asan")).res
 SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", pathlib.Path(__file__).parents[2])).resolve()
 PULLCRED = BUILD_DIR / "bin" / "pullcred"
 TIMEOUT = 30
+MAX_LINE = 2048
+# Secrets every case may hold (the emulator's keys, the ECR passwords): conftest adds them.
+SECRETS = set()
 FORBIDDEN = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: ", "internal error",
              "terminate called", "what():", "Segmentation fault", "Aborted", "stack-use", "heap-buffer")
 
@@ -57,6 +62,7 @@ class Case:
     names: tuple = ()         # fragments the error line must hold
     check: typing.Callable = None  # (Result, case_dir) -> None, for answers
     after: typing.Callable = None  # (case_dir) -> None: runs after a case, even a failed one
+    secrets: tuple = ()       # strings of this case that must never reach stderr
 
 
 def run_case(case, root, base_env):
@@ -86,6 +92,12 @@ def judge(case, result, case_dir):
     for text in FORBIDDEN:
         if text in result.stderr:
             return f"stderr holds {text!r}:\n{result.stderr[-3000:]}"
+    for secret in (*SECRETS, *case.secrets):
+        if secret and secret in result.stderr:
+            return f"stderr holds a secret ({secret[:4]}...):\n{result.stderr[-2000:]}"
+    long_lines = [line for line in result.stderr.splitlines() if len(line) > MAX_LINE]
+    if long_lines:
+        return f"a stderr line of {len(long_lines[0])} characters (limit {MAX_LINE}): {long_lines[0][:300]!r}..."
     if result.code < 0:
         return f"killed by signal {-result.code}:\n{result.stderr[-2000:]}"
     lines = result.lines()
@@ -111,8 +123,8 @@ def judge(case, result, case_dir):
     try:
         if case.check:
             case.check(result, case_dir)
-    except AssertionError as error:
-        return f"wrong answer: {error}"
+    except (AssertionError, KeyError, TypeError, ValueError) as error:
+        return f"wrong answer: {type(error).__name__}: {error}; stdout {result.stdout[:300]!r}"
     return None
 
 

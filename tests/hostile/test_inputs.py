@@ -254,3 +254,37 @@ def test_hostile_config_files(node, base_env, tmp_path):
     assert len(cases) >= 90
     failures = run_all(cases, tmp_path, base_env)
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)
+
+
+def test_ecr_hosts_without_an_account_id_are_refused(node, base_env, tmp_path):
+    """An ECR-shaped host whose registry id is not 12 digits is not answered with the caller's own
+    account's token (the reference provider refuses it too: reference/aws.md's host pattern)."""
+    hosts = ["abc", "12345678901", "1111222233334", "x11112222333", "11112222333x", "111122223333-x", "0"]
+    cases = [Case(f"stdin/non-account-ecr-host/{index}", lambda case_dir, host=host: (
+        ["get-credentials", "--config", str(node.config(case_dir))],
+        request(f"{host}.dkr.ecr.us-west-2.amazonaws.com/app"), {}), names=("not a valid Amazon ECR host",))
+        for index, host in enumerate(hosts)]
+    failures = run_all(cases, tmp_path, base_env)
+    assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)
+
+
+def test_long_outside_values_are_quoted_bounded(node, base_env, tmp_path):
+    """A 200 KB image reference gives a short error line: its first bytes and its length."""
+    images = {"image-200k": "a" * 200000, "tag-200k": IMAGE + ":" + "t" * 200000,
+              "repository-200k": "registry.example/" + "R" * 200000, "newline": IMAGE + "\n/evil",
+              "registry-200k": "r" * 200000 + ".example/app"}
+    cases = [Case(f"stdin/bounded/{name}", lambda case_dir, image=image: (
+        ["get-credentials", "--config", str(node.config(case_dir))], request(image), {}),
+        names=('image "',) + (("bytes)",) if len(image) > 1000 else ()))
+        for name, image in images.items()]
+    fields = {"apiversion-200k": {"apiVersion": "v" * 200000},
+              "apiversion-newline": {"apiVersion": "credentialprovider.kubelet.k8s.io/v1\nsecond line"},
+              "annotation-name-200k": {"serviceAccountAnnotations": {"n" * 200000: 1}},
+              "annotation-name-newline": {"serviceAccountAnnotations": {"a\nb": 1}}}
+    for name, extra in fields.items():
+        document = json.loads(GOOD)
+        document.update(extra)
+        cases.append(Case(f"stdin/bounded/{name}", lambda case_dir, data=json.dumps(document).encode(): (
+            ["get-credentials", "--config", str(node.config(case_dir))], data, {}), names=("kubelet request",)))
+    failures = run_all(cases, tmp_path, base_env)
+    assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)

@@ -22,6 +22,10 @@ def data(**entry):
     return json.dumps({"authorizationData": [base]})
 
 
+def _password_is(result, expected):
+    assert result.auth()[IMAGE.split("/", 1)[0]]["password"] == expected, result.auth()
+
+
 BODIES = [
     ("empty", ""), ("null", "null"), ("array", "[]"), ("object", "{}"), ("string", '"x"'),
     ("truncated", data()[:40]), ("deep", "[" * 100000), ("deep-object", '{"a":' * 10000 + "1" + "}" * 10000),
@@ -36,9 +40,10 @@ BODIES = [
     ("endpoint-number", data(proxyEndpoint=5)), ("duplicate-key", data()[:-1] + ', "authorizationData": []}'),
     ("error-type-huge", json.dumps({"__type": "X" * 100000, "message": "m"})),
 ]
-# Answered today: an ignored proxyEndpoint, a far expiry, and a password that is not UTF-8
-# (reported: it reaches kubelet with U+FFFD in place of the bad bytes).
-RECOVERABLE = {"expires-huge", "endpoint-number", "token-invalid-utf8"}
+# Answered: an ignored proxyEndpoint and a far expiry. A password that is not UTF-8 is
+# refused (kubelet's JSON would carry U+FFFD in place of the bad bytes).
+RECOVERABLE = {"expires-huge", "endpoint-number"}
+NAMES = {"token-invalid-utf8": ("ECR", "not valid UTF-8")}
 STATUS_BODIES = [("500-garbage", 500, "<html>oops"), ("403-empty", 403, ""), ("400-deep", 400, "[" * 100000),
                  ("404-html", 404, "<html>not here</html>"), ("302-redirect", 302, "")]
 
@@ -52,8 +57,19 @@ def reply_cases(node, emulator):
         return prepare
 
     cases = [Case(f"reply/ecr/{name}", injecting({"kind": "raw", "code": 200, "content_type": JSON11, "body": body}),
-                  names=("ECR",), expect="either" if name in RECOVERABLE else "error")
+                  names=NAMES.get(name, ("ECR",)), expect="either" if name in RECOVERABLE else "error")
              for name, body in BODIES]
+    # More passwords that are not UTF-8: overlong, surrogate, beyond U+10FFFF, cut short.
+    for name, raw in [("overlong", b"AWS:pw\xc0\xaf"), ("surrogate", b"AWS:pw\xed\xa0\x80"),
+                      ("beyond-unicode", b"AWS:pw\xf4\x90\x80\x80"), ("cut-sequence", b"AWS:pw\xe2\x82"),
+                      ("lone-continuation", b"AWS:\x80pw")]:
+        body = data(authorizationToken=base64.b64encode(raw).decode())
+        cases.append(Case(f"reply/ecr/password-{name}", injecting({"kind": "raw", "code": 200, "content_type": JSON11,
+                                                                   "body": body}), names=("ECR", "not valid UTF-8")))
+    # A valid multi-byte password is passed on as is.
+    cases.append(Case("reply/ecr/password-utf8", injecting({"kind": "raw", "code": 200, "content_type": JSON11,
+                                                            "body": data(authorizationToken=token("AWS:pw-\u00e9\u6f22"))}),
+                      expect="answer", check=lambda result, case_dir: _password_is(result, "pw-\u00e9\u6f22")))
     cases += [Case(f"reply/ecr/status-{name}", injecting({"kind": "raw", "code": code, "content_type": "text/html",
                                                           "body": body}), names=("ECR",))
               for name, code, body in STATUS_BODIES]

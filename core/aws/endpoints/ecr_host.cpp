@@ -68,6 +68,21 @@ std::optional<EcrHostMatch> match_ecr_private_host(std::string_view host) {
     return std::nullopt;
 }
 
+bool looks_like_ecr_private_host(std::string_view host) {
+    if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+    if (match_ecr_private_host(host)) return false;
+    const bool ecr_label = host.find(".dkr.ecr") != std::string_view::npos ||
+                           host.find(".dkr-ecr") != std::string_view::npos ||
+                           host.substr(0, 8) == "dkr.ecr." || host.substr(0, 8) == "dkr-ecr.";
+    if (!ecr_label) return false;
+    for (std::string_view suffix : kSuffixes) {
+        if (host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix &&
+            host[host.size() - suffix.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
 std::optional<EcrHost> parse_ecr_host(std::string_view host) {
     EcrHost out;
     // Split off ":port" (digits only, 1-65535).

@@ -45,6 +45,12 @@ struct EcrHost {
     std::string partition;  // partition id of the region
 };
 
+// True when `host` (optionally with a port) has the shape of a private ECR
+// registry host (a `dkr.ecr` / `dkr-ecr` label and an ECR DNS suffix) but does
+// not match the regex, e.g. a registry id that is not 12 digits: the reference
+// provider refuses such a host, it is not a mirror.
+bool looks_like_ecr_private_host(std::string_view host);
+
 // nullopt when `host` (optionally `host:port`, port 1-65535) is not an ECR
 // registry host.
 std::optional<EcrHost> parse_ecr_host(std::string_view host);

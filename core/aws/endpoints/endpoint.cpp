@@ -218,7 +218,7 @@ std::string display_url(std::string_view url) {
         out = std::string(url);
     }
     const auto query = out.find_first_of("?#");
-    if (query != std::string::npos) out = out.substr(0, query + 1) + "***";
+    if (query != std::string::npos) out.replace(query + 1, std::string::npos, "***");
     return quoted(out);
 }
 

@@ -143,12 +143,10 @@ public:
     std::vector<Signing> signings;
     pullcred_status sign_code = PULLCRED_OK;
 
-    FakeHost() {
-        table_ = pullcred_host{
-            sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,     this,
-            &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb, &FakeHost::credentials_cb,
-            &FakeHost::http_cb,    &FakeHost::sign_cb};
-    }
+    FakeHost()
+        : table_{sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,     this,
+                 &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb, &FakeHost::credentials_cb,
+                 &FakeHost::http_cb,    &FakeHost::sign_cb} {}
     FakeHost(const FakeHost &) = delete;
     FakeHost &operator=(const FakeHost &) = delete;
     FakeHost(FakeHost &&) = delete;

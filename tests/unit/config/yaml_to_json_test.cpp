@@ -46,15 +46,35 @@ TEST(YamlToJson, RefusesHostileShapes) {
 // Found by the config fuzz target (tests/fuzz/crashes/config, yaml_to_json):
 // each of these used to hang, read out of bounds or overflow the stack.
 TEST(YamlToJson, StrayCommasAreRefusedInsteadOfHangingYamlCpp) {
-    const std::vector<std::string> stray{",", " ,", "- a\n,", "[a, b], c", "{a: 1}, x"};
+    const std::vector<std::string> stray{",",         " ,",    "- a\n,",      "[a, b], c",
+                                         "{a: 1}, x", "'a',b", "\"a\" , b",   "k: 'a', b",
+                                         "!!str ,",   "&a ,",  "!!str 'a', b"};
     for (const auto &text : stray) {
         auto doc = yaml_to_json(text);
         ASSERT_FALSE(doc.ok()) << text;
         EXPECT_THAT(doc.error().message, HasSubstr("','")) << text;
     }
-    const std::vector<std::string> fine{"a: b, c", "a: [1, 2]", "a: \"x, y\"", "a: |\n  , literal\nb: 1",
-                                        "# ,\na: 1"};
+    const std::vector<std::string> fine{"a: b, c",
+                                        "a: [1, 2]",
+                                        "a: \"x, y\"",
+                                        "a: |\n  , literal\nb: 1",
+                                        "# ,\na: 1",
+                                        "['a', 'b']",
+                                        "{'a': 1, \"b\": 2}",
+                                        "'it''s, ok'",
+                                        "!!str a, b",
+                                        "&a [x, y]",
+                                        "!<tag:yaml.org,2002:str> x"};
     for (const auto &text : fine) EXPECT_TRUE(yaml_to_json(text).ok()) << text;
+}
+
+TEST(YamlToJson, ControlCharactersAreRefusedInsteadOfHangingYamlCpp) {
+    EXPECT_THAT(yaml_to_json(std::string("\0,1", 3)).error().message,
+                HasSubstr("line 1: control character 0x00"));
+    EXPECT_THAT(yaml_to_json("a: 1\nb: x\x01y\n").error().message,
+                HasSubstr("line 2: control character 0x01"));
+    EXPECT_THAT(yaml_to_json("a: \x7f\n").error().message, HasSubstr("control character 0x7F"));
+    EXPECT_TRUE(yaml_to_json("a:\t1\r\nb: 2\r\n").ok());
 }
 
 TEST(YamlToJson, InvalidUtf8AndHugeValuesAreRefused) {

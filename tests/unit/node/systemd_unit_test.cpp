@@ -35,6 +35,15 @@ TEST(SystemdUnit, EntriesJoinContinuationsAndSkipComments) {
     EXPECT_EQ(entries[1].second, "2");
 }
 
+TEST(SystemdUnit, LoneContinuationLinesAreSkipped) {
+    // A line that is only a backslash (last in the file, or before a comment) left an empty
+    // line that was then read with front() (cppcheck containerOutOfBounds).
+    EXPECT_TRUE(unit_entries("[Service]\n\\", "Service").empty());
+    auto entries = unit_entries("[Service]\n\\\n# c\nA=1\n", "Service");
+    ASSERT_EQ(entries.size(), 1U);
+    EXPECT_EQ(entries[0].first, "A");
+}
+
 TEST(SystemdUnit, KubeadmDropInOverridesTheUnitAndOursIsIgnored) {
     Host host;
     host.write("lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n");

@@ -98,6 +98,13 @@ TEST(GoDuration, AcceptsWhatGoAccepts) {
     EXPECT_EQ(parse_go_duration("+5s"), milliseconds(5'000));
     EXPECT_EQ(parse_go_duration("0"), milliseconds(0));
     EXPECT_EQ(parse_go_duration("0s"), milliseconds(0));
+    // Summed in floating point, 1.906s came to 1907 ms (found by the credential_process fuzzer).
+    EXPECT_EQ(parse_go_duration("1.906s"), milliseconds(1'906));
+    EXPECT_EQ(parse_go_duration(format_duration(milliseconds(1'906))), milliseconds(1'906));
+    EXPECT_EQ(parse_go_duration("1.000001ms"), milliseconds(2));  // 1000001 ns, rounded up
+    EXPECT_EQ(parse_go_duration("1.0000001ms"), milliseconds(1)); // below a nanosecond: dropped, as Go
+    EXPECT_EQ(parse_go_duration("2562047h"), milliseconds(9'223'369'200'000));
+    EXPECT_EQ(parse_go_duration("2562048h"), std::nullopt);
     EXPECT_EQ(parse_go_duration("1500us"), milliseconds(2)); // rounded up
     EXPECT_EQ(parse_go_duration("2000\xC2\xB5s"), milliseconds(2));
     EXPECT_EQ(parse_go_duration("2000\xCE\xBCs"), milliseconds(2));
@@ -152,6 +159,9 @@ TEST(CredentialOutput, ProblemsAreNamedWithoutQuotingStdout) {
                 AllOf(HasSubstr("not JSON on stdout (15 bytes, invalid at byte"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem(R"({"Version":1,"SecretAccessKey":"S3CR3T")"),
                 AllOf(HasSubstr("not JSON"), Not(HasSubstr("S3CR3T"))));
+    // nlohmann throws out_of_range, not parse_error, for 1e999 (found by the credential_process fuzzer).
+    EXPECT_THAT(problem(R"({"Version":1e999,)" + keys + "}"),
+                AllOf(HasSubstr("number out of range on stdout"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem(R"(["S3CR3T"])"),
                 AllOf(HasSubstr("not an object (an array)"), Not(HasSubstr("S3CR3T"))));
     EXPECT_THAT(problem("{" + keys + "}"), HasSubstr("printed no Version"));
