@@ -39,6 +39,7 @@ public:
                            const std::function<bool(const nlohmann::json &)> &usable) const;
 
     [[nodiscard]] std::optional<Entry> peek(const std::string &key) const { return store_.read(key); }
+    [[nodiscard]] const Store &store() const { return store_; }
 
 private:
     explicit Cache(Store store) : store_(std::move(store)) {}

@@ -16,8 +16,6 @@
 #include <iostream>
 #include <thread>
 
-#include <boost/dll/runtime_symbol_info.hpp>
-
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
@@ -26,6 +24,7 @@
 #include "node/installer.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
+#include "util/install_prefix.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::cli {
@@ -92,9 +91,7 @@ void log_changes(const node::Changes &changes) {
 }
 
 fs::path bundle_root() {
-    boost::dll::fs::error_code error;
-    const auto exe = boost::dll::program_location(error);
-    return fs::path(exe.parent_path().string()).parent_path();
+    return install_prefix();
 }
 
 bool absolute_dir(const std::string &text) {

@@ -1,5 +1,6 @@
 #include "cli/session.hpp"
 
+#include "cache/config_stamp.hpp"
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
 #include "sources/factories.hpp"
@@ -28,8 +29,19 @@ const modules::Discovery &Session::discovery() {
 }
 
 const cache::Cache *Session::cache() {
-    if (!cache_) cache_ = cache::Cache::open(config().cache);
+    if (!cache_) {
+        cache_ = cache::Cache::open(config().cache);
+        if (cache_->has_value()) remember_valid_config((*cache_)->store());
+    }
     return cache_->has_value() ? &**cache_ : nullptr;
+}
+
+// The front (core/front) answers cache hits of this exact config text
+// without compiling the schema again.
+void Session::remember_valid_config(const cache::Store &store) const {
+    if (!loaded_.ok() || loaded_.text.empty() || cache::has_config_stamp(store, loaded_.text)) return;
+    if (auto recorded = cache::record_config_stamp(store, loaded_.text, started_unix_ms_ / 1000); !recorded)
+        log::debug(recorded.error().message);
 }
 
 std::int64_t Session::deadline_unix_ms() const {

@@ -41,6 +41,8 @@ public:
     }
 
 private:
+    void remember_valid_config(const cache::Store &store) const;
+
     config::LoadResult loaded_;
     std::int64_t started_unix_ms_;
     std::optional<modules::Discovery> discovery_;

@@ -1,20 +1,11 @@
 #include "config/loader.hpp"
 
-#include "config/yaml_to_json.hpp"
-#include "dispatch/glob.hpp"
-#include "util/duration.hpp"
+#include "config/model_builder.hpp"
 #include "util/files.hpp"
-#include "util/json_strict.hpp"
 
 namespace pullcred::config {
 
 namespace {
-
-bool looks_like_json(std::string_view text, const std::string &file_name) {
-    if (file_name.size() >= 5 && file_name.compare(file_name.size() - 5, 5, ".json") == 0) return true;
-    const auto first = text.find_first_not_of(" \t\r\n");
-    return first != std::string_view::npos && text[first] == '{';
-}
 
 const SchemaValidator *schema_validator(std::vector<Problem> &problems) {
     static auto compiled = SchemaValidator::compile(config_schema());
@@ -23,100 +14,6 @@ const SchemaValidator *schema_validator(std::vector<Problem> &problems) {
         return nullptr;
     }
     return &*compiled;
-}
-
-void read_duration(const nlohmann::json &object, const char *key, const std::string &path,
-                   std::vector<Problem> &problems, auto &&store) {
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_string()) return;
-    auto duration = parse_go_duration(it->get<std::string>());
-    if (!duration)
-        problems.push_back({join_path(path, key), duration.error().message});
-    else
-        store(*duration);
-}
-
-void build_modules(const nlohmann::json &doc, Config &config) {
-    auto it = doc.find("modules");
-    if (it == doc.end()) return;
-    for (const auto &item : *it) {
-        if (item.is_string())
-            config.modules.push_back({item.get<std::string>(), ""});
-        else
-            config.modules.push_back({item.at("path").get<std::string>(), item.value("sha256", "")});
-    }
-}
-
-void build_cache_and_settings(const nlohmann::json &doc, Config &config, std::vector<Problem> &problems) {
-    if (auto cache = doc.find("cache"); cache != doc.end()) {
-        if (auto dir = cache->find("dir"); dir != cache->end()) config.cache.dir = dir->get<std::string>();
-        config.cache.enabled = cache->value("enabled", true);
-    }
-    if (auto settings = doc.find("settings"); settings != doc.end()) {
-        read_duration(*settings, "deadline", "settings", problems,
-                      [&](auto d) { config.settings.deadline = d; });
-        read_duration(*settings, "httpTimeout", "settings", problems,
-                      [&](auto d) { config.settings.http_timeout = d; });
-        config.settings.ca_bundle = settings->value("caBundle", "");
-        config.settings.native_signing_helper = settings->value("nativeSigningHelper", true);
-    }
-}
-
-void build_profiles(const nlohmann::json &doc, Config &config) {
-    auto it = doc.find("profiles");
-    if (it == doc.end()) return;
-    for (const auto &[name, body] : it->items())
-        config.profiles[name] = Profile{name, body.at("source").get<std::string>(), body};
-}
-
-void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem> &problems) {
-    auto it = doc.find("registries");
-    if (it == doc.end()) return;
-    std::size_t index = 0;
-    for (const auto &body : *it) {
-        const auto path = "registries[" + std::to_string(index) + "]";
-        Rule rule;
-        rule.index = index;
-        rule.backend = body.at("backend").get<std::string>();
-        rule.profile = body.value("profile", "");
-        rule.cache_key_type = body.value("cacheKeyType", "Registry");
-        rule.settings = body;
-        std::size_t pattern_index = 0;
-        for (const auto &pattern : body.at("matchImages")) {
-            const auto text = pattern.get<std::string>();
-            if (auto valid = dispatch::validate_pattern(text); !valid)
-                problems.push_back(
-                    {path + ".matchImages[" + std::to_string(pattern_index) + "]", valid.error().message});
-            rule.match_images.push_back(text);
-            ++pattern_index;
-        }
-        read_duration(body, "cacheDuration", path, problems, [&](auto d) { rule.cache_duration = d; });
-        if (!rule.profile.empty() && !config.profiles.contains(rule.profile))
-            problems.push_back({path + ".profile", "no profile named \"" + rule.profile + "\" in profiles"});
-        config.registries.push_back(std::move(rule));
-        ++index;
-    }
-}
-
-constexpr std::size_t kMaxStringBytes = 4096;
-
-// Schema patterns run std::regex, whose recursion grows with the input: long
-// strings are refused before validation.
-std::optional<Problem> oversized_string(const nlohmann::json &value, const std::string &path) {
-    if (value.is_string() && value.get_ref<const std::string &>().size() > kMaxStringBytes)
-        return Problem{path, "longer than " + std::to_string(kMaxStringBytes) + " bytes"};
-    if (value.is_object()) {
-        for (const auto &[key, item] : value.items()) {
-            if (key.size() > kMaxStringBytes) return Problem{path, "a key longer than 4096 bytes"};
-            if (auto found = oversized_string(item, join_path(path, key))) return found;
-        }
-    }
-    if (value.is_array()) {
-        std::size_t index = 0;
-        for (const auto &item : value)
-            if (auto found = oversized_string(item, path + "[" + std::to_string(index++) + "]")) return found;
-    }
-    return std::nullopt;
 }
 
 } // namespace
@@ -142,29 +39,13 @@ std::string LoadResult::summary() const {
 LoadResult parse_config(std::string_view text, const std::string &file_name) {
     LoadResult result;
     result.config.file = file_name;
-    auto document = looks_like_json(text, file_name) ? parse_json_strict(text) : yaml_to_json(text);
-    if (!document) {
-        result.problems.push_back({"", document.error().message});
-        return result;
-    }
-    if (!document->is_object()) {
-        result.problems.push_back({"", "expected a mapping with apiVersion: pullcred/v1 and kind: Config"});
-        return result;
-    }
-    if (auto oversized = oversized_string(*document, "")) {
-        result.problems.push_back(*oversized);
-        return result;
-    }
+    auto document = read_document(text, file_name, result.problems);
+    if (!document) return result;
     const auto *validator = schema_validator(result.problems);
     if (validator == nullptr) return result;
     result.problems = validator->validate(*document);
     if (!result.problems.empty()) return result;
-
-    auto &config = result.config;
-    build_modules(*document, config);
-    build_cache_and_settings(*document, config, result.problems);
-    build_profiles(*document, config);
-    build_rules(*document, config, result.problems);
+    build_config(*document, result.config, result.problems);
     return result;
 }
 
@@ -179,7 +60,9 @@ LoadResult load_config_file(const std::filesystem::path &path) {
         result.problems.push_back({"", message});
         return result;
     }
-    return parse_config(*text, path.string());
+    auto result = parse_config(*text, path.string());
+    result.text = std::move(*text);
+    return result;
 }
 
 } // namespace pullcred::config

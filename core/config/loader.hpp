@@ -17,6 +17,7 @@ namespace pullcred::config {
 struct LoadResult {
     Config config;                 // meaningful only when problems is empty
     std::vector<Problem> problems; // every problem found, not only the first
+    std::string text;              // the file's exact bytes (empty for the built-in config)
     [[nodiscard]] bool ok() const { return problems.empty(); }
     // "config FILE: PATH: MESSAGE", one line per problem.
     [[nodiscard]] std::vector<std::string> messages() const;

@@ -8,14 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "config/problem.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::config {
-
-struct Problem {
-    std::string path; // "registries[0].backend"; empty for the document
-    std::string message;
-};
 
 class SchemaValidator {
 public:
@@ -33,7 +29,5 @@ private:
     explicit SchemaValidator(std::unique_ptr<Compiled> compiled);
     std::unique_ptr<Compiled> compiled_;
 };
-
-std::string join_path(std::string_view parent, std::string_view child);
 
 } // namespace pullcred::config

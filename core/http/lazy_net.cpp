@@ -1,9 +1,10 @@
 #include "http/lazy_net.hpp"
 
-#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
 #include <mutex>
+
+#include "util/install_prefix.hpp"
 
 namespace pullcred::net {
 
@@ -14,8 +15,8 @@ Result<NetServices *> load_net_services() {
     if (services != nullptr) return services;
 
     boost::dll::fs::error_code error;
-    const auto exe_dir = boost::dll::program_location(error).parent_path();
-    const auto path = exe_dir / ".." / PULLCRED_PRIVATE_LIB_SUBDIR / "libpullcred-net.so";
+    const boost::dll::fs::path path =
+        (install_prefix() / PULLCRED_PRIVATE_LIB_SUBDIR / "libpullcred-net.so").string();
     static boost::dll::shared_library library; // kept loaded until exit
     library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
     if (error || !library.is_loaded()) {

@@ -1,10 +1,10 @@
 #include "modules/registry.hpp"
 
 #include <algorithm>
-#include <boost/dll/runtime_symbol_info.hpp>
 
 #include "sources/aws_shared_config.hpp"
 #include "util/files.hpp"
+#include "util/install_prefix.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::modules {
@@ -37,10 +37,9 @@ const FactoryRef *Registry::find(std::string_view name) const {
 }
 
 std::filesystem::path default_module_dir() {
-    boost::dll::fs::error_code error;
-    const auto exe = boost::dll::program_location(error);
-    if (error) return {};
-    return std::filesystem::path(exe.parent_path().string()) / ".." / PULLCRED_MODULE_SUBDIR;
+    const auto prefix = install_prefix();
+    if (prefix.empty()) return {};
+    return prefix / PULLCRED_MODULE_SUBDIR;
 }
 
 std::vector<std::filesystem::path> module_files(const std::filesystem::path &module_dir) {

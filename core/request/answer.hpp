@@ -8,6 +8,7 @@
 #include "config/model.hpp"
 #include "kubelet/protocol.hpp"
 #include "providers/providers.hpp"
+#include "request/auth_response.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::request {
@@ -22,14 +23,5 @@ struct AnswerContext {
 
 // A response for `request`; an image no rule matches gets empty auth.
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context);
-
-// The cache key of the registry auth that answers `registry` under `rule`.
-std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry);
-
-// cacheDuration = min(rule's duration, half the token's remaining life).
-// An already expired token is an error, never a long cache.
-Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
-                                                               std::optional<std::int64_t> expires_unix,
-                                                               std::int64_t now_unix_seconds);
 
 } // namespace pullcred::request

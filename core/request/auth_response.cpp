@@ -1,0 +1,86 @@
+#include "request/auth_response.hpp"
+
+#include <algorithm>
+
+#include "cache/keys.hpp"
+#include "dispatch/glob.hpp"
+#include "log/redact.hpp"
+
+namespace pullcred::request {
+
+namespace {
+kubelet::CacheKeyType cache_key_type_of(const config::Rule &rule) {
+    if (rule.cache_key_type == "Image") return kubelet::CacheKeyType::image;
+    if (rule.cache_key_type == "Global") return kubelet::CacheKeyType::global;
+    return kubelet::CacheKeyType::registry;
+}
+} // namespace
+
+nlohmann::json auth_to_json(const sdk::Auth &auth) {
+    auto entries = nlohmann::json::array();
+    for (const auto &entry : auth.entries)
+        entries.push_back(
+            {{"registry", entry.registry}, {"username", entry.username}, {"password", entry.password}});
+    nlohmann::json data{{"entries", entries}};
+    if (auth.expires_unix) data["expires"] = *auth.expires_unix;
+    return data;
+}
+
+Result<sdk::Auth> auth_from_json(const nlohmann::json &data) {
+    sdk::Auth auth;
+    try {
+        for (const auto &entry : data.at("entries")) {
+            auth.entries.push_back({entry.at("registry").get<std::string>(),
+                                    entry.at("username").get<std::string>(),
+                                    entry.at("password").get<std::string>()});
+            log::register_secret(auth.entries.back().password);
+        }
+        if (auto expires = data.find("expires"); expires != data.end())
+            auth.expires_unix = expires->get<std::int64_t>();
+    } catch (const nlohmann::json::exception &) {
+        return make_error("cache entry has an unexpected shape");
+    }
+    return auth;
+}
+
+bool answers_image(const nlohmann::json &data, std::string_view image) {
+    auto auth = auth_from_json(data);
+    if (!auth) return false;
+    for (const auto &entry : auth->entries)
+        if (dispatch::match_auth_key(entry.registry, image)) return true;
+    return false;
+}
+
+std::string auth_cache_key(const config::Config &config, const config::Rule &rule,
+                           std::string_view registry) {
+    return cache::auth_key(config, rule, registry, {});
+}
+
+Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
+                                                               std::optional<std::int64_t> expires_unix,
+                                                               std::int64_t now_unix_seconds) {
+    std::optional<std::chrono::seconds> duration = rule.cache_duration;
+    if (expires_unix) {
+        const auto remaining = *expires_unix - now_unix_seconds;
+        if (remaining <= 0)
+            return make_error("the registry token has already expired; check the node's clock");
+        const std::chrono::seconds half(remaining / 2);
+        duration = duration ? std::min(*duration, half) : half;
+    }
+    return duration;
+}
+
+Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Rule &rule,
+                                       const sdk::Auth &auth, std::int64_t now_unix_seconds) {
+    auto duration = cache_duration_for(rule, auth.expires_unix, now_unix_seconds);
+    if (!duration) return duration.error();
+    kubelet::Response response;
+    response.api_version = request.api_version;
+    response.cache_key_type = cache_key_type_of(rule);
+    response.cache_duration = *duration;
+    for (const auto &entry : auth.entries)
+        response.auth[entry.registry] = kubelet::AuthConfig{entry.username, entry.password};
+    return response;
+}
+
+} // namespace pullcred::request

@@ -1,0 +1,41 @@
+// The pieces of an answer that need no provider: registry auth as cached
+// JSON, its cache key, and the kubelet response built from it. Shared by the
+// full answer (request/answer.cpp) and the cache-hit front (core/front).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pullcred/module.hpp>
+#include <string>
+#include <string_view>
+
+#include "config/model.hpp"
+#include "kubelet/protocol.hpp"
+#include "util/result.hpp"
+
+namespace pullcred::request {
+
+nlohmann::json auth_to_json(const sdk::Auth &auth);
+// Refuses data of another shape; registers the passwords for redaction.
+Result<sdk::Auth> auth_from_json(const nlohmann::json &data);
+
+// A cache entry is served only when it is well formed and holds auth for the
+// image (an entry holding another registry's auth is replaced, not served).
+bool answers_image(const nlohmann::json &data, std::string_view image);
+
+// The cache key of the registry auth that answers `registry` under `rule`.
+std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry);
+
+// cacheDuration = min(rule's duration, half the token's remaining life).
+// An already expired token is an error, never a long cache.
+Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
+                                                               std::optional<std::int64_t> expires_unix,
+                                                               std::int64_t now_unix_seconds);
+
+// The response that gives `auth` for `request` under `rule`.
+Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Rule &rule,
+                                       const sdk::Auth &auth, std::int64_t now_unix_seconds);
+
+} // namespace pullcred::request
