@@ -108,7 +108,8 @@ std::optional<std::size_t> stray_comma_line(std::string_view text) {
             continue;
         }
         if ((c == '"' || c == '\'') && token_start) quote = c;
-        if (c == '[' || c == '{') ++flow_depth;
+        // Inside a block plain scalar (`5{`) a bracket is text, not a flow collection.
+        if ((c == '[' || c == '{') && (token_start || flow_depth > 0)) ++flow_depth;
         if ((c == ']' || c == '}') && flow_depth > 0) --flow_depth;
         if (c == ',' && flow_depth == 0 && token_start) return line;
         if ((c == '|' || c == '>') && token_start && flow_depth == 0) {

@@ -28,7 +28,7 @@ def snapshot(directory):
         return {}
     found = {}
     for path in sorted(directory.iterdir()):
-        if path.name.endswith(".lock") or ".tmp." in path.name:
+        if path.name.endswith(".lock") or ".tmp." in path.name or path.name.startswith("config-ok-"):
             continue
         if path.is_file() and not path.is_symlink():
             found[path.name] = (path.read_bytes(), path.stat().st_mode & 0o7777, path.stat().st_uid)
