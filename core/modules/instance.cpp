@@ -26,7 +26,10 @@ std::string one_line(std::string text) {
     constexpr std::size_t kMaxLine = 300;
     for (char &c : text)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-    if (text.size() > kMaxLine) text = text.substr(0, kMaxLine) + "...";
+    if (text.size() > kMaxLine) {
+        text.resize(kMaxLine);
+        text += "...";
+    }
     return text;
 }
 } // namespace

@@ -12,6 +12,7 @@ BUILD_DIR = pathlib.Path(os.environ.get("PULLCRED_BUILD_DIR", "build/dev")).reso
 SOURCE_DIR = pathlib.Path(os.environ.get("PULLCRED_SOURCE_DIR", ".")).resolve()
 PULLCRED = BUILD_DIR / "bin" / "pullcred"
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
+from fixture import Emulator  # noqa: E402
 from secret_guard import SecretGuard  # noqa: E402
 # Environment variables that would change what the code under test does.
 SCRUBBED = re.compile(r"^(AWS_|PULLCRED_CONFIG$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$)")
@@ -65,3 +66,19 @@ def pullcred():
         return Run(completed)
     assert PULLCRED.exists(), f"build pullcred first: {PULLCRED}"
     return run
+
+
+def static_secret_dir(directory, access_key_id, secret_access_key):
+    """A directory holding AWS keys the way a mounted Kubernetes Secret does (aws.static)."""
+    directory.mkdir()
+    (directory / "AWS_ACCESS_KEY_ID").write_text(access_key_id)
+    (directory / "AWS_SECRET_ACCESS_KEY").write_text(secret_access_key)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    """The AWS emulator, one per test file (a file may override it)."""
+    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    emu.stop()

@@ -6,19 +6,15 @@ only near expiry, that uninstall restores, and that API failures are one line
 with no secret in it."""
 import base64
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, scrubbed_env
+from conftest import PULLCRED, scrubbed_env
 from fake_bottlerocket_api import FakeBottlerocketApi
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 ANCHOR = "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta-br"
 PROFILE_ARN = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-br"
@@ -136,13 +132,6 @@ def test_previous_aws_config_is_restored(tmp_path):
         assert n.api.snapshot()["aws"] == {"profile": "ops", "config": previous}
     finally:
         n.api.stop()
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator-br"))
-    yield emu
-    emu.stop()
 
 
 def test_roles_anywhere_keys_renewed_near_expiry(node, emulator):

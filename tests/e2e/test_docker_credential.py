@@ -3,32 +3,19 @@ as a binary named docker-credential-pullcred."""
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR
+from conftest import PULLCRED, static_secret_dir
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 REGISTRY = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture
 def helper(tmp_path, emulator):
     keys = emulator.static_credentials[0]
-    secret = tmp_path / "secret"
-    secret.mkdir()
-    (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
-    (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    secret = static_secret_dir(tmp_path / "secret", keys["accessKeyId"], keys["secretAccessKey"])
     config = tmp_path / "config.yaml"
     config.write_text(f"""apiVersion: pullcred/v1
 kind: Config

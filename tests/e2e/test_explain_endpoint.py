@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from conftest import BUILD_DIR, scrubbed_env
+from conftest import BUILD_DIR, scrubbed_env, static_secret_dir
 
 ACCESS_KEY = "AKIAEXPLAINE2E000001"
 SECRET_KEY = "explain-e2e-secret-key-must-never-print"
@@ -14,10 +14,7 @@ ABI_1_0_MODULE = BUILD_DIR / "tests" / "unit" / "modules" / "fixtures" / "test_a
 
 @pytest.fixture
 def setup(tmp_path):
-    secret = tmp_path / "secret"
-    secret.mkdir()
-    (secret / "AWS_ACCESS_KEY_ID").write_text(ACCESS_KEY)
-    (secret / "AWS_SECRET_ACCESS_KEY").write_text(SECRET_KEY)
+    secret = static_secret_dir(tmp_path / "secret", ACCESS_KEY, SECRET_KEY)
     config = tmp_path / "config.json"
     config.write_text(json.dumps({
         "apiVersion": "pullcred/v1", "kind": "Config",

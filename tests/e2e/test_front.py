@@ -9,15 +9,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import BUILD_DIR, PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import BUILD_DIR, PULLCRED, kubelet_request, static_secret_dir
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 HOST = BUILD_DIR / "lib" / "pullcred" / "pullcred-host"
 IMAGE = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app"
@@ -29,21 +26,11 @@ def sanitizer_build():
                for line in cache.splitlines())
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
 def node(tmp_path, emulator):
     emulator.reset()
     keys = emulator.static_credentials[0]
-    secret = tmp_path / "secret"
-    secret.mkdir()
-    (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
-    (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    secret = static_secret_dir(tmp_path / "secret", keys["accessKeyId"], keys["secretAccessKey"])
     cache = tmp_path / "cache"
     config = tmp_path / "config.json"
     document = {

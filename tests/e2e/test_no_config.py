@@ -5,24 +5,14 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request
+from conftest import PULLCRED, kubelet_request
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 pytestmark = pytest.mark.skipif(pathlib.Path("/etc/pullcred/config.yaml").exists(),
                                 reason="a real /etc/pullcred/config.yaml would be used")
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
-    yield emu
-    emu.stop()
 
 
 def run(env, image):

@@ -16,15 +16,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
+from conftest import PULLCRED, kubelet_request, scrubbed_env
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 CREATE_SESSION = "rolesanywhere:CreateSession"
 ECR = "ecr:GetAuthorizationToken"
@@ -32,13 +29,6 @@ ANCHOR = "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta-e2e"
 PROFILE = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-e2e"
 ROLE = "arn:aws:iam::444455556666:role/ecr-pull"
 DEBIAN_PYTHON = "/usr/bin/python3"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator-ra"))
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -4,35 +4,22 @@ pulls with it. Two service accounts in two accounts, answered from one node."""
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR
+from conftest import PULLCRED, static_secret_dir
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 ANNOTATION = "eks.amazonaws.com/ecr-role-arn"
 IMAGE = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app"
 REGISTRY = IMAGE.split("/")[0]
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator"))
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
 def node(tmp_path, emulator):
     emulator.reset()
     keys = emulator.static_credentials[0]
-    secret = tmp_path / "secret"
-    secret.mkdir()
-    (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
-    (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    secret = static_secret_dir(tmp_path / "secret", keys["accessKeyId"], keys["secretAccessKey"])
     config = tmp_path / "config.json"
 
     def write(service_account=None):
@@ -89,6 +76,7 @@ def test_one_service_accounts_cached_answer_is_never_served_to_another(node, emu
     again = run(token_for(emulator, "a", "puller"), {ANNOTATION: "arn:aws:iam::111122223333:role/team-a"})
     other = run(token_for(emulator, "b", "other"), {ANNOTATION: "arn:aws:iam::111122223333:role/team-a"})
     assert password(first) == password(again)
+    assert password(other) != password(first)
     assert emulator.count("sts:AssumeRoleWithWebIdentity") == 2  # a (cached the second time), then b
 
 

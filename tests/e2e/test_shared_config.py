@@ -13,14 +13,11 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
+from conftest import PULLCRED, kubelet_request, scrubbed_env
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 ASSUME_ROLE = "sts:AssumeRole"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -31,13 +28,6 @@ ANCHOR = "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta-shared"
 RA_PROFILE = "arn:aws:rolesanywhere:us-west-2:111122223333:profile/pr-shared"
 # No aws_signing_helper in these directories: a native run proves nothing was spawned.
 BARE_PATH = "/usr/bin:/bin"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator-shared"))
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture(autouse=True)

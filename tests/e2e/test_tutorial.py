@@ -12,15 +12,12 @@ keep AWS to one CreateSession however many pulls start at once.
 import fcntl
 import json
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import PULLCRED, SOURCE_DIR, kubelet_request, scrubbed_env
+from conftest import PULLCRED, kubelet_request, scrubbed_env
 
-sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
-from fixture import Emulator  # noqa: E402
 
 CREATE_SESSION = "rolesanywhere:CreateSession"
 ECR = "ecr:GetAuthorizationToken"
@@ -30,13 +27,6 @@ ROLE = "arn:aws:iam::444455556666:role/ecr-pull"
 IMAGES = ["111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app",
           "444455556666.dkr.ecr.eu-central-1.amazonaws.com/shared/base"]
 BARE_PATH = "/usr/local/bin:/usr/bin:/bin"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    emu = Emulator().start(tmp_path_factory.mktemp("emulator-tutorial"))
-    yield emu
-    emu.stop()
 
 
 def credfile(emulator, client):
