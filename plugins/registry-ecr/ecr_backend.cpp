@@ -100,12 +100,7 @@ public:
                 "add `profile: NAME` (one of `profiles`) to the rule for " +
                 registry);
 
-        if (pullcred::aws::looks_like_ecr_private_host(registry))
-            return SdkStatus::failed(
-                pullcred::util::quote_bounded(registry) +
-                " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
-                "12-digit account id, so aws.ecr refuses it rather than answer with the "
-                "token of the profile's own account");
+        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
         Target target = target_for(registry);
         auto credentials = host_.credentials(profile, target.region);
         if (!credentials.ok()) return credentials.status();
@@ -185,6 +180,7 @@ public:
     SdkResult<std::string> describe(const AuthRequest &request) override {
         const std::string registry(request.registry);
         if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
         const Target target = target_for(registry);
         const std::string api =
             std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
@@ -217,6 +213,14 @@ public:
     }
 
 private:
+    static SdkStatus refuse_look_alike(const std::string &registry) {
+        if (!pullcred::aws::looks_like_ecr_private_host(registry)) return SdkStatus::success();
+        return SdkStatus::failed(pullcred::util::quote_bounded(registry) +
+                                 " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
+                                 "12-digit account id, so aws.ecr refuses it rather than answer with the "
+                                 "token of the profile's own account");
+    }
+
     Target target_for(const std::string &registry) const {
         Target target;
         if (auto ecr = pullcred::aws::parse_ecr_host(registry)) {

@@ -267,9 +267,7 @@ INSTANTIATE_TEST_SUITE_P(
         HostCase{"mirror.example.com:5000", "https://api.ecr.eu-central-1.amazonaws.com", "ecr",
                  "eu-central-1", ""},
         HostCase{"registry.internal", "https://api.ecr.cn-north-1.amazonaws.com.cn", "ecr", "cn-north-1", ""},
-        // look-alikes are mirrors too, never "ECR" of the account they name
-        HostCase{"1234567890123.dkr.ecr.us-east-1.amazonaws.com", "https://api.ecr.us-west-1.amazonaws.com",
-                 "ecr", "us-west-1", ""},
+        // a look-alike outside amazonaws.com is a mirror, never "ECR" of the account it names
         HostCase{"123456789012.dkr.ecr.us-east-1.amazonaws.hacker.com",
                  "https://api.ecr.us-west-1.amazonaws.com", "ecr", "us-west-1", ""}));
 
@@ -291,6 +289,20 @@ TEST_F(EcrBackend, MirrorFallsBackToTheProfileRegion) {
     ASSERT_TRUE(auth.ok()) << auth.error().message;
     EXPECT_EQ(host.net.requests.at(0).url, "https://api.ecr.ap-south-1.amazonaws.com/");
     EXPECT_EQ(host.net.signings.at(0).region, "ap-south-1");
+}
+
+TEST_F(EcrBackend, AnEcrHostWithoutATwelveDigitAccountIsRefusedByFetchAndDescribe) {
+    const std::string look_alike = "1234567890123.dkr.ecr.us-east-1.amazonaws.com";
+    auto auth = host.auth(look_alike, "default", nlohmann::json{{"region", "us-west-1"}});
+    ASSERT_FALSE(auth.ok());
+    EXPECT_THAT(auth.error().message, HasSubstr("is not a valid Amazon ECR host"));
+    EXPECT_TRUE(host.net.requests.empty());
+    auto backend = host.backend(nlohmann::json{{"region", "us-west-1"}});
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe(look_alike + "/x", look_alike, "default");
+    ASSERT_FALSE(described.ok());
+    EXPECT_THAT(described.error().message, HasSubstr("12-digit account id"));
+    EXPECT_TRUE(host.credential_calls.empty());
 }
 
 TEST_F(EcrBackend, DescribeOfAMirrorWithoutRegionSaysTheProfileDecidesAtFetchTime) {
