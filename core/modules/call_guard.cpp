@@ -108,6 +108,7 @@ extern "C" void on_crash(int signal, siginfo_t * /*info*/, void * /*context*/) {
     (void)::raise(signal);
 }
 
+#ifndef PULLCRED_GUARD_SANITIZED
 void install_alternate_stack() {
     thread_local bool done = false;
     if (done) return;
@@ -122,7 +123,6 @@ void install_alternate_stack() {
 }
 
 void install_crash_handler() {
-#ifndef PULLCRED_GUARD_SANITIZED
     static std::once_flag once;
     std::call_once(once, [] {
         struct sigaction action {};
@@ -133,8 +133,11 @@ void install_crash_handler() {
             ::sigaction(kCrashSignals[i], &action, &g_previous[i]);
     });
     install_alternate_stack();
-#endif
 }
+#else
+// The sanitizer's own handler reports a module's crash with its stack.
+void install_crash_handler() {}
+#endif
 
 void copy_into(char *out, std::size_t capacity, std::string_view text) {
     const auto n = text.size() < capacity - 1 ? text.size() : capacity - 1;
