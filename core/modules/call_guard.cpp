@@ -193,7 +193,8 @@ void watch(Watchdog &state) {
             continue;
         }
         if (Clock::now() >= first->until) give_up(*state.frames.back());
-        state.changed.wait_until(lock, first->until);
+        const auto until = first->until; // the frame may be gone once the lock is released
+        state.changed.wait_until(lock, until);
     }
 }
 
