@@ -15,14 +15,6 @@
 
 #include "log/logger.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define PULLCRED_GUARD_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PULLCRED_GUARD_SANITIZED 1
-#endif
-#endif
-
 namespace pullcred::modules {
 
 namespace {

@@ -16,6 +16,15 @@
 #include <cstdint>
 #include <string>
 
+// Defined in sanitizer builds, which install no crash handler.
+#if defined(__SANITIZE_ADDRESS__)
+#define PULLCRED_GUARD_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PULLCRED_GUARD_SANITIZED 1
+#endif
+#endif
+
 namespace pullcred::modules {
 
 // How long past the deadline a call may run before the watchdog fires.

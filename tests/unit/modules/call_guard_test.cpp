@@ -9,15 +9,7 @@ using pullcred::modules::call_budget_ms;
 using pullcred::modules::CallGuard;
 using pullcred::modules::kCallGraceMs;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
-#ifndef SANITIZED
+#ifndef PULLCRED_GUARD_SANITIZED
 namespace {
 int *volatile g_nowhere = nullptr;
 
@@ -64,7 +56,7 @@ TEST(CallGuardDeathTest, NoBudgetMeansNoWatchdog) {
         testing::ExitedWithCode(7), "^$");
 }
 
-#ifndef SANITIZED
+#ifndef PULLCRED_GUARD_SANITIZED
 TEST(CallGuardDeathTest, ACrashInACallIsNamed) {
     EXPECT_EXIT(
         {
