@@ -23,6 +23,15 @@ std::string one_line(std::string_view text, std::size_t limit = 300) {
     return out;
 }
 
+// A 2xx body carries credentials, so a field of it is quoted only when it
+// could be nothing but a malformed time.
+std::string quote_if_time_like(std::string_view text) {
+    const bool time_like =
+        text.size() <= 40 && text.find_first_not_of("0123456789-:.+TZtz ") == std::string_view::npos;
+    return time_like ? "\"" + std::string(text) + "\""
+                     : "(" + std::to_string(text.size()) + " characters, not quoted)";
+}
+
 // The hint that goes with an AWS error, so an operator knows what to check.
 std::string hint_for(std::string_view type, std::string_view message) {
     if (message.find("Untrusted Signing Certificate") != std::string_view::npos)
@@ -107,13 +116,10 @@ ParsedReply parse_session_reply(int status, std::string_view error_type, std::st
         return fail(ReplyFailure::permanent,
                     "HTTP " + std::to_string(status) + " with a reply that is not a JSON object");
     const auto set = json.find("credentialSet");
-    if (set == json.end() || !set->is_array()) {
-        std::string message;
-        if (auto it = json.find("message"); it != json.end() && it->is_string())
-            message = ": " + one_line(it->get<std::string>());
-        return fail(ReplyFailure::permanent,
-                    "HTTP " + std::to_string(status) + " without a credentialSet in the reply" + message);
-    }
+    if (set == json.end() || !set->is_array())
+        return fail(ReplyFailure::permanent, "HTTP " + std::to_string(status) +
+                                                 " without a credentialSet in the reply (a 2xx body is "
+                                                 "never quoted: it may carry credentials)");
     if (set->empty())
         return fail(ReplyFailure::permanent, "the reply's credentialSet is empty: no credentials issued");
     const auto &first = (*set)[0];
@@ -134,9 +140,9 @@ ParsedReply parse_session_reply(int status, std::string_view error_type, std::st
     }
     const auto expires = parse_rfc3339(issued.expiration);
     if (!expires)
-        return fail(ReplyFailure::permanent, "credentialSet[0].credentials.expiration \"" +
-                                                 one_line(issued.expiration, 60) +
-                                                 "\" is not an RFC 3339 time");
+        return fail(ReplyFailure::permanent, "credentialSet[0].credentials.expiration " +
+                                                 quote_if_time_like(issued.expiration) +
+                                                 " is not an RFC 3339 time");
     issued.expires_unix = *expires;
     out.credentials = std::move(issued);
     return out;

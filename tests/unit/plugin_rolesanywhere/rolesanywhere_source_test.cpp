@@ -619,13 +619,17 @@ TEST_F(RolesAnywhere, MalformedRepliesAreOneClearLine) {
     const Case cases[] = {
         {R"({"credentialSet":[{"credentials":{"accessKeyId":"AS)", "not JSON"},
         {R"({"credentialSet":[]})", "credentialSet is empty"},
-        {R"({"message":"Access denied"})", "without a credentialSet in the reply: Access denied"},
+        {R"({"message":"Access denied SECRET"})",
+         "without a credentialSet in the reply (a 2xx body is never quoted"},
         {R"({"credentialSet":[{}]})", "credentialSet[0] has no credentials object"},
         {R"({"credentialSet":[{"credentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T"}}]})",
          "credentials.expiration is missing"},
         {R"({"credentialSet":[{"credentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T",)"
-         R"("expiration":"tomorrow"}}]})",
-         "\"tomorrow\" is not an RFC 3339 time"},
+         R"("expiration":"2030-13-01T00:00:00Z"}}]})",
+         "\"2030-13-01T00:00:00Z\" is not an RFC 3339 time"},
+        {R"({"credentialSet":[{"credentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T",)"
+         R"("expiration":"SECRET"}}]})",
+         "expiration (6 characters, not quoted) is not an RFC 3339 time"},
         {R"([1,2])", "not a JSON object"},
     };
     for (const auto &c : cases) {
@@ -637,6 +641,7 @@ TEST_F(RolesAnywhere, MalformedRepliesAreOneClearLine) {
         ASSERT_FALSE(result.ok());
         EXPECT_THAT(result.error().message, HasSubstr(c.expected));
         EXPECT_THAT(result.error().message, Not(HasSubstr("\"S\"")));
+        EXPECT_THAT(result.error().message, Not(HasSubstr("SECRET")));
         EXPECT_EQ(result.error().message.find('\n'), std::string::npos);
     }
 }
