@@ -17,15 +17,17 @@ Result<NetServices *> load_net_services() {
     boost::dll::fs::error_code error;
     const boost::dll::fs::path path =
         (install_prefix() / PULLCRED_PRIVATE_LIB_SUBDIR / "libpullcred-net.so").string();
-    static boost::dll::shared_library library; // kept loaded until exit
-    library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
-    if (error || !library.is_loaded()) {
+    // Never unloaded: OpenSSL's cached algorithms and any thread still in
+    // the library must outlive every static destructor.
+    static auto *library = new boost::dll::shared_library(); // NOLINT(cppcoreguidelines-owning-memory)
+    library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+    if (error || !library->is_loaded()) {
         const char *detail = ::dlerror();
         return make_error("cannot load " + path.string() + ": " + (detail ? detail : error.message()) +
                           "; reinstall pullcred");
     }
-    if (!library.has(kNetServicesSymbol)) return make_error(path.string() + " lacks " + kNetServicesSymbol);
-    services = library.get<NetServicesEntry>(kNetServicesSymbol)();
+    if (!library->has(kNetServicesSymbol)) return make_error(path.string() + " lacks " + kNetServicesSymbol);
+    services = library->get<NetServicesEntry>(kNetServicesSymbol)();
     if (services == nullptr) return make_error(path.string() + ": initialisation failed");
     return services;
 }
