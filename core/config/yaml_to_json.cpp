@@ -1,19 +1,21 @@
 #include "config/yaml_to_json.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
-#include <yaml-cpp/yaml.h>
+#include <vector>
+#include <yaml.h>
 
 namespace pullcred::config {
 
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxScalarBytes = 4096;
 // Aliases share nodes, so a small file can stand for billions of them
 // ("billion laughs"); a config never needs more than this many.
@@ -42,92 +44,8 @@ bool valid_utf8(std::string_view text) {
     return true;
 }
 
-// yaml-cpp 0.7 loops forever on a ',' that starts a token outside a flow
-// collection (upstream issue 1040), also after a quoted scalar, a tag or an
-// anchor; such a ',' is never valid YAML, so it is refused here, before
-// yaml-cpp sees it.
-std::optional<std::size_t> stray_comma_line(std::string_view text) {
-    int flow_depth = 0;
-    std::size_t line = 1;
-    char quote = 0;
-    bool token_start = true; // nothing but indentation, '-', '?', ':' or a closed flow since the last token
-    std::size_t block_indent = std::string_view::npos; // inside a | or > block scalar deeper than this
-    std::size_t indent = 0;
-    bool at_line_start = true;
-    char previous = '\n';
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '\n') {
-            ++line;
-            at_line_start = true;
-            indent = 0;
-            if (quote == 0 && flow_depth == 0) token_start = true;
-            previous = c;
-            continue;
-        }
-        if (at_line_start) {
-            if (c == ' ') {
-                ++indent;
-                continue;
-            }
-            at_line_start = false;
-            if (block_indent != std::string_view::npos) {
-                if (indent > block_indent) {
-                    i = text.find('\n', i);
-                    if (i == std::string_view::npos) return std::nullopt;
-                    --i;
-                    continue;
-                }
-                block_indent = std::string_view::npos;
-            }
-        }
-        if (quote != 0) {
-            if (quote == '"' && c == '\\')
-                ++i;
-            else if (c == quote) {
-                quote = 0;
-                token_start = flow_depth == 0; // `'a',b` loops yaml-cpp as `[a],b` would
-            }
-            previous = c;
-            continue;
-        }
-        if (c == '#' && (previous == ' ' || previous == '\n' || previous == '\t')) {
-            const auto end = text.find('\n', i);
-            if (end == std::string_view::npos) return std::nullopt;
-            i = end - 1;
-            continue;
-        }
-        if ((c == '!' || c == '&') && token_start) {
-            // A tag or anchor: the node's content (maybe a stray ',') still follows.
-            if (c == '!' && i + 1 < text.size() && text[i + 1] == '<')
-                i = std::min(text.find('>', i), text.size() - 1);
-            while (i + 1 < text.size() &&
-                   std::string_view(" \t\r\n,[]{}").find(text[i + 1]) == std::string_view::npos)
-                ++i;
-            previous = text[i];
-            continue;
-        }
-        if ((c == '"' || c == '\'') && token_start) quote = c;
-        // Inside a block plain scalar (`5{`) a bracket is text, not a flow collection.
-        if ((c == '[' || c == '{') && (token_start || flow_depth > 0)) ++flow_depth;
-        if ((c == ']' || c == '}') && flow_depth > 0) --flow_depth;
-        if (c == ',' && flow_depth == 0 && token_start) return line;
-        if ((c == '|' || c == '>') && token_start && flow_depth == 0) {
-            const auto end = text.find('\n', i);
-            const auto rest =
-                text.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
-            if (rest.find_first_not_of("+-0123456789 \t") == std::string_view::npos) block_indent = indent;
-        }
-        if (c != ' ' && c != '\t')
-            token_start = c == '-' || c == '?' || c == ':' || c == '[' || c == '{' ||
-                          (c == ',' && flow_depth > 0) || ((c == ']' || c == '}') && flow_depth == 0);
-        previous = c;
-    }
-    return std::nullopt;
-}
-
-// YAML allows no control character but tab, LF and CR (c-printable); yaml-cpp
-// 0.7 hangs on some (a NUL before a ','), so they are refused up front.
+// YAML allows no control character but tab, LF and CR (c-printable); they are
+// refused up front with the byte and its line, clearer than the parser's error.
 std::optional<std::pair<std::size_t, unsigned>> control_character(std::string_view text) {
     std::size_t line = 1;
     for (const char c : text) {
@@ -161,56 +79,141 @@ nlohmann::json plain_scalar(const std::string &text) {
     return text;
 }
 
-std::string where(const YAML::Node &node) {
-    const auto mark = node.Mark();
-    if (mark.is_null()) return {};
+// A sequence or mapping whose end event has not come yet.
+struct Open {
+    nlohmann::json value;
+    std::string anchor;
+    std::size_t nodes_before = 0;
+    std::optional<std::string> key; // a mapping's key waiting for its value
+};
+
+struct Anchored {
+    nlohmann::json value;
+    std::size_t nodes = 0;
+};
+
+std::string at_line(const yaml_mark_t &mark) {
     return "line " + std::to_string(mark.line + 1) + ": ";
 }
 
-Result<nlohmann::json> convert(const YAML::Node &node, int depth, std::size_t &nodes) {
-    if (depth > kMaxDepth)
-        return make_error(where(node) + "nesting deeper than " + std::to_string(kMaxDepth));
-    if (++nodes > kMaxNodes)
-        return make_error("more than " + std::to_string(kMaxNodes) + " values (after expanding aliases)");
-    switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-        return nlohmann::json(nullptr);
-    case YAML::NodeType::Scalar:
-        if (node.Scalar().size() > kMaxScalarBytes)
-            return make_error(where(node) + "a value longer than " + std::to_string(kMaxScalarBytes) +
-                              " bytes");
-        if (!valid_utf8(node.Scalar())) return make_error(where(node) + "a value that is not valid UTF-8");
-        // A quoted scalar is tagged "!"; only plain scalars are typed.
-        if (node.Tag() == "!") return nlohmann::json(node.Scalar());
-        return plain_scalar(node.Scalar());
-    case YAML::NodeType::Sequence: {
-        auto array = nlohmann::json::array();
-        for (const auto &item : node) {
-            auto value = convert(item, depth + 1, nodes);
-            if (!value) return value;
-            array.push_back(std::move(*value));
+std::string text_of(const yaml_char_t *text) {
+    return text == nullptr ? std::string() : std::string(reinterpret_cast<const char *>(text));
+}
+
+// Builds one JSON document from libyaml's events. Anchors are resolved here
+// (libyaml's parser only reports them), every alias counting as a copy of
+// what it names.
+class Builder {
+public:
+    Status on(const yaml_event_t &event) {
+        switch (event.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents_ > 1) return make_error("invalid YAML: more than one document");
+            return ok();
+        case YAML_SCALAR_EVENT:
+            return on_scalar(event);
+        case YAML_ALIAS_EVENT:
+            return on_alias(event);
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            return open(event);
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            return close(event);
+        default:
+            return ok();
         }
-        return array;
     }
-    case YAML::NodeType::Map: {
-        auto object = nlohmann::json::object();
-        for (const auto &entry : node) {
-            if (!entry.first.IsScalar())
-                return make_error(where(entry.first) + "mapping keys must be strings");
-            const auto &key = entry.first.Scalar();
-            if (key.size() > kMaxScalarBytes || !valid_utf8(key))
-                return make_error(where(entry.first) + "a key longer than " +
-                                  std::to_string(kMaxScalarBytes) + " bytes or not valid UTF-8");
-            if (object.contains(key)) return make_error(where(entry.first) + "duplicate key \"" + key + "\"");
-            auto value = convert(entry.second, depth + 1, nodes);
-            if (!value) return value;
-            object[key] = std::move(*value);
+
+    nlohmann::json take() { return std::move(document_); }
+
+private:
+    Status count(const yaml_mark_t &mark, std::size_t added) {
+        nodes_ += added;
+        if (nodes_ > kMaxNodes)
+            return make_error(at_line(mark) + "more than " + std::to_string(kMaxNodes) +
+                              " values (after expanding aliases)");
+        return ok();
+    }
+
+    Status on_scalar(const yaml_event_t &event) {
+        const auto &scalar = event.data.scalar;
+        const std::string_view text(reinterpret_cast<const char *>(scalar.value), scalar.length);
+        if (text.size() > kMaxScalarBytes)
+            return make_error(at_line(event.start_mark) + "a value longer than " +
+                              std::to_string(kMaxScalarBytes) + " bytes");
+        if (!valid_utf8(text)) return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
+        const bool as_string = scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+                               text_of(scalar.tag) == YAML_STR_TAG;
+        nlohmann::json value = as_string ? nlohmann::json(std::string(text)) : plain_scalar(std::string(text));
+        if (auto counted = count(event.start_mark, 1); !counted) return counted;
+        return place(std::move(value), text_of(scalar.anchor), 1, event.start_mark);
+    }
+
+    Status on_alias(const yaml_event_t &event) {
+        const auto name = text_of(event.data.alias.anchor);
+        const auto found = anchors_.find(name);
+        if (found == anchors_.end())
+            return make_error(at_line(event.start_mark) + "alias *" + name + " names no anchor before it");
+        if (auto counted = count(event.start_mark, found->second.nodes); !counted) return counted;
+        return place(found->second.value, {}, found->second.nodes, event.start_mark);
+    }
+
+    Status open(const yaml_event_t &event) {
+        if (open_.size() >= kMaxDepth)
+            return make_error(at_line(event.start_mark) + "nesting deeper than " + std::to_string(kMaxDepth));
+        if (auto counted = count(event.start_mark, 1); !counted) return counted;
+        const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
+        const auto *anchor = sequence ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
+        open_.push_back(Open{sequence ? nlohmann::json::array() : nlohmann::json::object(), text_of(anchor), nodes_ - 1, std::nullopt});
+        return ok();
+    }
+
+    Status close(const yaml_event_t &event) {
+        auto done = std::move(open_.back());
+        open_.pop_back();
+        return place(std::move(done.value), done.anchor, nodes_ - done.nodes_before, event.start_mark);
+    }
+
+    // Puts a finished value where it belongs: the document, a sequence's
+    // next item, a mapping's key or the value of its pending key.
+    Status place(nlohmann::json value, const std::string &anchor, std::size_t nodes, const yaml_mark_t &mark) {
+        if (!anchor.empty()) anchors_[anchor] = Anchored{value, nodes};
+        if (open_.empty()) {
+            document_ = std::move(value);
+            return ok();
         }
-        return object;
+        auto &parent = open_.back();
+        if (parent.value.is_array()) {
+            parent.value.push_back(std::move(value));
+            return ok();
+        }
+        if (!parent.key) {
+            if (!value.is_string()) return make_error(at_line(mark) + "mapping keys must be strings");
+            auto key = value.get<std::string>();
+            if (parent.value.contains(key)) return make_error(at_line(mark) + "duplicate key \"" + key + "\"");
+            parent.key = std::move(key);
+            return ok();
+        }
+        parent.value[*parent.key] = std::move(value);
+        parent.key.reset();
+        return ok();
     }
-    }
-    return nlohmann::json(nullptr);
+
+    nlohmann::json document_;
+    std::vector<Open> open_;
+    std::map<std::string, Anchored> anchors_;
+    std::size_t nodes_ = 0;
+    int documents_ = 0;
+};
+
+Error parse_error(const yaml_parser_t &parser) {
+    std::string message = "invalid YAML at line " + std::to_string(parser.problem_mark.line + 1) + ": " +
+                          (parser.problem != nullptr ? parser.problem : "unreadable input");
+    if (parser.context != nullptr)
+        message += " (" + std::string(parser.context) + " at line " +
+                   std::to_string(parser.context_mark.line + 1) + ")";
+    return make_error(std::move(message));
 }
 
 } // namespace
@@ -222,25 +225,20 @@ Result<nlohmann::json> yaml_to_json(std::string_view text) {
         return make_error("invalid YAML at line " + std::to_string(control->first) + ": control character " +
                           code + " (only tab, LF and CR are allowed)");
     }
-    if (auto line = stray_comma_line(text))
-        return make_error("invalid YAML at line " + std::to_string(*line) +
-                          ": ',' outside a [list] or {map}");
-    std::vector<YAML::Node> documents;
-    try {
-        documents = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception &e) {
-        return make_error("invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
-    } catch (const std::exception &e) {
-        return make_error(std::string("invalid YAML: ") + e.what());
+    yaml_parser_t parser;
+    if (yaml_parser_initialize(&parser) == 0) return make_error("invalid YAML: cannot start the parser");
+    const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t *)> cleanup(&parser, yaml_parser_delete);
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char *>(text.data()), text.size());
+    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+    Builder builder;
+    for (;;) {
+        yaml_event_t event;
+        if (yaml_parser_parse(&parser, &event) == 0) return parse_error(parser);
+        const std::unique_ptr<yaml_event_t, void (*)(yaml_event_t *)> release(&event, yaml_event_delete);
+        if (event.type == YAML_STREAM_END_EVENT) break;
+        if (auto placed = builder.on(event); !placed) return placed.error();
     }
-    if (documents.size() > 1) return make_error("invalid YAML: more than one document");
-    if (documents.empty()) return nlohmann::json(nullptr);
-    try {
-        std::size_t nodes = 0;
-        return convert(documents.front(), 0, nodes);
-    } catch (const std::exception &e) {
-        return make_error(std::string("invalid YAML: ") + e.what());
-    }
+    return builder.take();
 }
 
 } // namespace pullcred::config
