@@ -1,5 +1,6 @@
 #include "config/yaml_to_json.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <utility>
 #include <vector>
 #include <yaml.h>
+
+#include "util/quote.hpp"
 
 namespace pullcred::config {
 
@@ -142,10 +145,11 @@ private:
         if (text.size() > kMaxScalarBytes)
             return make_error(at_line(event.start_mark) + "a value longer than " +
                               std::to_string(kMaxScalarBytes) + " bytes");
-        if (!valid_utf8(text)) return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
-        const bool as_string = scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-                               text_of(scalar.tag) == YAML_STR_TAG;
-        nlohmann::json value = as_string ? nlohmann::json(std::string(text)) : plain_scalar(std::string(text));
+        if (!valid_utf8(text))
+            return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
+        const bool as_string = scalar.style != YAML_PLAIN_SCALAR_STYLE || text_of(scalar.tag) == YAML_STR_TAG;
+        nlohmann::json value =
+            as_string ? nlohmann::json(std::string(text)) : plain_scalar(std::string(text));
         if (auto counted = count(event.start_mark, 1); !counted) return counted;
         return place(std::move(value), text_of(scalar.anchor), 1, event.start_mark);
     }
@@ -165,7 +169,8 @@ private:
         if (auto counted = count(event.start_mark, 1); !counted) return counted;
         const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
         const auto *anchor = sequence ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
-        open_.push_back(Open{sequence ? nlohmann::json::array() : nlohmann::json::object(), text_of(anchor), nodes_ - 1, std::nullopt});
+        open_.push_back(Open{sequence ? nlohmann::json::array() : nlohmann::json::object(), text_of(anchor),
+                             nodes_ - 1, std::nullopt});
         return ok();
     }
 
@@ -177,7 +182,8 @@ private:
 
     // Puts a finished value where it belongs: the document, a sequence's
     // next item, a mapping's key or the value of its pending key.
-    Status place(nlohmann::json value, const std::string &anchor, std::size_t nodes, const yaml_mark_t &mark) {
+    Status place(nlohmann::json value, const std::string &anchor, std::size_t nodes,
+                 const yaml_mark_t &mark) {
         if (!anchor.empty()) anchors_[anchor] = Anchored{value, nodes};
         if (open_.empty()) {
             document_ = std::move(value);
@@ -191,7 +197,8 @@ private:
         if (!parent.key) {
             if (!value.is_string()) return make_error(at_line(mark) + "mapping keys must be strings");
             auto key = value.get<std::string>();
-            if (parent.value.contains(key)) return make_error(at_line(mark) + "duplicate key \"" + key + "\"");
+            if (parent.value.contains(key))
+                return make_error(at_line(mark) + "duplicate key " + util::quote_bounded(key));
             parent.key = std::move(key);
             return ok();
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (the fuzz preset, build/fuzz: clang, every
+# Builds the libFuzzer targets (the asan preset, build/asan: clang, every
 # library compiled with -fsanitize=fuzzer-no-link,address,undefined) and runs
 # each target on its seed corpus.
 #
@@ -9,7 +9,7 @@
 #   tests/fuzz/run.sh --list                             the target names
 #
 # Environment:
-#   PULLCRED_FUZZ_BUILD_DIR  build directory (default <repo>/build/fuzz)
+#   PULLCRED_FUZZ_BUILD_DIR  build directory (default <repo>/build/asan)
 #   PULLCRED_FUZZ_NO_BUILD   set: use the build as it is
 #   PULLCRED_FUZZ_JOBS       targets run at the same time (default 1)
 #   PULLCRED_FUZZ_ARGS       extra libFuzzer flags, e.g. "-max_len=65536"
@@ -22,7 +22,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build="${PULLCRED_FUZZ_BUILD_DIR:-$root/build/fuzz}"
+build="${PULLCRED_FUZZ_BUILD_DIR:-$root/build/asan}"
 jobs="${PULLCRED_FUZZ_JOBS:-1}"
 extra_args="${PULLCRED_FUZZ_ARGS:-}"
 
@@ -53,8 +53,8 @@ done
 
 if [[ -z "${PULLCRED_FUZZ_NO_BUILD:-}" ]]; then
     if [[ ! -f "$build/CMakeCache.txt" ]]; then
-        echo "== configuring $build (fuzz preset)"
-        (cd "$root" && cmake --preset fuzz >/dev/null)
+        echo "== configuring $build (asan preset)"
+        (cd "$root" && cmake --preset asan >/dev/null)
     fi
     echo "== building fuzz targets"
     cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
