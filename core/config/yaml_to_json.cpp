@@ -47,6 +47,23 @@ bool valid_utf8(std::string_view text) {
     return true;
 }
 
+// A value may hold, through escapes, characters YAML does not allow raw
+// (C0 and C1 controls but tab, LF and CR; U+FFFE, U+FFFF) or reads as line
+// breaks (NEL, U+2028, U+2029); no config needs them, and refusing them keeps
+// every accepted value writable as YAML.
+bool has_unprintable(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f) return true;
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) return true;
+        const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+        if (byte == 0xE2 && next == 0x80 && (third == 0xA8 || third == 0xA9)) return true;
+        if (byte == 0xEF && next == 0xBF && (third & 0xFE) == 0xBE) return true;
+    }
+    return false;
+}
+
 // YAML allows no control character but tab, LF and CR (c-printable); they are
 // refused up front with the byte and its line, clearer than the parser's error.
 std::optional<std::pair<std::size_t, unsigned>> control_character(std::string_view text) {
@@ -147,6 +164,8 @@ private:
                               std::to_string(kMaxScalarBytes) + " bytes");
         if (!valid_utf8(text))
             return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
+        if (has_unprintable(text))
+            return make_error(at_line(event.start_mark) + "a value with an escaped control character");
         const bool as_string = scalar.style != YAML_PLAIN_SCALAR_STYLE || text_of(scalar.tag) == YAML_STR_TAG;
         nlohmann::json value =
             as_string ? nlohmann::json(std::string(text)) : plain_scalar(std::string(text));

@@ -108,3 +108,12 @@ TEST(YamlToJson, InvalidUtf8AndHugeValuesAreRefused) {
     EXPECT_THAT(yaml_to_json("dir: " + std::string(5000, 'a') + "\n").error().message,
                 HasSubstr("longer than"));
 }
+
+// Found by the yaml_to_json fuzz target: "\x82" decoded to a C1 control that
+// libyaml refuses raw, so the value could not be written back as YAML.
+TEST(YamlToJson, EscapedControlCharactersAreRefused) {
+    for (const char *text :
+         {"a: \"x\\x82\"", "a: \"\\u0007\"", "a: \"\\uFFFE\"", "a: \"\\x85\"", "a: \"\\u2028\""})
+        EXPECT_THAT(yaml_to_json(text).error().message, HasSubstr("escaped control character")) << text;
+    EXPECT_EQ(*yaml_to_json("a: \"tab\\there \\u263A\""), nlohmann::json({{"a", "tab\there \u263A"}}));
+}
