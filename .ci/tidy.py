@@ -98,7 +98,7 @@ with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
     while queue or running:
         while queue and len(running) < jobs:
             if budget and time.monotonic() - start > budget:
-                unchecked, queue = unchecked + queue, []
+                unchecked, queue = queue, []
                 break
             name = queue.pop(0)
             running[pool.submit(tidy, entry=by_file[name])] = name

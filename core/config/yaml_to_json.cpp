@@ -47,6 +47,11 @@ bool valid_utf8(std::string_view text) {
     return true;
 }
 
+// YAML allows no control character but tab, LF and CR (c-printable).
+bool control_byte(unsigned char byte) {
+    return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f;
+}
+
 // A value may hold, through escapes, characters YAML does not allow raw
 // (C0 and C1 controls but tab, LF and CR; U+FFFE, U+FFFF) or reads as line
 // breaks (NEL, U+2028, U+2029); no config needs them, and refusing them keeps
@@ -54,7 +59,7 @@ bool valid_utf8(std::string_view text) {
 bool has_unprintable(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
-        if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f) return true;
+        if (control_byte(byte)) return true;
         const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
         if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) return true;
         const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
@@ -64,15 +69,14 @@ bool has_unprintable(std::string_view text) {
     return false;
 }
 
-// YAML allows no control character but tab, LF and CR (c-printable); they are
-// refused up front with the byte and its line, clearer than the parser's error.
+// Raw control characters are refused up front with the byte and its line,
+// clearer than the parser's error.
 std::optional<std::pair<std::size_t, unsigned>> control_character(std::string_view text) {
     std::size_t line = 1;
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         if (c == '\n') ++line;
-        if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f)
-            return std::pair{line, unsigned{byte}};
+        if (control_byte(byte)) return std::pair{line, unsigned{byte}};
     }
     return std::nullopt;
 }
