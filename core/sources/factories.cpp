@@ -1,6 +1,7 @@
 #include "sources/factories.hpp"
 
 #include "log/redact.hpp"
+#include "modules/call_guard.hpp"
 #include "modules/instance.hpp"
 
 namespace pullcred::sources {
@@ -42,6 +43,15 @@ const modules::FactoryRef *find_factory(std::string_view name) {
     return registry != nullptr ? registry->find(name) : install_registry().find(name);
 }
 
+SubSource::SubSource(const modules::FactoryRef &factory, const pullcred_host *host, const std::string &what)
+    : factory_(factory.factory), host_(host),
+      who_("module " + (factory.module_path.empty() ? factory.module_name : factory.module_path.string()) +
+           ": " + what + " (" + factory.factory->name + ")") {}
+
+std::int64_t SubSource::call_budget() const {
+    return modules::call_budget_ms(host_->deadline_unix_ms(host_->ctx), host_->now_unix_ms(host_->ctx));
+}
+
 sdk::Result<std::unique_ptr<SubSource>> SubSource::create(const modules::FactoryRef &factory,
                                                           const pullcred_host *host,
                                                           const nlohmann::json &config,
@@ -54,15 +64,22 @@ sdk::Result<std::unique_ptr<SubSource>> SubSource::create(const modules::Factory
     const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string error;
     pullcred_text_sink sink{&error, &sdk::detail::append_text};
-    void *handle = nullptr;
-    const auto status = c_factory->create(host, sdk::str(text), &handle, &sink);
-    if (status != PULLCRED_OK || handle == nullptr)
+    std::unique_ptr<SubSource> sub(new SubSource(factory, host, what));
+    const auto status = [&] {
+        const modules::CallGuard guard(sub->who_, "create", sub->call_budget());
+        return c_factory->create(host, sdk::str(text), &sub->handle_, &sink);
+    }();
+    if (status != PULLCRED_OK || sub->handle_ == nullptr) {
+        sub->handle_ = nullptr;
         return sdk::Status::failed(what + ": " + c_factory->name + " rejected its config: " +
                                    (error.empty() ? std::string("no reason given") : error));
-    return std::unique_ptr<SubSource>(new SubSource(c_factory, handle));
+    }
+    return sub;
 }
 
 SubSource::~SubSource() {
+    if (handle_ == nullptr) return;
+    const modules::CallGuard guard(who_, "destroy", call_budget());
     factory_->destroy(handle_);
 }
 
@@ -72,11 +89,17 @@ sdk::Result<sdk::Credentials> SubSource::get_credentials(std::string_view profil
     auto sink = sdk::detail::credentials_sink(credentials);
     const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
                                                sdk::str(region_hint)};
-    const auto status = factory_->get_credentials(handle_, &request, &sink);
+    const auto status = [&] {
+        const modules::CallGuard guard(who_, "get_credentials", call_budget());
+        return factory_->get_credentials(handle_, &request, &sink);
+    }();
     if (status != PULLCRED_OK) {
-        const auto text = sdk::view(factory_->last_error(handle_));
+        const auto text = [&] {
+            const modules::CallGuard guard(who_, "last_error", call_budget());
+            return std::string(sdk::view(factory_->last_error(handle_)));
+        }();
         return sdk::Status{status, std::string(factory_->name) + ": " +
-                                       (text.empty() ? std::string("no reason given") : std::string(text))};
+                                       (text.empty() ? std::string("no reason given") : text)};
     }
     log::register_secret(credentials.get("secret_access_key"));
     log::register_secret(credentials.get("session_token"));

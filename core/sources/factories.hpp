@@ -9,6 +9,7 @@
 // module directory, loaded through the same loader and trust checks.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pullcred/module.hpp>
@@ -33,6 +34,8 @@ const modules::FactoryRef *find_factory(std::string_view name);
 
 // An instance of another credential-source factory, created with the host
 // table of the built-in instance that owns it (logs name the same profile).
+// Its calls run under their own CallGuard, so a hang or crash names the
+// sub-module, not the built-in source that asked for it.
 class SubSource {
 public:
     // Validates `config` against the factory's schema and creates the instance.
@@ -49,9 +52,13 @@ public:
     [[nodiscard]] std::string_view factory_name() const { return factory_->name; }
 
 private:
-    SubSource(const pullcred_factory *factory, void *handle) : factory_(factory), handle_(handle) {}
+    SubSource(const modules::FactoryRef &factory, const pullcred_host *host, const std::string &what);
+    [[nodiscard]] std::int64_t call_budget() const;
+
     const pullcred_factory *factory_;
-    void *handle_;
+    const pullcred_host *host_;
+    std::string who_;
+    void *handle_ = nullptr;
 };
 
 } // namespace pullcred::sources
