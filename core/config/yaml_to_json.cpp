@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <pullcred/text.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,29 +24,6 @@ constexpr std::size_t kMaxScalarBytes = 4096;
 // Aliases share nodes, so a small file can stand for billions of them
 // ("billion laughs"); a config never needs more than this many.
 constexpr std::size_t kMaxNodes = 100000;
-
-bool valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t extra = 0;
-        if (c < 0x80)
-            extra = 0;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
-            extra = 1;
-        else if ((c & 0xF0) == 0xE0)
-            extra = 2;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
-            extra = 3;
-        else
-            return false;
-        if (i + extra >= text.size() && extra > 0) return false;
-        for (std::size_t k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 // YAML allows no control character but tab, LF and CR (c-printable).
 bool control_byte(unsigned char byte) {
@@ -166,7 +144,7 @@ private:
         if (text.size() > kMaxScalarBytes)
             return make_error(at_line(event.start_mark) + "a value longer than " +
                               std::to_string(kMaxScalarBytes) + " bytes");
-        if (!valid_utf8(text))
+        if (!sdk::valid_utf8(text))
             return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
         if (has_unprintable(text))
             return make_error(at_line(event.start_mark) + "a value with an escaped control character");

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <pullcred/text.hpp>
 
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
@@ -19,18 +20,6 @@ std::string_view status_name(pullcred_status status) {
     default:
         return "failed";
     }
-}
-// A module's text for a one-line field: control characters become spaces,
-// and at most kMaxLine bytes are kept.
-std::string one_line(std::string text) {
-    constexpr std::size_t kMaxLine = 300;
-    for (char &c : text)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-    if (text.size() > kMaxLine) {
-        text.resize(kMaxLine);
-        text += "...";
-    }
-    return text;
 }
 } // namespace
 
@@ -144,7 +133,7 @@ Result<std::optional<std::string>> Instance::describe(std::string_view image, st
     }();
     if (status == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
     if (status != PULLCRED_OK) return failure(status);
-    return std::optional<std::string>(one_line(log::redact(text)));
+    return std::optional<std::string>(sdk::one_line(log::redact(text)));
 }
 
 Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pullcred/text.hpp>
 #include <string_view>
 
 #include "base64.hpp"
@@ -172,42 +173,6 @@ const nlohmann::json *pick_entry(const nlohmann::json &data, const CallContext &
     return first;
 }
 
-// Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF):
-// kubelet's JSON carries the password as a string, so it must be text.
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xbf;
-        if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            if (lead == 0xe0) low = 0xa0;
-            if (lead == 0xed) high = 0x9f;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            if (lead == 0xf0) low = 0x90;
-            if (lead == 0xf4) high = 0x8f;
-        } else {
-            return false;
-        }
-        if (i + length > text.size()) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto byte = static_cast<unsigned char>(text[i + k]);
-            if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xbf)) return false;
-        }
-        i += length;
-    }
-    return true;
-}
-
 } // namespace
 
 std::string failure_prefix(const CallContext &context) {
@@ -278,7 +243,8 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
     out.password = decoded->substr(colon + 1);
     if (out.username.empty() || out.password.empty())
         return bad_reply(context, "the decoded authorizationToken has an empty user name or password");
-    if (!is_valid_utf8(*decoded))
+    // kubelet's JSON carries the password as a string, so it must be text.
+    if (!pullcred::sdk::valid_utf8(*decoded))
         return bad_reply(context, "the decoded authorizationToken is not valid UTF-8 text");
     out.expires_unix = static_cast<std::int64_t>(std::floor(seconds));
     return out;

@@ -1,6 +1,7 @@
 #include "create_session.hpp"
 
 #include <nlohmann/json.hpp>
+#include <pullcred/text.hpp>
 #include <utility>
 #include <vector>
 
@@ -9,19 +10,6 @@
 namespace pullcred_ra {
 
 namespace {
-
-std::string one_line(std::string_view text, std::size_t limit = 300) {
-    std::string out;
-    for (char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        out.push_back(byte < 0x20 || byte == 0x7F ? ' ' : c);
-    }
-    return out;
-}
 
 // A 2xx body carries credentials, so a field of it is quoted only when it
 // could be nothing but a malformed time.
@@ -97,11 +85,11 @@ ParsedReply parse_session_reply(int status, std::string_view error_type, std::st
                     type = it->get<std::string>().substr(it->get<std::string>().rfind('#') + 1);
         }
         std::string text = "HTTP " + std::to_string(status);
-        if (!type.empty()) text += " " + one_line(type, 80);
+        if (!type.empty()) text += " " + pullcred::sdk::one_line(type, 80);
         if (!message.empty())
-            text += ": " + one_line(message);
+            text += ": " + pullcred::sdk::one_line(message);
         else if (!json.is_object() && !body.empty())
-            text += " (body: " + one_line(body, 120) + ")";
+            text += " (body: " + pullcred::sdk::one_line(body, 120) + ")";
         const auto hint = hint_for(type, message);
         if (!hint.empty()) text += "; " + hint;
         const bool retryable = status == 429 || status >= 500 || type == "ThrottlingException" ||
