@@ -28,9 +28,13 @@ Instance::Instance(FactoryRef factory, std::string component, const HostEnvironm
       host_(std::make_unique<HostServices>(component_ + " (" + factory_.factory->name + ")", environment)),
       environment_(environment) {}
 
+std::string describe_instance(const FactoryRef &factory, std::string_view component) {
+    const auto module = factory.module_path.empty() ? factory.module_name : factory.module_path.string();
+    return "module " + module + ": " + std::string(component) + " (" + factory.factory->name + ")";
+}
+
 std::string Instance::who() const {
-    const auto module = factory_.module_path.empty() ? factory_.module_name : factory_.module_path.string();
-    return "module " + module + ": " + component_ + " (" + factory_.factory->name + ")";
+    return describe_instance(factory_, component_);
 }
 
 std::int64_t Instance::call_budget() const {

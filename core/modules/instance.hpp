@@ -50,6 +50,9 @@ private:
     void *handle_ = nullptr;
 };
 
+// How guards name a call's instance: "module /x.so: profile p (aws.foo)".
+std::string describe_instance(const FactoryRef &factory, std::string_view component);
+
 // Validates `config` against a factory's schema; problems name the key path
 // under `path` ("profiles.default.roleArn").
 Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,

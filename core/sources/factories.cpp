@@ -44,9 +44,7 @@ const modules::FactoryRef *find_factory(std::string_view name) {
 }
 
 SubSource::SubSource(const modules::FactoryRef &factory, const pullcred_host *host, const std::string &what)
-    : factory_(factory.factory), host_(host),
-      who_("module " + (factory.module_path.empty() ? factory.module_name : factory.module_path.string()) +
-           ": " + what + " (" + factory.factory->name + ")") {}
+    : factory_(factory.factory), host_(host), who_(modules::describe_instance(factory, what)) {}
 
 std::int64_t SubSource::call_budget() const {
     return modules::call_budget_ms(host_->deadline_unix_ms(host_->ctx), host_->now_unix_ms(host_->ctx));
