@@ -4,6 +4,7 @@
 // no iostreams, no Boost, no modules: what a hit costs is what kubelet waits.
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/mman.h>
@@ -47,6 +48,16 @@ bool restore_stdin(std::string_view input) {
     ::_exit(1);
 }
 
+// The front never fails on its own: anything unexpected, even an exception,
+// is the host's to answer and report.
+std::optional<std::string> answer_hit_or_nothing(std::string_view input, const std::string &config_flag) {
+    try {
+        return pullcred::front::answer_hit(input, config_flag);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -54,7 +65,7 @@ int main(int argc, char **argv) {
     if (!config_flag) exec_host(argv, nullptr);
     const auto input = pullcred::front::read_request();
     if (!input) exec_host(argv, nullptr);
-    if (auto response = pullcred::front::answer_hit(*input, *config_flag)) {
+    if (auto response = answer_hit_or_nothing(*input, *config_flag)) {
         write_all(1, *response);
         return 0;
     }

@@ -42,7 +42,7 @@ Result<std::string> dechunk(std::string_view data) {
         if (ec != std::errc() || ptr != end || size_text.empty()) return make_error("bad chunk size");
         data.remove_prefix(eol + 2);
         if (size == 0) return body;
-        if (data.size() < size + 2) return make_error("truncated chunked body");
+        if (size > data.size() || data.size() - size < 2) return make_error("truncated chunked body");
         body.append(data.substr(0, size));
         data.remove_prefix(size + 2);
     }

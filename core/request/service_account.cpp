@@ -60,7 +60,7 @@ std::string token_identity(std::string_view token) {
                 if (auto k8s = claims.find("kubernetes.io"); k8s != claims.end() && k8s->is_object())
                     if (auto account = k8s->find("serviceaccount");
                         account != k8s->end() && account->is_object())
-                        uid = account->value("uid", "");
+                        uid = string_setting(*account, "uid").value_or("");
                 if (subject) return *subject + (uid.empty() ? "" : "/" + uid);
             }
         }

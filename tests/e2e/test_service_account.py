@@ -112,3 +112,15 @@ def test_a_rejected_token_is_one_clear_line_without_the_token(node, emulator):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "AssumeRoleWithWebIdentity" in lines[0], result.stderr
+
+
+def test_a_token_claim_of_an_unexpected_type_is_ignored(node, emulator):
+    """The token is unverified input: a numeric uid claim must not crash the
+    front or the host; the pull goes on keyed by the subject alone."""
+    run, _, node_keys = node
+    token = emulator.mint_jwt(sub="system:serviceaccount:a:odd", extra={"kubernetes.io": {"serviceaccount": {"uid": 7}}})
+    role = {ANNOTATION: "arn:aws:iam::111122223333:role/team-a"}
+    first, again = run(token, role), run(token, role)
+    assert password(first) == password(again)
+    assert not password(first).endswith(node_keys["accessKeyId"])
+    assert emulator.count("sts:AssumeRoleWithWebIdentity") == 1, "the second answer is the cached one"

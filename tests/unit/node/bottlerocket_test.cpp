@@ -93,7 +93,9 @@ TEST(HttpReply, Framing) {
     for (const char *bad :
          {"", "garbage", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}",
           "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
-          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"})
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+          // A chunk size near SIZE_MAX must not wrap the length check.
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFE\r\n0\r\n\r\n"})
         EXPECT_FALSE(parse_http_reply(bad)) << bad;
 }
 
