@@ -1,14 +1,13 @@
 #include "sources/sts.hpp"
 
 #include <array>
+#include <pullcred/text.hpp>
 
 #include "log/redact.hpp"
 
 namespace pullcred::sources::sts {
 
 namespace {
-
-constexpr std::size_t kMaxQuoted = 300;
 
 std::string decode_entities(std::string_view text) {
     std::string out;
@@ -102,17 +101,6 @@ std::optional<std::string_view> raw_element(std::string_view xml, std::string_vi
     }
 }
 
-// Printable, bounded text from a reply, for an error message.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text.substr(0, kMaxQuoted)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += (byte == '\n' || byte == '\r' || byte == '\t') ? ' ' : (byte < 0x20 || byte == 0x7f) ? '?' : c;
-    }
-    if (text.size() > kMaxQuoted) out += "...";
-    return out;
-}
-
 bool is_digits(std::string_view text) {
     if (text.empty()) return false;
     for (char c : text)
@@ -161,7 +149,8 @@ sdk::Result<sdk::Credentials> call(const sdk::Host &host, const aws::Endpoint &e
     const auto &reply = response.value();
     if (auto error = parse_error(reply.body)) {
         const bool retry = reply.status >= 500 || retryable_code(error->code);
-        auto text = what + " failed: " + printable(error->code) + ": " + printable(error->message) + where;
+        auto text = what + " failed: " + sdk::printable_ascii(error->code) + ": " +
+                    sdk::printable_ascii(error->message) + where;
         return retry ? sdk::Status::retryable(std::move(text)) : sdk::Status::failed(std::move(text));
     }
     if (reply.status < 200 || reply.status > 299) {
@@ -267,10 +256,12 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
     }
     if (i != text.size()) return std::nullopt;
     const int m = number(month), d = number(day), h = number(hour), mi = number(minute), s = number(second);
-    static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > kDays[static_cast<std::size_t>(m - 1)] || h > 23 || mi > 59 || s > 60)
-        return std::nullopt;
-    const auto days = days_from_civil(number(year), static_cast<unsigned>(m), static_cast<unsigned>(d));
+    const int y = number(year);
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const auto month_days = [&] { return kDays[static_cast<std::size_t>(m - 1)] + (m == 2 && leap ? 1 : 0); };
+    if (m < 1 || m > 12 || d < 1 || d > month_days() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    const auto days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
     return days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s - offset;
 }
 

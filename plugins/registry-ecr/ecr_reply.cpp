@@ -13,24 +13,10 @@ namespace pullcred_ecr {
 namespace {
 
 using pullcred::sdk::HttpResponse;
+using pullcred::sdk::printable_ascii;
 using SdkStatus = pullcred::sdk::Status;
 
 constexpr std::size_t kMaxReplyBytes = 1024 * 1024;
-constexpr std::size_t kMaxQuotedChars = 300;
-
-// Text from the server, made safe for one log line: printable ASCII only, capped.
-std::string printable(std::string_view text, std::size_t limit = kMaxQuotedChars) {
-    std::string out;
-    for (char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        out += (byte >= 0x20 && byte < 0x7f) ? c : ' ';
-    }
-    return out;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -44,7 +30,7 @@ std::string_view trim(std::string_view text) {
 std::string strip_code(std::string_view code) {
     if (const auto colon = code.find(':'); colon != std::string_view::npos) code = code.substr(0, colon);
     if (const auto hash = code.rfind('#'); hash != std::string_view::npos) code = code.substr(hash + 1);
-    return printable(trim(code), 100);
+    return printable_ascii(trim(code), 100);
 }
 
 bool contains(std::string_view text, std::string_view part) {
@@ -88,7 +74,7 @@ std::optional<AwsError> aws_error(const HttpResponse &response, const nlohmann::
         for (const char *key : {"message", "Message", "errorMessage"}) {
             const auto it = body->find(key);
             if (it != body->end() && it->is_string()) {
-                error.message = printable(trim(it->get_ref<const std::string &>()));
+                error.message = printable_ascii(trim(it->get_ref<const std::string &>()));
                 break;
             }
         }
@@ -192,7 +178,7 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
     if (response.status < 200 || response.status > 299) {
         std::string what = "HTTP " + std::to_string(response.status) + " with no AWS error in the reply";
         const auto type = response.header("content-type");
-        if (!type.empty()) what += " (Content-Type " + printable(type, 100) + ")";
+        if (!type.empty()) what += " (Content-Type " + printable_ascii(type, 100) + ")";
         std::string message = failure_prefix(context) + what + " from " + context.endpoint;
         if (response.status >= 500 || response.status == 429)
             return SdkStatus::retryable(message +
@@ -206,7 +192,7 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
 
     const auto type = response.header("content-type");
     if (!type.empty() && !is_json_content_type(type))
-        return bad_reply(context, "the reply has Content-Type " + printable(type, 100) +
+        return bad_reply(context, "the reply has Content-Type " + printable_ascii(type, 100) +
                                       ", expected application/x-amz-json-1.1");
     if (trim(text).empty()) return bad_reply(context, "the reply is empty");
     if (!parsed)

@@ -59,4 +59,19 @@ inline std::string one_line(std::string_view text, std::size_t limit = 300) {
     return out;
 }
 
+// Like one_line, but keeps printable ASCII only (every other byte becomes a
+// space): for text a server sent that need not be UTF-8 at all.
+inline std::string printable_ascii(std::string_view text, std::size_t limit = 300) {
+    std::string out;
+    for (const char c : text) {
+        if (out.size() >= limit) {
+            out += "...";
+            break;
+        }
+        const auto byte = static_cast<unsigned char>(c);
+        out.push_back(byte >= 0x20 && byte < 0x7f ? c : ' ');
+    }
+    return out;
+}
+
 } // namespace pullcred::sdk

@@ -3,6 +3,7 @@
 #include <string>
 
 using pullcred::sdk::one_line;
+using pullcred::sdk::printable_ascii;
 using pullcred::sdk::valid_utf8;
 
 TEST(SdkValidUtf8, AcceptsWellFormedText) {
@@ -39,4 +40,9 @@ TEST(SdkOneLine, CutsPastTheLimit) {
     EXPECT_EQ(one_line("abcdef", 6), "abcdef");
     EXPECT_EQ(one_line("abcdefg", 6), "abcdef...");
     EXPECT_EQ(one_line(std::string(1000, 'x')).size(), 303U);
+}
+
+TEST(SdkPrintableAscii, KeepsPrintableAsciiOnly) {
+    EXPECT_EQ(printable_ascii("ok \xc3\xa9\n\x01~"), "ok     ~");
+    EXPECT_EQ(printable_ascii("abcdefg", 6), "abcdef...");
 }
