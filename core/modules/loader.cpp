@@ -80,16 +80,29 @@ Status check_descriptor(const pullcred_module *descriptor, const std::filesystem
     return ok();
 }
 
-Result<LoadedModule> load_module(const std::filesystem::path &path) {
-    if (auto trusted = check_trusted_file(path); !trusted) return trusted.error();
+Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256) {
+    auto file = TrustedFile::open(path);
+    if (!file) return file.error();
+    if (!pinned_sha256.empty()) {
+        auto digest = file->sha256_hex();
+        if (!digest) return digest.error();
+        if (*digest != pinned_sha256)
+            return make_error(prefix(path) +
+                              "refused, its SHA-256 does not match the sha256 pinned in the config");
+    }
 
+    const auto opened = file->descriptor_path();
     boost::dll::fs::error_code error;
-    boost::dll::shared_library library(boost::dll::fs::path(path.string()),
+    boost::dll::shared_library library(boost::dll::fs::path(opened),
                                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
                                        error);
+    if (library.is_loaded()) file->keep_open_for_the_process();
     if (error || !library.is_loaded()) {
         std::string reason = error ? error.message() : "unknown error";
         if (const char *detail = ::dlerror()) reason = detail;
+        // dlerror names the file by the descriptor path; the user knows it by its own.
+        for (auto at = reason.find(opened); at != std::string::npos; at = reason.find(opened, at))
+            reason.replace(at, opened.size(), path.string());
         return make_error(prefix(path) + "cannot be loaded: " + reason +
                           "; check that it is a pullcred module built for this platform");
     }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <pullcred/module.h>
 #include <string>
+#include <string_view>
 
 #include "util/result.hpp"
 
@@ -15,7 +16,9 @@ struct LoadedModule {
     const pullcred_module *descriptor = nullptr;
 };
 
-Result<LoadedModule> load_module(const std::filesystem::path &path);
+// Checks the file's trust (file_trust.hpp) and, when `pinned_sha256` is
+// given, its SHA-256, then loads the very file it checked.
+Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256 = {});
 
 // Checks a descriptor as load_module() does (exposed for tests).
 Status check_descriptor(const pullcred_module *descriptor, const std::filesystem::path &path);

@@ -3,9 +3,7 @@
 #include <algorithm>
 
 #include "sources/aws_shared_config.hpp"
-#include "util/files.hpp"
 #include "util/install_prefix.hpp"
-#include "util/sha256.hpp"
 
 namespace pullcred::modules {
 
@@ -58,26 +56,12 @@ Discovery discover_modules(const std::filesystem::path &module_dir,
     // The built-in sources go through the same ABI as every module.
     if (auto added = discovery.registry.add({"(built-in)", sources::builtin_module()}); !added)
         discovery.problems.push_back(added.error().message);
-    auto paths = module_files(module_dir);
-    for (const auto &ref : extra) {
-        if (ref.sha256.empty()) {
-            paths.push_back(ref.path);
-            continue;
-        }
-        auto content = read_file_capped(ref.path, "module", std::size_t{256} * 1024 * 1024);
-        if (!content) {
-            discovery.problems.push_back(content.error().message);
-        } else if (sha256_hex(*content) != ref.sha256) {
-            discovery.problems.push_back(
-                "module " + ref.path.string() +
-                ": refused, its SHA-256 does not match the sha256 pinned in the config");
-        } else {
-            paths.push_back(ref.path);
-        }
-    }
+    std::vector<config::ModuleRef> files;
+    for (auto &path : module_files(module_dir)) files.push_back({std::move(path), ""});
+    files.insert(files.end(), extra.begin(), extra.end());
 
-    for (const auto &path : paths) {
-        auto loaded = load_module(path);
+    for (const auto &[path, sha256] : files) {
+        auto loaded = load_module(path, sha256);
         if (!loaded) {
             discovery.problems.push_back(loaded.error().message);
             continue;

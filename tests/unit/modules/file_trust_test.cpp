@@ -1,10 +1,14 @@
 #include <filesystem>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture_paths.hpp"
 #include "modules/file_trust.hpp"
+#include "modules/loader.hpp"
+#include "util/files.hpp"
+#include "util/sha256.hpp"
 
 namespace fs = std::filesystem;
 using pullcred::modules::check_trusted_file;
@@ -67,4 +71,39 @@ TEST_F(TrustTest, ChecksTheTargetOfASymlink) {
     fs::remove_all(other);
     ASSERT_FALSE(status.ok());
     EXPECT_THAT(status.error().message, HasSubstr("writable by group or others"));
+}
+
+TEST_F(TrustTest, AFifoInTheModulesPlaceIsRefusedWithoutWaiting) {
+    const auto fifo = dir_ / "fifo.so";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto status = check_trusted_file(fifo);
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.error().message, HasSubstr("not a regular file"));
+}
+
+TEST_F(TrustTest, WhatIsCheckedIsWhatLoadsEvenWhenThePathIsSwapped) {
+    const auto original = pullcred::read_file_capped(file_, "module", 1U << 28);
+    ASSERT_TRUE(original.ok());
+    auto opened = pullcred::modules::TrustedFile::open(file_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+
+    const auto swapped = dir_ / "swapped.so";
+    fs::copy_file(fixture("test_faulty"), swapped);
+    fs::rename(swapped, file_); // after the check, another module takes the path
+
+    auto digest = opened->sha256_hex();
+    ASSERT_TRUE(digest.ok()) << digest.error().message;
+    EXPECT_EQ(*digest, pullcred::sha256_hex(*original));
+    EXPECT_EQ(fs::read_symlink(opened->descriptor_path()).filename().string(), "module.so (deleted)");
+}
+
+TEST_F(TrustTest, APinnedSha256IsCheckedOnTheOpenedFile) {
+    auto wrong = pullcred::modules::load_module(file_, std::string(64, '0'));
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_THAT(wrong.error().message, HasSubstr("does not match the sha256 pinned"));
+    const auto content = pullcred::read_file_capped(file_, "module", 1U << 28);
+    ASSERT_TRUE(content.ok());
+    auto right = pullcred::modules::load_module(file_, pullcred::sha256_hex(*content));
+    ASSERT_TRUE(right.ok()) << right.error().message;
+    EXPECT_EQ(right->path, file_);
 }
