@@ -119,14 +119,14 @@ int parse_and_run(int argc, char **argv) {
     return found->second(command);
 }
 
-} // namespace
-
-namespace {
-// Invoked as docker-credential-pullcred: the helper protocol, argv[1] the action.
+// Invoked as docker-credential-pullcred: `pullcred docker-credential ARGS`,
+// global options (--config, --log-level, --log-format) included.
 int run_as_docker_helper(int argc, char **argv) {
-    CommandLine command{argv[0], {}, {}};
-    for (int i = 1; i < argc; ++i) command.args.emplace_back(argv[i]);
-    return run_docker_credential(command);
+    std::string command_name = "docker-credential";
+    std::vector<char *> args{argv[0], command_name.data()};
+    args.insert(args.end(), argv + 1, argv + argc);
+    args.push_back(nullptr);
+    return parse_and_run(static_cast<int>(args.size()) - 1, args.data());
 }
 
 bool invoked_as_docker_helper(const char *argv0) {

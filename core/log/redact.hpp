@@ -1,5 +1,6 @@
 // The one redaction path: every line pullcred writes to stderr, every error
-// and every `explain` output passes through redact(). Secrets are removed
+// and every module-written line of `explain` (its endpoints) passes through
+// redact(). Secrets are removed
 // two ways: values registered when they are read (keys, tokens, passwords),
 // and shapes that are secret whatever their origin (JWTs, PEM private keys,
 // secret-named fields).

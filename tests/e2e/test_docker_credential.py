@@ -62,3 +62,16 @@ def test_list_store_erase_version(helper):
     assert run([str(link), "version"]).stdout.startswith("pullcred ")
     bad = run([str(link), "fly"])
     assert bad.returncode == 1 and "unknown action" in bad.stderr
+
+
+def test_the_helper_name_takes_the_global_options(helper, emulator, tmp_path):
+    run, link, keys = helper
+    config = tmp_path / "config.yaml"
+    moved = tmp_path / "elsewhere.yaml"
+    moved.write_text(config.read_text())
+    config.unlink()  # PULLCRED_CONFIG now names nothing: only --config can find the rules
+    result = run([str(link), "--config", str(moved), "get"], REGISTRY + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Secret"] == emulator.ecr_password("111122223333", "us-west-2", keys["accessKeyId"])
+    bad = run([str(link), "--log-level", "loud", "get"], REGISTRY + "\n")
+    assert bad.returncode == 1 and 'unknown level "loud"' in bad.stderr
