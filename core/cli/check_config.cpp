@@ -18,7 +18,7 @@ int run_check_config(const CommandLine &command) {
     auto session = Session::open(command.global);
     std::vector<std::string> problems = session.loaded().messages();
     if (problems.empty()) {
-        const auto &discovery = session.discovery();
+        const auto &discovery = session.discovery(/*warn=*/false);
         problems.insert(problems.end(), discovery.problems.begin(), discovery.problems.end());
         auto &providers = session.providers();
         const auto where = "config " + session.config().file + ": ";

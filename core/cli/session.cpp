@@ -19,11 +19,12 @@ Session Session::open(const GlobalOptions &options) {
     return Session(config::load_effective_config(config::locate_config(options.config)));
 }
 
-const modules::Discovery &Session::discovery() {
+const modules::Discovery &Session::discovery(bool warn) {
     if (!discovery_) {
         discovery_ = modules::discover_modules(modules::default_module_dir(), config().modules);
         sources::connect_builtin_sources(discovery_->registry, config().settings);
-        for (const auto &problem : discovery_->problems) log::warn(problem);
+        if (warn)
+            for (const auto &problem : discovery_->problems) log::warn(problem);
     }
     return *discovery_;
 }

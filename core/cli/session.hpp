@@ -26,7 +26,9 @@ public:
     [[nodiscard]] const config::LoadResult &loaded() const { return loaded_; }
     [[nodiscard]] const config::Config &config() const { return loaded_.config; }
 
-    const modules::Discovery &discovery();
+    // The modules, loaded on first use. Their problems are logged as warnings
+    // then, unless the caller reports them itself (`warn` false).
+    const modules::Discovery &discovery(bool warn = true);
     providers::Providers &providers();
     // The cache, opened on first use; nullptr when disabled or unusable.
     const cache::Cache *cache();

@@ -43,6 +43,16 @@ def test_config_from_environment(pullcred, tmp_path):
     assert f"config {config}: " in run.stderr and "registrys" in run.stderr
 
 
+def test_check_config_reports_a_module_problem_once(pullcred, tmp_path):
+    config = tmp_path / "c.yaml"
+    missing = tmp_path / "missing.so"
+    config.write_text(f"apiVersion: pullcred/v1\nkind: Config\nmodules: [{missing}]\n")
+    run = pullcred("check-config", "--config", str(config))
+    assert run.code == 1
+    assert run.stderr.splitlines() == [f"pullcred: error: module {missing}: cannot open: No such file or directory",
+                                       "1 problem(s) found"]
+
+
 def test_no_rule_matches_gives_a_valid_empty_answer(pullcred, tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text("apiVersion: pullcred/v1\nkind: Config\n")
