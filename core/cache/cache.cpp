@@ -1,6 +1,7 @@
 #include "cache/cache.hpp"
 
 #include "cache/lock.hpp"
+#include "cache/prune.hpp"
 #include "log/logger.hpp"
 
 namespace pullcred::cache {
@@ -44,6 +45,7 @@ Result<Served> Cache::through(const std::string &key, std::int64_t now_unix, std
         if (auto written = store_.write(key, make_entry(fetched->data, now_unix, *fetched->expires_unix));
             !written)
             log::warn(written.error().message);
+        prune_if_due(store_, now_unix);
     }
     return Served{std::move(fetched->data), false};
 }

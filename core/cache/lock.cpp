@@ -18,6 +18,12 @@ std::int64_t now_ms() {
 }
 } // namespace
 
+std::optional<KeyLock> KeyLock::try_acquire(const std::filesystem::path &lock_file) {
+    auto lock = acquire(lock_file, 0); // a deadline long past: one attempt
+    if (!lock) return std::nullopt;
+    return std::move(*lock);
+}
+
 Result<KeyLock> KeyLock::acquire(const std::filesystem::path &lock_file, std::int64_t deadline_unix_ms) {
     const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)

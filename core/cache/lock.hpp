@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "util/result.hpp"
 
@@ -14,6 +15,8 @@ class KeyLock {
 public:
     // Blocks until the lock is held or `deadline_unix_ms` passes.
     static Result<KeyLock> acquire(const std::filesystem::path &lock_file, std::int64_t deadline_unix_ms);
+    // The lock when it is free now, without waiting (creates the file).
+    static std::optional<KeyLock> try_acquire(const std::filesystem::path &lock_file);
 
     KeyLock(KeyLock &&other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     KeyLock &operator=(KeyLock &&) = delete;
