@@ -10,9 +10,8 @@
 
 namespace pullcred {
 
-// Accepts what Go's time.ParseDuration accepts (units ns us µs ms s m h,
-// fractions, several terms); negative durations are refused. Sub-second
-// remainders are truncated.
+// sdk::parse_go_duration (Go's time.ParseDuration, negatives refused), in
+// whole seconds: sub-second remainders are truncated.
 Result<std::chrono::seconds> parse_go_duration(std::string_view text);
 
 // Formats like Go's Duration.String() for whole seconds: "5h59m59s", "0s".

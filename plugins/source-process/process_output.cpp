@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <pullcred/duration.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -252,61 +253,9 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
 }
 
 std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text) {
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    if (text == "0") return std::chrono::milliseconds(0);
-    if (text.empty()) return std::nullopt;
-    // Integer nanoseconds as Go's time.ParseDuration (floating-point sums
-    // turned 1.906s into 1907 ms): whole units exactly, the fraction truncated.
-    struct Unit {
-        std::string_view name;
-        std::uint64_t nanoseconds;
-    };
-    static constexpr Unit kUnits[] = {
-        {"ns", 1},         {"us", 1'000},        {"\xC2\xB5s", 1'000},  {"\xCE\xBCs", 1'000},
-        {"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
-    constexpr auto kMaxNanoseconds = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    std::uint64_t total = 0;
-    while (!text.empty()) {
-        std::size_t i = 0;
-        std::uint64_t whole = 0;
-        bool any_digit = false;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            if (whole > kMaxNanoseconds / 10) return std::nullopt;
-            whole = whole * 10 + static_cast<std::uint64_t>(text[i++] - '0');
-            any_digit = true;
-        }
-        std::uint64_t fraction = 0;
-        std::uint64_t scale = 1;
-        if (i < text.size() && text[i] == '.') {
-            ++i;
-            while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-                if (scale < 1'000'000'000'000'000'000U) { // further digits are below a nanosecond
-                    fraction = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
-                    scale *= 10;
-                }
-                ++i;
-                any_digit = true;
-            }
-        }
-        if (!any_digit) return std::nullopt;
-        text.remove_prefix(i);
-        const Unit *unit = nullptr;
-        for (const auto &candidate : kUnits) {
-            if (text.substr(0, candidate.name.size()) == candidate.name &&
-                (unit == nullptr || candidate.name.size() > unit->name.size()))
-                unit = &candidate;
-        }
-        if (unit == nullptr) return std::nullopt;
-        text.remove_prefix(unit->name.size());
-        if (whole > kMaxNanoseconds / unit->nanoseconds) return std::nullopt;
-        const auto part = whole * unit->nanoseconds +
-                          static_cast<std::uint64_t>(static_cast<long double>(fraction) *
-                                                     (static_cast<long double>(unit->nanoseconds) /
-                                                      static_cast<long double>(scale)));
-        if (part > kMaxNanoseconds - total) return std::nullopt;
-        total += part;
-    }
-    return std::chrono::milliseconds(static_cast<std::int64_t>((total + 999'999) / 1'000'000));
+    const auto parsed = pullcred::sdk::parse_go_duration(text);
+    if (!parsed.error.empty()) return std::nullopt;
+    return std::chrono::milliseconds((parsed.nanoseconds + 999'999) / 1'000'000);
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {
