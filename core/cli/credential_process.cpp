@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pullcred/time.hpp>
 #include <string>
 
 #include "cli/command.hpp"
@@ -47,20 +48,6 @@ struct SigningHelperFlags {
     bool with_proxy = false;
 };
 
-std::string format_unix_rfc3339(std::int64_t unix_seconds) {
-    const std::chrono::sys_seconds when{std::chrono::seconds(unix_seconds)};
-    const auto day = std::chrono::floor<std::chrono::days>(when);
-    const std::chrono::year_month_day date{day};
-    const std::chrono::hh_mm_ss time{when - day};
-    char buffer[32];
-    static_cast<void>(std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                                    static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                                    static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                                    static_cast<int>(time.minutes().count()),
-                                    static_cast<int>(time.seconds().count())));
-    return buffer;
-}
-
 // The credential_process document (Version 1) of a source's credentials.
 Result<std::string> credential_process_json(const sdk::Credentials &credentials, const std::string &profile) {
     const auto access_key_id = credentials.get("access_key_id");
@@ -77,7 +64,7 @@ Result<std::string> credential_process_json(const sdk::Credentials &credentials,
     if (const auto expiration = credentials.get("expiration"); !expiration.empty())
         out["Expiration"] = expiration;
     else if (credentials.expires_unix)
-        out["Expiration"] = format_unix_rfc3339(*credentials.expires_unix);
+        out["Expiration"] = sdk::format_rfc3339(*credentials.expires_unix);
     return out.dump();
 }
 

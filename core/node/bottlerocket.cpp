@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <pullcred/time.hpp>
 #include <unistd.h>
 
 #include "node/host_files.hpp"
@@ -58,15 +59,6 @@ std::string dotted(const std::string &pointer) {
     std::string out = "settings";
     for (const char c : pointer) out += c == '/' ? '.' : c;
     return out;
-}
-
-std::string rfc3339(std::int64_t unix) {
-    const auto when = static_cast<std::time_t>(unix);
-    std::tm parts{};
-    char buffer[32];
-    if (::gmtime_r(&when, &parts) == nullptr || std::strftime(buffer, sizeof buffer, "%FT%TZ", &parts) == 0)
-        return std::to_string(unix);
-    return buffer;
 }
 
 struct Manifest {
@@ -138,9 +130,9 @@ Result<Changes> bottlerocket_sync(const BottlerocketOptions &options, const Keys
             config_setting = current->at(config_pointer);
         wanted.aws_config =
             render_aws_config(wanted.profile, *fetched, options.region, options.fingerprint, now);
-        validity = fetched->expires_unix
-                       ? " (temporary credentials valid until " + rfc3339(*fetched->expires_unix) + ")"
-                       : " (static keys)";
+        validity = fetched->expires_unix ? " (temporary credentials valid until " +
+                                               sdk::format_rfc3339(*fetched->expires_unix) + ")"
+                                         : " (static keys)";
     }
     auto wanted_json = wanted_settings(wanted);
     if (!config_setting.is_null()) wanted_json[config_pointer] = config_setting;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <pullcred/text.hpp>
+#include <pullcred/time.hpp>
 
 #include "log/redact.hpp"
 
@@ -101,29 +102,6 @@ std::optional<std::string_view> raw_element(std::string_view xml, std::string_vi
     }
 }
 
-bool is_digits(std::string_view text) {
-    if (text.empty()) return false;
-    for (char c : text)
-        if (c < '0' || c > '9') return false;
-    return true;
-}
-
-int number(std::string_view text) {
-    int value = 0;
-    for (char c : text) value = value * 10 + (c - '0');
-    return value;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 bool retryable_code(std::string_view code) {
     return code == "Throttling" || code == "ThrottlingException" || code == "RequestLimitExceeded" ||
            code == "IDPCommunicationError" || code == "ServiceUnavailable" || code == "InternalFailure";
@@ -208,7 +186,7 @@ sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml) {
                                        "> in <Credentials> (malformed reply)");
         *target = std::move(*text);
     }
-    auto expires = parse_rfc3339(expiration);
+    auto expires = sdk::parse_rfc3339(expiration);
     if (!expires)
         return sdk::Status::failed("the STS reply's <Expiration> is not an RFC 3339 time (malformed reply)");
     out.expires_unix = *expires;
@@ -223,46 +201,6 @@ std::optional<ErrorReply> parse_error(std::string_view xml) {
     out.message = element_text(*block, "Message").value_or("");
     if (out.code.empty()) return std::nullopt;
     return out;
-}
-
-std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
-    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-        text[13] != ':' || text[16] != ':')
-        return std::nullopt;
-    const auto year = text.substr(0, 4), month = text.substr(5, 2), day = text.substr(8, 2);
-    const auto hour = text.substr(11, 2), minute = text.substr(14, 2), second = text.substr(17, 2);
-    for (auto part : {year, month, day, hour, minute, second})
-        if (!is_digits(part)) return std::nullopt;
-    std::size_t i = 19;
-    if (i < text.size() && text[i] == '.') {
-        ++i;
-        const auto digits_start = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-        if (i == digits_start) return std::nullopt;
-    }
-    if (i >= text.size()) return std::nullopt;
-    std::int64_t offset = 0;
-    if (text[i] == 'Z' || text[i] == 'z') {
-        ++i;
-    } else if (text[i] == '+' || text[i] == '-') {
-        if (text.size() != i + 6 || text[i + 3] != ':') return std::nullopt;
-        const auto oh = text.substr(i + 1, 2), om = text.substr(i + 4, 2);
-        if (!is_digits(oh) || !is_digits(om) || number(oh) > 23 || number(om) > 59) return std::nullopt;
-        offset = (std::int64_t{number(oh)} * 60 + number(om)) * 60 * (text[i] == '-' ? -1 : 1);
-        i += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (i != text.size()) return std::nullopt;
-    const int m = number(month), d = number(day), h = number(hour), mi = number(minute), s = number(second);
-    const int y = number(year);
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const auto month_days = [&] { return kDays[static_cast<std::size_t>(m - 1)] + (m == 2 && leap ? 1 : 0); };
-    if (m < 1 || m > 12 || d < 1 || d > month_days() || h > 23 || mi > 59 || s > 60) return std::nullopt;
-    const auto days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-    return days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s - offset;
 }
 
 std::string form_encode(std::string_view value) {

@@ -39,9 +39,6 @@ sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml);
 // <Error><Code>..</Code><Message>..</Message></Error>, when the body is one.
 std::optional<ErrorReply> parse_error(std::string_view xml);
 
-// RFC 3339 / ISO 8601 UTC time (`2026-11-28T12:00:00Z`, fractions, offsets).
-std::optional<std::int64_t> parse_rfc3339(std::string_view text);
-
 // application/x-www-form-urlencoded value (RFC 3986 unreserved kept).
 std::string form_encode(std::string_view value);
 

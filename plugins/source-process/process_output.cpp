@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <pullcred/duration.hpp>
+#include <pullcred/time.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,33 +18,6 @@ namespace {
 constexpr std::string_view kShape =
     R"(it must print {"Version": 1, "AccessKeyId": "...", "SecretAccessKey": "...", "SessionToken": "...", )"
     R"("Expiration": "2026-11-28T12:00:00Z"} (SessionToken and Expiration optional))";
-
-bool digits(std::string_view text, std::size_t at, std::size_t count, int &out) {
-    if (at + count > text.size()) return false;
-    int value = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-        if (text[i] < '0' || text[i] > '9') return false;
-        value = value * 10 + (text[i] - '0');
-    }
-    out = value;
-    return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-unsigned days_in_month(int year, int month) {
-    static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : kDays[month - 1];
-}
 
 // Printable text that looks like a time, short enough to quote in an error
 // (anything else might be a secret printed in the wrong place).
@@ -185,71 +159,6 @@ std::string withhold_stdout_values(std::string line, std::string_view stdout_tex
             line.replace(at, value.size(), kWithheld);
     }
     return line;
-}
-
-std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    if (!digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' || !digits(text, 5, 2, month) ||
-        text[7] != '-' || !digits(text, 8, 2, day) ||
-        (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !digits(text, 11, 2, hour) ||
-        text[13] != ':' || !digits(text, 14, 2, minute) || text[16] != ':' || !digits(text, 17, 2, second))
-        return std::nullopt;
-    if (month < 1 || month > 12 || day < 1 || static_cast<unsigned>(day) > days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 60)
-        return std::nullopt;
-    std::size_t i = 19;
-    if (text[i] == '.') {
-        const std::size_t start = ++i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-        if (i == start) return std::nullopt;
-    }
-    if (i >= text.size()) return std::nullopt;
-    std::int64_t offset = 0;
-    if (text[i] == 'Z' || text[i] == 'z') {
-        ++i;
-    } else if (text[i] == '+' || text[i] == '-') {
-        int offset_hours = 0;
-        int offset_minutes = 0;
-        if (!digits(text, i + 1, 2, offset_hours) || i + 3 >= text.size() || text[i + 3] != ':' ||
-            !digits(text, i + 4, 2, offset_minutes) || offset_hours > 23 || offset_minutes > 59)
-            return std::nullopt;
-        offset = (std::int64_t{offset_hours} * 60 + offset_minutes) * 60 * (text[i] == '-' ? -1 : 1);
-        i += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (i != text.size()) return std::nullopt;
-    const auto days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    return days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second - offset;
-}
-
-std::string format_rfc3339(std::int64_t unix_seconds) {
-    std::int64_t days = unix_seconds / 86400;
-    std::int64_t rest = unix_seconds % 86400;
-    if (rest < 0) {
-        rest += 86400;
-        --days;
-    }
-    // civil_from_days (H. Hinnant).
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(days - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-    char buffer[64];
-    static_cast<void>(std::snprintf(buffer, sizeof(buffer), "%04lld-%02u-%02uT%02d:%02d:%02dZ",
-                                    static_cast<long long>(y), m, d, static_cast<int>(rest / 3600),
-                                    static_cast<int>(rest / 60 % 60), static_cast<int>(rest % 60)));
-    return buffer;
 }
 
 std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <pullcred/time.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,19 +28,15 @@ struct ProcessCredentials {
 std::variant<ProcessCredentials, std::string> parse_credential_output(std::string_view stdout_text,
                                                                       std::int64_t now_unix);
 
-// An RFC 3339 date-time (2026-11-28T12:00:00Z, fractional seconds, +hh:mm or
-// -hh:mm offsets; 't', 'z' and a space separator accepted) as Unix seconds,
-// fractions dropped; nullopt when malformed or out of range.
 // `line` (the command's last stderr line, quoted in errors) with every value
 // the command printed on stdout withheld: a command that failed after printing
 // its keys must not get them echoed through stderr. Values are the strings of
 // stdout's JSON, or its words when it is not JSON; short ones (< 8) are kept.
 std::string withhold_stdout_values(std::string line, std::string_view stdout_text);
 
-std::optional<std::int64_t> parse_rfc3339(std::string_view text);
-
-// Unix seconds as 2026-11-28T12:00:00Z.
-std::string format_rfc3339(std::int64_t unix_seconds);
+// RFC 3339 times: the SDK's (pullcred/time.hpp).
+using pullcred::sdk::format_rfc3339;
+using pullcred::sdk::parse_rfc3339;
 
 // A Go duration ("30s", "1m30s", "1.5s", "500ms"; units ns us µs ms s m h),
 // not negative, rounded up to whole milliseconds; nullopt when malformed.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pullcred/time.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,10 +96,8 @@ Result<pullcred::aws::HeaderList> sign_request(const pullcred::aws::HttpRequestT
 // Overwrites a string holding key material or a password, then clears it.
 void wipe_secret(std::string &text);
 
-// RFC 3339 ("2026-11-28T13:00:00Z", fractions and offsets allowed) to unix seconds.
-std::optional<std::int64_t> parse_rfc3339(std::string_view text);
-
-// "2026-11-28T13:00:00Z".
-std::string format_rfc3339(std::int64_t unix_seconds);
+// RFC 3339 times: the SDK's (pullcred/time.hpp).
+using pullcred::sdk::format_rfc3339;
+using pullcred::sdk::parse_rfc3339;
 
 } // namespace pullcred_ra
