@@ -43,35 +43,32 @@ inline bool valid_utf8(std::string_view text) {
     return true;
 }
 
-// `text` fit for one line of an error: control characters become spaces, and
-// past `limit` bytes it is cut and ends in "...". It does not redact: never
-// pass it text that may hold a secret.
-inline std::string one_line(std::string_view text, std::size_t limit = 300) {
+namespace detail {
+// `text` cut past `limit` bytes (then "..."), every byte `keep` refuses a space.
+template <class Keep> std::string bounded_line(std::string_view text, std::size_t limit, Keep keep) {
     std::string out;
     for (const char c : text) {
         if (out.size() >= limit) {
             out += "...";
             break;
         }
-        const auto byte = static_cast<unsigned char>(c);
-        out.push_back(byte < 0x20 || byte == 0x7f ? ' ' : c);
+        out.push_back(keep(static_cast<unsigned char>(c)) ? c : ' ');
     }
     return out;
+}
+} // namespace detail
+
+// `text` fit for one line of an error: control characters become spaces, and
+// past `limit` bytes it is cut and ends in "...". It does not redact: never
+// pass it text that may hold a secret.
+inline std::string one_line(std::string_view text, std::size_t limit = 300) {
+    return detail::bounded_line(text, limit, [](unsigned char byte) { return byte >= 0x20 && byte != 0x7f; });
 }
 
 // Like one_line, but keeps printable ASCII only (every other byte becomes a
 // space): for text a server sent that need not be UTF-8 at all.
 inline std::string printable_ascii(std::string_view text, std::size_t limit = 300) {
-    std::string out;
-    for (const char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        out.push_back(byte >= 0x20 && byte < 0x7f ? c : ' ');
-    }
-    return out;
+    return detail::bounded_line(text, limit, [](unsigned char byte) { return byte >= 0x20 && byte < 0x7f; });
 }
 
 } // namespace pullcred::sdk
