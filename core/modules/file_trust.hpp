@@ -41,4 +41,7 @@ private:
 
 Status check_trusted_file(const std::filesystem::path &path);
 
+// "module PATH: ", how every loading error starts.
+std::string module_prefix(const std::filesystem::path &module);
+
 } // namespace pullcred::modules

@@ -18,10 +18,6 @@ std::deque<boost::dll::shared_library> &libraries() {
     return *kept;
 }
 
-std::string prefix(const std::filesystem::path &path) {
-    return "module " + path.string() + ": ";
-}
-
 bool valid_factory_name(std::string_view name) {
     if (name.empty() || name.find('.') == std::string_view::npos || name.front() == '.' || name.back() == '.')
         return false;
@@ -31,7 +27,7 @@ bool valid_factory_name(std::string_view name) {
 }
 
 Status check_factory(const pullcred_factory *factory, std::size_t index, const std::filesystem::path &path) {
-    const auto where = prefix(path) + "factory #" + std::to_string(index) + " ";
+    const auto where = module_prefix(path) + "factory #" + std::to_string(index) + " ";
     if (factory == nullptr) return make_error(where + "is NULL; fix the module's factory table");
     if (factory->struct_size < PULLCRED_FACTORY_SIZE_1_0)
         return make_error(where + "has struct_size " + std::to_string(factory->struct_size) +
@@ -39,7 +35,7 @@ Status check_factory(const pullcred_factory *factory, std::size_t index, const s
     if (factory->name == nullptr || !valid_factory_name(factory->name))
         return make_error(where + "has an invalid name \"" + std::string(factory->name ? factory->name : "") +
                           "\"; use dotted lower-case names such as \"example.backend\"");
-    const std::string named = prefix(path) + "factory " + factory->name;
+    const std::string named = module_prefix(path) + "factory " + factory->name;
     if (factory->create == nullptr || factory->destroy == nullptr || factory->last_error == nullptr)
         return make_error(named + " lacks create, destroy or last_error; rebuild it with the SDK");
     if (factory->kind == PULLCRED_KIND_CREDENTIAL_SOURCE && factory->get_credentials == nullptr)
@@ -55,26 +51,29 @@ Status check_factory(const pullcred_factory *factory, std::size_t index, const s
 
 Status check_descriptor(const pullcred_module *descriptor, const std::filesystem::path &path) {
     if (descriptor == nullptr)
-        return make_error(prefix(path) + "pullcred_module_entry returned NULL (the module refuses host ABI " +
+        return make_error(module_prefix(path) +
+                          "pullcred_module_entry returned NULL (the module refuses host ABI " +
                           std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR) +
                           "); install a build of the module for this pullcred version");
     const auto module_abi =
         std::to_string(descriptor->abi_major) + "." + std::to_string(descriptor->abi_minor);
     const auto host_abi = std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR);
     if (descriptor->abi_major != PULLCRED_ABI_MAJOR)
-        return make_error(prefix(path) + "built for ABI " + module_abi + " but this pullcred speaks ABI " +
-                          host_abi + "; rebuild the module against pullcred-sdk " +
-                          std::to_string(PULLCRED_ABI_MAJOR) + ".x");
+        return make_error(module_prefix(path) + "built for ABI " + module_abi +
+                          " but this pullcred speaks ABI " + host_abi +
+                          "; rebuild the module against pullcred-sdk " + std::to_string(PULLCRED_ABI_MAJOR) +
+                          ".x");
     if (descriptor->abi_minor > PULLCRED_ABI_MINOR)
-        return make_error(prefix(path) + "needs ABI " + module_abi + ", newer than this pullcred's ABI " +
-                          host_abi + "; upgrade pullcred or use an older build of the module");
+        return make_error(module_prefix(path) + "needs ABI " + module_abi +
+                          ", newer than this pullcred's ABI " + host_abi +
+                          "; upgrade pullcred or use an older build of the module");
     if (descriptor->struct_size < sizeof(pullcred_module))
-        return make_error(prefix(path) +
+        return make_error(module_prefix(path) +
                           "descriptor struct_size is too small; rebuild the module with the SDK");
     if (descriptor->name == nullptr || descriptor->version == nullptr)
-        return make_error(prefix(path) + "descriptor has no name or version");
+        return make_error(module_prefix(path) + "descriptor has no name or version");
     if (descriptor->factory_count > 0 && descriptor->factories == nullptr)
-        return make_error(prefix(path) + "descriptor lists factories but the table is NULL");
+        return make_error(module_prefix(path) + "descriptor lists factories but the table is NULL");
     for (std::size_t i = 0; i < descriptor->factory_count; ++i)
         if (auto status = check_factory(descriptor->factories[i], i, path); !status) return status;
     return ok();
@@ -87,7 +86,7 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
         auto digest = file->sha256_hex();
         if (!digest) return digest.error();
         if (*digest != pinned_sha256)
-            return make_error(prefix(path) +
+            return make_error(module_prefix(path) +
                               "refused, its SHA-256 does not match the sha256 pinned in the config");
     }
 
@@ -103,11 +102,11 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
         // dlerror names the file by the descriptor path; the user knows it by its own.
         for (auto at = reason.find(opened); at != std::string::npos; at = reason.find(opened, at))
             reason.replace(at, opened.size(), path.string());
-        return make_error(prefix(path) + "cannot be loaded: " + reason +
+        return make_error(module_prefix(path) + "cannot be loaded: " + reason +
                           "; check that it is a pullcred module built for this platform");
     }
     if (!library.has(PULLCRED_MODULE_ENTRY_SYMBOL))
-        return make_error(prefix(path) + "has no symbol " + std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
+        return make_error(module_prefix(path) + "has no symbol " + std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
                           "; build it with pullcred_add_module() and PULLCRED_MODULE(...)");
     auto &entry = library.get<std::remove_pointer_t<pullcred_module_entry_fn>>(PULLCRED_MODULE_ENTRY_SYMBOL);
     const pullcred_module *descriptor = entry(PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR);

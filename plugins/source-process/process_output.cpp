@@ -19,18 +19,6 @@ constexpr std::string_view kShape =
     R"(it must print {"Version": 1, "AccessKeyId": "...", "SecretAccessKey": "...", "SessionToken": "...", )"
     R"("Expiration": "2026-11-28T12:00:00Z"} (SessionToken and Expiration optional))";
 
-// Printable text that looks like a time, short enough to quote in an error
-// (anything else might be a secret printed in the wrong place).
-bool quotable_time(std::string_view text) {
-    if (text.empty() || text.size() > 40) return false;
-    for (const char c : text) {
-        const bool ok = (c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == '+' || c == 'T' ||
-                        c == 't' || c == 'Z' || c == 'z' || c == ' ';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 bool has_blank_or_control(std::string_view text) {
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
@@ -117,7 +105,8 @@ std::variant<ProcessCredentials, std::string> parse_credential_output(std::strin
         const auto expires = parse_rfc3339(text);
         if (!expires)
             return std::string("printed an Expiration") +
-                   (quotable_time(text) ? " (" + text + ")" : std::string()) +
+                   (!text.empty() && pullcred::sdk::looks_like_time(text) ? " (" + text + ")"
+                                                                          : std::string()) +
                    " that is not an RFC 3339 time such as 2026-11-28T12:00:00Z";
         if (*expires <= now_unix)
             return "printed credentials that have expired: Expiration " + format_rfc3339(*expires) +

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <pullcred/text.hpp>
+#include <pullcred/time.hpp>
 #include <utility>
 #include <vector>
 
@@ -14,10 +15,9 @@ namespace {
 // A 2xx body carries credentials, so a field of it is quoted only when it
 // could be nothing but a malformed time.
 std::string quote_if_time_like(std::string_view text) {
-    const bool time_like =
-        text.size() <= 40 && text.find_first_not_of("0123456789-:.+TZtz ") == std::string_view::npos;
-    return time_like ? "\"" + std::string(text) + "\""
-                     : "(" + std::to_string(text.size()) + " characters, not quoted)";
+    return pullcred::sdk::looks_like_time(text)
+               ? "\"" + std::string(text) + "\""
+               : "(" + std::to_string(text.size()) + " characters, not quoted)";
 }
 
 // The hint that goes with an AWS error, so an operator knows what to check.

@@ -95,6 +95,14 @@ inline std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
     return days * 86400 + std::int64_t{*hour} * 3600 + std::int64_t{*minute} * 60 + *second - offset;
 }
 
+// True when `text` could be nothing but a (maybe malformed) time: at most 40
+// bytes of digits, "-:.+ ", T and Z. Only such text is safe to quote in an
+// error about a bad expiration; anything else might be a secret printed in
+// the wrong place.
+inline bool looks_like_time(std::string_view text) {
+    return text.size() <= 40 && text.find_first_not_of("0123456789-:.+TtZz ") == std::string_view::npos;
+}
+
 // "2026-12-03T10:00:00Z" for Unix seconds.
 inline std::string format_rfc3339(std::int64_t unix_seconds) {
     std::int64_t days = unix_seconds / 86400;

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <pullcred/time.hpp>
+#include <string>
 
 using pullcred::sdk::format_rfc3339;
 using pullcred::sdk::parse_rfc3339;
@@ -38,4 +39,12 @@ TEST(SdkRfc3339, FormatsUtc) {
 TEST(SdkRfc3339, FormatAndParseAgreeAcrossCenturies) {
     for (std::int64_t t = -2'208'988'800; t < 4'102'444'800; t += 86'399 * 37)
         EXPECT_EQ(parse_rfc3339(format_rfc3339(t)), t) << t;
+}
+
+TEST(SdkLooksLikeTime, OnlyShortTimeShapedTextQualifies) {
+    EXPECT_TRUE(pullcred::sdk::looks_like_time("2026-11-28T12:00:00Z"));
+    EXPECT_TRUE(pullcred::sdk::looks_like_time("2026-02-30 12:00:00.5+01:00"));
+    EXPECT_TRUE(pullcred::sdk::looks_like_time(""));
+    EXPECT_FALSE(pullcred::sdk::looks_like_time("wJalrXUtnFEMI/K7MDENG"));
+    EXPECT_FALSE(pullcred::sdk::looks_like_time(std::string(41, '1')));
 }
