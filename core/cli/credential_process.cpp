@@ -5,8 +5,6 @@
 // flags become an `aws.roles-anywhere` profile, served through the module
 // registry like any configured profile. With --profile NAME (and --config)
 // it serves that profile of the config, whatever its source.
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>

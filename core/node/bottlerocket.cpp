@@ -1,7 +1,6 @@
 #include "node/bottlerocket.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <pullcred/time.hpp>
 #include <unistd.h>

@@ -2,8 +2,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <pullcred/duration.hpp>
 #include <pullcred/time.hpp>
