@@ -4,8 +4,11 @@
 
 #include <pullcred/module.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -115,6 +118,23 @@ inline void append_text(void *ctx, pullcred_str text) {
 }
 inline pullcred_text_sink text_sink(std::string &target) {
     return {&target, &append_text};
+}
+
+// What Host::read_file does on a 1.1 host, which has no read_file service.
+inline Result<std::optional<std::string>> read_file_directly(const std::string &path, std::uint32_t flags) {
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (errno == ENOENT) return std::optional<std::string>();
+        return Status::failed(path + ": cannot open");
+    }
+    if ((flags & PULLCRED_INPUT_PROGRAM) != 0) return std::optional<std::string>(std::string());
+    constexpr std::size_t kCap = std::size_t{1024} * 1024;
+    std::string content(kCap + 1, '\0');
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<std::size_t>(in.gcount()));
+    if (content.size() > kCap) return Status::failed(path + ": larger than 1 MiB");
+    return std::optional<std::string>(std::move(content));
 }
 
 inline pullcred_credentials_sink credentials_sink(Credentials &target) {
@@ -227,7 +247,49 @@ public:
         return {};
     }
 
+    // A file that decides a credential, through the host (ABI 1.2): special
+    // files refused, trust checked, the file recorded as an input of what the
+    // module returns. nullopt: no such file. On a 1.1 host, a plain read.
+    [[nodiscard]] Result<std::optional<std::string>> read_file(std::string_view path) const {
+        return read_input(path, 0);
+    }
+    // A program the module will run: checked and recorded, not read.
+    [[nodiscard]] Status check_program(std::string_view path) const {
+        auto checked = read_input(path, PULLCRED_INPUT_PROGRAM);
+        if (!checked.ok()) return checked.status();
+        if (!checked.value()) return Status::failed(std::string(path) + ": no such file");
+        return {};
+    }
+    // An environment variable that decides a credential, recorded as an input.
+    [[nodiscard]] std::optional<std::string> env(std::string_view name) const {
+        if (!has_inputs()) {
+            const char *value = std::getenv(std::string(name).c_str()); // NOLINT(concurrency-mt-unsafe)
+            return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+        }
+        std::string value;
+        auto sink = detail::text_sink(value);
+        if (host_->get_env(host_->ctx, str(name), &sink) != PULLCRED_OK) return std::nullopt;
+        return value;
+    }
+
 private:
+    [[nodiscard]] bool has_inputs() const {
+        return host_->struct_size > PULLCRED_HOST_SIZE_1_1 && host_->read_file != nullptr &&
+               host_->get_env != nullptr;
+    }
+    [[nodiscard]] Result<std::optional<std::string>> read_input(std::string_view path,
+                                                                std::uint32_t flags) const {
+        if (!has_inputs()) return detail::read_file_directly(std::string(path), flags);
+        std::string content;
+        std::string error;
+        auto sink = detail::text_sink(content);
+        auto error_sink = detail::text_sink(error);
+        const auto code = host_->read_file(host_->ctx, str(path), flags, &sink, &error_sink);
+        if (code == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
+        if (code != PULLCRED_OK) return Status{code, error};
+        return std::optional<std::string>(std::move(content));
+    }
+
     const pullcred_host *host_;
 };
 
