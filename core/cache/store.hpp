@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "cache/inputs.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::cache {
@@ -22,12 +23,13 @@ struct Entry {
     std::int64_t expires_unix = 0; // after this the entry must not be served
     std::int64_t refresh_unix = 0; // after this a refresh is attempted
     nlohmann::json data;           // what the entry caches (secrets included)
+    Inputs inputs;                 // what it was made from
 };
 
 enum class Freshness { absent, fresh, stale, expired };
 
-// An entry file's text: strict JSON {"version":1,"created":..,"expires":..,
-// "refresh":..,"data":{..}}; an error for anything else. encode_entry writes
+// An entry file's text: strict JSON {"version":2,"created":..,"expires":..,
+// "refresh":..,"data":{..},"inputs":{..}}; an error for anything else. encode_entry writes
 // that text (invalid UTF-8 in data replaced).
 Result<Entry> parse_entry(std::string_view text);
 std::string encode_entry(const Entry &entry);
@@ -40,9 +42,11 @@ public:
     // Checks (and creates) the directory; an unsafe one is an Error.
     static Result<Store> open(const std::filesystem::path &directory);
 
-    // nullopt when absent or unusable (corrupt, wrong owner or mode).
+    // nullopt when absent or unusable (corrupt, wrong owner or mode), or when
+    // an input it was made from has changed since.
     [[nodiscard]] std::optional<Entry> read(std::string_view key) const;
     Status write(std::string_view key, const Entry &entry) const;
+    void remove(std::string_view key) const;
 
     [[nodiscard]] const std::filesystem::path &directory() const { return directory_; }
     [[nodiscard]] std::filesystem::path path_of(std::string_view key,
@@ -55,6 +59,6 @@ private:
 
 // Entries expire at `expires`; a refresh is due once 3/4 of the lifetime has
 // passed (at least a minute before expiry for short lives).
-Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix);
+Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs = {});
 
 } // namespace pullcred::cache

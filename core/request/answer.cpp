@@ -37,12 +37,13 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
                 profile, (*plan)->role_arn, *request.service_account_token, sts_region_for(rule, registry));
             if (!assumed) return assumed.error();
         }
-        auto auth = context.providers().auth_for(rule, request.image, registry, profile);
+        cache::Inputs inputs;
+        auto auth = context.providers().auth_for(rule, request.image, registry, profile, inputs);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration)
             keep_until = context.now_unix_seconds + rule.cache_duration->count();
-        return cache::Fetched{auth_to_json(*auth), keep_until};
+        return cache::Fetched{auth_to_json(*auth), keep_until, std::move(inputs)};
     };
     if (context.cache == nullptr) {
         auto fetched = fetch();

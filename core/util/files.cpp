@@ -34,7 +34,8 @@ std::string prefix_of(const std::filesystem::path &path, std::string_view what) 
 }
 } // namespace
 
-Result<std::optional<OpenedFile>> open_regular_file(const std::filesystem::path &path, std::string_view what) {
+Result<std::optional<OpenedFile>> open_regular_file(const std::filesystem::path &path,
+                                                    std::string_view what) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::optional<OpenedFile>();

@@ -27,7 +27,8 @@ Result<std::optional<InputFile>> read_input_file(const std::filesystem::path &pa
     auto file = open_regular_file(path, what);
     if (!file) return file.error();
     if (!*file) return std::optional<InputFile>();
-    if (auto trusted = trust::check_opened_file((*file)->fd.get(), path, what); !trusted) return trusted.error();
+    if (auto trusted = trust::check_opened_file((*file)->fd.get(), path, what); !trusted)
+        return trusted.error();
     InputFile input{identity_of((*file)->info), {}};
     if (use == InputUse::content) {
         auto content = read_opened_file(**file, path, what, cap);

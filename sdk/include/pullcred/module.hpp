@@ -7,14 +7,17 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <fstream>
+#include <fcntl.h>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -120,20 +123,36 @@ inline pullcred_text_sink text_sink(std::string &target) {
     return {&target, &append_text};
 }
 
-// What Host::read_file does on a 1.1 host, which has no read_file service.
+// A plain read of a file (regular files only, never blocking on a FIFO, at
+// most 1 MiB): what Host::read_file does on a 1.1 host, which has no
+// read_file service. nullopt: no such file.
 inline Result<std::optional<std::string>> read_file_directly(const std::string &path, std::uint32_t flags) {
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT) return std::optional<std::string>();
-        return Status::failed(path + ": cannot open");
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
+        return Status::failed(path + ": " + std::strerror(errno));
     }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) return Status::failed(path + ": " + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) return Status::failed(path + ": is a directory");
+    if (!S_ISREG(info.st_mode)) return Status::failed(path + ": not a regular file");
     if ((flags & PULLCRED_INPUT_PROGRAM) != 0) return std::optional<std::string>(std::string());
     constexpr std::size_t kCap = std::size_t{1024} * 1024;
-    std::string content(kCap + 1, '\0');
-    in.read(content.data(), static_cast<std::streamsize>(content.size()));
-    content.resize(static_cast<std::size_t>(in.gcount()));
-    if (content.size() > kCap) return Status::failed(path + ": larger than 1 MiB");
+    std::string content;
+    char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Status::failed(path + ": " + std::strerror(errno));
+        if (n == 0) break;
+        if (content.size() + static_cast<std::size_t>(n) > kCap)
+            return Status::failed(path + ": larger than " + std::to_string(kCap) + " bytes");
+        content.append(buffer, static_cast<std::size_t>(n));
+    }
     return std::optional<std::string>(std::move(content));
 }
 

@@ -56,7 +56,41 @@ TEST_F(StoreTest, RefusesASymlinkInsteadOfADirectory) {
     std::filesystem::create_directory_symlink(root_ / "elsewhere", dir_);
     auto store = Store::open(dir_);
     ASSERT_FALSE(store.ok());
-    EXPECT_THAT(store.error().message, HasSubstr("not a directory"));
+    EXPECT_THAT(store.error().message, HasSubstr("is a symbolic link"));
+    auto trailing_slash = Store::open(dir_.string() + "/");
+    ASSERT_FALSE(trailing_slash.ok());
+    EXPECT_THAT(trailing_slash.error().message, HasSubstr("is a symbolic link"));
+    auto below = Store::open(dir_ / "sub");
+    ASSERT_FALSE(below.ok());
+    EXPECT_THAT(below.error().message, HasSubstr(dir_.string() + " is a symbolic link"));
+}
+
+TEST_F(StoreTest, MissingParentsAreCreatedPrivateWhateverTheUmask) {
+    const auto old_mask = ::umask(0);
+    auto store = Store::open(root_ / "a" / "b" / "cache");
+    ::umask(old_mask);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (const auto &dir : {root_ / "a", root_ / "a" / "b", root_ / "a" / "b" / "cache"}) {
+        struct stat info {};
+        ASSERT_EQ(::stat(dir.c_str(), &info), 0);
+        EXPECT_EQ(info.st_mode & 0777, 0700u) << dir;
+    }
+}
+
+TEST_F(StoreTest, RelativePathsAndDotDotAreRefused) {
+    EXPECT_THAT(Store::open("relative/cache").error().message, HasSubstr("not an absolute path"));
+    EXPECT_THAT(Store::open(root_ / ".." / "cache").error().message, HasSubstr("`..`"));
+}
+
+TEST_F(StoreTest, RootRefusesAParentOthersCanWriteUnlessItIsASharedStickyDirectory) {
+    if (::geteuid() != 0) GTEST_SKIP() << "the rule is root's";
+    std::filesystem::create_directories(root_ / "open");
+    ::chmod((root_ / "open").c_str(), 0777);
+    auto store = Store::open(root_ / "open" / "cache");
+    ASSERT_FALSE(store.ok());
+    EXPECT_THAT(store.error().message, testing::AllOf(HasSubstr("0777"), HasSubstr("chmod go-w")));
+    ::chmod((root_ / "open").c_str(), 01777); // like /tmp
+    EXPECT_TRUE(Store::open(root_ / "open" / "cache").ok());
 }
 
 TEST_F(StoreTest, CorruptTruncatedOrForeignEntriesReadAsAbsentAndAreReplaced) {
