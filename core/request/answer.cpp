@@ -71,17 +71,19 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     if (selection.rule == nullptr) {
         log::info("no rule in " + context.config.file + " matches image " +
                   util::quote_bounded(request.image) + "; answering with no credentials");
-        kubelet::Response response;
-        response.api_version = request.api_version;
-        return response;
+        return empty_response_for(request, context.config, nullptr, *image);
     }
     const auto &rule = *selection.rule;
     log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
                std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
+    if (lacks_required_token(request, rule)) {
+        log::warn(missing_token_note(rule));
+        return empty_response_for(request, context.config, &rule, *image);
+    }
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
-    return response_for(request, rule, *auth, context.now_unix_seconds);
+    return response_for(request, context.config, rule, *image, *auth, context.now_unix_seconds);
 }
 
 } // namespace pullcred::request
