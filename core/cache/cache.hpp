@@ -40,7 +40,9 @@ public:
                            const std::function<Result<Fetched>()> &fetch,
                            const std::function<bool(const nlohmann::json &)> &usable) const;
 
-    [[nodiscard]] std::optional<Entry> peek(const std::string &key) const { return store_.read(key); }
+    [[nodiscard]] std::optional<Entry> peek(const std::string &key, std::string *changed = nullptr) const {
+        return store_.read(key, changed);
+    }
     // Removes the entry: what it holds must not be served again.
     void forget(const std::string &key) const { store_.remove(key); }
     [[nodiscard]] const Store &store() const { return store_; }

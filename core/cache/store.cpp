@@ -153,7 +153,7 @@ std::filesystem::path Store::path_of(std::string_view key, std::string_view suff
     return directory_ / (std::string(key) + std::string(suffix));
 }
 
-std::optional<Entry> Store::read(std::string_view key) const {
+std::optional<Entry> Store::read(std::string_view key, std::string *changed) const {
     const auto path = path_of(key);
     OpenedFile file{UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)), {}};
     if (file.fd.get() < 0) return std::nullopt;
@@ -168,6 +168,7 @@ std::optional<Entry> Store::read(std::string_view key) const {
     if (!entry) return std::nullopt;
     if (auto change = entry->inputs.first_change()) {
         log::debug("cache entry " + std::string(key) + " not served: " + *change + " since it was made");
+        if (changed != nullptr) *changed = std::move(*change);
         return std::nullopt;
     }
     return std::move(*entry);

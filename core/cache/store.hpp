@@ -44,7 +44,8 @@ public:
 
     // nullopt when absent or unusable (corrupt, wrong owner or mode), or when
     // an input it was made from has changed since.
-    [[nodiscard]] std::optional<Entry> read(std::string_view key) const;
+    // `changed` (optional) receives which input changed, when that is why.
+    [[nodiscard]] std::optional<Entry> read(std::string_view key, std::string *changed = nullptr) const;
     Status write(std::string_view key, const Entry &entry) const;
     void remove(std::string_view key) const;
 
