@@ -168,8 +168,22 @@ public:
                                      format_duration(std::max(left, milliseconds(0))) +
                                      " are left before pullcred's deadline");
 
+        // The program is trust-checked by the host before it runs, and the
+        // file checked is the file run: its resolved path becomes argv[0].
+        auto program = resolve_program(argv_.front());
+        if (program.empty() || !file_exists(program)) {
+            RunResult missing;
+            missing.end = RunResult::End::exec_failed;
+            missing.error = ENOENT;
+            missing.program = program.empty() ? argv_.front() : program;
+            return SdkStatus::failed(what + " " + exec_failure(missing));
+        }
+        if (auto checked = host_.check_program(program); !checked.ok())
+            return SdkStatus{checked.code, what + " was not run: " + checked.message};
+
         RunOptions options;
         options.argv = argv_;
+        options.argv.front() = std::move(program);
         options.timeout = limit;
         options.max_stdout = kMaxStdout;
         host_.debug("running the credential process " + argv_.front() + " for profile " + profile +
