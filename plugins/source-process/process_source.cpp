@@ -171,12 +171,15 @@ public:
         // The program is trust-checked by the host before it runs, and the
         // file checked is the file run: its resolved path becomes argv[0].
         auto program = resolve_program(argv_.front());
-        if (program.empty() || !file_exists(program)) {
-            RunResult missing;
-            missing.end = RunResult::End::exec_failed;
-            missing.error = ENOENT;
-            missing.program = program.empty() ? argv_.front() : program;
-            return SdkStatus::failed(what + " " + exec_failure(missing));
+        struct stat info {};
+        const bool exists = !program.empty() && ::stat(program.c_str(), &info) == 0;
+        // What execve would say of no regular file, without trying it.
+        if (!exists || !S_ISREG(info.st_mode)) {
+            RunResult refused;
+            refused.end = RunResult::End::exec_failed;
+            refused.error = exists ? EACCES : ENOENT;
+            refused.program = program.empty() ? argv_.front() : program;
+            return SdkStatus::failed(what + " " + exec_failure(refused));
         }
         if (auto checked = host_.check_program(program); !checked.ok())
             return SdkStatus{checked.code, what + " was not run: " + checked.message};
