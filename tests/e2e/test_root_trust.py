@@ -253,3 +253,37 @@ def test_as_nobody_nobodys_own_files_work_as_before(nobody_home):
         assert completed.returncode == 0, completed.stderr
     assert password(completed) == SECRET
     assert (nobody_home / "ran").exists()
+
+
+def test_a_ca_bundle_others_can_change_is_refused_before_any_call(emulator, tmp_path):
+    emulator.reset()
+    keys = emulator.static_credentials[0]
+    secret_dir = tmp_path / "secret"
+    secret_dir.mkdir()
+    (secret_dir / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
+    (secret_dir / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    bundle = tmp_path / "ca.pem"
+    shutil.copyfile(emulator.ca_bundle, bundle)
+    bundle.chmod(0o644)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "apiVersion": "pullcred/v1", "kind": "Config", "cache": {"enabled": False},
+        "profiles": {"keys": {"source": "aws.static", "secretDir": str(secret_dir)}},
+        "registries": [{"matchImages": ["*.dkr.ecr.*.amazonaws.com"], "backend": "aws.ecr", "profile": "keys"}]}))
+    config.chmod(0o644)
+    image = "444455556666.dkr.ecr.us-west-2.amazonaws.com/team/app"
+
+    def fetch():
+        return subprocess.run([str(PULLCRED), "get-credentials", "--config", str(config)],
+                              input=kubelet_request(image), capture_output=True, text=True, timeout=60,
+                              env={**scrubbed_env(), "AWS_ENDPOINT_URL": emulator.url, "AWS_CA_BUNDLE": str(bundle)})
+    trusted = fetch()
+    assert trusted.returncode == 0, trusted.stderr
+    assert emulator.count("ecr:GetAuthorizationToken") == 1
+
+    bundle.chmod(0o666)
+    refused = fetch()
+    assert refused.returncode == 1
+    assert (f"CA bundle {bundle}: owned by uid 0 with mode 0666, and pullcred runs as root: only root may be able "
+            f"to change it; fix: chmod go-w {bundle} (from AWS_CA_BUNDLE)") in refused.stderr, refused.stderr
+    assert emulator.count("ecr:GetAuthorizationToken") == 1
