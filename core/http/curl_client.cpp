@@ -3,6 +3,7 @@
 #include "http/abi_text.hpp"
 #include "http/proxy.hpp"
 #include "http/retry_policy.hpp"
+#include "util/input_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -399,6 +400,14 @@ std::optional<Failure> Exchange::prepare() {
             const int saved = errno;
             return Failure{PULLCRED_FAILED, prefix() + ": cannot read the CA bundle " + ca_.path + " (from " +
                                                 ca_.source + "): " + std::strerror(saved)};
+        }
+        // It decides whom pullcred believes: trust-checked before libcurl,
+        // which reads it itself, is given the path.
+        if (tls) {
+            auto checked = read_input_file(ca_.path, "CA bundle", InputUse::program);
+            if (!checked)
+                return Failure{PULLCRED_FAILED,
+                               prefix() + ": " + checked.error().message + " (from " + ca_.source + ")"};
         }
         curl_easy_setopt(handle, CURLOPT_CAINFO, ca_.path.c_str());
         curl_easy_setopt(handle, CURLOPT_PROXY_CAINFO, ca_.path.c_str());
