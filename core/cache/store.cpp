@@ -143,7 +143,9 @@ std::int64_t refresh_point(std::int64_t now_unix, std::int64_t expires_unix, dou
     const auto percent = [lifetime](std::int64_t p) { return lifetime / 100 * p + lifetime % 100 * p / 100; };
     const auto earliest = percent(kRefreshEarliestPercent);
     const auto window = percent(kRefreshLatestPercent) - earliest;
-    const auto offset = earliest + std::llround(static_cast<double>(window) * std::clamp(draw, 0.0, 1.0));
+    const auto offset =
+        earliest +
+        static_cast<std::int64_t>(std::llround(static_cast<double>(window) * std::clamp(draw, 0.0, 1.0)));
     const auto latest = lifetime - std::min<std::int64_t>(60, lifetime / 2);
     return now_unix + std::min(offset, latest);
 }
