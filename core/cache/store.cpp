@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,10 +138,29 @@ std::string_view to_string(Freshness freshness) {
     return "absent";
 }
 
-Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs) {
+std::int64_t refresh_point(std::int64_t now_unix, std::int64_t expires_unix, double draw) {
     const auto lifetime = std::max<std::int64_t>(expires_unix - now_unix, 0);
-    const auto margin = std::max<std::int64_t>(lifetime / 4, std::min<std::int64_t>(60, lifetime / 2));
-    return Entry{now_unix, expires_unix, expires_unix - margin, std::move(data), std::move(inputs)};
+    const auto percent = [lifetime](std::int64_t p) { return lifetime / 100 * p + lifetime % 100 * p / 100; };
+    const auto earliest = percent(kRefreshEarliestPercent);
+    const auto window = percent(kRefreshLatestPercent) - earliest;
+    const auto offset =
+        earliest +
+        static_cast<std::int64_t>(std::llround(static_cast<double>(window) * std::clamp(draw, 0.0, 1.0)));
+    const auto latest = lifetime - std::min<std::int64_t>(60, lifetime / 2);
+    return now_unix + std::min(offset, latest);
+}
+
+Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs,
+                 const RefreshDraw &draw) {
+    double value = 0;
+    if (draw) {
+        value = draw();
+    } else {
+        thread_local std::mt19937_64 random{std::random_device{}()};
+        value = std::uniform_real_distribution<double>(0.0, 1.0)(random);
+    }
+    return Entry{now_unix, expires_unix, refresh_point(now_unix, expires_unix, value), std::move(data),
+                 std::move(inputs)};
 }
 
 Result<Store> Store::open(const std::filesystem::path &directory) {
