@@ -158,8 +158,10 @@ bool Providers::drop_refused_credentials() {
             ++it;
             continue;
         }
-        log::warn("AWS refused the credentials of profile \"" + it->first + "\"; they are dropped" +
-                  (it->second.from_cache ? " from the cache and fetched again" : ""));
+        // Only a retry is worth a line of its own: otherwise the error that follows says it all.
+        log::write(it->second.from_cache ? log::Level::warn : log::Level::debug,
+                   "AWS refused the credentials of profile \"" + it->first + "\"; they are dropped" +
+                       (it->second.from_cache ? " from the cache and fetched again" : ""));
         if (auto definition = config_.profiles.find(it->first);
             cache_ != nullptr && definition != config_.profiles.end())
             cache_->forget(cache::credentials_key(definition->second, {}));
