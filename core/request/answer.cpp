@@ -24,8 +24,13 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
-Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
-                                std::string_view registry, AnswerContext &context) {
+struct RegistryAuth {
+    sdk::Auth auth;
+    bool stale = false; // served although its refresh was due
+};
+
+Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
+                                   std::string_view registry, AnswerContext &context) {
     auto plan = plan_service_account(request, rule);
     if (!plan) return plan.error();
     const auto identity = *plan ? (*plan)->identity : std::string();
@@ -48,16 +53,20 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
     if (context.cache == nullptr) {
         auto fetched = fetch();
         if (!fetched) return fetched.error();
-        return auth_from_json(fetched->data);
+        auto auth = auth_from_json(fetched->data);
+        if (!auth) return auth.error();
+        return RegistryAuth{std::move(*auth)};
     }
     auto served = context.cache->through(
         cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
-        context.deadline_unix_ms, fetch,
+        cache::Deadline{context.deadline_unix_ms, context.config.settings.deadline}, fetch,
         [&](const nlohmann::json &data) { return answers_image(data, request.image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");
-    return auth_from_json(served->data);
+    auto auth = auth_from_json(served->data);
+    if (!auth) return auth.error();
+    return RegistryAuth{std::move(*auth), served->stale};
 }
 
 } // namespace
@@ -83,7 +92,9 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
-    return response_for(request, context.config, rule, *image, *auth, context.now_unix_seconds);
+    auto response = response_for(request, context.config, rule, *image, auth->auth, context.now_unix_seconds);
+    if (response && auth->stale) response->cache_duration = stale_cache_duration(response->cache_duration);
+    return response;
 }
 
 } // namespace pullcred::request
