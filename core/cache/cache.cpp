@@ -106,7 +106,12 @@ Result<Served> Cache::through(const std::string &key, std::int64_t now_unix, con
                              " (fix: a cache directory owned by the running user, mode 0700, "
                              "on a writable file system with free space and inodes)";
         if (valid) return serve_stale(*entry, now_unix, problem);
-        log::warn(problem + "; fetching without the lock");
+        // One warning per process: the other keys' locks share the directory's problem.
+        if (lock_problem_told_)
+            log::debug(problem + "; fetching without the lock");
+        else
+            log::warn(problem + "; fetching without the lock");
+        lock_problem_told_ = true;
         return fetch_and_keep(key, now_unix, deadline, fetch, entry);
     }
     std::optional<std::int64_t> waited_from;

@@ -72,6 +72,7 @@ private:
                                   const std::optional<Entry> &entry) const;
     Store store_;
     std::function<std::int64_t()> clock_;
+    mutable bool lock_problem_told_ = false;
 };
 
 } // namespace pullcred::cache
