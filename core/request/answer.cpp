@@ -12,9 +12,6 @@
 namespace pullcred::request {
 
 namespace {
-// Registry auth from the backend, or from the cache when it holds a fresh
-// answer. Entries live until the token expires (or the rule's duration when
-// the backend gives no expiry).
 // The STS region for a service account: the rule's, else the ECR host's.
 std::string sts_region_for(const config::Rule &rule, std::string_view registry) {
     const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
@@ -24,6 +21,9 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
+// Registry auth from the backend, or from the cache (see cache/cache.hpp for
+// when a stale entry is served). Entries live until the token expires (or
+// the rule's duration when the backend gives no expiry).
 struct RegistryAuth {
     sdk::Auth auth;
     bool stale = false; // served although its refresh was due
