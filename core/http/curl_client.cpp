@@ -600,7 +600,8 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
         text += "no HTTP response after " + std::to_string(attempts_made) +
                 (attempts_made == 1 ? " attempt" : " attempts") + "; last error: " + last_failure;
         if (deadline_reached) {
-            text += "; stopped: deadline of " + format_seconds(deadline_budget) + " reached";
+            const auto named = policy_.deadline.count() > 0 ? policy_.deadline : deadline_budget;
+            text += "; stopped: deadline of " + format_seconds(named) + " reached";
         }
     }
     write_text(error, text);

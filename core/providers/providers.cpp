@@ -125,7 +125,8 @@ Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profil
     };
     const auto &definition = config_.profiles.at(std::string(profile));
     auto served =
-        cache_->through(cache::credentials_key(definition, {}), now, environment_.deadline_unix_ms, fetch,
+        cache_->through(cache::credentials_key(definition, {}), now,
+                        cache::Deadline{environment_.deadline_unix_ms, config_.settings.deadline}, fetch,
                         [](const nlohmann::json &data) { return from_json(data).has_value(); });
     if (!served) return served.error();
     scope.inputs().merge(served->inputs);
