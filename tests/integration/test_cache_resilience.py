@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -313,7 +314,8 @@ def test_24_concurrent_requests_with_ecr_failing_share_one_attempt_sequence(node
     for code, _, stderr in results:
         assert code == 1, stderr
         line = [text for text in stderr.splitlines() if text.strip()][-1]
-        assert "ECR GetAuthorizationToken in us-west-2 failed: ServiceUnavailable: try later (HTTP 503)" in line
+        assert re.search(r"ECR GetAuthorizationToken in us-west-2 failed: ServiceUnavailable: try later "
+                         r"\(HTTP 503, request id [0-9a-f-]{8,64}\)", line), line
         assert "another" not in line and "held the lock" not in line and "deadline" not in line, line
         lines.append(line)
     assert len(set(lines)) == 1, set(lines)
