@@ -694,7 +694,7 @@ TEST_F(EcrBackend, ErrorsCarryAwsRequestIdOnlyWhenItLooksLikeOne) {
     ASSERT_FALSE(auth.ok());
     EXPECT_THAT(auth.error().message,
                 HasSubstr("(HTTP 503, request id 0f6a1b2c-3d4e-5f60-7182-93a4b5c6d7e8)"));
-    for (const std::string hostile :
+    for (const std::string &hostile :
          {std::string("id with spaces"), std::string("id\x1b[31m"), std::string(65, 'a')}) {
         auto bad = aws_error_reply("AccessDeniedException", "nope", 403);
         bad.headers = {{"x-amzn-RequestId", hostile}};
