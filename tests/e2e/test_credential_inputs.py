@@ -202,6 +202,8 @@ def test_credentials_aws_refuses_are_not_kept_until_their_declared_expiry(node, 
     assert refused.returncode == 1 and "UnrecognizedClientException" in refused.stderr, refused.stderr
     assert not list(node.cache.glob("creds-*.json"))
     process_script(tmp_path, good)  # the same program now answers with good keys
+    for record in node.cache.glob("*.fail.json"):  # the failure is shared for 5 s: let them pass
+        record.unlink()
     assert node.key_used(node.run()) == good["accessKeyId"]
     assert runs(tmp_path) == 2
 

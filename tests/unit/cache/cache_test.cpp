@@ -53,7 +53,8 @@ TEST_F(CacheTest, StaleEntriesRefreshAndAreServedWhenTheRefreshFails) {
     auto failing = []() -> Result<cache::Fetched> { return make_error("upstream is down"); };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, good, any_data).ok());
     testing::internal::CaptureStderr();
-    auto stale = cache->through("k", 1800, kFarDeadline, failing, any_data); // refresh due at 1750
+    auto stale =
+        cache->through("k", 1900, kFarDeadline, failing, any_data); // refresh due between 1700 and 1850
     const auto warning = testing::internal::GetCapturedStderr();
     ASSERT_TRUE(stale.ok());
     EXPECT_EQ(stale->data["v"], "old");
@@ -115,7 +116,7 @@ std::function<Result<cache::Fetched>()> answers(const std::string &value) {
     return [value]() -> Result<cache::Fetched> { return cache::Fetched{{{"v", value}}, 2000, {}}; };
 }
 
-// An entry made at 1000 that expires at 2000; its refresh is due at 1750.
+// An entry made at 1000 that expires at 2000; its refresh is due between 1700 and 1850.
 cache::Cache cache_with_entry(const std::filesystem::path &dir) {
     auto cache = cache::Cache::open({dir, true});
     EXPECT_TRUE(cache.has_value());
@@ -147,7 +148,7 @@ TEST_F(CacheTest, AValidStaleEntryIsServedAtOnceWhileAnotherProcessHoldsTheLock)
     auto holder = cache::KeyLock::try_lock(cache.store().path_of("k", ".lock"));
     ASSERT_EQ(holder.state(), cache::KeyLock::State::held);
     Upstream upstream;
-    auto run = capture([&] { return cache.through("k", 1800, kFarDeadline, upstream.fetch(), any_data); });
+    auto run = capture([&] { return cache.through("k", 1900, kFarDeadline, upstream.fetch(), any_data); });
     ASSERT_TRUE(run.served.ok()) << run.served.error().message;
     EXPECT_EQ(run.served->data["v"], "old");
     EXPECT_TRUE(run.served->stale);
@@ -156,7 +157,7 @@ TEST_F(CacheTest, AValidStaleEntryIsServedAtOnceWhileAnotherProcessHoldsTheLock)
     EXPECT_THAT(
         run.stderr_text,
         testing::AllOf(HasSubstr("a refresh is already running in process " + std::to_string(::getpid())),
-                       HasSubstr("serving the cached answer, valid for another 200 s")));
+                       HasSubstr("serving the cached answer, valid for another 100 s")));
     EXPECT_EQ(lines_of(run.stderr_text), 1U);
 }
 
@@ -262,10 +263,10 @@ TEST_F(CacheTest, ARecordedFailureKeepsTheValidEntryServedWithoutCallingUpstream
     auto cache = cache_with_entry(dir_);
     Upstream upstream;
     upstream.error = "upstream says 503";
-    auto first = capture([&] { return cache.through("k", 1800, kFarDeadline, upstream.fetch(), any_data); });
+    auto first = capture([&] { return cache.through("k", 1900, kFarDeadline, upstream.fetch(), any_data); });
     ASSERT_TRUE(first.served.ok());
     EXPECT_TRUE(first.served->stale);
-    auto second = capture([&] { return cache.through("k", 1801, kFarDeadline, upstream.fetch(), any_data); });
+    auto second = capture([&] { return cache.through("k", 1901, kFarDeadline, upstream.fetch(), any_data); });
     ASSERT_TRUE(second.served.ok());
     EXPECT_EQ(second.served->data["v"], "old");
     EXPECT_TRUE(second.served->stale);
@@ -298,7 +299,7 @@ TEST_F(CacheTest, AnUnusableLockServesTheValidEntryWithAWarning) {
     std::filesystem::remove(cache.store().path_of("k", ".lock"));
     std::filesystem::create_directory(cache.store().path_of("k", ".lock"));
     Upstream upstream;
-    auto run = capture([&] { return cache.through("k", 1800, kFarDeadline, upstream.fetch(), any_data); });
+    auto run = capture([&] { return cache.through("k", 1900, kFarDeadline, upstream.fetch(), any_data); });
     ASSERT_TRUE(run.served.ok()) << run.served.error().message;
     EXPECT_TRUE(run.served->stale);
     EXPECT_EQ(upstream.calls.load(), 0);
@@ -347,7 +348,7 @@ TEST_F(CacheTest, TooCloseToTheDeadlineAValidEntryIsServedWithoutARefresh) {
     auto cache = cache_with_entry(dir_);
     Upstream upstream;
     const cache::Deadline near{wall_ms() + 1000, std::chrono::seconds(45)};
-    auto run = capture([&] { return cache.through("k", 1800, near, upstream.fetch(), any_data); });
+    auto run = capture([&] { return cache.through("k", 1900, near, upstream.fetch(), any_data); });
     ASSERT_TRUE(run.served.ok());
     EXPECT_TRUE(run.served->stale);
     EXPECT_EQ(upstream.calls.load(), 0);
@@ -364,7 +365,7 @@ TEST_F(CacheTest, AnEntryWhoseInputsChangedIsNeverServedEvenWhenTheLockIsBusy) {
     auto holder = cache::KeyLock::try_lock(cache->store().path_of("k", ".lock"));
     Upstream upstream;
     auto waited =
-        cache->through("k", 1800, {wall_ms() + 100, std::chrono::seconds(45)}, upstream.fetch(), any_data);
+        cache->through("k", 1900, {wall_ms() + 100, std::chrono::seconds(45)}, upstream.fetch(), any_data);
     ::unsetenv("PULLCRED_TEST_CACHE_INPUT");
     ASSERT_FALSE(waited.ok());
     EXPECT_THAT(waited.error().message, HasSubstr("no answer within the deadline"));
@@ -373,7 +374,7 @@ TEST_F(CacheTest, AnEntryWhoseInputsChangedIsNeverServedEvenWhenTheLockIsBusy) {
 TEST_F(CacheTest, ASuccessfulRefreshIsNotMarkedStale) {
     auto cache = cache_with_entry(dir_);
     Upstream upstream;
-    auto refreshed = cache.through("k", 1800, kFarDeadline, upstream.fetch(), any_data);
+    auto refreshed = cache.through("k", 1900, kFarDeadline, upstream.fetch(), any_data);
     ASSERT_TRUE(refreshed.ok());
     EXPECT_FALSE(refreshed->stale);
     EXPECT_FALSE(refreshed->from_cache);
