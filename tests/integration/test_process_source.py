@@ -213,12 +213,13 @@ def test_timeout_ends_the_command_and_its_grandchildren(emulator, tmp_path, setu
 def test_killed_pullcred_leaves_no_process_behind(emulator, tmp_path, setup, sig):
     script = leaving_a_grandchild(tmp_path / "helper" / "hang", "exec sleep 1000")
     config = setup(rules(), profiles=profiles(str(script), timeout="60s"))
-    process = subprocess.Popen([str(PULLCRED), "get-credentials", "--config", str(config)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=pullcred_env(emulator, config))
+    request = tmp_path / "request.json"
+    request.write_text(kubelet_request(f"{HOST}/a"))
+    with open(request, encoding="utf-8") as stdin:
+        process = subprocess.Popen([str(PULLCRED), "get-credentials", "--config", str(config)], stdin=stdin,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=pullcred_env(emulator, config))
     try:
-        process.stdin.write(kubelet_request(f"{HOST}/a"))
-        process.stdin.close()
         started = started_pids(script.parent)
         assert process.poll() is None, process.communicate()
         process.send_signal(sig)
