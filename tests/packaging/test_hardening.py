@@ -154,3 +154,24 @@ def test_an_unhardened_binary_is_rejected(tmp_path):
     found = elf_hardening.problems(static)
     assert "not position-independent (ELF type is not DYN)" in found, found
     assert "no RELRO (no PT_GNU_RELRO segment)" in found or "no BIND_NOW in DT_FLAGS" in found, found
+
+
+def test_the_sdk_example_built_against_the_installed_sdk_is_hardened(tmp_path):
+    """pullcred_add_module() (the installed SDK's) hardens third-party modules too."""
+    prefix, build = tmp_path / "prefix", tmp_path / "build"
+    subprocess.run(["cmake", "--install", str(BUILD_DIR), "--prefix", str(prefix), "--component", "sdk"],
+                   check=True, capture_output=True)
+    configure = subprocess.run(["cmake", "-S", str(SOURCE_DIR / "sdk/examples/docker-config-backend"), "-B",
+                                str(build), "-G", "Ninja", f"-DCMAKE_PREFIX_PATH={prefix}",
+                                "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF",
+                                "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"],
+                               capture_output=True, text=True, timeout=300)
+    assert configure.returncode == 0, configure.stdout + configure.stderr
+    built = subprocess.run(["cmake", "--build", str(build)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    module = build / "docker-config-backend.so"
+    cet = X86_64 and toolchain_marks_cet()
+    assert elf_hardening.problems(module, need_fortified=False, need_cet=cet) == []
+    for entry in json.loads((build / "compile_commands.json").read_text()):
+        for flag in CODEGEN_FLAGS + ["-D_FORTIFY_SOURCE="]:
+            assert flag in entry["command"], (flag, entry["file"])
