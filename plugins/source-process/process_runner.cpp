@@ -119,7 +119,7 @@ struct ChildPlan {
     int stdout_fd = -1;
     int stderr_fd = -1;
     int report_fd = -1;
-    int go_fd = -1; // one byte once the keeper is in the group; end of file: give up
+    int go_fd = -1; // end of file once the keeper is in the group
     int go_write_fd = -1;
     int max_fd = 0;
     pid_t parent = 0; // pullcred, recorded before fork
@@ -200,12 +200,10 @@ private:
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != plan.parent) ::_exit(127); // pullcred died before prctl
     ::close(plan.go_write_fd);
-    char go = 0;
-    ssize_t got = 0;
-    do {
-        got = ::read(plan.go_fd, &go, 1);
-    } while (got < 0 && errno == EINTR);
-    if (got != 1) ::_exit(127); // no keeper: run nothing
+    // Were pullcred gone meanwhile, the parent-death signal has ended us.
+    char ignored = 0;
+    while (::read(plan.go_fd, &ignored, 1) != 0 && errno == EINTR) {
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -437,14 +435,12 @@ RunResult run_process(const RunOptions &options) {
     Keeper keeper;
     if (!keeper.start(pid, plan.max_fd)) {
         const auto error = errno;
+        ::kill(pid, SIGKILL);
         go_write.reset();
         child.wait_exit(milliseconds(2000));
         child.try_reap();
         errno = error;
         return spawn_failed("its keeper process");
-    }
-    const char go = 1;
-    while (::write(go_write.get(), &go, 1) < 0 && errno == EINTR) {
     }
     go_write.reset();
 

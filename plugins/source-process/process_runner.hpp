@@ -5,9 +5,10 @@
 //     reaches the parent through a close-on-exec pipe;
 //   - the child gets stdin from /dev/null, the parent's environment, default
 //     signal dispositions, no other inherited descriptors, SIGKILL as its
-//     parent-death signal, and a process group of its own, led by a keeper:
-//     a forked copy of pullcred that kills the whole group as soon as
-//     pullcred is gone, however it went (even SIGKILL);
+//     parent-death signal, and a process group of its own, which a keeper
+//     joins before the program starts: a forked copy of pullcred that kills
+//     the whole group as soon as pullcred is gone, however it went (even
+//     SIGKILL);
 //   - stdout and stderr are read together with poll(); stdout is capped,
 //     only the tail of stderr is kept;
 //   - at the time limit (or past the stdout cap) the whole process group gets
