@@ -19,11 +19,13 @@ namespace pullcred::cache {
 struct Fetched {
     nlohmann::json data;
     std::optional<std::int64_t> expires_unix; // none: not cached
+    Inputs inputs;                            // what it was made from
 };
 
 struct Served {
     nlohmann::json data;
     bool from_cache = false;
+    Inputs inputs;
 };
 
 class Cache {
@@ -38,7 +40,11 @@ public:
                            const std::function<Result<Fetched>()> &fetch,
                            const std::function<bool(const nlohmann::json &)> &usable) const;
 
-    [[nodiscard]] std::optional<Entry> peek(const std::string &key) const { return store_.read(key); }
+    [[nodiscard]] std::optional<Entry> peek(const std::string &key, std::string *changed = nullptr) const {
+        return store_.read(key, changed);
+    }
+    // Removes the entry: what it holds must not be served again.
+    void forget(const std::string &key) const { store_.remove(key); }
     [[nodiscard]] const Store &store() const { return store_; }
 
 private:

@@ -16,7 +16,7 @@ bool has_config_stamp(const Store &store, std::string_view config_text) {
 
 Status record_config_stamp(const Store &store, std::string_view config_text, std::int64_t now_unix) {
     // Never served as an answer; "expires" only keeps the entry format.
-    Entry stamp{now_unix, now_unix, now_unix, nlohmann::json{{"validated", true}}};
+    Entry stamp{now_unix, now_unix, now_unix, nlohmann::json{{"validated", true}}, {}};
     return store.write(config_stamp_key(config_text), stamp);
 }
 

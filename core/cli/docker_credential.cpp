@@ -1,6 +1,7 @@
 // The docker credential helper protocol (docker, podman, skopeo, buildah):
 // `pullcred docker-credential get|list|store|erase|version`, and the same
 // when the binary is invoked as docker-credential-pullcred.
+#include <algorithm>
 #include <iostream>
 #include <limits>
 
@@ -8,6 +9,7 @@
 #include "cli/command_options.hpp"
 #include "cli/server_url.hpp"
 #include "cli/session.hpp"
+#include "dispatch/glob.hpp"
 #include "request/answer.hpp"
 #include "util/files.hpp"
 
@@ -33,7 +35,12 @@ int get(const CommandLine &command) {
     auto context = session.answer_context();
     auto response = request::answer(request, context);
     if (!response) return fail(response.error().message);
+    // A rule that shares its registry keys the credential on the image (request/kubelet_cache_scope.hpp).
     auto found = response->auth.find(registry);
+    if (found == response->auth.end())
+        found = std::find_if(response->auth.begin(), response->auth.end(), [&](const auto &entry) {
+            return dispatch::match_auth_key(entry.first, request.image);
+        });
     if (found == response->auth.end()) {
         std::cout << kNotFound << std::endl;
         return 1;

@@ -1,6 +1,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "aws/endpoints/ecr_pattern.hpp"
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
@@ -30,13 +31,28 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
         std::cout << "cache:    disabled\n";
         return;
     }
-    const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry));
+    std::string changed;
+    const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry), &changed);
     const auto state = cache::freshness_of(entry, session.started_unix_ms() / 1000);
     std::cout << "cache:    " << cache::to_string(state);
+    if (!changed.empty())
+        std::cout << " (" << changed << " since the entry was made: the next request fetches anew)";
     if (entry)
         std::cout << ", refresh after " << utc(entry->refresh_unix) << ", expires "
                   << utc(entry->expires_unix);
     std::cout << "\n";
+}
+
+// An aws.ecr rule whose matchImages can send it hosts that are not ECR hosts.
+void print_ecr_pattern_warnings(const config::Rule &rule) {
+    if (rule.backend != "aws.ecr") return;
+    const auto found = rule.settings.find("mirrorOf");
+    const std::string mirror_of =
+        found != rule.settings.end() && found->is_string() ? found->get<std::string>() : "";
+    for (std::size_t m = 0; m < rule.match_images.size(); ++m)
+        if (auto warning = aws::ecr_pattern_warning(rule.match_images[m], mirror_of))
+            std::cout << "warning:  registries[" << rule.index << "].matchImages[" << m << "] " << *warning
+                      << "\n";
 }
 
 // What the backend will call, as its module describes it; no network, no
@@ -112,6 +128,7 @@ int run_explain(const CommandLine &command) {
     else
         std::cout << " (no module provides it)";
     std::cout << "\n";
+    print_ecr_pattern_warnings(rule);
     print_endpoint(session, rule, image, reference->registry());
     if (rule.profile.empty()) {
         std::cout << "profile:  none\n";

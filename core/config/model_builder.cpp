@@ -15,15 +15,32 @@ bool looks_like_json(std::string_view text, const std::string &file_name) {
     return first != std::string_view::npos && text[first] == '{';
 }
 
+// kubelet kills a provider after 60 s: pullcred's own deadline must end first.
+constexpr std::chrono::seconds kLongestDeadline{55};
+// kubelet keeps an answer in memory this long at the most.
+constexpr std::chrono::seconds kLongestCacheDuration{24 * 3600};
+
+struct DurationRange {
+    std::chrono::seconds least;
+    std::chrono::seconds most;
+    const char *why; // what the bounds protect
+};
+
 void read_duration(const nlohmann::json &object, const char *key, const std::string &path,
-                   std::vector<Problem> &problems, auto &&store) {
+                   std::vector<Problem> &problems, const DurationRange &range, auto &&store) {
     auto it = object.find(key);
     if (it == object.end() || !it->is_string()) return;
     auto duration = parse_go_duration(it->get<std::string>());
-    if (!duration)
+    if (!duration) {
         problems.push_back({join_path(path, key), duration.error().message});
-    else
+    } else if (*duration < range.least || *duration > range.most) {
+        problems.push_back({join_path(path, key), "\"" + it->get<std::string>() + "\" is out of range: use " +
+                                                      format_go_duration(range.least) + " to " +
+                                                      format_go_duration(range.most) + " (" + range.why +
+                                                      ")"});
+    } else {
         store(*duration);
+    }
 }
 
 void build_modules(const nlohmann::json &doc, Config &config) {
@@ -43,10 +60,17 @@ void build_cache_and_settings(const nlohmann::json &doc, Config &config, std::ve
         config.cache.enabled = cache->value("enabled", true);
     }
     if (auto settings = doc.find("settings"); settings != doc.end()) {
-        read_duration(*settings, "deadline", "settings", problems,
+        const DurationRange within_kubelet{std::chrono::seconds(1), kLongestDeadline,
+                                           "kubelet stops a provider after 60s"};
+        read_duration(*settings, "deadline", "settings", problems, within_kubelet,
                       [&](auto d) { config.settings.deadline = d; });
-        read_duration(*settings, "httpTimeout", "settings", problems,
+        read_duration(*settings, "httpTimeout", "settings", problems, within_kubelet,
                       [&](auto d) { config.settings.http_timeout = d; });
+        if (settings->contains("httpTimeout") && config.settings.http_timeout > config.settings.deadline)
+            problems.push_back(
+                {"settings.httpTimeout", "longer than settings.deadline (" +
+                                             format_go_duration(config.settings.deadline) +
+                                             "): an HTTP attempt must fit inside the deadline"});
         config.settings.ca_bundle = settings->value("caBundle", "");
         config.settings.native_signing_helper = settings->value("nativeSigningHelper", true);
     }
@@ -80,7 +104,10 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
             rule.match_images.push_back(text);
             ++pattern_index;
         }
-        read_duration(body, "cacheDuration", path, problems, [&](auto d) { rule.cache_duration = d; });
+        read_duration(body, "cacheDuration", path, problems,
+                      DurationRange{std::chrono::seconds(0), kLongestCacheDuration,
+                                    "kubelet keeps an answer that long without asking again"},
+                      [&](auto d) { rule.cache_duration = d; });
         if (!rule.profile.empty() && !config.profiles.contains(rule.profile))
             problems.push_back({path + ".profile", "no profile named \"" + rule.profile + "\" in profiles"});
         config.registries.push_back(std::move(rule));

@@ -1,7 +1,11 @@
 #include "modules/host_services.hpp"
 
+#include <cstdlib>
+
 #include "log/logger.hpp"
 #include "log/redact.hpp"
+#include "modules/rejected_credentials.hpp"
+#include "util/input_file.hpp"
 
 namespace pullcred::modules {
 
@@ -26,6 +30,42 @@ log::Level to_level(pullcred_log_level level) {
         return log::Level::info;
     }
 }
+// Passes a reply through to the module while keeping what tells whether AWS
+// refused the signing credentials.
+class RefusalWatch {
+public:
+    explicit RefusalWatch(pullcred_http_response_sink *inner) : inner_(inner) {}
+
+    pullcred_http_response_sink sink() {
+        return {sizeof(pullcred_http_response_sink), this,
+                [](void *ctx, std::int32_t code) {
+                    auto &watch = *static_cast<RefusalWatch *>(ctx);
+                    watch.status_ = code;
+                    watch.inner_->status(watch.inner_->ctx, code);
+                },
+                [](void *ctx, pullcred_str name, pullcred_str value) {
+                    auto &watch = *static_cast<RefusalWatch *>(ctx);
+                    if (sdk::detail::iequals(sdk::view(name), "x-amzn-ErrorType"))
+                        watch.error_type_ = sdk::view(value).substr(0, kKept);
+                    watch.inner_->header(watch.inner_->ctx, name, value);
+                },
+                [](void *ctx, pullcred_str chunk) {
+                    auto &watch = *static_cast<RefusalWatch *>(ctx);
+                    if (watch.body_start_.size() < kKept)
+                        watch.body_start_.append(
+                            sdk::view(chunk).substr(0, kKept - watch.body_start_.size()));
+                    watch.inner_->body(watch.inner_->ctx, chunk);
+                }};
+    }
+    [[nodiscard]] bool refused() const { return credentials_refused(status_, error_type_, body_start_); }
+
+private:
+    static constexpr std::size_t kKept = 4096;
+    pullcred_http_response_sink *inner_;
+    int status_ = 0;
+    std::string error_type_;
+    std::string body_start_;
+};
 } // namespace
 
 HostServices::HostServices(std::string component, const HostEnvironment *environment)
@@ -39,7 +79,9 @@ HostServices::HostServices(std::string component, const HostEnvironment *environ
                                         &HostServices::deadline_unix_ms,
                                         &HostServices::credentials_for_profile,
                                         &HostServices::http,
-                                        &HostServices::sign_sigv4} {}
+                                        &HostServices::sign_sigv4,
+                                        &HostServices::read_file,
+                                        &HostServices::get_env} {}
 
 void HostServices::log(void *ctx, pullcred_log_level level, pullcred_str message) {
     log::write(to_level(level), sdk::view(message), self(ctx).component_);
@@ -80,7 +122,14 @@ pullcred_status HostServices::http(void *ctx, const pullcred_http_request *reque
         write_error(error, services.error().message);
         return PULLCRED_FAILED;
     }
-    return (*services)->http(request, out, error, environment->http_policy);
+    const auto signer = signing_access_key(*request);
+    if (!signer || environment->refused_access_keys == nullptr)
+        return (*services)->http(request, out, error, environment->http_policy);
+    RefusalWatch watch{out};
+    auto watching = watch.sink();
+    const auto code = (*services)->http(request, &watching, error, environment->http_policy);
+    if (watch.refused()) environment->refused_access_keys->insert(*signer);
+    return code;
 }
 
 pullcred_status HostServices::sign_sigv4(void *ctx, const pullcred_http_request *request,
@@ -95,6 +144,44 @@ pullcred_status HostServices::sign_sigv4(void *ctx, const pullcred_http_request 
     log::register_secret(sdk::view(params->secret_access_key));
     log::register_secret(sdk::view(params->session_token));
     return (*services)->sign_sigv4(request, params, out, error, environment->now_unix_ms());
+}
+
+} // namespace pullcred::modules
+
+namespace pullcred::modules {
+
+std::optional<std::string> recorded_env(const HostEnvironment &environment, const std::string &name) {
+    const char *value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe): read-only use
+    std::optional<std::string> result = value == nullptr ? std::nullopt : std::optional<std::string>(value);
+    if (environment.inputs != nullptr) environment.inputs->add_env(name, result);
+    return result;
+}
+
+pullcred_status HostServices::read_file(void *ctx, pullcred_str path, std::uint32_t flags,
+                                        pullcred_text_sink *out, pullcred_text_sink *error) {
+    const std::string file(sdk::view(path));
+    const bool program = (flags & PULLCRED_INPUT_PROGRAM) != 0;
+    auto input =
+        read_input_file(file, program ? "program" : "file", program ? InputUse::program : InputUse::content);
+    if (!input) {
+        write_error(error, input.error().message);
+        return PULLCRED_FAILED;
+    }
+    auto *inputs = self(ctx).environment_->inputs;
+    if (inputs != nullptr)
+        inputs->add_file(file, *input ? std::optional<FileIdentity>((*input)->identity) : std::nullopt,
+                         *input && !program ? std::optional<std::string_view>((*input)->content)
+                                            : std::nullopt);
+    if (!*input) return PULLCRED_NOT_APPLICABLE;
+    if (out != nullptr && out->write != nullptr) out->write(out->ctx, sdk::str((*input)->content));
+    return PULLCRED_OK;
+}
+
+pullcred_status HostServices::get_env(void *ctx, pullcred_str name, pullcred_text_sink *out) {
+    auto value = recorded_env(*self(ctx).environment_, std::string(sdk::view(name)));
+    if (!value) return PULLCRED_NOT_APPLICABLE;
+    if (out != nullptr && out->write != nullptr) out->write(out->ctx, sdk::str(*value));
+    return PULLCRED_OK;
 }
 
 } // namespace pullcred::modules

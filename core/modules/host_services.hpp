@@ -7,9 +7,12 @@
 #include <functional>
 #include <pullcred/module.h>
 #include <pullcred/module.hpp>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "cache/inputs.hpp"
 #include "http/net_services.hpp"
 #include "util/result.hpp"
 
@@ -25,7 +28,36 @@ struct HostEnvironment {
         credentials_for_profile;
     // Loads the network services on first use.
     std::function<Result<net::NetServices *>()> net_services;
+    // Where the input services record what they read; nullptr: nowhere.
+    cache::Inputs *inputs = nullptr;
+    // Where the HTTP service records the access key ids AWS refused.
+    std::set<std::string> *refused_access_keys = nullptr;
 };
+
+// Collects what the input services read while it lives, and hands that on
+// to the enclosing scope too: what a profile read is also what every answer
+// made with its credentials was made from.
+class InputScope {
+public:
+    explicit InputScope(HostEnvironment &environment)
+        : environment_(environment), parent_(std::exchange(environment.inputs, &inputs_)) {}
+    ~InputScope() {
+        environment_.inputs = parent_;
+        if (parent_ != nullptr) parent_->merge(inputs_);
+    }
+    InputScope(const InputScope &) = delete;
+    InputScope &operator=(const InputScope &) = delete;
+
+    [[nodiscard]] cache::Inputs &inputs() { return inputs_; }
+
+private:
+    HostEnvironment &environment_;
+    cache::Inputs *parent_;
+    cache::Inputs inputs_;
+};
+
+// The environment as modules see it: each variable read is recorded.
+std::optional<std::string> recorded_env(const HostEnvironment &environment, const std::string &name);
 
 class HostServices {
 public:
@@ -46,6 +78,9 @@ private:
     static pullcred_status sign_sigv4(void *ctx, const pullcred_http_request *request,
                                       const pullcred_sigv4_params *params, pullcred_header_sink *out,
                                       pullcred_text_sink *error);
+    static pullcred_status read_file(void *ctx, pullcred_str path, std::uint32_t flags,
+                                     pullcred_text_sink *out, pullcred_text_sink *error);
+    static pullcred_status get_env(void *ctx, pullcred_str name, pullcred_text_sink *out);
 
     std::string component_;
     const HostEnvironment *environment_;

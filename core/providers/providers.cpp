@@ -5,6 +5,7 @@
 #include "aws/endpoints/endpoint.hpp"
 #include "aws/profile/environment.hpp"
 #include "cache/keys.hpp"
+#include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "sources/sts.hpp"
 
@@ -30,6 +31,7 @@ Providers::Providers(const config::Config &config, const modules::Registry &regi
     environment_.credentials_for_profile = [this](std::string_view profile, std::string_view region_hint) {
         return credentials_for(profile, region_hint);
     };
+    environment_.refused_access_keys = &refused_access_keys_;
 }
 
 Result<modules::Instance *> Providers::source_instance(std::string_view profile) {
@@ -75,6 +77,10 @@ Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule
 }
 
 namespace {
+// However long a source says its credentials last, they are kept at most
+// this long, so that a source's mistake does not stick for days.
+constexpr std::int64_t kMaxCredentialsCacheSeconds = std::int64_t{12} * 3600;
+
 nlohmann::json to_json(const sdk::Credentials &credentials) {
     nlohmann::json data{{"fields", credentials.fields}};
     if (credentials.expires_unix) data["expires"] = *credentials.expires_unix;
@@ -99,37 +105,69 @@ std::optional<sdk::Credentials> from_json(const nlohmann::json &data) {
 }
 } // namespace
 
-Result<sdk::Credentials> Providers::fetch_credentials(std::string_view profile,
-                                                      std::string_view region_hint) {
+Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profile,
+                                                         std::string_view region_hint) {
+    modules::InputScope scope(environment_);
     auto instance = source_instance(profile);
     if (!instance) return instance.error();
-    if (cache_ == nullptr) return (*instance)->get_credentials(profile, region_hint);
+    if (cache_ == nullptr) {
+        auto credentials = (*instance)->get_credentials(profile, region_hint);
+        if (!credentials) return credentials.error();
+        return Resolved{std::move(*credentials), scope.inputs(), false};
+    }
+    const auto now = environment_.now_unix_ms() / 1000;
     auto fetch = [&]() -> Result<cache::Fetched> {
         auto credentials = (*instance)->get_credentials(profile, region_hint);
         if (!credentials) return credentials.error();
-        return cache::Fetched{to_json(*credentials), credentials->expires_unix};
+        auto keep_until = credentials->expires_unix;
+        if (keep_until) keep_until = std::min(*keep_until, now + kMaxCredentialsCacheSeconds);
+        return cache::Fetched{to_json(*credentials), keep_until, scope.inputs()};
     };
     const auto &definition = config_.profiles.at(std::string(profile));
-    auto served = cache_->through(cache::credentials_key(definition, {}), environment_.now_unix_ms() / 1000,
-                                  environment_.deadline_unix_ms, fetch,
-                                  [](const nlohmann::json &data) { return from_json(data).has_value(); });
+    auto served =
+        cache_->through(cache::credentials_key(definition, {}), now, environment_.deadline_unix_ms, fetch,
+                        [](const nlohmann::json &data) { return from_json(data).has_value(); });
     if (!served) return served.error();
-    return *from_json(served->data);
+    scope.inputs().merge(served->inputs);
+    return Resolved{*from_json(served->data), scope.inputs(), served->from_cache};
 }
 
 Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, std::string_view region_hint) {
-    if (auto it = resolved_.find(profile); it != resolved_.end()) return it->second;
+    if (auto it = resolved_.find(profile); it != resolved_.end()) {
+        if (environment_.inputs != nullptr) environment_.inputs->merge(it->second.inputs);
+        return it->second.credentials;
+    }
     if (std::find(resolving_.begin(), resolving_.end(), profile) != resolving_.end()) {
         std::string chain;
         for (const auto &name : resolving_) chain += name + " -> ";
         return make_error("profile loop: " + chain + std::string(profile));
     }
     resolving_.emplace_back(profile);
-    auto credentials = fetch_credentials(profile, region_hint);
+    auto resolved = fetch_credentials(profile, region_hint);
     resolving_.pop_back();
-    if (!credentials) return credentials.error();
-    resolved_.emplace(std::string(profile), *credentials);
+    if (!resolved) return resolved.error();
+    auto credentials = resolved->credentials;
+    resolved_.emplace(std::string(profile), std::move(*resolved));
     return credentials;
+}
+
+bool Providers::drop_refused_credentials() {
+    bool any_from_cache = false;
+    for (auto it = resolved_.begin(); it != resolved_.end();) {
+        if (refused_access_keys_.count(it->second.credentials.get("access_key_id")) == 0) {
+            ++it;
+            continue;
+        }
+        log::warn("AWS refused the credentials of profile \"" + it->first + "\"; they are dropped" +
+                  (it->second.from_cache ? " from the cache and fetched again" : ""));
+        if (auto definition = config_.profiles.find(it->first);
+            cache_ != nullptr && definition != config_.profiles.end())
+            cache_->forget(cache::credentials_key(definition->second, {}));
+        any_from_cache = any_from_cache || it->second.from_cache;
+        it = resolved_.erase(it);
+    }
+    refused_access_keys_.clear();
+    return any_from_cache;
 }
 
 Result<std::optional<std::string>> Providers::describe_for(const config::Rule &rule, std::string_view image,
@@ -140,17 +178,29 @@ Result<std::optional<std::string>> Providers::describe_for(const config::Rule &r
 }
 
 Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image,
-                                      std::string_view registry, std::string_view profile) {
+                                      std::string_view registry, std::string_view profile,
+                                      cache::Inputs &inputs) {
+    modules::InputScope scope(environment_);
     auto instance = backend_instance(rule);
     if (!instance) return instance.error();
-    return (*instance)->get_auth(image, registry, profile.empty() ? std::string_view(rule.profile) : profile);
+    const auto used = profile.empty() ? std::string_view(rule.profile) : profile;
+    for (int attempt = 0;; ++attempt) {
+        auto auth = (*instance)->get_auth(image, registry, used);
+        if (auth || attempt > 0 || !drop_refused_credentials()) {
+            inputs = scope.inputs();
+            return auth;
+        }
+    }
 }
 
 Status Providers::assume_web_identity(const std::string &slot, const std::string &role_arn,
                                       const std::string &token, const std::string &region) {
     log::register_secret(token);
-    auto endpoint =
-        aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, aws::process_env()});
+    modules::InputScope scope(environment_);
+    const aws::EnvLookup env = [this](std::string_view name) {
+        return modules::recorded_env(environment_, std::string(name));
+    };
+    auto endpoint = aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, env});
     if (!endpoint) return make_error("service account: " + endpoint.error().message);
     const modules::HostServices services("service account", &environment_);
     const sdk::Host host(services.table());
@@ -164,7 +214,7 @@ Status Providers::assume_web_identity(const std::string &slot, const std::string
     log::register_secret(credentials.value().get("session_token"));
     auto issued = credentials.value();
     issued.fields["region"] = region;
-    resolved_[slot] = std::move(issued);
+    resolved_[slot] = Resolved{std::move(issued), scope.inputs(), false};
     return ok();
 }
 

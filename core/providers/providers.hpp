@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <pullcred/module.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,10 @@ public:
 
     Result<sdk::Credentials> credentials_for(std::string_view profile, std::string_view region_hint);
     // `profile` overrides the rule's (a service account's credentials).
+    // `inputs` receives what the answer was made from. Credentials AWS
+    // refused are dropped (from the cache too) and the backend asked once more.
     Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
-                               std::string_view profile = {});
+                               std::string_view profile, cache::Inputs &inputs);
     // What the rule's backend would call for the image, without calling it.
     Result<std::optional<std::string>> describe_for(const config::Rule &rule, std::string_view image,
                                                     std::string_view registry);
@@ -50,14 +53,23 @@ public:
 private:
     Result<modules::Instance *> source_instance(std::string_view profile);
     Result<modules::Instance *> backend_instance(const config::Rule &rule);
-    Result<sdk::Credentials> fetch_credentials(std::string_view profile, std::string_view region_hint);
+    struct Resolved {
+        sdk::Credentials credentials;
+        cache::Inputs inputs;
+        bool from_cache = false; // obtained before this invocation
+    };
+    Result<Resolved> fetch_credentials(std::string_view profile, std::string_view region_hint);
+    // Forgets the resolved credentials AWS refused; true when any of them came
+    // from the cache, so that fetching them anew may help.
+    bool drop_refused_credentials();
 
     const config::Config &config_;
     const modules::Registry &registry_;
     modules::HostEnvironment environment_;
     std::map<std::string, std::unique_ptr<modules::Instance>, std::less<>> sources_;
     std::map<std::size_t, std::unique_ptr<modules::Instance>> backends_;
-    std::map<std::string, sdk::Credentials, std::less<>> resolved_;
+    std::map<std::string, Resolved, std::less<>> resolved_;
+    std::set<std::string> refused_access_keys_;
     std::vector<std::string> resolving_; // profiles being resolved, to detect loops
     const cache::Cache *cache_ = nullptr;
 };

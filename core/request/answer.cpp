@@ -37,12 +37,13 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
                 profile, (*plan)->role_arn, *request.service_account_token, sts_region_for(rule, registry));
             if (!assumed) return assumed.error();
         }
-        auto auth = context.providers().auth_for(rule, request.image, registry, profile);
+        cache::Inputs inputs;
+        auto auth = context.providers().auth_for(rule, request.image, registry, profile, inputs);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration)
             keep_until = context.now_unix_seconds + rule.cache_duration->count();
-        return cache::Fetched{auth_to_json(*auth), keep_until};
+        return cache::Fetched{auth_to_json(*auth), keep_until, std::move(inputs)};
     };
     if (context.cache == nullptr) {
         auto fetched = fetch();
@@ -70,17 +71,19 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     if (selection.rule == nullptr) {
         log::info("no rule in " + context.config.file + " matches image " +
                   util::quote_bounded(request.image) + "; answering with no credentials");
-        kubelet::Response response;
-        response.api_version = request.api_version;
-        return response;
+        return empty_response_for(request, context.config, nullptr, *image);
     }
     const auto &rule = *selection.rule;
     log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
                std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
+    if (lacks_required_token(request, rule)) {
+        log::warn(missing_token_note(rule));
+        return empty_response_for(request, context.config, &rule, *image);
+    }
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
-    return response_for(request, rule, *auth, context.now_unix_seconds);
+    return response_for(request, context.config, rule, *image, *auth, context.now_unix_seconds);
 }
 
 } // namespace pullcred::request

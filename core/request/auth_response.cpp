@@ -4,17 +4,11 @@
 
 #include "cache/keys.hpp"
 #include "dispatch/glob.hpp"
+#include "log/logger.hpp"
 #include "log/redact.hpp"
+#include "request/kubelet_cache_scope.hpp"
 
 namespace pullcred::request {
-
-namespace {
-kubelet::CacheKeyType cache_key_type_of(const config::Rule &rule) {
-    if (rule.cache_key_type == "Image") return kubelet::CacheKeyType::image;
-    if (rule.cache_key_type == "Global") return kubelet::CacheKeyType::global;
-    return kubelet::CacheKeyType::registry;
-}
-} // namespace
 
 nlohmann::json auth_to_json(const sdk::Auth &auth) {
     auto entries = nlohmann::json::array();
@@ -70,17 +64,41 @@ Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rul
     return duration;
 }
 
-Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Rule &rule,
+namespace {
+kubelet::Response scoped_response(const kubelet::Request &request, const config::Config &config,
+                                  const config::Rule *rule, const dispatch::ImageRef &image,
+                                  const sdk::Auth &auth) {
+    const auto scope = kubelet_cache_scope(config, rule, image, auth);
+    if (!scope.overridden.empty()) log::debug(scope.overridden);
+    kubelet::Response response;
+    response.api_version = request.api_version;
+    response.cache_key_type = scope.cache_key_type;
+    // Under the image key kubelet matches this answer against this image only;
+    // keyed on the whole image, the credential also matches no image that
+    // merely shares a path prefix ("host/team" would match "host/teamster").
+    const bool image_key_matches = scope.key_on_image && dispatch::match_auth_key(image.text(), image.text());
+    for (const auto &entry : auth.entries) {
+        const bool rekey = image_key_matches && entry.registry == image.registry();
+        response.auth[rekey ? image.text() : entry.registry] =
+            kubelet::AuthConfig{entry.username, entry.password};
+    }
+    return response;
+}
+} // namespace
+
+Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Config &config,
+                                       const config::Rule &rule, const dispatch::ImageRef &image,
                                        const sdk::Auth &auth, std::int64_t now_unix_seconds) {
     auto duration = cache_duration_for(rule, auth.expires_unix, now_unix_seconds);
     if (!duration) return duration.error();
-    kubelet::Response response;
-    response.api_version = request.api_version;
-    response.cache_key_type = cache_key_type_of(rule);
+    auto response = scoped_response(request, config, &rule, image, auth);
     response.cache_duration = *duration;
-    for (const auto &entry : auth.entries)
-        response.auth[entry.registry] = kubelet::AuthConfig{entry.username, entry.password};
     return response;
+}
+
+kubelet::Response empty_response_for(const kubelet::Request &request, const config::Config &config,
+                                     const config::Rule *rule, const dispatch::ImageRef &image) {
+    return scoped_response(request, config, rule, image, {});
 }
 
 } // namespace pullcred::request

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "config/model.hpp"
+#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
 #include "util/result.hpp"
 
@@ -34,8 +35,16 @@ Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rul
                                                                std::optional<std::int64_t> expires_unix,
                                                                std::int64_t now_unix_seconds);
 
-// The response that gives `auth` for `request` under `rule`.
-Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Rule &rule,
+// The response that gives `auth` for `request` (its image parsed: `image`)
+// under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache
+// never serves it for an image another rule, or no rule, would answer.
+Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Config &config,
+                                       const config::Rule &rule, const dispatch::ImageRef &image,
                                        const sdk::Auth &auth, std::int64_t now_unix_seconds);
+
+// A valid response with no credentials for `image` (`rule` null: no rule
+// serves it; else `rule` refuses it), scoped the same way.
+kubelet::Response empty_response_for(const kubelet::Request &request, const config::Config &config,
+                                     const config::Rule *rule, const dispatch::ImageRef &image);
 
 } // namespace pullcred::request

@@ -16,6 +16,7 @@ std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &reque
     const auto selection = select_rule(config, request.image);
     if (selection.rule == nullptr) return std::nullopt;
     const auto &rule = *selection.rule;
+    if (lacks_required_token(request, rule)) return std::nullopt;
     auto plan = plan_service_account(request, rule);
     if (!plan) return std::nullopt;
     const auto identity = *plan ? (*plan)->identity : std::string();
@@ -25,7 +26,7 @@ std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &reque
     if (!answers_image(entry->data, request.image)) return std::nullopt;
     auto auth = auth_from_json(entry->data);
     if (!auth) return std::nullopt;
-    auto response = response_for(request, rule, *auth, now_unix_seconds);
+    auto response = response_for(request, config, rule, *image, *auth, now_unix_seconds);
     if (!response) return std::nullopt;
     return std::move(*response);
 }

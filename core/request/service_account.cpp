@@ -1,8 +1,11 @@
 #include "request/service_account.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "util/quote.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::request {
@@ -46,7 +49,80 @@ std::optional<std::string> string_setting(const nlohmann::json &object, const ch
     return it->get<std::string>();
 }
 
+bool requires_service_account(const config::Rule &rule) {
+    const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
+    const auto required = settings.find("required");
+    return required != settings.end() && required->is_boolean() && required->get<bool>();
+}
+
+bool is_iam_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+}
+
+bool is_iam_name(std::string_view text, std::size_t max_length) {
+    return !text.empty() && text.size() <= max_length &&
+           std::all_of(text.begin(), text.end(), is_iam_name_char);
+}
+
+// A role ARN and where it came from, for the error that refuses it.
+Result<std::string> checked_role(std::string role, const std::string &source) {
+    if (is_iam_role_arn(role)) return role;
+    return make_error(
+        source + " is " + util::quote_bounded(role) +
+        ", which is not an IAM role ARN; set it to arn:<partition>:iam::<12-digit account>:role/"
+        "<path/><name> (for example arn:aws:iam::111122223333:role/ecr-pull)");
+}
+
 } // namespace
+
+bool is_iam_role_arn(std::string_view text) {
+    static constexpr std::array<std::string_view, 8> kPartitions = {
+        "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"};
+    constexpr std::string_view kArn = "arn:";
+    if (!text.starts_with(kArn)) return false;
+    text.remove_prefix(kArn.size());
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos ||
+        std::find(kPartitions.begin(), kPartitions.end(), text.substr(0, colon)) == kPartitions.end())
+        return false;
+    text.remove_prefix(colon + 1);
+    constexpr std::string_view kIam = "iam::";
+    if (!text.starts_with(kIam)) return false;
+    text.remove_prefix(kIam.size());
+    constexpr std::size_t kAccountDigits = 12;
+    if (text.size() < kAccountDigits || !std::all_of(text.begin(), text.begin() + kAccountDigits,
+                                                     [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    text.remove_prefix(kAccountDigits);
+    constexpr std::string_view kRole = ":role/";
+    if (!text.starts_with(kRole)) return false;
+    text.remove_prefix(kRole.size());
+    // IAM's path is "/" or "/a/b/", at most 512 characters with its slashes.
+    const auto last_slash = text.rfind('/');
+    const auto name = last_slash == std::string_view::npos ? text : text.substr(last_slash + 1);
+    if (!is_iam_name(name, 64)) return false;
+    if (last_slash == std::string_view::npos) return true;
+    const auto path = text.substr(0, last_slash);
+    if (path.size() + 2 > 512) return false;
+    for (std::size_t start = 0;;) {
+        const auto slash = path.find('/', start);
+        if (!is_iam_name(path.substr(start, slash - start), 512)) return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
+}
+
+bool lacks_required_token(const kubelet::Request &request, const config::Rule &rule) {
+    return !request.service_account_token && requires_service_account(rule);
+}
+
+std::string missing_token_note(const config::Rule &rule) {
+    return "registries[" + std::to_string(rule.index) +
+           "] requires a service-account token (serviceAccount.required) and kubelet sent none; answering "
+           "with no credentials: set tokenAttributes (serviceAccountTokenAudience) for this provider in "
+           "kubelet's image credential provider config";
+}
 
 std::string token_identity(std::string_view token) {
     const auto first = token.find('.');
@@ -75,23 +151,27 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
     const auto annotation =
         string_setting(settings, "roleAnnotation").value_or(std::string(kDefaultRoleAnnotation));
 
-    std::optional<std::string> role;
+    const auto rule_name = "registries[" + std::to_string(rule.index) + "]";
+    std::optional<Result<std::string>> role;
     if (auto it = request.service_account_annotations.find(annotation);
         it != request.service_account_annotations.end() && !it->second.empty())
-        role = it->second;
-    if (!role) role = string_setting(settings, "roleArn");
+        role = checked_role(it->second,
+                            "the pod's service-account annotation " + util::quote_bounded(annotation));
+    else if (auto configured = string_setting(settings, "roleArn"))
+        role = checked_role(*configured, rule_name + ".serviceAccount.roleArn");
+    else if (const char *env = std::getenv("AWS_ECR_ROLE_ARN"); env != nullptr && *env != '\0')
+        role = checked_role(env, "$AWS_ECR_ROLE_ARN");
+    if (role && !*role) return role->error();
     if (!role) {
-        if (const char *env = std::getenv("AWS_ECR_ROLE_ARN"); env != nullptr && *env != '\0') role = env;
-    }
-    if (!role) {
-        if (settings.value("required", false))
+        if (requires_service_account(rule))
             return make_error("registries[" + std::to_string(rule.index) +
                               "] requires a service-account role, and " +
                               "the pod's service account has no " + annotation + " annotation");
         return std::optional<ServiceAccountPlan>{};
     }
+    const auto &arn = **role;
     return std::optional<ServiceAccountPlan>{
-        ServiceAccountPlan{*role, token_identity(*request.service_account_token) + "|" + *role}};
+        ServiceAccountPlan{arn, token_identity(*request.service_account_token) + "|" + arn}};
 }
 
 } // namespace pullcred::request

@@ -1,6 +1,5 @@
 #include "sources/aws_shared_config.hpp"
 
-#include <fstream>
 #include <map>
 #include <memory>
 #include <pullcred/module.hpp>
@@ -46,12 +45,12 @@ constexpr const char *kDefaultChainSchema = R"({"type": "object", "additionalPro
 constexpr std::size_t kMaxWebIdentityToken = std::size_t{64} * 1024;
 
 // Overlays the file paths a config names on the process environment.
-aws::EnvLookup environment_with(const std::string &config_file, const std::string &credentials_file) {
-    auto process = aws::process_env();
+aws::EnvLookup environment_with(const std::string &config_file, const std::string &credentials_file,
+                                aws::EnvLookup base) {
     return [=](std::string_view name) -> std::optional<std::string> {
         if (name == "AWS_CONFIG_FILE" && !config_file.empty()) return config_file;
         if (name == "AWS_SHARED_CREDENTIALS_FILE" && !credentials_file.empty()) return credentials_file;
-        return process(name);
+        return base(name);
     };
 }
 
@@ -66,14 +65,14 @@ std::string q_name(std::string_view name) {
     return "\"" + std::string(name) + "\"";
 }
 
-// Reads the web identity token: at most kMaxWebIdentityToken bytes, surrounding
-// blanks removed (a JWT has none). Messages name the file, never the token.
-SdkResult<std::string> read_token(const std::string &path, const std::string &what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return SdkStatus::failed(what + ": cannot read web_identity_token_file " + path);
-    std::string token(kMaxWebIdentityToken + 1, '\0');
-    in.read(token.data(), static_cast<std::streamsize>(token.size()));
-    token.resize(static_cast<std::size_t>(in.gcount()));
+// Reads the web identity token, surrounding blanks removed (a JWT has none).
+// Messages name the file, never the token.
+SdkResult<std::string> read_token(const sdk::Host &host, const std::string &path, const std::string &what) {
+    auto read = host.read_file(path);
+    if (!read.ok()) return SdkStatus::failed(what + ": web_identity_token_file: " + read.status().message);
+    if (!read.value())
+        return SdkStatus::failed(what + ": web_identity_token_file " + path + " does not exist");
+    auto &token = *read.value();
     if (token.size() > kMaxWebIdentityToken)
         return SdkStatus::failed(what + ": web_identity_token_file " + path + " is larger than " +
                                  std::to_string(kMaxWebIdentityToken) + " bytes");
@@ -82,7 +81,7 @@ SdkResult<std::string> read_token(const std::string &path, const std::string &wh
         return SdkStatus::failed(what + ": web_identity_token_file " + path + " is empty");
     token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
     log::register_secret(token);
-    return token;
+    return std::move(token);
 }
 
 // Resolves one profile of a pair of files, from the plan to the last hop.
@@ -175,7 +174,7 @@ private:
             const auto role_arn = profile.role_arn().value_or("");
             const auto what = who + ": AssumeRoleWithWebIdentity of " + role_arn + " (profile " +
                               q_name(profile.name()) + ")";
-            auto token = read_token(profile.web_identity_token_file().value_or(""), what);
+            auto token = read_token(host_, profile.web_identity_token_file().value_or(""), what);
             if (!token.ok()) return token.status();
             auto duration = profile.duration_seconds();
             if (!duration) return SdkStatus::failed(duration.error().message);
@@ -260,10 +259,10 @@ private:
     std::map<std::string, std::unique_ptr<SubSource>> subs_;
 };
 
-SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env) {
+SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::FileReader &read = {}) {
     auto paths = aws::shared_config_paths(env);
     if (!paths) return SdkStatus::failed(paths.error().message);
-    auto files = aws::SharedConfig::load(*paths);
+    auto files = aws::SharedConfig::load(*paths, read);
     if (!files) return SdkStatus::failed(files.error().message);
     return std::move(*files);
 }
@@ -271,12 +270,13 @@ SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env) {
 class SharedConfigSource final : public sdk::CredentialSource {
 public:
     SharedConfigSource(const pullcred_host *host, const sdk::Config &config)
-        : env_(environment_with(config.value("configFile", ""), config.value("credentialsFile", ""))),
+        : host_(host), env_(environment_with(config.value("configFile", ""),
+                                             config.value("credentialsFile", ""), aws::host_env(host_))),
           profile_(config.value("profile", "")),
           resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")) {}
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
-        auto files = load_files(env_);
+        auto files = load_files(env_, aws::host_files(host_));
         if (!files.ok()) return files.status();
         const auto name = profile_.empty() ? aws::selected_profile_name(env_) : profile_;
         auto plan = plan_profile(files.value(), name);
@@ -287,6 +287,7 @@ public:
     }
 
 private:
+    sdk::Host host_;
     aws::EnvLookup env_;
     std::string profile_;
     ProfileResolver resolver_;
@@ -295,7 +296,7 @@ private:
 class DefaultChainSource final : public sdk::CredentialSource {
 public:
     DefaultChainSource(const pullcred_host *host, const sdk::Config &config)
-        : host_(host), env_(aws::process_env()), region_(config.value("region", "")),
+        : host_(host), env_(aws::host_env(host_)), region_(config.value("region", "")),
           resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")) {}
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
@@ -313,7 +314,7 @@ public:
             if (!region_.empty()) credentials.fields["region"] = region_;
             return credentials;
         }
-        auto files = load_files(env_);
+        auto files = load_files(env_, aws::host_files(host_));
         if (!files.ok()) return files.status();
         const auto name = aws::selected_profile_name(env_);
         auto top = files.value().profile_or_empty(name);
@@ -435,9 +436,9 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
                                         bool native_signing_helper_default) {
     const auto native = settings.value("nativeSigningHelper", native_signing_helper_default);
     if (source == "aws.shared-config")
-        return describe_plan(
-            environment_with(settings.value("configFile", ""), settings.value("credentialsFile", "")),
-            settings.value("profile", ""), native);
+        return describe_plan(environment_with(settings.value("configFile", ""),
+                                              settings.value("credentialsFile", ""), aws::process_env()),
+                             settings.value("profile", ""), native);
     if (source != "aws.default-chain") return "by the " + std::string(source) + " module";
     const auto env = aws::process_env();
     if (aws::env_value(env, "AWS_ACCESS_KEY_ID") && aws::env_value(env, "AWS_SECRET_ACCESS_KEY"))

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace pullcred {
@@ -21,38 +20,55 @@ std::string describe_errno(int error) {
         return std::strerror(error);
     }
 }
+
+std::string describe_type(mode_t mode) {
+    if (S_ISDIR(mode)) return "is a directory";
+    if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
+    if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file";
+    return "not a regular file";
+}
+
+std::string prefix_of(const std::filesystem::path &path, std::string_view what) {
+    return std::string(what) + " " + path.string() + ": ";
+}
 } // namespace
 
-Result<std::string> read_file_capped(const std::filesystem::path &path, std::string_view what,
-                                     std::size_t cap) {
-    const auto prefix = std::string(what) + " " + path.string() + ": ";
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) return make_error(prefix + describe_errno(errno));
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        const bool is_dir = S_ISDIR(info.st_mode);
-        ::close(fd);
-        return make_error(prefix + (is_dir ? "is a directory" : "not a regular file"));
+Result<std::optional<OpenedFile>> open_regular_file(const std::filesystem::path &path,
+                                                    std::string_view what) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::optional<OpenedFile>();
+        return make_error(prefix_of(path, what) + describe_errno(errno));
     }
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) return make_error(prefix_of(path, what) + describe_errno(errno));
+    if (!S_ISREG(info.st_mode)) return make_error(prefix_of(path, what) + describe_type(info.st_mode));
+    return std::optional<OpenedFile>(OpenedFile{std::move(fd), info});
+}
+
+Result<std::string> read_opened_file(const OpenedFile &file, const std::filesystem::path &path,
+                                     std::string_view what, std::size_t cap) {
     std::string content;
     char buffer[16384];
     for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        const ssize_t n = ::read(file.fd.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int error = errno;
-            ::close(fd);
-            return make_error(prefix + describe_errno(error));
-        }
+        if (n < 0) return make_error(prefix_of(path, what) + describe_errno(errno));
         if (n == 0) break;
-        if (content.size() + static_cast<std::size_t>(n) > cap) {
-            ::close(fd);
-            return make_error(prefix + "larger than " + std::to_string(cap) + " bytes");
-        }
+        if (content.size() + static_cast<std::size_t>(n) > cap)
+            return make_error(prefix_of(path, what) + "larger than " + std::to_string(cap) + " bytes");
         content.append(buffer, static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return content;
+}
+
+Result<std::string> read_file_capped(const std::filesystem::path &path, std::string_view what,
+                                     std::size_t cap) {
+    auto file = open_regular_file(path, what);
+    if (!file) return file.error();
+    if (!*file) return make_error(prefix_of(path, what) + "no such file");
+    return read_opened_file(**file, path, what, cap);
 }
 
 Result<std::string> read_stream_capped(std::istream &in, std::string_view what, std::size_t cap) {

@@ -2,9 +2,13 @@
 // partition, FIPS and dual-stack hosts, across accounts) and ECR Public,
 // from GetAuthorizationToken signed with the rule's profile's credentials.
 //
+// It answers ECR hosts, and other hosts only when the rule declares them a
+// mirror: any other host gets no token (an error), so that a broad
+// matchImages never hands an ECR token to another registry.
+//
 // Rule settings (besides the host's matchImages/backend/profile/...):
-//   region    region of a registry host that is not an ECR host (a
-//             pull-through-cache mirror); ECR hosts carry their own region
+//   mirrorOf  ACCOUNT.dkr.ecr.REGION.SUFFIX: the private ECR registry that the
+//             rule's other (non-ECR) hosts mirror; they get its token
 //   endpoint  explicit API endpoint URL, winning over AWS_ENDPOINT_URL_ECR,
 //             AWS_ENDPOINT_URL_ECR_PUBLIC and AWS_ENDPOINT_URL
 #include <optional>
@@ -40,9 +44,12 @@ constexpr const char *kSchema = R"({
   "type": "object",
   "additionalProperties": false,
   "properties": {
+    "mirrorOf": {
+      "description": "The private ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com) that the rule's non-ECR hosts mirror; they get its token. Other non-ECR hosts get none.",
+      "type": "string", "minLength": 1
+    },
     "region": {
-      "description": "Region for registry hosts that are not ECR hosts (pull-through-cache mirrors). ECR hosts carry their own.",
-      "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+      "description": "Removed: use mirrorOf. Kept here so that the module can say so."
     },
     "endpoint": {
       "description": "ECR API endpoint URL (http or https), overriding AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL.",
@@ -58,8 +65,8 @@ constexpr std::string_view kPublicTarget = "SpencerFrontendService.GetAuthorizat
 struct Target {
     bool is_public = false;
     bool is_ecr_host = false;
-    std::string region; // empty until known (mirrors)
-    std::string account;
+    std::string region;
+    std::string account; // empty for ECR Public
     bool fips = false;
     bool dualstack = false;
 };
@@ -77,12 +84,23 @@ public:
     EcrBackend(Host host, const Config &config) : host_(host) {
         if (!config.is_object()) throw ConfigError("the rule's settings must be an object");
         for (const auto &[key, value] : config.items()) {
-            if (key != "region" && key != "endpoint")
-                throw ConfigError("unknown key " + key + " (aws.ecr knows region and endpoint)");
+            if (key == "region")
+                throw ConfigError("region is no longer an aws.ecr setting: name the ECR registry that the "
+                                  "mirror serves instead, with `mirrorOf: <account>.dkr.ecr." +
+                                  (value.is_string() ? value.get<std::string>() : std::string("<region>")) +
+                                  ".amazonaws.com`");
+            if (key != "mirrorOf" && key != "endpoint")
+                throw ConfigError("unknown key " + key + " (aws.ecr knows mirrorOf and endpoint)");
         }
-        region_ = string_setting(config, "region");
-        if (!region_.empty() && !pullcred::aws::is_valid_region(region_))
-            throw ConfigError("region must look like us-west-2 (lower-case letters, digits and '-')");
+        mirror_of_ = string_setting(config, "mirrorOf");
+        if (!mirror_of_.empty()) {
+            auto ecr = pullcred::aws::parse_ecr_host(mirror_of_);
+            if (!ecr || ecr->kind != pullcred::aws::EcrRegistryKind::private_registry || ecr->port)
+                throw ConfigError("mirrorOf " + pullcred::util::quote_bounded(mirror_of_) +
+                                  " is not a private Amazon ECR registry host: write it as "
+                                  "<12-digit account>.dkr.ecr.<region>.amazonaws.com (no port, no path)");
+            mirror_ = std::move(*ecr);
+        }
         endpoint_ = string_setting(config, "endpoint");
         if (!endpoint_.empty()) {
             auto parsed = pullcred::aws::parse_endpoint_url(endpoint_, "endpoint");
@@ -94,26 +112,17 @@ public:
         const std::string registry(request.registry);
         const std::string profile(request.profile);
         if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        auto found = target_for(registry);
+        if (!found.ok()) return found.status();
+        Target target = std::move(found.value());
         if (profile.empty())
             return SdkStatus::failed(
                 "the rule names no profile, and aws.ecr needs AWS credentials to call ECR: "
                 "add `profile: NAME` (one of `profiles`) to the rule for " +
                 registry);
 
-        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
-        Target target = target_for(registry);
         auto credentials = host_.credentials(profile, target.region);
         if (!credentials.ok()) return credentials.status();
-        if (target.region.empty()) {
-            target.region = credentials.value().get("region");
-            if (target.region.empty())
-                return SdkStatus::failed(registry +
-                                         " is not an Amazon ECR host, so its region is not in its name, and "
-                                         "neither the rule (`region`) nor profile '" +
-                                         profile +
-                                         "' names one: add `region: <the mirror's ECR region>` to the rule");
-            host_.debug(registry + ": region " + target.region + " from profile '" + profile + "'");
-        }
         const auto access_key_id = credentials.value().get("access_key_id");
         const auto secret_access_key = credentials.value().get("secret_access_key");
         if (access_key_id.empty() || secret_access_key.empty())
@@ -180,22 +189,11 @@ public:
     SdkResult<std::string> describe(const AuthRequest &request) override {
         const std::string registry(request.registry);
         if (registry.empty()) return SdkStatus::failed("the request names no registry host");
-        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
-        const Target target = target_for(registry);
+        auto found = target_for(registry);
+        if (!found.ok()) return found.status();
+        const Target &target = found.value();
         const std::string api =
             std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
-        if (target.region.empty()) {
-            const std::string profile =
-                request.profile.empty() ? std::string("(none)") : "'" + std::string(request.profile) + "'";
-            std::string text = "region not known before fetching: " + registry +
-                               " is not an Amazon ECR host and the rule sets no `region`, so the " + api +
-                               " call goes to the region of profile " + profile + " at fetch time";
-            Target probe = target;
-            probe.region = "us-east-1";
-            if (auto endpoint = endpoint_for(probe); endpoint.ok() && endpoint.value().source != "default")
-                text += ", at " + endpoint.value().url + " (" + endpoint.value().source + ")";
-            return text;
-        }
         auto endpoint = endpoint_for(target);
         if (!endpoint.ok()) return endpoint.status();
         const auto &resolved = endpoint.value();
@@ -208,7 +206,7 @@ public:
             text += std::string(", ") +
                     (target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS") : "dual-stack") +
                     " as the registry host asks";
-        if (!target.is_ecr_host) text += ", region from the rule: " + registry + " is not an Amazon ECR host";
+        if (!target.is_ecr_host) text += ", mirror of " + mirror_of_ + " as the rule's mirrorOf says";
         return text + ")";
     }
 
@@ -221,22 +219,36 @@ private:
                                  "token of the profile's own account");
     }
 
-    Target target_for(const std::string &registry) const {
+    static Target target_of(const pullcred::aws::EcrHost &ecr) {
         Target target;
-        if (auto ecr = pullcred::aws::parse_ecr_host(registry)) {
-            target.is_ecr_host = true;
-            target.is_public = ecr->kind == pullcred::aws::EcrRegistryKind::public_registry;
-            target.region = ecr->region; // ECR Public: us-east-1
-            target.account = ecr->account_id;
-            target.fips = ecr->fips;
-            target.dualstack = ecr->dualstack;
-            if (!region_.empty() && region_ != target.region && !target.is_public)
-                host_.debug(registry + " is in " + target.region + "; the rule's region " + region_ +
-                            " applies to other hosts only");
-        } else {
-            target.region = region_; // may be empty: then the profile's
-        }
+        target.is_public = ecr.kind == pullcred::aws::EcrRegistryKind::public_registry;
+        target.region = ecr.region; // ECR Public: us-east-1
+        target.account = ecr.account_id;
+        target.fips = ecr.fips;
+        target.dualstack = ecr.dualstack;
         return target;
+    }
+
+    // An ECR host is its own target; any other host is a mirror of the rule's
+    // mirrorOf, or gets nothing.
+    SdkResult<Target> target_for(const std::string &registry) const {
+        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
+        if (auto ecr = pullcred::aws::parse_ecr_host(registry)) {
+            Target target = target_of(*ecr);
+            target.is_ecr_host = true;
+            if (mirror_ && ecr->host != mirror_->host)
+                host_.debug(registry + " is an ECR host, so it gets its own token; the rule's mirrorOf " +
+                            mirror_of_ + " applies to other hosts only");
+            return target;
+        }
+        if (!mirror_)
+            return SdkStatus::failed(
+                pullcred::util::quote_bounded(registry) +
+                " is not an Amazon ECR host and the rule declares no mirrorOf, so aws.ecr gives it no ECR "
+                "token: narrow the rule's matchImages to ECR hosts (such as *.dkr.ecr.*.amazonaws.com), or, "
+                "if it is a pull-through mirror, add `mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` "
+                "(the ECR registry it mirrors) to the rule");
+        return target_of(*mirror_);
     }
 
     // The endpoint for the target. A FIPS or dual-stack registry host asks for
@@ -246,7 +258,7 @@ private:
     SdkResult<pullcred::aws::Endpoint> endpoint_for(const Target &target) const {
         const std::string service = target.is_public ? "ecr-public" : "ecr";
         pullcred::aws::EndpointOptions options;
-        options.env = pullcred::aws::process_env();
+        options.env = pullcred::aws::host_env(host_);
         if (!endpoint_.empty()) options.endpoint_url = endpoint_;
         if (target.fips) options.use_fips = false;
         if (target.dualstack) options.use_dualstack = false;
@@ -268,8 +280,9 @@ private:
     }
 
     Host host_;
-    std::string region_;   // rule `region`, may be empty
-    std::string endpoint_; // rule `endpoint`, may be empty
+    std::string mirror_of_;                        // rule `mirrorOf`, may be empty
+    std::optional<pullcred::aws::EcrHost> mirror_; // mirrorOf, parsed
+    std::string endpoint_;                         // rule `endpoint`, may be empty
 };
 
 } // namespace

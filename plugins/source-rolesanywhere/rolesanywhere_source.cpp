@@ -199,7 +199,7 @@ public:
         const auto &signer = material.value();
 
         pullcred::aws::EndpointOptions options;
-        options.env = pullcred::aws::process_env();
+        options.env = pullcred::aws::host_env(host_);
         if (!endpoint_.empty()) options.endpoint_url = endpoint_;
         auto endpoint = pullcred::aws::resolve_endpoint("rolesanywhere", region_, options);
         if (!endpoint)
@@ -276,6 +276,16 @@ public:
     }
 
 private:
+    // A key, certificate or password file, through the host; errors name `what` and the path.
+    [[nodiscard]] pullcred::Result<std::string> read_file(const std::string &path,
+                                                          std::string_view what) const {
+        auto read = host_.read_file(path);
+        if (!read.ok()) return pullcred::make_error(std::string(what) + ": " + read.status().message);
+        if (!read.value())
+            return pullcred::make_error(std::string(what) + " " + path + ": cannot read it: no such file");
+        return std::move(*read.value());
+    }
+
     SdkResult<std::optional<std::string>> password() const {
         if (!password_file_.empty()) {
             auto text = read_file(password_file_, "privateKeyPasswordFile");
@@ -283,11 +293,11 @@ private:
             return std::optional<std::string>(strip_line_end(std::move(*text)));
         }
         if (!password_env_.empty()) {
-            const char *value = std::getenv(password_env_.c_str()); // NOLINT(concurrency-mt-unsafe)
-            if (value == nullptr)
+            auto value = host_.env(password_env_);
+            if (!value)
                 return SdkStatus::failed("privateKeyPasswordEnv: environment variable " + password_env_ +
                                          " is not set");
-            return std::optional<std::string>(value);
+            return value;
         }
         return std::optional<std::string>();
     }

@@ -40,8 +40,6 @@ void CertDeleter::operator()(X509 *cert) const {
 
 namespace {
 
-constexpr std::size_t kMaxFileBytes = 1U << 20;
-
 // The last OpenSSL error as text (and the queue cleared), for messages.
 std::string openssl_error() {
     unsigned long code = 0;
@@ -209,42 +207,6 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
         position = end + end_marker.size();
     }
     return blocks;
-}
-
-Result<std::string> read_file(const std::string &path, std::string_view what) {
-    // O_NONBLOCK: a FIFO without a writer must not hang the open; only a
-    // regular file is read.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        const int error = errno;
-        return make_error(std::string(what) + " " + path + ": cannot read it (" + std::strerror(error) + ")");
-    }
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        ::close(fd);
-        return make_error(std::string(what) + " " + path + ": not a regular file");
-    }
-    std::string contents;
-    std::array<char, 8192> buffer{};
-    for (;;) {
-        const auto n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            ::close(fd);
-            wipe(contents);
-            return make_error(std::string(what) + " " + path + ": read error");
-        }
-        if (n == 0) break;
-        contents.append(buffer.data(), static_cast<std::size_t>(n));
-        if (contents.size() > kMaxFileBytes) {
-            ::close(fd);
-            wipe(contents);
-            return make_error(std::string(what) + " " + path + ": larger than 1 MiB, not a PEM file");
-        }
-    }
-    ::close(fd);
-    OPENSSL_cleanse(buffer.data(), buffer.size());
-    return contents;
 }
 
 Result<std::vector<CertPtr>> all_certificates(std::string_view pem, std::string_view origin) {

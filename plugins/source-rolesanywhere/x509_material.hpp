@@ -43,9 +43,6 @@ struct PemBlock {
 // Every PEM block of `text`, in order; text between blocks is ignored.
 Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view origin);
 
-// A small file's whole contents; errors name `what` and the path.
-Result<std::string> read_file(const std::string &path, std::string_view what);
-
 // The first CERTIFICATE block of `pem`; `origin` names the file in errors.
 Result<CertPtr> first_certificate(std::string_view pem, std::string_view origin);
 // Every CERTIFICATE block of `pem` (at least one).

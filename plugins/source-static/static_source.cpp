@@ -142,10 +142,9 @@ private:
                                                       std::string_view name) const {
         const auto path = join(mode.dir, name);
         auto read = read_small_file(path);
-        if (std::holds_alternative<FileMissing>(read)) return std::optional<std::string>{};
-        if (auto *error = std::get_if<FileError>(&read))
-            return SdkStatus::failed("secretDir: " + error->message);
-        const auto value = trim(std::get<std::string>(read));
+        if (!read.ok()) return SdkStatus::failed("secretDir: " + read.status().message);
+        if (!read.value()) return std::optional<std::string>{};
+        const auto value = trim(*read.value());
         if (value.empty()) return std::optional<std::string>{};
         if (has_forbidden_bytes(value))
             return SdkStatus::failed("secretDir: " + path +
@@ -172,7 +171,8 @@ private:
             if (!value.value()) {
                 if (!required) continue;
                 const auto path = join(mode.dir, file);
-                const auto exists = !std::holds_alternative<FileMissing>(read_small_file(path));
+                const auto read = read_small_file(path);
+                const auto exists = !read.ok() || read.value().has_value();
                 return SdkStatus::failed("secretDir: " + path + (exists ? " is empty" : " is missing") +
                                          "; " + std::string(kLayout));
             }
@@ -184,22 +184,23 @@ private:
     }
 
     SdkResult<Credentials> from_config_file(const ConfigFileMode &mode) const {
-        const auto env = pullcred::aws::process_env();
+        const auto env = pullcred::aws::host_env(host_);
         pullcred::aws::SharedConfigPaths paths;
-        for (auto [setting, path, out] :
-             {std::tuple{"configFile", &mode.config_file, &paths.config_file},
-              std::tuple{"credentialsFile", &mode.credentials_file, &paths.credentials_file}}) {
+        std::string texts[2];
+        for (auto [setting, path, out, text] :
+             {std::tuple{"configFile", &mode.config_file, &paths.config_file, &texts[0]},
+              std::tuple{"credentialsFile", &mode.credentials_file, &paths.credentials_file, &texts[1]}}) {
             if (path->empty()) continue;
             auto expanded = pullcred::aws::expand_home(*path, env);
             if (!expanded) return SdkStatus::failed(std::string(setting) + ": " + expanded.error().message);
             *out = expanded.value();
             auto read = read_small_file(*out, pullcred::aws::kMaxSharedConfigBytes);
-            if (std::holds_alternative<FileMissing>(read))
+            if (!read.ok()) return SdkStatus::failed(std::string(setting) + ": " + read.status().message);
+            if (!read.value())
                 return SdkStatus::failed(std::string(setting) + " " + *out + " does not exist");
-            if (auto *error = std::get_if<FileError>(&read))
-                return SdkStatus::failed(std::string(setting) + ": " + error->message);
+            *text = std::move(*read.value());
         }
-        auto shared = pullcred::aws::SharedConfig::load(paths);
+        auto shared = pullcred::aws::SharedConfig::parse(texts[0], texts[1], paths);
         if (!shared) return SdkStatus::failed(shared.error().message);
         std::string files = paths.config_file;
         if (!paths.credentials_file.empty()) files += " and " + paths.credentials_file;
@@ -240,8 +241,20 @@ private:
         return out;
     }
 
+    // A file of the Secret or an AWS file, through the host; nullopt: missing.
+    [[nodiscard]] SdkResult<std::optional<std::string>>
+    read_small_file(const std::string &path, std::size_t max_bytes = kMaxSecretFileBytes) const {
+        auto read = host_.read_file(path);
+        if (!read.ok() || !read.value()) return read;
+        if (read.value()->size() > max_bytes)
+            return SdkStatus::failed(path + " is " + std::to_string(read.value()->size()) +
+                                     " bytes, larger than the limit of " + std::to_string(max_bytes) +
+                                     " bytes");
+        return read;
+    }
+
     SdkResult<Credentials> from_environment() const {
-        const auto env = pullcred::aws::process_env();
+        const auto env = pullcred::aws::host_env(host_);
         const auto id = pullcred::aws::env_value(env, "AWS_ACCESS_KEY_ID");
         const auto secret = pullcred::aws::env_value(env, "AWS_SECRET_ACCESS_KEY");
         if (!id || !secret) {

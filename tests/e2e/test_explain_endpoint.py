@@ -24,7 +24,7 @@ def setup(tmp_path):
             {"matchImages": ["*.dkr.ecr.*.amazonaws.com", "public.ecr.aws"], "backend": "aws.ecr",
              "profile": "keys"},
             {"matchImages": ["mirror.example.com"], "backend": "aws.ecr", "profile": "keys",
-             "region": "eu-central-1"},
+             "mirrorOf": "444455556666.dkr.ecr.eu-central-1.amazonaws.com"},
             {"matchImages": ["other-mirror.example.com"], "backend": "aws.ecr", "profile": "keys"},
             {"matchImages": ["legacy.example.com"], "backend": "test.abi-one-zero"}]}))
     return config
@@ -63,12 +63,14 @@ def explain(pullcred, config, image, **env):
      "us-east-1/ecr-public, partition aws)"),
     ("mirror.example.com/team/app",
      "endpoint: https://api.ecr.eu-central-1.amazonaws.com (ECR GetAuthorizationToken, signed for "
-     "eu-central-1/ecr, partition aws, region from the rule: mirror.example.com is not an Amazon ECR host)"),
+     "eu-central-1/ecr, partition aws, registry 444455556666, mirror of "
+     "444455556666.dkr.ecr.eu-central-1.amazonaws.com as the rule's mirrorOf says)"),
     ("other-mirror.example.com/team/app",
-     "endpoint: region not known before fetching: other-mirror.example.com is not an Amazon ECR host and the "
-     "rule sets no `region`, so the ECR GetAuthorizationToken call goes to the region of profile 'keys' at "
-     "fetch time"),
-], ids=["us-west-2", "eu-central-1", "public", "mirror-with-region", "mirror-without-region"])
+     'endpoint: error: registries[2]: aws.ecr failed: "other-mirror.example.com" is not an Amazon ECR host and '
+     "the rule declares no mirrorOf, so aws.ecr gives it no ECR token: narrow the rule's matchImages to ECR "
+     "hosts (such as *.dkr.ecr.*.amazonaws.com), or, if it is a pull-through mirror, add "
+     "`mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` (the ECR registry it mirrors) to the rule"),
+], ids=["us-west-2", "eu-central-1", "public", "mirror-of", "not-ecr-and-no-mirror-of"])
 def test_explain_names_the_endpoint_without_credentials(pullcred, setup, image, expected):
     assert explain(pullcred, setup, image) == expected
 

@@ -124,3 +124,33 @@ def test_a_token_claim_of_an_unexpected_type_is_ignored(node, emulator):
     assert password(first) == password(again)
     assert not password(first).endswith(node_keys["accessKeyId"])
     assert emulator.count("sts:AssumeRoleWithWebIdentity") == 1, "the second answer is the cached one"
+
+
+def test_a_required_rule_without_a_token_gives_no_credentials_and_says_why(node, emulator):
+    run, write, _ = node
+    write({"required": True})
+    for _ in range(2):  # the second time too: nothing cached may answer it
+        result = run()
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"kind": "CredentialProviderResponse",
+                                             "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+                                             "cacheKeyType": "Registry", "auth": {}}
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "registries[0] requires a service-account token" in lines[0] and "tokenAttributes" in lines[0]
+    assert sum(emulator.calls()["counts"].values()) == 0, "no credential may be fetched for it"
+
+
+@pytest.mark.parametrize("value", ["team-a", "arn:aws:iam::111122223333:user/team-a",
+                                   "arn:aws:iam::111122223333:role/a\u001b[2J" + "x" * 5000])
+def test_an_annotation_that_is_no_role_arn_is_refused_before_sts(node, emulator, value):
+    run, _, _ = node
+    result = run(token_for(emulator, "a", "puller"), {ANNOTATION: value})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 2048, result.stderr
+    assert f'annotation "{ANNOTATION}"' in lines[0] and "not an IAM role ARN" in lines[0]
+    assert "arn:<partition>:iam::<12-digit account>:role/<path/><name>" in lines[0]
+    assert "\u001b" not in result.stderr and lines[0].isprintable()
+    assert emulator.count("sts:AssumeRoleWithWebIdentity") == 0
+    assert emulator.count("ecr:GetAuthorizationToken") == 0

@@ -2,8 +2,9 @@
 
 A Debian docker-registry (distribution) serves on 127.0.0.1 with TLS (the
 emulator's server certificate) and htpasswd auth: user AWS, password exactly
-what the emulator's ECR token for the mirror's region decodes to. pullcred's
-config maps the registry host to aws.ecr through a mirror rule with a region.
+what the emulator's ECR token for the mirrored ECR registry (account and
+region of the rule's `mirrorOf`) decodes to. pullcred's config maps the
+registry host to aws.ecr through a mirror rule with `mirrorOf`.
 A tiny OCI image made here is pushed with direct credentials; then skopeo
 pulls it with nothing but a `credHelpers` entry in its auth file naming
 `pullcred`, found on PATH as docker-credential-pullcred (a symlink to the
@@ -33,6 +34,8 @@ sys.path.insert(0, str(SOURCE_DIR / "tests" / "emulator"))
 from fixture import Emulator  # noqa: E402
 
 REGION = "eu-central-1"
+MIRROR_ACCOUNT = "444455556666"  # not the keys' own account: the token is mirrorOf's
+MIRROR_OF = f"{MIRROR_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 REPOSITORY = "pullcred/hello"
 LAYER_TEXT = b"hello from a registry that only docker-credential-pullcred can open\n"
 PRIVATE = "ecr:GetAuthorizationToken"
@@ -102,7 +105,7 @@ def keys(emulator):
 
 @pytest.fixture(scope="module")
 def password(emulator, keys):
-    return emulator.ecr_password(keys["account"], REGION, keys["accessKeyId"])
+    return emulator.ecr_password(MIRROR_ACCOUNT, REGION, keys["accessKeyId"])
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +167,7 @@ kind: Config
 cache: {{enabled: false}}
 profiles: {{keys: {{source: aws.static, secretDir: {secret}}}}}
 registries:
-  - {{matchImages: ["{host}"], backend: aws.ecr, profile: keys, region: {REGION}}}
+  - {{matchImages: ["{host}"], backend: aws.ecr, profile: keys, mirrorOf: {MIRROR_OF}}}
 """)
     return config
 

@@ -1,11 +1,12 @@
 """aws.ecr with aws.static keys from a Secret directory, end to end through the
 real pullcred binary, against the AWS emulator (botocore-verified SigV4)."""
+import os
 import subprocess
 import time
 
 import pytest
 
-from conftest import PULLCRED, parse_go_duration, write_secret
+from conftest import PULLCRED, SCRUBBED, parse_go_duration, write_secret
 
 PRIVATE = "ecr:GetAuthorizationToken"
 PUBLIC = "ecr-public:GetAuthorizationToken"
@@ -116,33 +117,142 @@ def test_ecr_public(emulator, setup, pullcred, keys, host):
     assert emulator.count(PRIVATE) == 0
 
 
-# ---- mirrors (hosts that are not ECR hosts) ----
+# ---- hosts that are not ECR hosts: refused, unless the rule declares them mirrors ----
 
-def test_mirror_uses_the_rule_region_and_keeps_the_port(emulator, setup, pullcred, keys):
-    config = setup([{"matchImages": ["mirror.example.com:5000"], "region": "eu-central-1", "cacheDuration": "1h"}])
-    run = pullcred(config, "mirror.example.com:5000/library/nginx")
+BROAD = ["*.*", "*.*.*"]  # kubelet's examples, copied into an aws.ecr rule
+MIRROR_ACCOUNT = "444455556666"  # not the keys' own account (111122223333)
+MIRROR_OF = f"{MIRROR_ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com"
+
+
+def refusal(host):
+    return (f'registries[0]: aws.ecr failed: "{host}" is not an Amazon ECR host and the rule declares no mirrorOf, '
+            "so aws.ecr gives it no ECR token: narrow the rule's matchImages to ECR hosts (such as "
+            "*.dkr.ecr.*.amazonaws.com), or, if it is a pull-through mirror, add "
+            "`mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` (the ECR registry it mirrors) to the rule")
+
+
+def cli(*args):
+    env = {key: value for key, value in os.environ.items() if not SCRUBBED.match(key)}
+    return subprocess.run([str(PULLCRED), *args], capture_output=True, text=True, env=env, check=False, timeout=60)
+
+
+@pytest.mark.parametrize("image,host", [
+    ("docker.io/library/nginx", "docker.io"),
+    ("ghcr.io/x/y", "ghcr.io"),
+    ("registry.attacker.example/x", "registry.attacker.example"),
+])
+def test_a_broad_rule_gives_other_registries_no_token(emulator, setup, pullcred, image, host):
+    run = pullcred(setup([{"matchImages": BROAD + ECR_PATTERNS}]), image)
+    assert run.code != 0
+    assert run.stdout == ""
+    assert run.error_line().endswith(refusal(host)), run.stderr
+    assert "AWS:" not in run.stderr
+    assert emulator.count(PRIVATE) == 0
+    assert emulator.count(PUBLIC) == 0
+
+
+def test_a_broad_rule_still_answers_ecr_hosts(emulator, setup, pullcred, keys):
+    host = "777788889999.dkr.ecr.us-east-2.amazonaws.com"
+    run = pullcred(setup([{"matchImages": BROAD + ECR_PATTERNS}]), f"{host}/team/app")
+    assert run.code == 0, run.stderr
+    assert run.auth() == {host: {"username": "AWS",
+                                 "password": emulator.ecr_password("777788889999", "us-east-2", keys["accessKeyId"])}}
+    assert emulator.count(PRIVATE, "ok") == 1
+
+
+def test_a_mirror_gets_the_token_of_mirror_of_keyed_by_its_own_host(emulator, setup, pullcred, keys):
+    config = setup([{"matchImages": ["mirror.example.com:5000"], "mirrorOf": MIRROR_OF, "cacheDuration": "1h"}])
+    run = pullcred(config, "mirror.example.com:5000/library/nginx")  # the profile's REGION is us-west-2
     assert run.code == 0, run.stderr
     assert run.auth() == {"mirror.example.com:5000": {
-        "username": "AWS", "password": emulator.ecr_password(keys["account"], "eu-central-1", keys["accessKeyId"])}}
-    assert recent(emulator, PRIVATE)[0]["region"] == "eu-central-1"
+        "username": "AWS", "password": emulator.ecr_password(MIRROR_ACCOUNT, "eu-central-1", keys["accessKeyId"])}}
+    [call] = recent(emulator, PRIVATE)
+    assert call["region"] == "eu-central-1"
+    assert call["status"] == 200
+    # registryIds=[MIRROR_ACCOUNT] is what makes the emulator mint that account's password, as the debug log says
+    assert f"registry account {MIRROR_ACCOUNT}" in run.stderr
+    explained = cli("explain", "mirror.example.com:5000/library/nginx", "--config", str(config))
+    assert explained.returncode == 0, explained.stderr
+    assert (f"endpoint: https://api.ecr.eu-central-1.amazonaws.com (ECR GetAuthorizationToken, signed for "
+            f"eu-central-1/ecr, partition aws, registry {MIRROR_ACCOUNT}, mirror of {MIRROR_OF} as the rule's "
+            f"mirrorOf says)") in explained.stdout.splitlines()
+    assert "warning:" not in explained.stdout
 
 
-def test_mirror_falls_back_to_the_profile_region(emulator, setup, pullcred, keys):
-    run = pullcred(setup([{"matchImages": ["mirror.example.com"]}]), "mirror.example.com/x")  # REGION: us-west-2
+def test_an_ecr_host_under_a_mirror_rule_gets_its_own_token(emulator, setup, pullcred, keys):
+    """mirrorOf lends its token to the hosts the rule matches; an ECR host keeps its own identity."""
+    config = setup([{"matchImages": ["mirror.example.com", "*.dkr.ecr.*.amazonaws.com"], "mirrorOf": MIRROR_OF}])
+    host = "111122223333.dkr.ecr.ap-south-1.amazonaws.com"
+    run = pullcred(config, f"{host}/x")
     assert run.code == 0, run.stderr
-    assert run.auth()["mirror.example.com"]["password"] == \
-        emulator.ecr_password(keys["account"], "us-west-2", keys["accessKeyId"])
+    assert run.auth()[host]["password"] == emulator.ecr_password("111122223333", "ap-south-1", keys["accessKeyId"])
+    assert recent(emulator, PRIVATE)[0]["region"] == "ap-south-1"
 
 
-def test_mirror_without_a_region_fails_clearly(emulator, tmp_path, setup, pullcred, keys):
-    bare = write_secret(tmp_path / "bare", keys["accessKeyId"], keys["secretAccessKey"])  # no REGION
-    config = setup([{"matchImages": ["mirror.example.com"]}],
-                   profiles={"node-keys": {"source": "aws.static", "secretDir": str(bare)}})
-    run = pullcred(config, "mirror.example.com/x")
-    assert run.code != 0
-    assert "mirror.example.com is not an Amazon ECR host" in run.error_line()
-    assert "region" in run.error_line()
+@pytest.mark.parametrize("command", ["get-credentials", "check-config"])
+def test_a_leftover_region_setting_names_the_fix(emulator, setup, pullcred, command):
+    config = setup([{"matchImages": ["mirror.example.com"], "region": "eu-central-1"}])
+    expected = ("region is no longer an aws.ecr setting: name the ECR registry that the mirror serves instead, "
+                "with `mirrorOf: <account>.dkr.ecr.eu-central-1.amazonaws.com`")
+    if command == "get-credentials":
+        run = pullcred(config, "mirror.example.com/x")
+        code, stderr = run.code, run.stderr
+    else:
+        completed = cli("check-config", "--config", str(config))
+        code, stderr = completed.returncode, completed.stderr
+    assert code != 0
+    assert "registries[0]" in stderr and expected in stderr, stderr
     assert emulator.count(PRIVATE) == 0
+
+
+def test_check_config_names_a_mirror_of_that_is_not_a_private_ecr_host(setup):
+    config = setup([{"matchImages": ["mirror.example.com"], "mirrorOf": "public.ecr.aws"}])
+    completed = cli("check-config", "--config", str(config))
+    assert completed.returncode != 0
+    assert ('mirrorOf "public.ecr.aws" is not a private Amazon ECR registry host: write it as <12-digit '
+            "account>.dkr.ecr.<region>.amazonaws.com (no port, no path)") in completed.stderr
+
+
+def test_check_config_and_explain_warn_about_patterns_that_reach_other_hosts(setup):
+    config = setup([{"matchImages": ECR_PATTERNS + BROAD},
+                    {"matchImages": ["mirror.example.com", "*.example.org"], "mirrorOf": MIRROR_OF}])
+    checked = cli("check-config", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.strip() == f"{config}: OK (1 profile(s), 2 rule(s))"
+    warnings = [line for line in checked.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 3, checked.stderr
+    n = len(ECR_PATTERNS)
+    for line, index, pattern in zip(warnings, (n, n + 1), BROAD):
+        assert "warning" in line
+        assert (f'config {config}: registries[0].matchImages[{index}] "{pattern}" can match registry hosts that '
+                "are not Amazon ECR hosts, and aws.ecr gives those no credential (each such pull fails): narrow it "
+                'to ECR hosts (such as "*.dkr.ecr.*.amazonaws.com"), or, for a pull-through mirror, list the '
+                "mirror's host and add `mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` to the rule") in line
+    assert (f'config {config}: registries[1].matchImages[1] "*.example.org" has wildcards and can match hosts '
+            f"that are not Amazon ECR hosts, and the rule's mirrorOf gives each of them the token of {MIRROR_OF}: "
+            "list the mirror's host exactly") in warnings[2]
+
+    explained = cli("explain", "docker.io/library/nginx", "--config", str(config))
+    assert explained.returncode == 0, explained.stderr
+    lines = explained.stdout.splitlines()
+    assert [line for line in lines if line.startswith("warning:")] == [
+        f'warning:  registries[0].matchImages[{n}] "*.*" can match registry hosts that are not Amazon ECR hosts, '
+        "and aws.ecr gives those no credential (each such pull fails): narrow it to ECR hosts (such as "
+        '"*.dkr.ecr.*.amazonaws.com"), or, for a pull-through mirror, list the mirror\'s host and add '
+        "`mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` to the rule",
+        f'warning:  registries[0].matchImages[{n + 1}] "*.*.*" can match registry hosts that are not Amazon ECR '
+        "hosts, and aws.ecr gives those no credential (each such pull fails): narrow it to ECR hosts (such as "
+        '"*.dkr.ecr.*.amazonaws.com"), or, for a pull-through mirror, list the mirror\'s host and add '
+        "`mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` to the rule"]
+    assert "endpoint: error: " + refusal("docker.io") in lines
+
+
+def test_check_config_is_quiet_about_ecr_only_patterns(setup):
+    config = setup([{"matchImages": ECR_PATTERNS + ["*.dkr-ecr.*.on.aws"]},
+                    {"matchImages": ["mirror.example.com:5000"], "mirrorOf": MIRROR_OF}])
+    checked = cli("check-config", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.strip() == ""
 
 
 # ---- retries, deadlines, faults ----
@@ -293,20 +403,22 @@ def test_keys_from_an_aws_config_file_and_from_the_environment(emulator, tmp_pat
     config_file = tmp_path / "aws-config"
     config_file.write_text(f"[profile pull]\nregion = eu-west-1\naws_access_key_id = {keys['accessKeyId']}\n"
                            f"aws_secret_access_key = {keys['secretAccessKey']}\n")
-    config = setup([{"matchImages": ["mirror-a.example.com"], "profile": "file"},
-                    {"matchImages": ["mirror-b.example.com"], "profile": "env"}],
+    from_file_host = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
+    from_env_host = "111122223333.dkr.ecr.ca-central-1.amazonaws.com"
+    config = setup([{"matchImages": [from_file_host], "profile": "file"},
+                    {"matchImages": [from_env_host], "profile": "env"}],
                    profiles={"file": {"source": "aws.static", "configFile": str(config_file), "profile": "pull"},
                              "env": {"source": "aws.static", "fromEnvironment": True}})
-    from_file = pullcred(config, "mirror-a.example.com/x")
+    from_file = pullcred(config, f"{from_file_host}/x")
     assert from_file.code == 0, from_file.stderr
-    assert from_file.auth()["mirror-a.example.com"]["password"] == \
-        emulator.ecr_password(keys["account"], "eu-west-1", keys["accessKeyId"])
-    from_env = pullcred(config, "mirror-b.example.com/x",
+    assert from_file.auth()[from_file_host]["password"] == \
+        emulator.ecr_password("111122223333", "eu-west-1", keys["accessKeyId"])
+    from_env = pullcred(config, f"{from_env_host}/x",
                         env={"AWS_ACCESS_KEY_ID": keys["accessKeyId"], "AWS_SECRET_ACCESS_KEY": keys["secretAccessKey"],
                              "AWS_REGION": "ca-central-1"})
     assert from_env.code == 0, from_env.stderr
-    assert from_env.auth()["mirror-b.example.com"]["password"] == \
-        emulator.ecr_password(keys["account"], "ca-central-1", keys["accessKeyId"])
+    assert from_env.auth()[from_env_host]["password"] == \
+        emulator.ecr_password("111122223333", "ca-central-1", keys["accessKeyId"])
 
 
 # ---- cache duration and token expiry ----

@@ -235,7 +235,7 @@ def test_native_profiles_and_registries(render):
     # pullcred's own rules first, then the credential entries'.
     assert [x["profile"] for x in c["registries"]] == ["node-cert", "node-cert", "aws-config.default"]
     assert c["registries"][1] == {"matchImages": ["mirror.example.com:5000"], "backend": "aws.ecr",
-                                  "profile": "node-cert", "region": "eu-central-1"}
+                                  "profile": "node-cert", "mirrorOf": "111122223333.dkr.ecr.eu-central-1.amazonaws.com"}
     assert c["cache"] == {"dir": "/var/lib/pullcred/cache"}
     assert c["settings"] == {"deadline": "40s", "nativeSigningHelper": True}
     assert r.args("provider-match-image") == [

@@ -27,6 +27,10 @@ bool consume(std::string_view &s, std::string_view prefix) {
 
 } // namespace
 
+std::span<const std::string_view> ecr_private_dns_suffixes() {
+    return kSuffixes;
+}
+
 std::optional<EcrHostMatch> match_ecr_private_host(std::string_view host) {
     EcrHostMatch m;
     std::string_view s = host;

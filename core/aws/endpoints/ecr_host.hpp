@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ struct EcrHostMatch {
     std::string_view suffix;  // group 4: "amazonaws.com", "on.aws", ...
     char separator = '.';     // the character between "dkr" and "ecr"
 };
+
+// The regex's DNS suffix alternatives (group 4), e.g. "amazonaws.com".
+std::span<const std::string_view> ecr_private_dns_suffixes();
 
 // The regex itself; nullopt when `host` does not match.
 std::optional<EcrHostMatch> match_ecr_private_host(std::string_view host);

@@ -16,6 +16,12 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // The process environment (getenv).
 EnvLookup process_env();
 
+// The environment as a module's host shows it (sdk::Host::env), which
+// records every variable read.
+template <class Host> EnvLookup host_env(Host host) {
+    return [host](std::string_view name) { return host.env(name); };
+}
+
 // A fixed set of variables; anything else is unset.
 EnvLookup map_env(std::map<std::string, std::string, std::less<>> vars);
 

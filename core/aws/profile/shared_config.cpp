@@ -211,10 +211,11 @@ Result<SharedConfig> SharedConfig::parse(std::string_view config_text, std::stri
     return out;
 }
 
-Result<SharedConfig> SharedConfig::load(const SharedConfigPaths &paths) {
-    auto config = read_config_file(paths.config_file);
+Result<SharedConfig> SharedConfig::load(const SharedConfigPaths &paths, const FileReader &read) {
+    const FileReader reader = read ? read : [](const std::string &path) { return read_config_file(path); };
+    auto config = reader(paths.config_file);
     if (!config) return config.error();
-    auto credentials = read_config_file(paths.credentials_file);
+    auto credentials = reader(paths.credentials_file);
     if (!credentials) return credentials.error();
     return parse(config->value_or(""), credentials->value_or(""), paths);
 }

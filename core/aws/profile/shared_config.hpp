@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,20 @@ std::string selected_profile_name(const EnvLookup &env);
 // read, is not a regular file, or is larger than `max_bytes`.
 Result<std::optional<std::string>> read_config_file(const std::string &path,
                                                     std::size_t max_bytes = kMaxSharedConfigBytes);
+
+// Reads a file that decides credentials: nullopt when it does not exist.
+using FileReader = std::function<Result<std::optional<std::string>>(const std::string &path)>;
+
+// Files read through a module's host (sdk::Host::read_file), which checks and
+// records them.
+template <class Host> FileReader host_files(Host host) {
+    return [host](const std::string &path) -> Result<std::optional<std::string>> {
+        if (path.empty()) return std::optional<std::string>();
+        auto read = host.read_file(path);
+        if (!read.ok()) return Error{read.status().message};
+        return std::move(read.value());
+    };
+}
 
 // Keys whose values are secrets and must never reach a message or a log.
 bool is_secret_profile_key(std::string_view key);
@@ -116,8 +131,8 @@ private:
 
 class SharedConfig {
 public:
-    // Reads both files (missing ones read as empty).
-    static Result<SharedConfig> load(const SharedConfigPaths &paths);
+    // Reads both files (missing ones read as empty), by default with read_config_file.
+    static Result<SharedConfig> load(const SharedConfigPaths &paths, const FileReader &read = {});
     // From file contents; `paths` only names the files in messages.
     static Result<SharedConfig> parse(std::string_view config_text, std::string_view credentials_text,
                                       const SharedConfigPaths &paths);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define PULLCRED_ABI_MAJOR 1
-#define PULLCRED_ABI_MINOR 1
+#define PULLCRED_ABI_MINOR 2
 
 #define PULLCRED_MODULE_ENTRY_SYMBOL "pullcred_module_entry"
 
@@ -144,7 +144,25 @@ typedef struct pullcred_host {
     pullcred_status (*sign_sigv4)(void *ctx, const pullcred_http_request *request,
                                   const pullcred_sigv4_params *params, pullcred_header_sink *out,
                                   pullcred_text_sink *error);
+    /* ABI 1.2: the node's inputs. Read every file and environment variable
+     * that decides a credential through these: the host refuses special
+     * files at once, checks that root is not steered by files others can
+     * write, and records each input, so that a cached credential is served
+     * only while every input it was made from is unchanged. */
+    /* PULLCRED_OK: the content (at most 1 MiB) went to out.
+     * PULLCRED_NOT_APPLICABLE: no such file (recorded too: its appearance
+     * invalidates). With PULLCRED_INPUT_PROGRAM the file is a program the
+     * module will run: checked and recorded, not read. */
+    pullcred_status (*read_file)(void *ctx, pullcred_str path, uint32_t flags, pullcred_text_sink *out,
+                                 pullcred_text_sink *error);
+    /* PULLCRED_OK: the value went to out; PULLCRED_NOT_APPLICABLE: unset. */
+    pullcred_status (*get_env)(void *ctx, pullcred_str name, pullcred_text_sink *out);
 } pullcred_host;
+
+#define PULLCRED_INPUT_PROGRAM 0x1u
+
+/* struct_size of an ABI 1.1 host table: a smaller one lacks read_file and get_env. */
+#define PULLCRED_HOST_SIZE_1_1 offsetof(pullcred_host, read_file)
 
 /* ---- What a module exports. ---- */
 typedef struct pullcred_factory {

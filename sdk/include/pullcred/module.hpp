@@ -4,14 +4,20 @@
 
 #include <pullcred/module.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <fcntl.h>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -115,6 +121,39 @@ inline void append_text(void *ctx, pullcred_str text) {
 }
 inline pullcred_text_sink text_sink(std::string &target) {
     return {&target, &append_text};
+}
+
+// A plain read of a file (regular files only, never blocking on a FIFO, at
+// most 1 MiB): what Host::read_file does on a 1.1 host, which has no
+// read_file service. nullopt: no such file.
+inline Result<std::optional<std::string>> read_file_directly(const std::string &path, std::uint32_t flags) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
+        return Status::failed(path + ": " + std::strerror(errno));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) return Status::failed(path + ": " + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) return Status::failed(path + ": is a directory");
+    if (!S_ISREG(info.st_mode)) return Status::failed(path + ": not a regular file");
+    if ((flags & PULLCRED_INPUT_PROGRAM) != 0) return std::optional<std::string>(std::string());
+    constexpr std::size_t kCap = std::size_t{1024} * 1024;
+    std::string content;
+    char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Status::failed(path + ": " + std::strerror(errno));
+        if (n == 0) break;
+        if (content.size() + static_cast<std::size_t>(n) > kCap)
+            return Status::failed(path + ": larger than " + std::to_string(kCap) + " bytes");
+        content.append(buffer, static_cast<std::size_t>(n));
+    }
+    return std::optional<std::string>(std::move(content));
 }
 
 inline pullcred_credentials_sink credentials_sink(Credentials &target) {
@@ -227,7 +266,49 @@ public:
         return {};
     }
 
+    // A file that decides a credential, through the host (ABI 1.2): special
+    // files refused, trust checked, the file recorded as an input of what the
+    // module returns. nullopt: no such file. On a 1.1 host, a plain read.
+    [[nodiscard]] Result<std::optional<std::string>> read_file(std::string_view path) const {
+        return read_input(path, 0);
+    }
+    // A program the module will run: checked and recorded, not read.
+    [[nodiscard]] Status check_program(std::string_view path) const {
+        auto checked = read_input(path, PULLCRED_INPUT_PROGRAM);
+        if (!checked.ok()) return checked.status();
+        if (!checked.value()) return Status::failed(std::string(path) + ": no such file");
+        return {};
+    }
+    // An environment variable that decides a credential, recorded as an input.
+    [[nodiscard]] std::optional<std::string> env(std::string_view name) const {
+        if (!has_inputs()) {
+            const char *value = std::getenv(std::string(name).c_str()); // NOLINT(concurrency-mt-unsafe)
+            return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+        }
+        std::string value;
+        auto sink = detail::text_sink(value);
+        if (host_->get_env(host_->ctx, str(name), &sink) != PULLCRED_OK) return std::nullopt;
+        return value;
+    }
+
 private:
+    [[nodiscard]] bool has_inputs() const {
+        return host_->struct_size > PULLCRED_HOST_SIZE_1_1 && host_->read_file != nullptr &&
+               host_->get_env != nullptr;
+    }
+    [[nodiscard]] Result<std::optional<std::string>> read_input(std::string_view path,
+                                                                std::uint32_t flags) const {
+        if (!has_inputs()) return detail::read_file_directly(std::string(path), flags);
+        std::string content;
+        std::string error;
+        auto sink = detail::text_sink(content);
+        auto error_sink = detail::text_sink(error);
+        const auto code = host_->read_file(host_->ctx, str(path), flags, &sink, &error_sink);
+        if (code == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
+        if (code != PULLCRED_OK) return Status{code, error};
+        return std::optional<std::string>(std::move(content));
+    }
+
     const pullcred_host *host_;
 };
 

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <dlfcn.h>
 #include <functional>
@@ -143,10 +144,16 @@ public:
     std::vector<Signing> signings;
     pullcred_status sign_code = PULLCRED_OK;
 
+    // read_file and get_env read the real file system and environment, and
+    // record what the module asked for.
+    std::vector<std::string> files_read;
+    std::vector<std::string> env_read;
+
     FakeHost()
-        : table_{sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,     this,
-                 &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb, &FakeHost::credentials_cb,
-                 &FakeHost::http_cb,    &FakeHost::sign_cb} {}
+        : table_{
+              sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,      this,
+              &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb,  &FakeHost::credentials_cb,
+              &FakeHost::http_cb,    &FakeHost::sign_cb, &FakeHost::read_file_cb, &FakeHost::get_env_cb} {}
     FakeHost(const FakeHost &) = delete;
     FakeHost &operator=(const FakeHost &) = delete;
     FakeHost(FakeHost &&) = delete;
@@ -256,6 +263,29 @@ private:
         add("Authorization", "AWS4-HMAC-SHA256 Credential=" + signing.access_key_id + "/20231114/" +
                                  signing.region + "/" + signing.service +
                                  "/aws4_request, SignedHeaders=host;x-amz-date, Signature=fake");
+        return PULLCRED_OK;
+    }
+
+    static pullcred_status read_file_cb(void *ctx, pullcred_str path, std::uint32_t flags,
+                                        pullcred_text_sink *out, pullcred_text_sink *error) {
+        const std::string file(view(path));
+        self(ctx).files_read.push_back(file);
+        auto read = sdk::detail::read_file_directly(file, flags);
+        if (!read.ok()) {
+            detail::write(error, read.status().message);
+            return read.status().code;
+        }
+        if (!read.value()) return PULLCRED_NOT_APPLICABLE;
+        detail::write(out, *read.value());
+        return PULLCRED_OK;
+    }
+
+    static pullcred_status get_env_cb(void *ctx, pullcred_str name, pullcred_text_sink *out) {
+        const std::string variable(view(name));
+        self(ctx).env_read.push_back(variable);
+        const char *value = std::getenv(variable.c_str()); // NOLINT(concurrency-mt-unsafe)
+        if (value == nullptr) return PULLCRED_NOT_APPLICABLE;
+        detail::write(out, value);
         return PULLCRED_OK;
     }
 

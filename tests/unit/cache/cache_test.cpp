@@ -25,7 +25,7 @@ TEST_F(CacheTest, FreshEntriesAnswerWithoutFetching) {
     int fetches = 0;
     auto fetch = [&]() -> Result<cache::Fetched> {
         ++fetches;
-        return cache::Fetched{{{"n", fetches}}, 2000};
+        return cache::Fetched{{{"n", fetches}}, 2000, {}};
     };
     auto first = cache->through("k", 1000, kFarDeadline, fetch, any_data);
     auto second = cache->through("k", 1100, kFarDeadline, fetch, any_data);
@@ -38,7 +38,7 @@ TEST_F(CacheTest, FreshEntriesAnswerWithoutFetching) {
 
 TEST_F(CacheTest, StaleEntriesRefreshAndAreServedWhenTheRefreshFails) {
     auto cache = cache::Cache::open({dir_, true});
-    auto good = []() -> Result<cache::Fetched> { return cache::Fetched{{{"v", "old"}}, 2000}; };
+    auto good = []() -> Result<cache::Fetched> { return cache::Fetched{{{"v", "old"}}, 2000, {}}; };
     auto failing = []() -> Result<cache::Fetched> { return make_error("upstream is down"); };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, good, any_data).ok());
     testing::internal::CaptureStderr();
@@ -58,7 +58,7 @@ TEST_F(CacheTest, AnswersWithoutExpiryAreNotStored) {
     int fetches = 0;
     auto fetch = [&]() -> Result<cache::Fetched> {
         ++fetches;
-        return cache::Fetched{{{"n", fetches}}, std::nullopt};
+        return cache::Fetched{{{"n", fetches}}, std::nullopt, {}};
     };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, fetch, any_data).ok());
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, fetch, any_data).ok());
@@ -67,12 +67,12 @@ TEST_F(CacheTest, AnswersWithoutExpiryAreNotStored) {
 
 TEST_F(CacheTest, EntriesTheCallerRefusesAreReplaced) {
     auto cache = cache::Cache::open({dir_, true});
-    auto fetch = []() -> Result<cache::Fetched> { return cache::Fetched{{{"shape", "old"}}, 2000}; };
+    auto fetch = []() -> Result<cache::Fetched> { return cache::Fetched{{{"shape", "old"}}, 2000, {}}; };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, fetch, any_data).ok());
     auto refetched = cache->through(
         "k", 1000, kFarDeadline,
         []() -> Result<cache::Fetched> {
-            return cache::Fetched{{{"shape", "new"}}, 2000};
+            return cache::Fetched{{{"shape", "new"}}, 2000, {}};
         },
         [](const nlohmann::json &data) { return data.value("shape", "") == "new"; });
     ASSERT_TRUE(refetched.ok());

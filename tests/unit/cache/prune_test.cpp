@@ -34,7 +34,7 @@ protected:
     }
     // An entry written `age` seconds ago that expires at `expires`.
     fs::path entry(const std::string &name, std::int64_t expires, std::int64_t age) {
-        EXPECT_TRUE(store_->write(name, Entry{kNow - age, expires, expires, {{"x", 1}}}).ok());
+        EXPECT_TRUE(store_->write(name, Entry{kNow - age, expires, expires, {{"x", 1}}, {}}).ok());
         set_age(store_->path_of(name), age);
         return store_->path_of(name);
     }

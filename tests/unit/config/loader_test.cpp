@@ -7,6 +7,7 @@
 #include "config/loader.hpp"
 
 using namespace pullcred::config;
+using testing::AllOf;
 using testing::HasSubstr;
 
 namespace {
@@ -163,4 +164,24 @@ TEST(ConfigLoader, DeepOrHugeJsonIsRefusedBeforeItCanExhaustTheStack) {
         R"("backend":"a.b","cacheDuration":")" +
         std::string(20000, '5') + R"("}]})";
     EXPECT_THAT(parse(huge).summary(), HasSubstr("registries[0].cacheDuration: longer than 4096 bytes"));
+}
+
+TEST(ConfigLoader, DurationsOutsideTheirRangeAreRefusedWithTheRange) {
+    const std::string base = "apiVersion: pullcred/v1\nkind: Config\n";
+    auto huge = parse(base + "settings: {deadline: 2562000h}\n");
+    ASSERT_FALSE(huge.ok());
+    EXPECT_THAT(huge.summary(),
+                AllOf(HasSubstr("settings.deadline"), HasSubstr("out of range: use 1s to 55s")));
+    auto long_deadline = parse(base + "settings: {deadline: 10m}\n");
+    EXPECT_THAT(long_deadline.summary(), HasSubstr("kubelet stops a provider after 60s"));
+    auto zero = parse(base + "settings: {deadline: 0s}\n");
+    EXPECT_FALSE(zero.ok());
+    auto timeout = parse(base + "settings: {deadline: 20s, httpTimeout: 30s}\n");
+    EXPECT_THAT(timeout.summary(),
+                AllOf(HasSubstr("settings.httpTimeout"), HasSubstr("longer than settings.deadline")));
+    EXPECT_TRUE(parse(base + "settings: {deadline: 5s}\n").ok())
+        << "the default httpTimeout is cut to the deadline";
+    EXPECT_TRUE(parse(base + "settings: {deadline: 55s, httpTimeout: 55s}\n").ok());
+    auto cache = parse(base + "registries: [{matchImages: [x.io], backend: aws.ecr, cacheDuration: 25h}]\n");
+    EXPECT_THAT(cache.summary(), AllOf(HasSubstr("registries[0].cacheDuration"), HasSubstr("0s to 24h0m0s")));
 }

@@ -167,17 +167,20 @@ struct HostCase {
     std::string url;
     std::string service;
     std::string region;
-    std::string account; // empty: body {}
+    std::string account;        // empty: body {}
+    std::string mirror_of = {}; // the rule's mirrorOf, for hosts that are not ECR hosts
 };
+
+nlohmann::json settings_for(const HostCase &c) {
+    return c.mirror_of.empty() ? nlohmann::json::object() : nlohmann::json{{"mirrorOf", c.mirror_of}};
+}
 
 class EcrHosts : public EcrBackend, public testing::WithParamInterface<HostCase> {};
 
 TEST_P(EcrHosts, EndpointSigningAndAuthKey) {
     const auto &c = GetParam();
     host.net.replies.push_back(c.service == "ecr" ? private_reply("pw") : public_reply("pw"));
-    auto auth = host.auth(c.registry, "default",
-                          c.account.empty() && c.service == "ecr" ? nlohmann::json{{"region", c.region}}
-                                                                  : nlohmann::json::object());
+    auto auth = host.auth(c.registry, "default", settings_for(c));
     ASSERT_TRUE(auth.ok()) << auth.error().message;
     const auto &sent = host.net.requests.at(0);
     EXPECT_EQ(sent.url, c.url + "/");
@@ -199,8 +202,7 @@ TEST_P(EcrHosts, EndpointSigningAndAuthKey) {
 
 TEST_P(EcrHosts, DescribeNamesTheSameEndpointWithoutCredentialsOrNetwork) {
     const auto &c = GetParam();
-    auto backend = host.backend(c.account.empty() && c.service == "ecr" ? nlohmann::json{{"region", c.region}}
-                                                                        : nlohmann::json::object());
+    auto backend = host.backend(settings_for(c));
     ASSERT_TRUE(backend.ok()) << backend.error().message;
     auto described = (*backend)->describe(c.registry + "/team/app", c.registry, "default");
     ASSERT_TRUE(described.ok()) << described.error().message;
@@ -213,6 +215,9 @@ TEST_P(EcrHosts, DescribeNamesTheSameEndpointWithoutCredentialsOrNetwork) {
         EXPECT_THAT(text, Not(HasSubstr("registry ")));
     } else {
         EXPECT_THAT(text, HasSubstr("registry " + c.account));
+    }
+    if (!c.mirror_of.empty()) {
+        EXPECT_THAT(text, HasSubstr("mirror of " + c.mirror_of));
     }
     EXPECT_TRUE(host.credential_calls.empty()) << "describe asked for credentials";
     EXPECT_TRUE(host.net.requests.empty()) << "describe used the network";
@@ -263,58 +268,85 @@ INSTANTIATE_TEST_SUITE_P(
                  "us-east-1", ""},
         HostCase{"ecr-public.aws.com", "https://api.ecr-public.us-east-1.amazonaws.com", "ecr-public",
                  "us-east-1", ""},
-        // mirrors (not ECR hosts): the rule's region, no registryIds
+        // mirrors (not ECR hosts): mirrorOf's account, region, partition and FIPS
         HostCase{"mirror.example.com:5000", "https://api.ecr.eu-central-1.amazonaws.com", "ecr",
-                 "eu-central-1", ""},
-        HostCase{"registry.internal", "https://api.ecr.cn-north-1.amazonaws.com.cn", "ecr", "cn-north-1", ""},
+                 "eu-central-1", "444455556666", "444455556666.dkr.ecr.eu-central-1.amazonaws.com"},
+        HostCase{"registry.internal", "https://api.ecr.cn-north-1.amazonaws.com.cn", "ecr", "cn-north-1",
+                 "123456789012", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"},
+        HostCase{"registry.internal", "https://api.ecr-fips.us-gov-west-1.amazonaws.com", "ecr",
+                 "us-gov-west-1", "123456789012", "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com"},
         // a look-alike outside amazonaws.com is a mirror, never "ECR" of the account it names
         HostCase{"123456789012.dkr.ecr.us-east-1.amazonaws.hacker.com",
-                 "https://api.ecr.us-west-1.amazonaws.com", "ecr", "us-west-1", ""}));
+                 "https://api.ecr.us-west-1.amazonaws.com", "ecr", "us-west-1", "111122223333",
+                 "111122223333.dkr.ecr.us-west-1.amazonaws.com"}));
 
 // ---- mirrors and regions ----
 
-TEST_F(EcrBackend, MirrorUsesTheRuleRegionBeforeTheProfileRegion) {
+TEST_F(EcrBackend, MirrorGetsTheTokenOfMirrorOfKeyedByItsOwnHost) {
     host.profiles["default"].fields["region"] = "ap-south-1";
-    host.net.replies.push_back(private_reply("pw"));
-    auto auth = host.auth("mirror.example.com", "default", {{"region", "eu-west-3"}});
+    host.net.replies.push_back(private_reply("pw", "1700043200", "444455556666", "eu-west-3"));
+    auto auth = host.auth("mirror.example.com:5000", "default",
+                          {{"mirrorOf", "444455556666.dkr.ecr.eu-west-3.amazonaws.com"}});
     ASSERT_TRUE(auth.ok()) << auth.error().message;
-    EXPECT_EQ(host.net.signings.at(0).region, "eu-west-3");
+    EXPECT_EQ(host.net.requests.at(0).url, "https://api.ecr.eu-west-3.amazonaws.com/");
+    EXPECT_EQ(nlohmann::json::parse(host.net.requests.at(0).body),
+              nlohmann::json({{"registryIds", {"444455556666"}}}));
+    EXPECT_EQ(host.net.signings.at(0).region, "eu-west-3") << "mirrorOf's region, not the profile's";
     EXPECT_EQ(host.credential_calls.at(0).region_hint, "eu-west-3");
+    ASSERT_EQ(auth->entries.size(), 1U);
+    EXPECT_EQ(auth->entries[0].registry, "mirror.example.com:5000");
+    EXPECT_EQ(auth->entries[0].password, "pw");
 }
 
-TEST_F(EcrBackend, MirrorFallsBackToTheProfileRegion) {
-    host.profiles["default"].fields["region"] = "ap-south-1";
-    host.net.replies.push_back(private_reply("pw"));
-    auto auth = host.auth("mirror.example.com");
-    ASSERT_TRUE(auth.ok()) << auth.error().message;
-    EXPECT_EQ(host.net.requests.at(0).url, "https://api.ecr.ap-south-1.amazonaws.com/");
-    EXPECT_EQ(host.net.signings.at(0).region, "ap-south-1");
+// A broad matchImages must not hand an ECR token to another registry.
+TEST_F(EcrBackend, NonEcrHostWithoutMirrorOfGetsNoTokenAndAClearError) {
+    for (const std::string registry :
+         {"docker.io", "ghcr.io", "registry.attacker.example", "mirror.example.com:5000", "ecr.aws",
+          "123456789012.dkr.ecr.us-east-1.amazonaws.hacker.com"}) {
+        auto auth = host.auth(registry, "default");
+        ASSERT_FALSE(auth.ok()) << registry;
+        EXPECT_EQ(
+            auth.error().message,
+            "registries[0]: aws.ecr failed: \"" + registry +
+                "\" is not an Amazon ECR host and the rule declares no mirrorOf, so aws.ecr gives it no "
+                "ECR token: narrow the rule's matchImages to ECR hosts (such as *.dkr.ecr.*.amazonaws.com), "
+                "or, if it is a pull-through mirror, add `mirrorOf: "
+                "<account>.dkr.ecr.<region>.amazonaws.com` "
+                "(the ECR registry it mirrors) to the rule");
+    }
+    EXPECT_TRUE(host.credential_calls.empty()) << "no credentials are even asked for";
+    EXPECT_TRUE(host.net.requests.empty());
+    EXPECT_TRUE(host.net.signings.empty());
+}
+
+TEST_F(EcrBackend, NonEcrHostWithoutMirrorOfFailsEvenWithoutAProfile) {
+    auto auth = host.auth("docker.io", "");
+    ASSERT_FALSE(auth.ok());
+    EXPECT_THAT(auth.error().message, HasSubstr("\"docker.io\" is not an Amazon ECR host"));
+}
+
+TEST_F(EcrBackend, DescribeOfANonEcrHostWithoutMirrorOfIsTheSameError) {
+    auto backend = host.backend();
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    auto described = (*backend)->describe("docker.io/library/nginx", "docker.io", "default");
+    ASSERT_FALSE(described.ok());
+    EXPECT_THAT(described.error().message,
+                AllOf(HasSubstr("\"docker.io\" is not an Amazon ECR host"), HasSubstr("mirrorOf")));
+    EXPECT_TRUE(host.credential_calls.empty());
 }
 
 TEST_F(EcrBackend, AnEcrHostWithoutATwelveDigitAccountIsRefusedByFetchAndDescribe) {
     const std::string look_alike = "1234567890123.dkr.ecr.us-east-1.amazonaws.com";
-    auto auth = host.auth(look_alike, "default", nlohmann::json{{"region", "us-west-1"}});
+    const nlohmann::json mirror{{"mirrorOf", "111122223333.dkr.ecr.us-west-1.amazonaws.com"}};
+    auto auth = host.auth(look_alike, "default", mirror);
     ASSERT_FALSE(auth.ok());
     EXPECT_THAT(auth.error().message, HasSubstr("is not a valid Amazon ECR host"));
     EXPECT_TRUE(host.net.requests.empty());
-    auto backend = host.backend(nlohmann::json{{"region", "us-west-1"}});
+    auto backend = host.backend(mirror);
     ASSERT_TRUE(backend.ok()) << backend.error().message;
     auto described = (*backend)->describe(look_alike + "/x", look_alike, "default");
     ASSERT_FALSE(described.ok());
     EXPECT_THAT(described.error().message, HasSubstr("12-digit account id"));
-    EXPECT_TRUE(host.credential_calls.empty());
-}
-
-TEST_F(EcrBackend, DescribeOfAMirrorWithoutRegionSaysTheProfileDecidesAtFetchTime) {
-    host.profiles["default"].fields["region"] = "ap-south-1";
-    auto backend = host.backend();
-    ASSERT_TRUE(backend.ok()) << backend.error().message;
-    auto described = (*backend)->describe("mirror.example.com:5000/x", "mirror.example.com:5000", "default");
-    ASSERT_TRUE(described.ok()) << described.error().message;
-    ASSERT_TRUE(described->has_value());
-    EXPECT_THAT(**described, AllOf(HasSubstr("region not known before fetching"),
-                                   HasSubstr("mirror.example.com:5000"), HasSubstr("profile 'default'")));
-    EXPECT_THAT(**described, Not(HasSubstr("ap-south-1")));
     EXPECT_TRUE(host.credential_calls.empty());
 }
 
@@ -342,119 +374,14 @@ TEST_F(EcrBackend, DescribeOfAnInvalidEndpointSettingIsAnError) {
                 AllOf(HasSubstr("registries[0]: aws.ecr failed"), HasSubstr("AWS_USE_FIPS_ENDPOINT")));
 }
 
-TEST_F(EcrBackend, MirrorWithoutAnyRegionFailsClearly) {
-    auto auth = host.auth("mirror.example.com:5000");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message,
-                AllOf(HasSubstr("registries[0]: aws.ecr failed"), HasSubstr("mirror.example.com:5000"),
-                      HasSubstr("not an Amazon ECR host"), HasSubstr("region")));
-    EXPECT_THAT(auth.error().message, Not(HasSubstr("not applicable")));
-    EXPECT_TRUE(host.net.requests.empty());
-}
-
-TEST_F(EcrBackend, EcrHostRegionWinsOverTheRuleRegion) {
-    host.net.replies.push_back(private_reply("pw"));
-    auto auth =
-        host.auth("111122223333.dkr.ecr.us-east-2.amazonaws.com", "default", {{"region", "eu-west-1"}});
+TEST_F(EcrBackend, EcrHostUnderAMirrorRuleGetsItsOwnToken) {
+    host.net.replies.push_back(private_reply("pw", "1700043200", "777788889999", "us-east-2"));
+    auto auth = host.auth("777788889999.dkr.ecr.us-east-2.amazonaws.com", "default",
+                          {{"mirrorOf", "111122223333.dkr.ecr.eu-west-1.amazonaws.com"}});
     ASSERT_TRUE(auth.ok()) << auth.error().message;
     EXPECT_EQ(host.net.signings.at(0).region, "us-east-2");
-}
-
-TEST_F(EcrBackend, EcrPublicHasNoFipsEndpoint) {
-    env.set("AWS_USE_FIPS_ENDPOINT", "true");
-    auto auth = host.auth("public.ecr.aws");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message,
-                AllOf(HasSubstr("ECR Public GetAuthorizationToken in us-east-1 failed"), HasSubstr("FIPS")));
-    EXPECT_TRUE(host.net.requests.empty());
-}
-
-// ---- profiles and credentials ----
-
-TEST_F(EcrBackend, RuleWithoutProfileFailsClearly) {
-    auto auth = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com", "");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message, AllOf(HasSubstr("names no profile"), HasSubstr("profile: NAME")));
-    EXPECT_TRUE(host.credential_calls.empty());
-}
-
-TEST_F(EcrBackend, CredentialFailureIsPassedOn) {
-    auto auth = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com", "nope");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message, HasSubstr("profile \"nope\" is not defined in profiles"));
-    EXPECT_TRUE(host.net.requests.empty());
-}
-
-TEST_F(EcrBackend, CredentialsWithoutKeysFailClearly) {
-    host.profiles["default"].fields.erase("secret_access_key");
-    auto auth = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message, AllOf(HasSubstr("profile 'default'"), HasSubstr("secret_access_key")));
-}
-
-TEST_F(EcrBackend, NoSessionTokenMeansNoTokenHeader) {
-    host.net.replies.push_back(private_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com").ok());
-    EXPECT_EQ(host.net.signings.at(0).session_token, "");
-    EXPECT_EQ(host.net.requests.at(0).header("X-Amz-Security-Token"), "");
-}
-
-// ---- endpoint overrides ----
-
-TEST_F(EcrBackend, AwsEndpointUrlIsHonoured) {
-    env.set("AWS_ENDPOINT_URL", "https://127.0.0.1:8443");
-    host.net.replies.push_back(private_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr.eu-north-1.amazonaws.com").ok());
-    EXPECT_EQ(host.net.requests.at(0).url, "https://127.0.0.1:8443/");
-    EXPECT_EQ(host.net.signings.at(0).region, "eu-north-1");
-    EXPECT_EQ(host.net.signings.at(0).service, "ecr");
-}
-
-TEST_F(EcrBackend, ServiceEndpointVariablesWinOverTheGeneralOne) {
-    env.set("AWS_ENDPOINT_URL", "https://general.example:1");
-    env.set("AWS_ENDPOINT_URL_ECR", "http://ecr.example:2/prefix/");
-    env.set("AWS_ENDPOINT_URL_ECR_PUBLIC", "https://public.example:3");
-    host.net.replies.push_back(private_reply("pw"));
-    host.net.replies.push_back(public_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com").ok());
-    ASSERT_TRUE(host.auth("public.ecr.aws").ok());
-    EXPECT_EQ(host.net.requests.at(0).url, "http://ecr.example:2/prefix/");
-    EXPECT_EQ(host.net.requests.at(1).url, "https://public.example:3/");
-    EXPECT_EQ(host.net.signings.at(1).service, "ecr-public");
-    EXPECT_EQ(host.net.signings.at(1).region, "us-east-1");
-}
-
-TEST_F(EcrBackend, RuleEndpointWinsOverTheEnvironment) {
-    env.set("AWS_ENDPOINT_URL_ECR", "https://env.example");
-    host.net.replies.push_back(private_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com", "default",
-                          {{"endpoint", "https://rule.example:9"}})
-                    .ok());
-    EXPECT_EQ(host.net.requests.at(0).url, "https://rule.example:9/");
-}
-
-TEST_F(EcrBackend, FipsAndDualStackHostsUseAConfiguredEndpoint) {
-    env.set("AWS_ENDPOINT_URL", "https://127.0.0.1:8443");
-    host.net.replies.push_back(private_reply("pw"));
-    host.net.replies.push_back(private_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr-fips.us-east-2.amazonaws.com").ok());
-    ASSERT_TRUE(host.auth("111122223333.dkr-ecr-fips.us-east-2.on.aws").ok());
-    for (const auto &request : host.net.requests) EXPECT_EQ(request.url, "https://127.0.0.1:8443/");
-    EXPECT_EQ(host.net.signings.at(0).region, "us-east-2");
-}
-
-TEST_F(EcrBackend, FipsFromTheEnvironmentAppliesToPlainHosts) {
-    env.set("AWS_USE_FIPS_ENDPOINT", "true");
-    host.net.replies.push_back(private_reply("pw"));
-    ASSERT_TRUE(host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com").ok());
-    EXPECT_EQ(host.net.requests.at(0).url, "https://api.ecr-fips.us-west-2.amazonaws.com/");
-}
-
-TEST_F(EcrBackend, BadEnvironmentEndpointIsAClearError) {
-    env.set("AWS_ENDPOINT_URL", "ftp://nope");
-    auto auth = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com");
-    ASSERT_FALSE(auth.ok());
-    EXPECT_THAT(auth.error().message, AllOf(HasSubstr("AWS_ENDPOINT_URL"), HasSubstr("http or https")));
+    EXPECT_EQ(nlohmann::json::parse(host.net.requests.at(0).body),
+              nlohmann::json({{"registryIds", {"777788889999"}}}));
 }
 
 // ---- rule settings ----
@@ -463,12 +390,15 @@ TEST_F(EcrBackend, SchemaRejectsUnknownKeysAndBadValues) {
     const auto &factory = ecr_factory();
     EXPECT_TRUE(
         pullcred::modules::validate_factory_config(factory, nlohmann::json::object(), "registries[0]").ok());
-    EXPECT_TRUE(pullcred::modules::validate_factory_config(
-                    factory, {{"region", "us-west-2"}, {"endpoint", "https://x.example"}}, "registries[0]")
-                    .ok());
+    EXPECT_TRUE(
+        pullcred::modules::validate_factory_config(
+            factory,
+            {{"mirrorOf", "111122223333.dkr.ecr.us-west-2.amazonaws.com"}, {"endpoint", "https://x.example"}},
+            "registries[0]")
+            .ok());
     for (const auto &bad :
-         {nlohmann::json{{"registryIds", {"111122223333"}}}, nlohmann::json{{"region", "US West"}},
-          nlohmann::json{{"region", 3}}, nlohmann::json{{"endpoint", "ftp://x"}}}) {
+         {nlohmann::json{{"registryIds", {"111122223333"}}}, nlohmann::json{{"mirrorOf", ""}},
+          nlohmann::json{{"mirrorOf", 3}}, nlohmann::json{{"endpoint", "ftp://x"}}}) {
         auto valid = pullcred::modules::validate_factory_config(factory, bad, "registries[0]");
         EXPECT_FALSE(valid.ok()) << bad.dump();
         if (!valid.ok()) {
@@ -484,9 +414,41 @@ TEST_F(EcrBackend, ConstructorRejectsWhatTheSchemaWouldBeforeAnyCall) {
     auto endpoint = host.backend({{"endpoint", "https://user:pw@host.example"}});
     ASSERT_FALSE(endpoint.ok());
     EXPECT_THAT(endpoint.error().message, AllOf(HasSubstr("endpoint"), Not(HasSubstr("pw@"))));
-    auto region = host.backend({{"region", "Bad Region"}});
+}
+
+TEST_F(EcrBackend, TheRemovedRegionSettingSaysToUseMirrorOf) {
+    const auto &factory = ecr_factory();
+    EXPECT_TRUE(
+        pullcred::modules::validate_factory_config(factory, {{"region", "eu-central-1"}}, "registries[0]")
+            .ok())
+        << "the schema lets it through so that the module can name the fix";
+    auto region = host.backend({{"region", "eu-central-1"}});
     ASSERT_FALSE(region.ok());
-    EXPECT_THAT(region.error().message, HasSubstr("region"));
+    EXPECT_THAT(region.error().message,
+                HasSubstr("region is no longer an aws.ecr setting: name the ECR registry that the mirror "
+                          "serves instead, with `mirrorOf: <account>.dkr.ecr.eu-central-1.amazonaws.com`"));
+    auto odd = host.backend({{"region", 3}});
+    ASSERT_FALSE(odd.ok());
+    EXPECT_THAT(odd.error().message, HasSubstr("`mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com`"));
+}
+
+TEST_F(EcrBackend, MirrorOfMustBeAPrivateEcrRegistryHost) {
+    for (const std::string bad :
+         {"mirror.example.com", "public.ecr.aws", "111122223333.dkr.ecr.us-west-2.amazonaws.com:443",
+          "111122223333.dkr.ecr.us-west-2.amazonaws.com/team", "11112222333.dkr.ecr.us-west-2.amazonaws.com",
+          "https://111122223333.dkr.ecr.us-west-2.amazonaws.com"}) {
+        auto backend = host.backend({{"mirrorOf", bad}});
+        ASSERT_FALSE(backend.ok()) << bad;
+        EXPECT_THAT(backend.error().message,
+                    HasSubstr("mirrorOf \"" + bad +
+                              "\" is not a private Amazon ECR registry host: write it as <12-digit "
+                              "account>.dkr.ecr.<region>.amazonaws.com (no port, no path)"));
+    }
+    for (const std::string good :
+         {"111122223333.dkr.ecr.us-west-2.amazonaws.com", "111122223333.dkr-ecr.us-west-2.on.aws",
+          "111122223333.dkr.ecr-fips.us-gov-east-1.amazonaws.com"}) {
+        EXPECT_TRUE(host.backend({{"mirrorOf", good}}).ok()) << good;
+    }
 }
 
 // ---- replies ----
