@@ -3,6 +3,12 @@
 add_library(pullcred_build_options INTERFACE)
 add_library(pullcred::build_options ALIAS pullcred_build_options)
 
+# Every object is compiled hardened (static libraries end up in shipped
+# binaries); shipped targets also link pullcred::hardening for PIE, RELRO
+# and BIND_NOW (cmake/Hardening.cmake).
+include("${CMAKE_CURRENT_LIST_DIR}/Hardening.cmake")
+target_link_libraries(pullcred_build_options INTERFACE pullcred::hardening_codegen)
+
 target_compile_features(pullcred_build_options INTERFACE cxx_std_20)
 target_compile_options(pullcred_build_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string_view>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -136,11 +137,91 @@ struct ChildPlan {
     int stdout_fd = -1;
     int stderr_fd = -1;
     int report_fd = -1;
+    int go_fd = -1; // end of file once the keeper is in the group
+    int go_write_fd = -1;
     int max_fd = 0;
+    pid_t parent = 0; // pullcred, recorded before fork
+};
+
+void close_from(unsigned first, unsigned last, int max_fd) noexcept {
+    if (first > last) return;
+    if (::syscall(SYS_close_range, first, last, 0U) == 0) return;
+    for (auto fd = static_cast<long>(first); fd <= static_cast<long>(last) && fd < max_fd; ++fd)
+        ::close(static_cast<int>(fd));
+}
+
+// The keeper: a forked copy of pullcred that joins the command's process
+// group and waits for end of file on a pipe whose write end only pullcred
+// holds. However pullcred goes (returns, exits, crashes, SIGTERM, SIGKILL),
+// that end closes and the keeper kills the whole group, itself included.
+// Between fork and _exit it makes only async-signal-safe calls.
+[[noreturn]] void keeper_main(pid_t pgid, int watch_fd, int max_fd) noexcept {
+    if (::setpgid(0, pgid) != 0) ::_exit(1); // never kill(0) outside the command's group
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN; // NOLINT(cppcoreguidelines-pro-type-union-access)
+    sigemptyset(&ignore.sa_mask);
+    for (const int sig :
+         {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU})
+        ::sigaction(sig, &ignore, nullptr);
+    // Nothing but the watched pipe: no stdio, no other run's pipes.
+    if (watch_fd > 0) close_from(0U, static_cast<unsigned>(watch_fd) - 1, max_fd);
+    close_from(static_cast<unsigned>(watch_fd) + 1, ~0U, max_fd);
+    char byte = 0;
+    for (;;) {
+        const auto n = ::read(watch_fd, &byte, 1);
+        if (n == 0 || (n < 0 && errno != EINTR)) break;
+    }
+    ::kill(0, SIGKILL);
+    ::_exit(0);
+}
+
+// Owns the keeper: ending the scope kills the command's process group and
+// reaps the keeper. The keeper is a member until then, so the group id (the
+// command's pid) stays taken: the group killed is always the command's.
+class Keeper {
+public:
+    Keeper() = default;
+    Keeper(const Keeper &) = delete;
+    Keeper &operator=(const Keeper &) = delete;
+    ~Keeper() {
+        if (pid_ <= 0) return;
+        ::kill(-pgid_, SIGKILL);
+        release_.reset(); // a keeper outside the group (setpgid failed) has exited already
+
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+
+    // Starts the keeper in process group `pgid`; false with errno set when
+    // the pipe, the fork or setpgid failed.
+    bool start(pid_t pgid, int max_fd) {
+        Fd watch;
+        if (!make_pipe(watch, release_)) return false;
+        const pid_t pid = ::fork();
+        if (pid < 0) return false;
+        if (pid == 0) keeper_main(pgid, watch.get(), max_fd);
+        pid_ = pid;
+        pgid_ = pgid;
+        return ::setpgid(pid, pgid) == 0; // also in the keeper: whichever runs first
+    }
+
+private:
+    pid_t pid_ = 0;
+    pid_t pgid_ = 0;
+    Fd release_;
 };
 
 [[noreturn]] void child_main(const ChildPlan &plan) noexcept {
     ::setpgid(0, 0);
+    // Dies with the thread that forked it, which waits for it in
+    // run_process; the keeper covers what it starts.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != plan.parent) ::_exit(127); // pullcred died before prctl
+    ::close(plan.go_write_fd);
+    // Were pullcred gone meanwhile, the parent-death signal has ended us.
+    char ignored = 0;
+    while (::read(plan.go_fd, &ignored, 1) != 0 && errno == EINTR) {
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -203,6 +284,14 @@ int open_files_limit() {
 class Child {
 public:
     Child(pid_t pid, Fd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    Child(const Child &) = delete;
+    Child &operator=(const Child &) = delete;
+    ~Child() {
+        if (reaped_) return;
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
 
     [[nodiscard]] pid_t pid() const { return pid_; }
     [[nodiscard]] bool reaped() const { return reaped_; }
@@ -259,16 +348,12 @@ public:
         return true;
     }
 
-    // Ends the process group: SIGTERM, up to `grace` for the child (or, once
-    // it is reaped, the whole group) to go, then SIGKILL, then reaps.
+    // Ends the process group: while the child runs, SIGTERM and up to
+    // `grace` for it to go; then SIGKILL to the group, then reaps the child.
     void end_group(milliseconds grace) {
-        signal_group(SIGTERM);
-        const auto until = Clock::now() + grace;
         if (!reaped_) {
+            signal_group(SIGTERM);
             wait_exit(grace);
-        } else {
-            while (Clock::now() < until && ::kill(-pid_, 0) == 0)
-                std::this_thread::sleep_for(milliseconds(10));
         }
         signal_group(SIGKILL);
         if (reaped_) return;
@@ -321,8 +406,10 @@ RunResult run_process(const RunOptions &options) {
     Fd err_write;
     Fd report_read;
     Fd report_write;
+    Fd go_read;
+    Fd go_write;
     if (!make_pipe(out_read, out_write) || !make_pipe(err_read, err_write) ||
-        !make_pipe(report_read, report_write))
+        !make_pipe(report_read, report_write) || !make_pipe(go_read, go_write))
         return spawn_failed("pipe");
     Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!null_in.valid()) {
@@ -343,19 +430,37 @@ RunResult run_process(const RunOptions &options) {
     plan.stdout_fd = out_write.get();
     plan.stderr_fd = err_write.get();
     plan.report_fd = report_write.get();
+    plan.go_fd = go_read.get();
+    plan.go_write_fd = go_write.get();
     plan.max_fd = open_files_limit();
+    plan.parent = ::getpid();
 
     const pid_t pid = ::fork();
     if (pid < 0) return spawn_failed("fork");
     if (pid == 0) child_main(plan);
 
-    ::setpgid(pid, pid); // also in the child: whichever runs first (EACCES after exec is fine)
+    ::setpgid(pid, pid); // also in the child: whichever runs first
     Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)));
     Child child(pid, std::move(pidfd));
     out_write.reset();
     err_write.reset();
     report_write.reset();
     null_in.reset();
+    go_read.reset();
+
+    // The child waits on the go pipe until the keeper is in its group: from
+    // then on nothing it starts can outlive pullcred.
+    Keeper keeper;
+    if (!keeper.start(pid, plan.max_fd)) {
+        const auto error = errno;
+        ::kill(pid, SIGKILL);
+        go_write.reset();
+        child.wait_exit(milliseconds(2000));
+        child.try_reap();
+        errno = error;
+        return spawn_failed("its keeper process");
+    }
+    go_write.reset();
 
     // The exec report: end of file when execve succeeded (close-on-exec),
     // an ExecFailure when it did not.

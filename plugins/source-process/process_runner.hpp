@@ -4,15 +4,21 @@
 //     fallback to /bin/sh), and an exec failure (not found, not executable)
 //     reaches the parent through a close-on-exec pipe;
 //   - the child gets stdin from /dev/null, the parent's environment, default
-//     signal dispositions, no other inherited descriptors, and its own
-//     process group;
+//     signal dispositions, no other inherited descriptors, SIGKILL as its
+//     parent-death signal, and a process group of its own, which a keeper
+//     joins before the program starts: a forked copy of pullcred that kills
+//     the whole group as soon as pullcred is gone, however it went (even
+//     SIGKILL);
 //   - stdout and stderr are read together with poll(); stdout is capped,
 //     only the tail of stderr is kept;
 //   - at the time limit (or past the stdout cap) the whole process group gets
 //     SIGTERM, then SIGKILL after a short grace, and the child is reaped;
 //   - once the child has exited, whatever still holds its pipes (a
-//     grandchild) gets a short linger, then the group is ended the same way,
-//     so nothing ever waits for a stray grandchild.
+//     grandchild) gets a short linger, so nothing ever waits for a stray
+//     grandchild;
+//   - on return (and on every error path) the group gets SIGKILL: nothing the
+//     command started outlives the call, unless it left the process group
+//     (setsid, setpgid).
 #pragma once
 
 #include <chrono>
