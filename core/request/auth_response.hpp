@@ -31,9 +31,9 @@ std::string auth_cache_key(const config::Config &config, const config::Rule &rul
 
 // cacheDuration = min(rule's duration, half the token's remaining life).
 // An already expired token is an error, never a long cache.
-Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
-                                                               std::optional<std::int64_t> expires_unix,
-                                                               std::int64_t now_unix_seconds);
+Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config::Rule &rule,
+                                                                   std::optional<std::int64_t> expires_unix,
+                                                                   std::int64_t now_unix_seconds);
 
 // The response that gives `auth` for `request` (its image parsed: `image`)
 // under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache
