@@ -203,3 +203,37 @@ def test_connect_timeout_says_it_could_not_connect(node):
     assert "could not connect within 5 s" in done.stderr, done.stderr
     assert "deadline" not in done.stderr, done.stderr
     assert 4 < elapsed < 15
+
+
+# ---- default cache directory of a user without a home ----
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as nobody")
+def test_non_root_user_without_home_gets_a_cache_of_its_own(tmp_path):
+    import pwd
+    import shutil
+    import stat
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    own = f"/tmp/pullcred-{nobody.pw_uid}"
+    shutil.rmtree(own, ignore_errors=True)
+    shared = tempfile.mkdtemp(prefix="pullcred-e2e-")
+    try:
+        os.chmod(shared, 0o755)
+        config = os.path.join(shared, "config.yaml")
+        with open(config, "w") as out:
+            out.write("apiVersion: pullcred/v1\nkind: Config\nprofiles: {}\nregistries:\n"
+                      "  - {matchImages: [\"*.dkr.ecr.*.amazonaws.com\"], backend: aws.ecr}\n")
+        os.chmod(config, 0o644)
+        env = {k: v for k, v in scrubbed_env().items()
+               if k not in ("HOME", "XDG_CACHE_HOME", "PULLCRED_CACHE_DIR")}
+        done = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
+                               str(PULLCRED), "explain", IMAGE, "--config", config],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "chown" not in done.stderr and "/var/lib/pullcred" not in done.stdout + done.stderr
+        assert "cache:    absent" in done.stdout, done.stdout
+        info = os.lstat(own)
+        assert stat.S_ISDIR(info.st_mode) and info.st_uid == nobody.pw_uid and stat.S_IMODE(info.st_mode) == 0o700
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+        shutil.rmtree(own, ignore_errors=True)
