@@ -18,6 +18,9 @@
 namespace pullcred::cli {
 
 namespace {
+// A module's own sentence (which may quote a host): one line, bounded.
+constexpr std::size_t kMaxModuleLine = 1024;
+
 std::string utc(std::int64_t unix_seconds) {
     const auto time = static_cast<std::time_t>(unix_seconds);
     std::tm parts{};
@@ -62,12 +65,13 @@ void print_endpoint(Session &session, const config::Rule &rule, const std::strin
     if (factory == nullptr) return;
     auto described = session.providers().describe_for(rule, image, registry);
     if (!described)
-        std::cout << "endpoint: error: " << sdk::one_line(log::redact(described.error().message)) << "\n";
+        std::cout << "endpoint: error: "
+                  << sdk::one_line(log::redact(described.error().message), kMaxModuleLine) << "\n";
     else if (!*described)
         std::cout << "endpoint: not described by module " << factory->module_name << " "
                   << factory->module_version << "\n";
     else
-        std::cout << "endpoint: " << sdk::one_line(**described) << "\n";
+        std::cout << "endpoint: " << sdk::one_line(**described, kMaxModuleLine) << "\n";
 }
 
 // Answers the image as kubelet would ask for it, through the cache; prints the
