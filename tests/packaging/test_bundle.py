@@ -357,8 +357,10 @@ def test_node_install_copies_the_whole_bundle(tmp_path):
                 "--restart-command=true"])
     assert done.returncode == 0, done.stderr
     installed = host / PREFIX.lstrip("/")
+    # Symbolic links (bin/docker-credential-pullcred, a name for docker and
+    # podman) are not what kubelet runs: the installer copies files only.
     missing = [str(p.relative_to(here)) for p in here.rglob("*")
-               if p.is_file() and "share" not in p.relative_to(here).parts
+               if p.is_file() and not p.is_symlink() and "share" not in p.relative_to(here).parts
                and not (installed / p.relative_to(here)).is_file()]
     assert not missing, missing
 
