@@ -1,10 +1,21 @@
 // Read-through cache with single-flight across processes:
 //   fresh entry          -> served, nothing else happens
-//   absent/stale/expired -> take the key's lock, look again (another process
-//                           may have just fetched), fetch, store, serve
-//   fetch fails          -> a still-valid stale entry is served with a warning
+//   failure recorded     -> a fetch of this key failed seconds ago: its error
+//     moments ago           (or the still-valid stale entry) without calling upstream
+//   stale (refresh due)  -> refreshed when the key's lock is free now and the
+//                           deadline leaves time; else served as it is
+//                           (stale-while-revalidate); a failed refresh also
+//                           serves it (stale-if-error). A stale answer is
+//                           marked `stale` so kubelet is told to ask again soon.
+//   absent/expired       -> wait for the lock (bounded by the deadline): the
+//                           holder's outcome, entry or recorded failure, is
+//                           this request's outcome; else fetch, store, serve.
+//                           A lock that cannot be used at all: fetch without it.
+// Every cache problem is a warning: the cache never turns into an error
+// while the upstream answers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,7 +36,13 @@ struct Fetched {
 struct Served {
     nlohmann::json data;
     bool from_cache = false;
+    bool stale = false; // a refresh was due and did not happen: ask again soon
     Inputs inputs;
+};
+
+struct Deadline {
+    std::int64_t unix_ms = 0;        // when this invocation must have answered
+    std::chrono::seconds setting{0}; // settings.deadline, named in errors
 };
 
 class Cache {
@@ -36,18 +53,28 @@ public:
 
     // `usable` vets an entry's data read back from disk: an entry it refuses
     // is treated as absent, so a damaged file is replaced, never fatal.
-    Result<Served> through(const std::string &key, std::int64_t now_unix, std::int64_t deadline_unix_ms,
+    Result<Served> through(const std::string &key, std::int64_t now_unix, const Deadline &deadline,
                            const std::function<Result<Fetched>()> &fetch,
                            const std::function<bool(const nlohmann::json &)> &usable) const;
 
-    [[nodiscard]] std::optional<Entry> peek(const std::string &key) const { return store_.read(key); }
+    [[nodiscard]] std::optional<Entry> peek(const std::string &key, std::string *changed = nullptr) const {
+        return store_.read(key, changed);
+    }
     // Removes the entry: what it holds must not be served again.
     void forget(const std::string &key) const { store_.remove(key); }
     [[nodiscard]] const Store &store() const { return store_; }
 
+    // The clock (unix ms) that times waits and recorded failures; tests set it.
+    void use_clock(std::function<std::int64_t()> now_unix_ms) { clock_ = std::move(now_unix_ms); }
+
 private:
-    explicit Cache(Store store) : store_(std::move(store)) {}
+    explicit Cache(Store store);
+    Result<Served> fetch_and_keep(const std::string &key, std::int64_t now_unix, const Deadline &deadline,
+                                  const std::function<Result<Fetched>()> &fetch,
+                                  const std::optional<Entry> &entry) const;
     Store store_;
+    std::function<std::int64_t()> clock_;
+    mutable bool lock_problem_told_ = false;
 };
 
 } // namespace pullcred::cache

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,10 +138,29 @@ std::string_view to_string(Freshness freshness) {
     return "absent";
 }
 
-Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs) {
+std::int64_t refresh_point(std::int64_t now_unix, std::int64_t expires_unix, double draw) {
     const auto lifetime = std::max<std::int64_t>(expires_unix - now_unix, 0);
-    const auto margin = std::max<std::int64_t>(lifetime / 4, std::min<std::int64_t>(60, lifetime / 2));
-    return Entry{now_unix, expires_unix, expires_unix - margin, std::move(data), std::move(inputs)};
+    const auto percent = [lifetime](std::int64_t p) { return lifetime / 100 * p + lifetime % 100 * p / 100; };
+    const auto earliest = percent(kRefreshEarliestPercent);
+    const auto window = percent(kRefreshLatestPercent) - earliest;
+    const auto offset =
+        earliest +
+        static_cast<std::int64_t>(std::llround(static_cast<double>(window) * std::clamp(draw, 0.0, 1.0)));
+    const auto latest = lifetime - std::min<std::int64_t>(60, lifetime / 2);
+    return now_unix + std::min(offset, latest);
+}
+
+Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs,
+                 const RefreshDraw &draw) {
+    double value = 0;
+    if (draw) {
+        value = draw();
+    } else {
+        thread_local std::mt19937_64 random{std::random_device{}()};
+        value = std::uniform_real_distribution<double>(0.0, 1.0)(random);
+    }
+    return Entry{now_unix, expires_unix, refresh_point(now_unix, expires_unix, value), std::move(data),
+                 std::move(inputs)};
 }
 
 Result<Store> Store::open(const std::filesystem::path &directory) {
@@ -153,7 +174,7 @@ std::filesystem::path Store::path_of(std::string_view key, std::string_view suff
     return directory_ / (std::string(key) + std::string(suffix));
 }
 
-std::optional<Entry> Store::read(std::string_view key) const {
+std::optional<Entry> Store::read(std::string_view key, std::string *changed) const {
     const auto path = path_of(key);
     OpenedFile file{UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)), {}};
     if (file.fd.get() < 0) return std::nullopt;
@@ -168,6 +189,7 @@ std::optional<Entry> Store::read(std::string_view key) const {
     if (!entry) return std::nullopt;
     if (auto change = entry->inputs.first_change()) {
         log::debug("cache entry " + std::string(key) + " not served: " + *change + " since it was made");
+        if (changed != nullptr) *changed = std::move(*change);
         return std::nullopt;
     }
     return std::move(*entry);

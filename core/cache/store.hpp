@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -44,7 +45,8 @@ public:
 
     // nullopt when absent or unusable (corrupt, wrong owner or mode), or when
     // an input it was made from has changed since.
-    [[nodiscard]] std::optional<Entry> read(std::string_view key) const;
+    // `changed` (optional) receives which input changed, when that is why.
+    [[nodiscard]] std::optional<Entry> read(std::string_view key, std::string *changed = nullptr) const;
     Status write(std::string_view key, const Entry &entry) const;
     void remove(std::string_view key) const;
 
@@ -57,8 +59,21 @@ private:
     std::filesystem::path directory_;
 };
 
-// Entries expire at `expires`; a refresh is due once 3/4 of the lifetime has
-// passed (at least a minute before expiry for short lives).
-Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs = {});
+// A refresh is due at a random point between 70% and 85% of the lifetime,
+// so that nodes that fetched together do not refresh together; and at
+// least a minute before expiry (half the lifetime for lives under 2 min).
+inline constexpr std::int64_t kRefreshEarliestPercent = 70;
+inline constexpr std::int64_t kRefreshLatestPercent = 85;
+
+// Where in that window: a draw in [0, 1] (0 = earliest, 1 = latest).
+std::int64_t refresh_point(std::int64_t now_unix, std::int64_t expires_unix, double draw);
+
+// Returns draws in [0, 1]. Tests and simulations pass a seeded one; the
+// default draws from an engine seeded by the OS.
+using RefreshDraw = std::function<double()>;
+
+// Entries expire at `expires` and are due for refresh at refresh_point().
+Entry make_entry(nlohmann::json data, std::int64_t now_unix, std::int64_t expires_unix, Inputs inputs = {},
+                 const RefreshDraw &draw = {});
 
 } // namespace pullcred::cache

@@ -36,9 +36,12 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
         std::cout << "cache:    disabled\n";
         return;
     }
-    const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry));
+    std::string changed;
+    const auto entry = cache->peek(request::auth_cache_key(session.config(), rule, registry), &changed);
     const auto state = cache::freshness_of(entry, session.started_unix_ms() / 1000);
     std::cout << "cache:    " << cache::to_string(state);
+    if (!changed.empty())
+        std::cout << " (" << changed << " since the entry was made: the next request fetches anew)";
     if (entry)
         std::cout << ", refresh after " << utc(entry->refresh_unix) << ", expires "
                   << utc(entry->expires_unix);

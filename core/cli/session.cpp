@@ -57,6 +57,7 @@ providers::Providers &Session::providers() {
         const auto &settings = config().settings;
         environment.deadline_unix_ms = deadline_unix_ms();
         environment.http_policy.deadline_unix_ms = environment.deadline_unix_ms;
+        environment.http_policy.deadline = settings.deadline;
         environment.http_policy.attempt_timeout = settings.http_timeout;
         environment.http_policy.ca_bundle = settings.ca_bundle;
         environment.net_services = &net::load_net_services;

@@ -1,7 +1,7 @@
 #include "config/loader.hpp"
 
 #include "config/model_builder.hpp"
-#include "util/files.hpp"
+#include "util/input_file.hpp"
 
 namespace pullcred::config {
 
@@ -50,18 +50,20 @@ LoadResult parse_config(std::string_view text, const std::string &file_name) {
 }
 
 LoadResult load_config_file(const std::filesystem::path &path) {
-    auto text = read_file_capped(path, "config");
-    if (!text) {
+    // The config names the programs and modules pullcred runs: trust-checked
+    // (util/trust.hpp) before a byte of it is used.
+    auto input = read_input_file(path, "config");
+    if (!input || !*input) {
         LoadResult result;
         result.config.file = path.string();
         const auto prefix = "config " + path.string() + ": ";
-        auto message = text.error().message;
+        auto message = input ? std::string("no such file") : input.error().message;
         if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
         result.problems.push_back({"", message});
         return result;
     }
-    auto result = parse_config(*text, path.string());
-    result.text = std::move(*text);
+    auto result = parse_config((*input)->content, path.string());
+    result.text = std::move((*input)->content);
     return result;
 }
 

@@ -7,7 +7,7 @@
 #include "config/model_builder.hpp"
 #include "kubelet/protocol.hpp"
 #include "request/cache_hit.hpp"
-#include "util/files.hpp"
+#include "util/input_file.hpp"
 
 namespace pullcred::front {
 
@@ -15,12 +15,14 @@ namespace {
 std::optional<config::Config> stamped_config(const std::string &config_flag,
                                              std::optional<cache::Store> &store) {
     const auto location = config::locate_config(config_flag);
-    auto text = read_file_capped(location.path, "config");
-    if (!text) return std::nullopt; // the host reports it, or uses the built-in config
+    // An untrusted config is refused here as by the host, which reports it.
+    auto input = read_input_file(location.path, "config");
+    if (!input || !*input) return std::nullopt; // the host reports it, or uses the built-in config
+    const std::string &text = (*input)->content;
     config::Config config;
     config.file = location.path.string();
     std::vector<config::Problem> problems;
-    auto document = config::read_document(*text, config.file, problems);
+    auto document = config::read_document(text, config.file, problems);
     if (!document) return std::nullopt;
     try {
         config::build_config(*document, config, problems);
@@ -29,7 +31,7 @@ std::optional<config::Config> stamped_config(const std::string &config_flag,
     }
     if (!problems.empty() || !config.cache.enabled) return std::nullopt;
     auto opened = cache::Store::open(config.cache.dir);
-    if (!opened || !cache::has_config_stamp(*opened, *text)) return std::nullopt;
+    if (!opened || !cache::has_config_stamp(*opened, text)) return std::nullopt;
     store.emplace(std::move(*opened));
     return config;
 }

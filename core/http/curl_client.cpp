@@ -3,6 +3,7 @@
 #include "http/abi_text.hpp"
 #include "http/proxy.hpp"
 #include "http/retry_policy.hpp"
+#include "util/input_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -321,6 +322,8 @@ private:
     }
     [[nodiscard]] std::string curl_detail(const Attempt &attempt) const;
     [[nodiscard]] Failure permanent_failure(const Attempt &attempt);
+    [[nodiscard]] std::string retry_after_refused(const Attempt &last, milliseconds asked,
+                                                  std::optional<milliseconds> remaining, int attempts) const;
 
     const pullcred_http_request &request_;
     const HttpPolicy &policy_;
@@ -429,6 +432,14 @@ std::optional<Failure> Exchange::prepare() {
             return Failure{PULLCRED_FAILED, prefix() + ": cannot read the CA bundle " + ca_.path + " (from " +
                                                 ca_.source + "): " + std::strerror(saved)};
         }
+        // It decides whom pullcred believes: trust-checked before libcurl,
+        // which reads it itself, is given the path.
+        if (tls) {
+            auto checked = read_input_file(ca_.path, "CA bundle", InputUse::program);
+            if (!checked)
+                return Failure{PULLCRED_FAILED,
+                               prefix() + ": " + checked.error().message + " (from " + ca_.source + ")"};
+        }
         curl_easy_setopt(handle, CURLOPT_CAINFO, ca_.path.c_str());
         curl_easy_setopt(handle, CURLOPT_PROXY_CAINFO, ca_.path.c_str());
     }
@@ -508,6 +519,26 @@ std::mt19937_64 &jitter_source() {
     return random;
 }
 
+// The server's Retry-After does not fit before the deadline (or is longer
+// than pullcred waits): give up now rather than call again too early.
+std::string Exchange::retry_after_refused(const Attempt &last, milliseconds asked,
+                                          std::optional<milliseconds> remaining, int attempts) const {
+    const bool throttled = is_throttling_response(last.status, last.headers, last.body);
+    auto code = aws_error_code(last.headers, last.body);
+    if (code.size() > 64 || !is_token(code))
+        code.clear(); // the body is the server's: quote only a plain code
+    std::string text = prefix() + via_proxy() + ": " + (throttled ? "throttled: " : "") + "HTTP " +
+                       std::to_string(last.status) + (code.empty() ? "" : " " + code) + " after " +
+                       std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+    text += asked == milliseconds::max() ? std::string(" asks to wait years (Retry-After)")
+                                         : " asks to wait " + format_seconds(asked) + " (Retry-After)";
+    text += remaining ? ", longer than the " + format_seconds(*remaining) + " left before the deadline"
+                      : ", longer than pullcred waits (" + format_seconds(kMaxRetryAfter) + ")";
+    text += "; the next request tries again (if this persists, raise the AWS request quota or spread the "
+            "callers)";
+    return text;
+}
+
 pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_sink *error) {
     if (auto failure = prepare()) {
         write_text(error, failure->text);
@@ -534,12 +565,25 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
     bool deadline_reached = false;
     for (int number = 1; number <= max_attempts; ++number) {
         if (number > 1) {
-            const auto delay = backoff_delay(number - 1, jitter_source());
-            if (deadline && Clock::now() + delay >= *deadline) {
+            const bool throttled =
+                last_response &&
+                is_throttling_response(last_response->status, last_response->headers, last_response->body);
+            const auto asked = last_response
+                                   ? retry_after(last_response->headers, std::chrono::system_clock::now())
+                                   : std::nullopt;
+            std::optional<milliseconds> remaining;
+            if (deadline) remaining = std::chrono::duration_cast<milliseconds>(*deadline - Clock::now());
+            const auto plan =
+                plan_retry(backoff_delay(number - 1, jitter_source(), throttled), asked, remaining);
+            if (plan.verdict == RetryVerdict::throttled) {
+                write_text(error, retry_after_refused(*last_response, *asked, remaining, attempts_made));
+                return PULLCRED_RETRYABLE;
+            }
+            if (plan.verdict == RetryVerdict::deadline) {
                 deadline_reached = true;
                 break;
             }
-            std::this_thread::sleep_for(delay);
+            std::this_thread::sleep_for(plan.delay);
         }
         milliseconds timeout = attempt_timeout;
         bool clipped = false;
@@ -602,7 +646,8 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
         text += "no HTTP response after " + std::to_string(attempts_made) +
                 (attempts_made == 1 ? " attempt" : " attempts") + "; last error: " + last_failure;
         if (deadline_reached) {
-            text += "; stopped: deadline of " + format_seconds(deadline_budget) + " reached";
+            const auto named = policy_.deadline.count() > 0 ? policy_.deadline : deadline_budget;
+            text += "; stopped: deadline of " + format_seconds(named) + " reached";
         }
     }
     write_text(error, text);

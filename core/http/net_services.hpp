@@ -12,7 +12,8 @@
 namespace pullcred::net {
 
 struct HttpPolicy {
-    std::int64_t deadline_unix_ms = 0; // never retry or wait past this
+    std::int64_t deadline_unix_ms = 0;     // never retry or wait past this
+    std::chrono::milliseconds deadline{0}; // settings.deadline, named in errors (0: what was left)
     std::chrono::milliseconds attempt_timeout{10000};
     int max_attempts = 4;  // AWS_MAX_ATTEMPTS overrides
     std::string ca_bundle; // default CA file; AWS_CA_BUNDLE overrides

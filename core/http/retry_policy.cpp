@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <curl/curl.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace pullcred::net {
 namespace {
@@ -94,16 +96,65 @@ bool is_retryable_response(long status, const ResponseHeaders &headers, std::str
     return false;
 }
 
-std::chrono::milliseconds backoff_ceiling(int retry) {
-    if (retry < 1) retry = 1;
-    auto ceiling = kBackoffBase;
-    for (int i = 1; i < retry && ceiling < kBackoffCap; ++i) ceiling *= 2;
-    return std::min(ceiling, kBackoffCap);
+bool is_throttling_response(long status, const ResponseHeaders &headers, std::string_view body) {
+    if (status == 429) return true;
+    if (status >= 400 && status <= 599) return is_throttling_code(aws_error_code(headers, body));
+    return false;
 }
 
-std::chrono::milliseconds backoff_delay(int retry, std::mt19937_64 &random) {
-    std::uniform_int_distribution<std::chrono::milliseconds::rep> draw(0, backoff_ceiling(retry).count());
+std::chrono::milliseconds backoff_ceiling(int retry, bool throttled) {
+    const auto base = throttled ? kThrottledBackoffBase : kBackoffBase;
+    const auto cap = throttled ? kThrottledBackoffCap : kBackoffCap;
+    if (retry < 1) retry = 1;
+    auto ceiling = base;
+    for (int i = 1; i < retry && ceiling < cap; ++i) ceiling *= 2;
+    return std::min(ceiling, cap);
+}
+
+std::chrono::milliseconds backoff_delay(int retry, std::mt19937_64 &random, bool throttled) {
+    std::uniform_int_distribution<std::chrono::milliseconds::rep> draw(
+        0, backoff_ceiling(retry, throttled).count());
     return std::chrono::milliseconds(draw(random));
+}
+
+std::optional<std::chrono::milliseconds> retry_after(const ResponseHeaders &headers,
+                                                     std::chrono::system_clock::time_point now) {
+    using std::chrono::milliseconds;
+    for (const auto &[name, raw] : headers) {
+        if (!iequals(name, "retry-after")) continue;
+        const std::string_view value = trim(raw);
+        if (value.empty()) return std::nullopt;
+        if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            long long seconds = 0;
+            const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+            if (error == std::errc::result_out_of_range || seconds > 86400LL * 365)
+                return milliseconds::max();
+            if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+            return milliseconds(seconds * 1000);
+        }
+        // A date has a letter first (the day name) and a GMT zone or a year last.
+        if (!((value.front() >= 'A' && value.front() <= 'Z') ||
+              (value.front() >= 'a' && value.front() <= 'z')))
+            return std::nullopt;
+        const std::string text(value);
+        const time_t when = curl_getdate(text.c_str(), nullptr);
+        if (when == -1) return std::nullopt;
+        const auto wait =
+            std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::from_time_t(when) - now);
+        return std::max(wait, milliseconds::zero());
+    }
+    return std::nullopt;
+}
+
+RetryPlan plan_retry(std::chrono::milliseconds backoff, std::optional<std::chrono::milliseconds> retry_after,
+                     std::optional<std::chrono::milliseconds> remaining) {
+    const auto delay = std::max(backoff, retry_after.value_or(std::chrono::milliseconds::zero()));
+    if (retry_after && *retry_after > kMaxRetryAfter && !remaining) return {RetryVerdict::throttled, delay};
+    if (remaining && delay >= *remaining) {
+        const bool server_asked = retry_after && *retry_after >= *remaining;
+        return {server_asked ? RetryVerdict::throttled : RetryVerdict::deadline, delay};
+    }
+    return {RetryVerdict::wait, delay};
 }
 
 } // namespace pullcred::net

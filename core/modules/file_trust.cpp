@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "util/sha256.hpp"
+#include "util/trust.hpp"
 
 namespace pullcred::modules {
 
@@ -22,7 +23,7 @@ Status check_owner_and_mode(const struct stat &info, std::string_view what, cons
         return make_error(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
                           " is owned by uid " + std::to_string(info.st_uid) + "; fix: chown root " +
                           path.string());
-    if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    if (trust::writable_by_group_or_others(info))
         return make_error(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
                           " is writable by group or others; fix: chmod go-w " + path.string());
     return ok();
@@ -55,6 +56,8 @@ Result<TrustedFile> TrustedFile::open(const std::filesystem::path &path) {
                           ": " + std::strerror(errno));
     if (auto status = check_owner_and_mode(directory, "directory", resolved.parent_path(), path); !status)
         return status.error();
+    // As root, the whole way to the file too (util/trust.hpp).
+    if (auto status = trust::check_opened_file(fd, path, "module"); !status) return status.error();
     return file;
 }
 

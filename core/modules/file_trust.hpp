@@ -1,5 +1,6 @@
 // Only trusted files load as modules: owned by root or by the running user,
-// and neither the file nor its directory writable by group or others.
+// and neither the file nor its directory writable by group or others; as
+// root, also every directory and symlink on the way (util/trust.hpp).
 // The file is opened once and everything after the check (the SHA-256 pin,
 // the load itself) goes through that descriptor, so the file checked is the
 // file that runs, whatever happens to the path meanwhile.
@@ -23,6 +24,7 @@ public:
     TrustedFile(const TrustedFile &) = delete;
     TrustedFile &operator=(const TrustedFile &) = delete;
 
+    [[nodiscard]] int fd() const { return fd_; }
     // A path that names the opened file itself (/proc/self/fd/N), for dlopen.
     [[nodiscard]] std::string descriptor_path() const;
     // Never close the descriptor. Once dlopen has seen descriptor_path(), it

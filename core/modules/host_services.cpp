@@ -30,6 +30,7 @@ log::Level to_level(pullcred_log_level level) {
         return log::Level::info;
     }
 }
+
 // Passes a reply through to the module while keeping what tells whether AWS
 // refused the signing credentials.
 class RefusalWatch {
@@ -145,10 +146,6 @@ pullcred_status HostServices::sign_sigv4(void *ctx, const pullcred_http_request 
     log::register_secret(sdk::view(params->session_token));
     return (*services)->sign_sigv4(request, params, out, error, environment->now_unix_ms());
 }
-
-} // namespace pullcred::modules
-
-namespace pullcred::modules {
 
 std::optional<std::string> recorded_env(const HostEnvironment &environment, const std::string &name) {
     const char *value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe): read-only use

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "modules/elf_symbols.hpp"
 #include "modules/file_trust.hpp"
 
 namespace pullcred::modules {
@@ -89,6 +90,19 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
             return make_error(module_prefix(path) +
                               "refused, its SHA-256 does not match the sha256 pinned in the config");
     }
+
+    // dlopen runs a file's constructors: only a file that is a pullcred
+    // module at all gets that far.
+    auto entry_defined = defines_dynamic_function(file->fd(), PULLCRED_MODULE_ENTRY_SYMBOL);
+    if (!entry_defined)
+        return make_error(module_prefix(path) + "refused before loading, it " +
+                          entry_defined.error().message +
+                          "; name a pullcred module built for this platform with pullcred_add_module()");
+    if (!*entry_defined)
+        return make_error(module_prefix(path) + "refused before loading, it has no symbol " +
+                          std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
+                          " (it is no pullcred module); build it with pullcred_add_module() and "
+                          "PULLCRED_MODULE(...)");
 
     const auto opened = file->descriptor_path();
     boost::dll::fs::error_code error;

@@ -125,7 +125,8 @@ Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profil
     };
     const auto &definition = config_.profiles.at(std::string(profile));
     auto served =
-        cache_->through(cache::credentials_key(definition, {}), now, environment_.deadline_unix_ms, fetch,
+        cache_->through(cache::credentials_key(definition, {}), now,
+                        cache::Deadline{environment_.deadline_unix_ms, config_.settings.deadline}, fetch,
                         [](const nlohmann::json &data) { return from_json(data).has_value(); });
     if (!served) return served.error();
     scope.inputs().merge(served->inputs);
@@ -158,8 +159,10 @@ bool Providers::drop_refused_credentials() {
             ++it;
             continue;
         }
-        log::warn("AWS refused the credentials of profile \"" + it->first + "\"; they are dropped" +
-                  (it->second.from_cache ? " from the cache and fetched again" : ""));
+        // Only a retry is worth a line of its own: otherwise the error that follows says it all.
+        log::write(it->second.from_cache ? log::Level::warn : log::Level::debug,
+                   "AWS refused the credentials of profile \"" + it->first + "\"; they are dropped" +
+                       (it->second.from_cache ? " from the cache and fetched again" : ""));
         if (auto definition = config_.profiles.find(it->first);
             cache_ != nullptr && definition != config_.profiles.end())
             cache_->forget(cache::credentials_key(definition->second, {}));

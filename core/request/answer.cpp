@@ -12,9 +12,6 @@
 namespace pullcred::request {
 
 namespace {
-// Registry auth from the backend, or from the cache when it holds a fresh
-// answer. Entries live until the token expires (or the rule's duration when
-// the backend gives no expiry).
 // The STS region for a service account: the rule's, else the ECR host's.
 std::string sts_region_for(const config::Rule &rule, std::string_view registry) {
     const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
@@ -24,8 +21,16 @@ std::string sts_region_for(const config::Rule &rule, std::string_view registry) 
     return "us-east-1";
 }
 
-Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
-                                std::string_view registry, AnswerContext &context) {
+// Registry auth from the backend, or from the cache (see cache/cache.hpp for
+// when a stale entry is served). Entries live until the token expires (or
+// the rule's duration when the backend gives no expiry).
+struct RegistryAuth {
+    sdk::Auth auth;
+    bool stale = false; // served although its refresh was due
+};
+
+Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
+                                   std::string_view registry, AnswerContext &context) {
     auto plan = plan_service_account(request, rule);
     if (!plan) return plan.error();
     const auto identity = *plan ? (*plan)->identity : std::string();
@@ -49,16 +54,20 @@ Result<sdk::Auth> registry_auth(const config::Rule &rule, const kubelet::Request
     if (context.cache == nullptr) {
         auto fetched = fetch();
         if (!fetched) return fetched.error();
-        return auth_from_json(fetched->data);
+        auto auth = auth_from_json(fetched->data);
+        if (!auth) return auth.error();
+        return RegistryAuth{std::move(*auth)};
     }
     auto served = context.cache->through(
         cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
-        context.deadline_unix_ms, fetch,
+        cache::Deadline{context.deadline_unix_ms, context.config.settings.deadline}, fetch,
         [&](const nlohmann::json &data) { return answers_image(data, request.image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");
-    return auth_from_json(served->data);
+    auto auth = auth_from_json(served->data);
+    if (!auth) return auth.error();
+    return RegistryAuth{std::move(*auth), served->stale};
 }
 
 } // namespace
@@ -84,7 +93,9 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
 
     auto auth = registry_auth(rule, request, image->registry(), context);
     if (!auth) return auth.error();
-    return response_for(request, context.config, rule, *image, *auth, context.now_unix_seconds);
+    auto response = response_for(request, context.config, rule, *image, auth->auth, context.now_unix_seconds);
+    if (response && auth->stale) response->cache_duration = stale_cache_duration(response->cache_duration);
+    return response;
 }
 
 } // namespace pullcred::request

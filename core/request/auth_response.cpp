@@ -64,6 +64,10 @@ Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config:
     return duration;
 }
 
+std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual) {
+    return usual ? std::min(*usual, kStaleCacheDuration) : kStaleCacheDuration;
+}
+
 namespace {
 kubelet::Response scoped_response(const kubelet::Request &request, const config::Config &config,
                                   const config::Rule *rule, const dispatch::ImageRef &image,

@@ -35,6 +35,12 @@ Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config:
                                                                    std::optional<std::int64_t> expires_unix,
                                                                    std::int64_t now_unix_seconds);
 
+// An answer served although its refresh was due (the refresh could not
+// happen now) is kept by kubelet for min(60 s, the usual duration), so that
+// kubelet asks again soon.
+inline constexpr std::chrono::seconds kStaleCacheDuration{60};
+std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual);
+
 // The response that gives `auth` for `request` (its image parsed: `image`)
 // under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache
 // never serves it for an image another rule, or no rule, would answer.

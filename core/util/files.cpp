@@ -26,11 +26,13 @@ std::string describe_type(mode_t mode) {
     if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
     if (S_ISSOCK(mode)) return "is a socket, not a regular file";
     if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file";
-    return "not a regular file";
+    return "is not a regular file";
 }
 
+// "<what> <path> ": no colon after the path, which may end in a secret's
+// name (AWS_SECRET_ACCESS_KEY: would read as a secret field to the redactor).
 std::string prefix_of(const std::filesystem::path &path, std::string_view what) {
-    return std::string(what) + " " + path.string() + ": ";
+    return std::string(what) + " " + path.string() + " ";
 }
 } // namespace
 
@@ -39,10 +41,11 @@ Result<std::optional<OpenedFile>> open_regular_file(const std::filesystem::path 
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::optional<OpenedFile>();
-        return make_error(prefix_of(path, what) + describe_errno(errno));
+        return make_error(prefix_of(path, what) + "cannot be opened: " + describe_errno(errno));
     }
     struct stat info {};
-    if (::fstat(fd.get(), &info) != 0) return make_error(prefix_of(path, what) + describe_errno(errno));
+    if (::fstat(fd.get(), &info) != 0)
+        return make_error(prefix_of(path, what) + "cannot be examined: " + describe_errno(errno));
     if (!S_ISREG(info.st_mode)) return make_error(prefix_of(path, what) + describe_type(info.st_mode));
     return std::optional<OpenedFile>(OpenedFile{std::move(fd), info});
 }
@@ -54,10 +57,10 @@ Result<std::string> read_opened_file(const OpenedFile &file, const std::filesyst
     for (;;) {
         const ssize_t n = ::read(file.fd.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(prefix_of(path, what) + describe_errno(errno));
+        if (n < 0) return make_error(prefix_of(path, what) + "cannot be read: " + describe_errno(errno));
         if (n == 0) break;
         if (content.size() + static_cast<std::size_t>(n) > cap)
-            return make_error(prefix_of(path, what) + "larger than " + std::to_string(cap) + " bytes");
+            return make_error(prefix_of(path, what) + "is larger than " + std::to_string(cap) + " bytes");
         content.append(buffer, static_cast<std::size_t>(n));
     }
     return content;
@@ -67,7 +70,7 @@ Result<std::string> read_file_capped(const std::filesystem::path &path, std::str
                                      std::size_t cap) {
     auto file = open_regular_file(path, what);
     if (!file) return file.error();
-    if (!*file) return make_error(prefix_of(path, what) + "no such file");
+    if (!*file) return make_error(std::string(what) + " " + path.string() + ": no such file");
     return read_opened_file(**file, path, what, cap);
 }
 

@@ -258,7 +258,7 @@ private:
     SdkResult<pullcred::aws::Endpoint> endpoint_for(const Target &target) const {
         const std::string service = target.is_public ? "ecr-public" : "ecr";
         pullcred::aws::EndpointOptions options;
-        options.env = pullcred::aws::process_env();
+        options.env = pullcred::aws::host_env(host_);
         if (!endpoint_.empty()) options.endpoint_url = endpoint_;
         if (target.fips) options.use_fips = false;
         if (target.dualstack) options.use_dualstack = false;

@@ -1,5 +1,8 @@
 #include "ecr_reply.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -118,13 +121,25 @@ std::string hint_for(const AwsError &error, const CallContext &context, int stat
     return {};
 }
 
-SdkStatus error_status(const AwsError &error, const CallContext &context, int status) {
+// AWS's request id of a reply, for support cases; only when it has the shape of one.
+std::string request_id_of(const pullcred::sdk::HttpResponse &response) {
+    auto id = response.header("x-amzn-RequestId");
+    if (id.empty()) id = response.header("x-amz-request-id");
+    const bool plain = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+    });
+    return plain ? id : std::string();
+}
+
+SdkStatus error_status(const AwsError &error, const CallContext &context, int status,
+                       const std::string &request_id) {
     std::string text = failure_prefix(context) + error.code;
     if (!error.message.empty()) text += ": " + error.message;
+    const std::string id = request_id.empty() ? std::string() : ", request id " + request_id;
     if (status != 200)
-        text += " (HTTP " + std::to_string(status) + ")";
+        text += " (HTTP " + std::to_string(status) + id + ")";
     else
-        text += " (in an HTTP 200 reply)";
+        text += " (in an HTTP 200 reply" + id + ")";
     if (const auto hint = hint_for(error, context, status); !hint.empty()) text += "; " + hint;
     const bool retryable = status >= 500 || status == 429 || is_throttling(error.code);
     return retryable ? SdkStatus::retryable(std::move(text)) : SdkStatus::failed(std::move(text));
@@ -174,7 +189,7 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
     const bool parsed = !body.is_discarded();
 
     if (auto error = aws_error(response, parsed ? &body : nullptr))
-        return error_status(*error, context, response.status);
+        return error_status(*error, context, response.status, request_id_of(response));
     if (response.status < 200 || response.status > 299) {
         std::string what = "HTTP " + std::to_string(response.status) + " with no AWS error in the reply";
         const auto type = response.header("content-type");

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <string_view>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -102,6 +103,23 @@ std::vector<std::string> candidates(const std::string &program) {
     }
     return out;
 }
+
+} // namespace
+
+std::string resolve_program(const std::string &program) {
+    const auto paths = candidates(program);
+    if (paths.size() == 1 && program.find('/') != std::string::npos) return paths.front();
+    for (const auto &path : paths) {
+        struct stat info {};
+        if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0)
+            return path;
+    }
+    for (const auto &path : paths)
+        if (::access(path.c_str(), F_OK) == 0) return path;
+    return {};
+}
+
+namespace {
 
 struct ExecFailure {
     int error = 0;

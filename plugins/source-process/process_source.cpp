@@ -168,8 +168,25 @@ public:
                                      format_duration(std::max(left, milliseconds(0))) +
                                      " are left before pullcred's deadline");
 
+        // The program is trust-checked by the host before it runs, and the
+        // file checked is the file run: its resolved path becomes argv[0].
+        auto program = resolve_program(argv_.front());
+        struct stat info {};
+        const bool exists = !program.empty() && ::stat(program.c_str(), &info) == 0;
+        // What execve would say of no regular file, without trying it.
+        if (!exists || !S_ISREG(info.st_mode)) {
+            RunResult refused;
+            refused.end = RunResult::End::exec_failed;
+            refused.error = exists ? EACCES : ENOENT;
+            refused.program = program.empty() ? argv_.front() : program;
+            return SdkStatus::failed(what + " " + exec_failure(refused));
+        }
+        if (auto checked = host_.check_program(program); !checked.ok())
+            return SdkStatus{checked.code, what + " was not run: " + checked.message};
+
         RunOptions options;
         options.argv = argv_;
+        options.argv.front() = std::move(program);
         options.timeout = limit;
         options.max_stdout = kMaxStdout;
         host_.debug("running the credential process " + argv_.front() + " for profile " + profile +

@@ -230,3 +230,16 @@ def test_a_sources_declared_expiry_is_capped_for_caching(node, emulator, tmp_pat
     entries = [json.loads(path.read_text()) for path in node.cache.glob("creds-*.json")]
     assert len(entries) == 1
     assert entries[0]["expires"] - entries[0]["created"] <= 12 * 3600
+
+
+def test_explain_says_which_input_changed(node, emulator, tmp_path):
+    first, second = emulator.static_credentials[0], emulator.static_credentials[1]
+    secret = static_secret_dir(tmp_path / "secret", first["accessKeyId"], first["secretAccessKey"])
+    node.write({"p": {"source": "aws.static", "secretDir": str(secret)}})
+    node.run()
+    fresh = node.run("explain", IMAGE, "--config", str(node.config))
+    assert "cache:    fresh" in fresh.stdout, fresh.stdout + fresh.stderr
+    (secret / "AWS_ACCESS_KEY_ID").write_text(second["accessKeyId"])
+    changed = node.run("explain", IMAGE, "--config", str(node.config))
+    assert f"cache:    absent (file {secret / 'AWS_ACCESS_KEY_ID'} changed since the entry was made" in changed.stdout, \
+        changed.stdout + changed.stderr

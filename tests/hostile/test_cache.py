@@ -40,7 +40,8 @@ def snapshot(directory):
 
 def valid_entry(data):
     document = json.loads(data)
-    assert document["version"] == 1, document.keys()
+    assert document["version"] == 2, document.keys()
+    assert isinstance(document["inputs"], dict), "entry without inputs"
     assert document["expires"] > time.time() + 3600, document["expires"]
     assert isinstance(document["data"], dict) and document["data"], "entry without data"
 
@@ -158,8 +159,11 @@ def cache_cases(node, base_env, tmp_path_factory):
         ("trailing-garbage", write(victim_text + b"garbage")),
         ("two-documents", write(victim_text + victim_text)),
         ("duplicate-keys", write(victim_text[:-1] + b',"data":{}}')),
-        ("version-2", edit(set_field("version", 2))), ("version-string", edit(set_field("version", "1"))),
+        ("version-1", edit(set_field("version", 1))), ("version-string", edit(set_field("version", "2"))),
         ("version-missing", edit(del_field("version"))), ("data-missing", edit(del_field("data"))),
+        ("inputs-missing", edit(del_field("inputs"))), ("inputs-string", edit(set_field("inputs", "x"))),
+        ("inputs-file-without-path", edit(set_field("inputs", {"files": [{"dev": 1}], "env": []}))),
+        ("inputs-env-digest-number", edit(set_field("inputs", {"files": [], "env": [{"name": "HOME", "sha256": 5}]}))),
         ("data-string", edit(set_field("data", "x"))), ("data-empty", edit(set_field("data", {}))),
         ("data-wrong-shape", edit(set_field("data", {"entries": 5}))),
         ("data-entries-empty", edit(set_field("data", {"entries": [], "expires": now + 7200}))),

@@ -1,5 +1,8 @@
+#include <array>
 #include <fstream>
 #include <gmock/gmock.h>
+#include <random>
+#include <set>
 #include <sys/stat.h>
 
 #include "cache/store.hpp"
@@ -126,13 +129,59 @@ TEST_F(StoreTest, EntryFilesOthersCouldReadAreIgnored) {
     EXPECT_FALSE(store->read("k").has_value());
 }
 
-TEST(CacheFreshness, RefreshIsDueAfterThreeQuartersOfTheLifetime) {
-    const auto entry = make_entry({}, 0, 43200);
-    EXPECT_EQ(entry.refresh_unix, 32400);
+TEST(CacheFreshness, StatesFollowTheRefreshPointAndTheExpiry) {
+    const auto entry = make_entry({}, 0, 43200, {}, [] { return 0.0; });
+    EXPECT_EQ(entry.refresh_unix, 30240); // 70% of 12 h
     EXPECT_EQ(freshness_of(entry, 100), Freshness::fresh);
-    EXPECT_EQ(freshness_of(entry, 32400), Freshness::stale);
+    EXPECT_EQ(freshness_of(entry, 30239), Freshness::fresh);
+    EXPECT_EQ(freshness_of(entry, 30240), Freshness::stale);
     EXPECT_EQ(freshness_of(entry, 43200), Freshness::expired);
     EXPECT_EQ(freshness_of(std::nullopt, 0), Freshness::absent);
-    const auto short_lived = make_entry({}, 0, 100);
-    EXPECT_EQ(short_lived.refresh_unix, 50);
+}
+
+TEST(RefreshPoint, TheDrawSpansSeventyToEightyFivePercentOfTheLifetime) {
+    EXPECT_EQ(refresh_point(1000, 1000 + 43200, 0.0), 1000 + 30240);
+    EXPECT_EQ(refresh_point(1000, 1000 + 43200, 1.0), 1000 + 36720);
+    EXPECT_EQ(refresh_point(0, 3600, 0.5), 2790);
+    EXPECT_EQ(refresh_point(0, 3600, -3.0), 2520) << "draws are clamped to [0, 1]";
+    EXPECT_EQ(refresh_point(0, 3600, 7.0), 3060);
+}
+
+TEST(RefreshPoint, AtLeastAMinuteBeforeExpiryAndHalfTheLifeForShortOnes) {
+    EXPECT_EQ(refresh_point(0, 300, 1.0), 240) << "85% of 5 min would leave 45 s";
+    EXPECT_EQ(refresh_point(0, 100, 0.0), 50);
+    EXPECT_EQ(refresh_point(0, 8, 0.5), 4);
+    EXPECT_EQ(refresh_point(0, 0, 0.5), 0);
+    EXPECT_EQ(refresh_point(500, 400, 0.5), 500) << "an already expired answer is due at once";
+}
+
+TEST(RefreshPoint, SeededDrawsSpreadOverTheWholeWindowAndStayInside) {
+    constexpr std::int64_t kLife = 43200;
+    std::int64_t low = kLife;
+    std::int64_t high = 0;
+    std::array<int, 10> deciles{};
+    for (std::uint64_t seed = 0; seed < 2000; ++seed) {
+        std::mt19937_64 random(seed);
+        std::uniform_real_distribution<double> uniform(0.0, 1.0);
+        const auto entry = make_entry({}, 0, kLife, {}, [&] { return uniform(random); });
+        ASSERT_GE(entry.refresh_unix, 30240) << seed;
+        ASSERT_LE(entry.refresh_unix, 36720) << seed;
+        low = std::min(low, entry.refresh_unix);
+        high = std::max(high, entry.refresh_unix);
+        ++deciles.at(static_cast<std::size_t>((entry.refresh_unix - 30240) * 10 / (36720 - 30240 + 1)));
+    }
+    EXPECT_LT(low, 30240 + 200);
+    EXPECT_GT(high, 36720 - 200);
+    for (int count : deciles) EXPECT_GT(count, 120) << "about 200 per tenth of the window";
+}
+
+TEST(RefreshPoint, TheDefaultDrawIsRandomAndInsideTheWindow) {
+    std::set<std::int64_t> points;
+    for (int i = 0; i < 50; ++i) {
+        const auto entry = make_entry({}, 0, 43200);
+        ASSERT_GE(entry.refresh_unix, 30240);
+        ASSERT_LE(entry.refresh_unix, 36720);
+        points.insert(entry.refresh_unix);
+    }
+    EXPECT_GT(points.size(), 40U) << "nodes that fetch at the same second must not share a refresh point";
 }

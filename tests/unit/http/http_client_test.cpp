@@ -183,6 +183,39 @@ TEST_F(HttpClient, ThrottlingToTheLastAttemptReturnsTheThrottlingAnswer) {
     EXPECT_EQ(outcome.header("Content-Type"), "application/x-amz-json-1.1");
 }
 
+TEST_F(HttpClient, RetryAfterSecondsMakesTheWaitAtLeastThatLong) {
+    const auto outcome = call(get(server().http_url("/seq/retry-after/retryafter2,200")), quick_policy());
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(outcome.http_status, 200);
+    EXPECT_EQ(outcome.attempt(), 2);
+    EXPECT_GE(outcome.elapsed, milliseconds(2000));
+    EXPECT_LT(outcome.elapsed, milliseconds(4500));
+}
+
+TEST_F(HttpClient, RetryAfterDateMakesTheWaitLastUntilThen) {
+    const auto outcome =
+        call(get(server().http_url("/seq/retry-after-date/retryafterdate3,200")), quick_policy());
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(outcome.attempt(), 2);
+    EXPECT_GE(outcome.elapsed, milliseconds(1900))
+        << "the date has whole seconds: 3 s from now is 2 to 3 s away";
+    EXPECT_LT(outcome.elapsed, milliseconds(4500));
+}
+
+TEST_F(HttpClient, RetryAfterPastTheDeadlineGivesUpAtOnceAsThrottled) {
+    auto policy = quick_policy();
+    const auto request = get(server().http_url("/seq/retry-after-deadline/retryafter30,200"));
+    policy.deadline_unix_ms = now_unix_ms() + 3000;
+    const auto outcome = call(request, policy);
+    EXPECT_EQ(outcome.status, PULLCRED_RETRYABLE);
+    EXPECT_EQ(outcome.http_status, 0);
+    EXPECT_THAT(outcome.error,
+                AllOf(HasSubstr("/seq/retry-after-deadline/retryafter30,200: throttled: HTTP 429 "
+                                "TooManyRequestsException after 1 attempt asks to wait 30 s (Retry-After)"),
+                      HasSubstr("left before the deadline"), HasSubstr("raise the AWS request quota")));
+    EXPECT_LT(outcome.elapsed, milliseconds(1500)) << "no sleep that cannot end in time";
+}
+
 TEST_F(HttpClient, ClientErrorsAreNotRetried) {
     for (const char *step : {"403", "invalid", "404"}) {
         const auto outcome =

@@ -95,6 +95,95 @@ TEST(Backoff, FullJitterStaysInRangeAndVaries) {
     }
 }
 
+TEST(Backoff, ThrottlingAnswersBackOffFromOneSecondUpToTwenty) {
+    EXPECT_EQ(backoff_ceiling(1, true), milliseconds(1000));
+    EXPECT_EQ(backoff_ceiling(2, true), milliseconds(2000));
+    EXPECT_EQ(backoff_ceiling(5, true), milliseconds(16000));
+    EXPECT_EQ(backoff_ceiling(6, true), milliseconds(20000));
+    EXPECT_EQ(backoff_ceiling(60, true), milliseconds(20000));
+    std::mt19937_64 random(7);
+    milliseconds high = milliseconds::zero();
+    for (int i = 0; i < 500; ++i) {
+        const auto delay = backoff_delay(3, random, true);
+        ASSERT_GE(delay, milliseconds::zero());
+        ASSERT_LE(delay, milliseconds(4000));
+        high = std::max(high, delay);
+    }
+    EXPECT_GT(high, milliseconds(3000));
+}
+
+TEST(Backoff, TheSameSeedGivesTheSameDelays) {
+    std::mt19937_64 a(99);
+    std::mt19937_64 b(99);
+    for (int retry = 1; retry < 8; ++retry) EXPECT_EQ(backoff_delay(retry, a), backoff_delay(retry, b));
+}
+
+TEST(ThrottlingResponse, StatusOrCode) {
+    EXPECT_TRUE(is_throttling_response(429, {}, ""));
+    EXPECT_TRUE(is_throttling_response(400, {}, R"({"__type":"com.amazonaws.ecr#ThrottlingException"})"));
+    EXPECT_TRUE(is_throttling_response(400, {}, "<Error><Code>Throttling</Code></Error>"));
+    EXPECT_TRUE(is_throttling_response(400, {{"x-amzn-errortype", "TooManyRequestsException"}}, ""));
+    EXPECT_TRUE(is_throttling_response(503, {}, "<Error><Code>RequestLimitExceeded</Code></Error>"));
+    EXPECT_FALSE(is_throttling_response(503, {}, ""));
+    EXPECT_FALSE(is_throttling_response(500, {}, R"({"__type":"InternalFailure"})"));
+    EXPECT_FALSE(is_throttling_response(403, {}, R"({"__type":"AccessDeniedException"})"));
+    EXPECT_FALSE(is_throttling_response(200, {}, R"({"__type":"ThrottlingException"})"));
+}
+
+TEST(RetryAfter, SecondsAndDates) {
+    const auto now = std::chrono::system_clock::from_time_t(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+    EXPECT_EQ(retry_after({{"Retry-After", "120"}}, now), milliseconds(120000));
+    EXPECT_EQ(retry_after({{"retry-after", " 0 "}}, now), milliseconds(0));
+    EXPECT_EQ(retry_after({{"Retry-After", "Sun, 06 Nov 1994 08:50:07 GMT"}}, now), milliseconds(30000));
+    EXPECT_EQ(retry_after({{"Retry-After", "Sunday, 06-Nov-94 08:49:47 GMT"}}, now), milliseconds(10000));
+    EXPECT_EQ(retry_after({{"Retry-After", "Sun Nov  6 08:49:42 1994"}}, now), milliseconds(5000));
+    EXPECT_EQ(retry_after({{"Retry-After", "Sun, 06 Nov 1994 08:00:00 GMT"}}, now), milliseconds(0))
+        << "a date in the past asks for no wait";
+    EXPECT_EQ(retry_after({{"Retry-After", "99999999999999999999999"}}, now), milliseconds::max());
+}
+
+TEST(RetryAfter, AbsentOrMalformed) {
+    const auto now = std::chrono::system_clock::now();
+    EXPECT_EQ(retry_after({}, now), std::nullopt);
+    EXPECT_EQ(retry_after({{"Retry-Afterwards", "5"}}, now), std::nullopt);
+    for (const char *value : {"", "-5", "1.5", "5s", "soon", "Sun, 99 Foo 1994 25:61:00 GMT"}) {
+        EXPECT_EQ(retry_after({{"Retry-After", value}}, now), std::nullopt) << value;
+    }
+}
+
+TEST(PlanRetry, WaitsTheLongerOfBackoffAndRetryAfter) {
+    auto plan = plan_retry(milliseconds(300), std::nullopt, std::nullopt);
+    EXPECT_EQ(plan.verdict, RetryVerdict::wait);
+    EXPECT_EQ(plan.delay, milliseconds(300));
+    plan = plan_retry(milliseconds(300), milliseconds(2000), milliseconds(10000));
+    EXPECT_EQ(plan.verdict, RetryVerdict::wait);
+    EXPECT_EQ(plan.delay, milliseconds(2000));
+    plan = plan_retry(milliseconds(3000), milliseconds(2000), milliseconds(10000));
+    EXPECT_EQ(plan.delay, milliseconds(3000));
+}
+
+TEST(PlanRetry, NeverPastTheDeadline) {
+    EXPECT_EQ(plan_retry(milliseconds(800), std::nullopt, milliseconds(500)).verdict, RetryVerdict::deadline);
+    EXPECT_EQ(plan_retry(milliseconds(500), std::nullopt, milliseconds(500)).verdict, RetryVerdict::deadline);
+    EXPECT_EQ(plan_retry(milliseconds(800), milliseconds(100), milliseconds(500)).verdict,
+              RetryVerdict::deadline)
+        << "our own backoff, not the server's ask, is what does not fit";
+}
+
+TEST(PlanRetry, ARetryAfterThatDoesNotFitIsThrottled) {
+    EXPECT_EQ(plan_retry(milliseconds(100), milliseconds(30000), milliseconds(2000)).verdict,
+              RetryVerdict::throttled);
+    EXPECT_EQ(plan_retry(milliseconds(100), milliseconds::max(), milliseconds(2000)).verdict,
+              RetryVerdict::throttled);
+    EXPECT_EQ(plan_retry(milliseconds(100), kMaxRetryAfter + milliseconds(1), std::nullopt).verdict,
+              RetryVerdict::throttled)
+        << "without a deadline, no more than kMaxRetryAfter";
+    EXPECT_EQ(plan_retry(milliseconds(100), kMaxRetryAfter, std::nullopt).verdict, RetryVerdict::wait);
+    EXPECT_EQ(plan_retry(milliseconds(100), milliseconds(90000), milliseconds(120000)).verdict,
+              RetryVerdict::wait)
+        << "a deadline far enough away bounds the wait instead";
+}
+
 EnvLookup fake_env(std::map<std::string, std::string> values) {
     return [values = std::move(values)](const char *name) -> std::optional<std::string> {
         const auto it = values.find(name);

@@ -20,6 +20,8 @@ with the n-th step (the last one repeats). Every answer carries
   throttle     400, JSON {"__type": "...#ThrottlingException"}
   throttlexml  400, XML <Code>Throttling</Code> (the AWS query protocol)
   throttlehdr  400, X-Amzn-ErrorType: ThrottlingException:...
+  retryafterN  429 TooManyRequestsException with Retry-After: N (seconds)
+  retryafterdateN  503 with Retry-After: the HTTP date N seconds from now
   invalid      400, JSON ValidationException
   redirect     302 to /seq/<key>-target/200
   reset        closes the connection with a TCP RST, no answer
@@ -31,6 +33,7 @@ with the n-th step (the last one repeats). Every answer carries
 """
 
 import datetime
+import email.utils
 import http.client
 import http.server
 import ipaddress
@@ -177,6 +180,12 @@ class ScriptedHandler(Quiet, http.server.BaseHTTPRequestHandler):
         elif step == "throttlehdr":
             self.answer(400, b"{}", attempt + json_type + [
                 ("X-Amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral/")])
+        elif step.startswith("retryafterdate"):
+            when = email.utils.formatdate(time.time() + int(step[14:]), usegmt=True)
+            self.answer(503, b'{"message":"unavailable"}', attempt + json_type + [("Retry-After", when)])
+        elif step.startswith("retryafter"):
+            self.answer(429, b'{"__type":"TooManyRequestsException","message":"slow down"}',
+                        attempt + json_type + [("Retry-After", step[10:])])
         elif step == "invalid":
             self.answer(400, b'{"__type":"ValidationException","message":"bad"}', attempt + json_type)
         elif step == "redirect":

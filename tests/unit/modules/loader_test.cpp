@@ -1,5 +1,8 @@
+#include <cstdlib>
+#include <filesystem>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "fixture_paths.hpp"
 #include "modules/loader.hpp"
@@ -87,7 +90,22 @@ TEST(ModuleLoader, RefusesAFileThatIsNotASharedObject) {
     auto module = load_module(path);
     std::filesystem::remove_all(dir);
     ASSERT_FALSE(module.ok());
-    EXPECT_THAT(module.error().message, AllOf(HasSubstr("garbage.so"), HasSubstr("cannot be loaded")));
+    EXPECT_THAT(module.error().message,
+                AllOf(HasSubstr("garbage.so"), HasSubstr("refused before loading, it is not an ELF file")));
+}
+
+TEST(ModuleLoader, RefusesASharedObjectThatIsNoModuleBeforeItsConstructorsRun) {
+    const auto marker =
+        std::filesystem::temp_directory_path() / ("pullcred-constructor-" + std::to_string(::getpid()));
+    ::setenv("PULLCRED_TEST_CONSTRUCTOR_MARKER", marker.c_str(), 1);
+    auto module = load_module(fixture("test_constructor_marker"));
+    ::unsetenv("PULLCRED_TEST_CONSTRUCTOR_MARKER");
+    ASSERT_FALSE(module.ok());
+    EXPECT_THAT(module.error().message,
+                AllOf(HasSubstr("test_constructor_marker.so: refused before loading, it has no symbol "
+                                "pullcred_module_entry"),
+                      HasSubstr("no pullcred module")));
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "its constructor ran";
 }
 
 TEST(ModuleLoader, DescriptorCheckRefusesNullAndBrokenFactories) {

@@ -685,3 +685,22 @@ TEST_F(EcrBackend, OneInstanceServesManyRegistries) {
     EXPECT_EQ(first->entries.at(0).password, "a");
     EXPECT_EQ(second->entries.at(0).password, "b");
 }
+
+TEST_F(EcrBackend, ErrorsCarryAwsRequestIdOnlyWhenItLooksLikeOne) {
+    auto reply = aws_error_reply("ServiceUnavailableException", "try later", 503);
+    reply.headers = {{"x-amzn-RequestId", "0f6a1b2c-3d4e-5f60-7182-93a4b5c6d7e8"}};
+    host.net.replies.push_back(reply);
+    auto auth = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com");
+    ASSERT_FALSE(auth.ok());
+    EXPECT_THAT(auth.error().message,
+                HasSubstr("(HTTP 503, request id 0f6a1b2c-3d4e-5f60-7182-93a4b5c6d7e8)"));
+    for (const std::string hostile :
+         {std::string("id with spaces"), std::string("id\x1b[31m"), std::string(65, 'a')}) {
+        auto bad = aws_error_reply("AccessDeniedException", "nope", 403);
+        bad.headers = {{"x-amzn-RequestId", hostile}};
+        host.net.replies.push_back(bad);
+        auto refused = host.auth("111122223333.dkr.ecr.us-west-2.amazonaws.com");
+        ASSERT_FALSE(refused.ok());
+        EXPECT_THAT(refused.error().message, HasSubstr("(HTTP 403);"));
+    }
+}
