@@ -64,8 +64,8 @@ Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config:
     return duration;
 }
 
-std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual) {
-    return usual ? std::min(*usual, kStaleCacheDuration) : kStaleCacheDuration;
+std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanoseconds> usual) {
+    return usual ? std::min<std::chrono::nanoseconds>(*usual, kStaleCacheDuration) : kStaleCacheDuration;
 }
 
 namespace {

@@ -39,7 +39,7 @@ Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config:
 // happen now) is kept by kubelet for min(60 s, the usual duration), so that
 // kubelet asks again soon.
 inline constexpr std::chrono::seconds kStaleCacheDuration{60};
-std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual);
+std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanoseconds> usual);
 
 // The response that gives `auth` for `request` (its image parsed: `image`)
 // under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache
