@@ -2,6 +2,7 @@
 // `pullcred docker-credential get|list|store|erase|version`, and the same
 // when the binary is invoked as docker-credential-pullcred.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 
@@ -51,6 +52,45 @@ int get(const CommandLine &command) {
     return 0;
 }
 
+// Registry auth entries are auth-<hash>.json (cache/keys.hpp); their data is
+// {"entries":[{"registry","username","password"}]} (request/auth_response.cpp).
+constexpr std::string_view kAuthPrefix = "auth-";
+constexpr std::string_view kEntrySuffix = ".json";
+
+// What amazon-ecr-credential-helper's `list` gives: server URL -> username
+// of every registry with a cached credential that may still be served.
+// Never a secret.
+int list(const CommandLine &command) {
+    auto session = Session::open(command.global);
+    if (!session.loaded().ok()) return fail(session.loaded().summary());
+    nlohmann::json listed = nlohmann::json::object();
+    const auto *cache = session.cache();
+    if (cache != nullptr) {
+        const auto now = session.started_unix_ms() / 1000;
+        std::error_code error;
+        for (std::filesystem::directory_iterator file(cache->store().directory(), error), end;
+             !error && file != end; file.increment(error)) {
+            const auto name = file->path().filename().string();
+            if (!name.starts_with(kAuthPrefix) || !name.ends_with(kEntrySuffix)) continue;
+            const auto entry = cache->peek(name.substr(0, name.size() - kEntrySuffix.size()));
+            const auto freshness = cache::freshness_of(entry, now);
+            if (freshness != cache::Freshness::fresh && freshness != cache::Freshness::stale) continue;
+            const auto entries = entry->data.find("entries");
+            if (entries == entry->data.end() || !entries->is_array()) continue;
+            for (const auto &auth : *entries) {
+                const auto registry = auth.find("registry");
+                const auto username = auth.find("username");
+                if (registry == auth.end() || !registry->is_string() || username == auth.end() ||
+                    !username->is_string())
+                    continue;
+                listed["https://" + registry->get<std::string>()] = username->get<std::string>();
+            }
+        }
+    }
+    std::cout << listed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    return 0;
+}
+
 } // namespace
 
 int run_docker_credential(const CommandLine &command) {
@@ -67,10 +107,7 @@ int run_docker_credential(const CommandLine &command) {
         return parsed.help ? 0 : 2;
     }
     if (action == "get") return get(command);
-    if (action == "list") {
-        std::cout << "{}" << std::endl;
-        return 0;
-    }
+    if (action == "list") return list(command);
     if (action == "store" || action == "erase") {
         // Credentials come from pullcred's sources; there is nothing to store.
         std::cin.ignore(std::numeric_limits<std::streamsize>::max());

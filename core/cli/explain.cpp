@@ -1,5 +1,6 @@
 #include <ctime>
 #include <iostream>
+#include <pullcred/text.hpp>
 
 #include "aws/endpoints/ecr_pattern.hpp"
 #include "cli/command.hpp"
@@ -12,10 +13,14 @@
 #include "request/rule_selection.hpp"
 #include "sources/aws_shared_config.hpp"
 #include "util/duration.hpp"
+#include "util/quote.hpp"
 
 namespace pullcred::cli {
 
 namespace {
+// A module's own sentence (which may quote a host): one line, bounded.
+constexpr std::size_t kMaxModuleLine = 1024;
+
 std::string utc(std::int64_t unix_seconds) {
     const auto time = static_cast<std::time_t>(unix_seconds);
     std::tm parts{};
@@ -63,12 +68,13 @@ void print_endpoint(Session &session, const config::Rule &rule, const std::strin
     if (factory == nullptr) return;
     auto described = session.providers().describe_for(rule, image, registry);
     if (!described)
-        std::cout << "endpoint: error: " << log::redact(described.error().message) << "\n";
+        std::cout << "endpoint: error: "
+                  << sdk::one_line(log::redact(described.error().message), kMaxModuleLine) << "\n";
     else if (!*described)
         std::cout << "endpoint: not described by module " << factory->module_name << " "
                   << factory->module_version << "\n";
     else
-        std::cout << "endpoint: " << **described << "\n";
+        std::cout << "endpoint: " << sdk::one_line(**described, kMaxModuleLine) << "\n";
 }
 
 // Answers the image as kubelet would ask for it, through the cache; prints the
@@ -81,7 +87,8 @@ int fetch(Session &session, const std::string &image) {
         return fail(response.error().message);
     }
     for (const auto &[registry, auth] : response->auth)
-        std::cout << "fetch:    ok for " << registry << ": username " << auth.username << ", password of "
+        std::cout << "fetch:    ok for " << sdk::one_line(registry, util::kQuoteLimit) << ": username "
+                  << sdk::one_line(auth.username, util::kQuoteLimit) << ", password of "
                   << auth.password.size() << " bytes (not shown)\n";
     if (response->auth.empty()) std::cout << "fetch:    ok, empty auth\n";
     if (response->cache_duration)
@@ -110,10 +117,10 @@ int run_explain(const CommandLine &command) {
     if (!session.loaded().ok()) return fail(session.loaded().summary());
     const auto &config = session.config();
     auto reference = dispatch::parse_image_ref(image);
-    if (!reference) return fail("image \"" + image + "\": " + reference.error().message);
+    if (!reference) return fail("image " + util::quote_bounded(image) + ": " + reference.error().message);
 
-    std::cout << "image:    " << image << "\n"
-              << "registry: " << reference->registry() << "\n"
+    std::cout << "image:    " << sdk::one_line(image) << "\n"
+              << "registry: " << sdk::one_line(reference->registry()) << "\n"
               << "config:   " << (config.file.empty() ? "(built-in: no config file)" : config.file) << "\n";
     const auto selection = request::select_rule(config, image);
     if (selection.rule == nullptr) {
@@ -121,7 +128,8 @@ int run_explain(const CommandLine &command) {
         return 0;
     }
     const auto &rule = *selection.rule;
-    std::cout << "rule:     registries[" << rule.index << "] (pattern \"" << selection.pattern << "\")\n"
+    std::cout << "rule:     registries[" << rule.index << "] (pattern "
+              << util::quote_bounded(selection.pattern) << ")\n"
               << "backend:  " << rule.backend;
     if (const auto *factory = session.discovery().registry.find(rule.backend))
         std::cout << " (module " << factory->module_name << " " << factory->module_version << ")";

@@ -1,6 +1,7 @@
 // Where the config and the cache are; apart from defaults.cpp so that the
 // front (core/front) finds them without linking the schema validator.
 #include <cstdlib>
+#include <string>
 #include <unistd.h>
 
 #include "config/defaults.hpp"
@@ -25,7 +26,9 @@ std::filesystem::path default_cache_dir() {
         return std::filesystem::path(xdg) / "pullcred";
     if (auto home = env("HOME"); !home.empty() && home.front() == '/')
         return std::filesystem::path(home) / ".cache" / "pullcred";
-    return std::string(kDefaultCacheDir);
+    // No home: a directory of this user's own, never root's (whose owner it
+    // could not, and must not, change).
+    return "/tmp/pullcred-" + std::to_string(::geteuid());
 }
 
 } // namespace pullcred::config

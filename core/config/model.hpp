@@ -15,8 +15,8 @@ inline constexpr std::string_view kDefaultCacheDir = "/var/lib/pullcred/cache";
 
 // Where the cache lives when the config does not say: $PULLCRED_CACHE_DIR if
 // set; else kDefaultCacheDir for root; else the user's cache directory
-// ($XDG_CACHE_HOME/pullcred or ~/.cache/pullcred), so that an unprivileged
-// docker credential helper still caches.
+// ($XDG_CACHE_HOME/pullcred or ~/.cache/pullcred, /tmp/pullcred-<uid> without
+// a home), so that an unprivileged docker credential helper still caches.
 std::filesystem::path default_cache_dir();
 
 struct ModuleRef {
@@ -47,7 +47,7 @@ struct Rule {
     std::vector<std::string> match_images;
     std::string backend;
     std::string profile; // may be empty
-    std::optional<std::chrono::seconds> cache_duration;
+    std::optional<std::chrono::nanoseconds> cache_duration;
     std::string cache_key_type = "Registry";
     nlohmann::json settings; // the whole rule object, passed to the backend
 };

@@ -30,7 +30,7 @@ void read_duration(const nlohmann::json &object, const char *key, const std::str
                    std::vector<Problem> &problems, const DurationRange &range, auto &&store) {
     auto it = object.find(key);
     if (it == object.end() || !it->is_string()) return;
-    auto duration = parse_go_duration(it->get<std::string>());
+    auto duration = parse_go_duration_exact(it->get<std::string>());
     if (!duration) {
         problems.push_back({join_path(path, key), duration.error().message});
     } else if (*duration < range.least || *duration > range.most) {
@@ -62,10 +62,12 @@ void build_cache_and_settings(const nlohmann::json &doc, Config &config, std::ve
     if (auto settings = doc.find("settings"); settings != doc.end()) {
         const DurationRange within_kubelet{std::chrono::seconds(1), kLongestDeadline,
                                            "kubelet stops a provider after 60s"};
-        read_duration(*settings, "deadline", "settings", problems, within_kubelet,
-                      [&](auto d) { config.settings.deadline = d; });
-        read_duration(*settings, "httpTimeout", "settings", problems, within_kubelet,
-                      [&](auto d) { config.settings.http_timeout = d; });
+        read_duration(*settings, "deadline", "settings", problems, within_kubelet, [&](auto d) {
+            config.settings.deadline = std::chrono::duration_cast<std::chrono::seconds>(d);
+        });
+        read_duration(*settings, "httpTimeout", "settings", problems, within_kubelet, [&](auto d) {
+            config.settings.http_timeout = std::chrono::duration_cast<std::chrono::seconds>(d);
+        });
         if (settings->contains("httpTimeout") && config.settings.http_timeout > config.settings.deadline)
             problems.push_back(
                 {"settings.httpTimeout", "longer than settings.deadline (" +

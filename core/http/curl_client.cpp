@@ -12,8 +12,10 @@
 #include <cstring>
 #include <curl/curl.h>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -180,6 +182,9 @@ struct Attempt {
     ResponseHeaders headers;
     std::string body;
     bool body_too_large = false;
+    bool status_line_seen = false; // a response had begun
+    bool connected = false;        // TCP connected (to the server or the proxy)
+    bool tls_done = false;         // the TLS handshake finished (https)
     char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
@@ -189,6 +194,7 @@ std::size_t on_header(char *data, std::size_t size, std::size_t count, void *con
     std::string_view line(data, length);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     if (line.substr(0, 5) == "HTTP/") {
+        attempt.status_line_seen = true;
         attempt.headers.clear(); // a new response (after 100 Continue, for example)
         return length;
     }
@@ -239,8 +245,15 @@ bool is_retryable_code(CURLcode code) {
     }
 }
 
-std::string what_failed(CURLcode code, milliseconds timeout) {
-    switch (code) {
+std::string what_failed(const Attempt &attempt, milliseconds timeout, bool https) {
+    const auto connect_timeout = std::min(timeout, kConnectTimeout);
+    if (attempt.code == CURLE_OPERATION_TIMEDOUT && !attempt.connected)
+        return "could not connect within " + format_seconds(connect_timeout) +
+               " (no answer to the connection attempt: a firewall dropping packets, or a wrong address or "
+               "port)";
+    if (attempt.code == CURLE_OPERATION_TIMEDOUT && https && !attempt.tls_done)
+        return "connected, but the TLS handshake did not finish within " + format_seconds(connect_timeout);
+    switch (attempt.code) {
     case CURLE_COULDNT_RESOLVE_HOST:
         return "could not resolve the host name";
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -270,6 +283,20 @@ void scrub(std::string &text, std::string_view secret, std::string_view replacem
          position = text.find(secret, position + replacement.size())) {
         text.replace(position, secret.size(), replacement);
     }
+}
+
+// One line per host and process: libpullcred-net.so has no logger, so it
+// writes pullcred's text log line itself.
+void warn_insecure_once(const std::string &host) {
+    static std::mutex mutex;
+    static std::set<std::string> warned;
+    const std::lock_guard lock(mutex);
+    if (!warned.insert(host).second) return;
+    const std::string line =
+        "pullcred: warning: TLS verification is disabled for " + host +
+        " (noVerifySsl or --no-verify-ssl): whoever intercepts the connection gets the credentials; remove "
+        "the setting and trust the server's CA with AWS_CA_BUNDLE instead\n";
+    (void)std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 // ---- The exchange ----
@@ -392,6 +419,8 @@ std::optional<Failure> Exchange::prepare() {
     curl_easy_setopt(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 
     const bool insecure = (flags_ & PULLCRED_HTTP_INSECURE_SKIP_VERIFY) != 0u;
+    if (insecure && (url_.scheme == "https" || proxy_.url.rfind("https://", 0) == 0))
+        warn_insecure_once(url_.host);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
     curl_easy_setopt(handle, CURLOPT_PROXY_SSL_VERIFYPEER, insecure ? 0L : 1L);
@@ -429,6 +458,12 @@ void Exchange::perform(Attempt &attempt, milliseconds timeout) {
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &attempt);
     attempt.code = curl_easy_perform(handle);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    curl_off_t connect_time = 0;
+    curl_off_t tls_time = 0;
+    attempt.connected =
+        curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK && connect_time > 0;
+    attempt.tls_done =
+        curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &tls_time) == CURLE_OK && tls_time > 0;
     if (attempt.code == CURLE_OK) curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &attempt.status);
 }
 
@@ -457,6 +492,14 @@ Failure Exchange::permanent_failure(const Attempt &attempt) {
                                      describe_ca_bundle(ca_, handle_.get()) + ": " + detail};
     case CURLE_UNSUPPORTED_PROTOCOL:
         return {PULLCRED_FAILED, prefix() + ": only http and https are allowed (" + detail + ")"};
+    case CURLE_OUT_OF_MEMORY:
+        // libcurl's answer to a header line longer than it buffers (100 KB).
+        if (attempt.status_line_seen)
+            return {PULLCRED_FAILED,
+                    prefix() + via_proxy() +
+                        ": the response has a header line larger than libcurl accepts (100 KB); "
+                        "this is not an AWS answer: check the endpoint URL and the proxy"};
+        return {PULLCRED_FAILED, prefix() + via_proxy() + ": out of memory (" + detail + ")"};
     default:
         return {PULLCRED_FAILED, prefix() + via_proxy() + ": " + detail};
     }
@@ -582,8 +625,11 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
             write_text(error, failure.text);
             return failure.status;
         }
-        last_failure = what_failed(attempt->code, timeout) + ": " + curl_detail(*attempt);
-        if (attempt->code == CURLE_OPERATION_TIMEDOUT && clipped) {
+        last_failure = what_failed(*attempt, timeout, url_.scheme == "https") + ": " + curl_detail(*attempt);
+        // A connect timeout shorter than the attempt's is not the deadline's doing.
+        const bool connect_phase = !attempt->connected || (url_.scheme == "https" && !attempt->tls_done);
+        if (attempt->code == CURLE_OPERATION_TIMEDOUT && clipped &&
+            (!connect_phase || timeout <= kConnectTimeout)) {
             deadline_reached = true;
             break;
         }

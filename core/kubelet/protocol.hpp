@@ -36,7 +36,7 @@ struct AuthConfig {
 struct Response {
     ApiVersion api_version = ApiVersion::v1;
     CacheKeyType cache_key_type = CacheKeyType::registry;
-    std::optional<std::chrono::seconds> cache_duration;
+    std::optional<std::chrono::nanoseconds> cache_duration;
     std::map<std::string, AuthConfig> auth;
 };
 

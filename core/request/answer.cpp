@@ -47,7 +47,8 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration)
-            keep_until = context.now_unix_seconds + rule.cache_duration->count();
+            keep_until = context.now_unix_seconds +
+                         std::chrono::duration_cast<std::chrono::seconds>(*rule.cache_duration).count();
         return cache::Fetched{auth_to_json(*auth), keep_until, std::move(inputs)};
     };
     if (context.cache == nullptr) {

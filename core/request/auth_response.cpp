@@ -50,22 +50,22 @@ std::string auth_cache_key(const config::Config &config, const config::Rule &rul
     return cache::auth_key(config, rule, registry, {});
 }
 
-Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
-                                                               std::optional<std::int64_t> expires_unix,
-                                                               std::int64_t now_unix_seconds) {
-    std::optional<std::chrono::seconds> duration = rule.cache_duration;
+Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config::Rule &rule,
+                                                                   std::optional<std::int64_t> expires_unix,
+                                                                   std::int64_t now_unix_seconds) {
+    std::optional<std::chrono::nanoseconds> duration = rule.cache_duration;
     if (expires_unix) {
         const auto remaining = *expires_unix - now_unix_seconds;
         if (remaining <= 0)
             return make_error("the registry token has already expired; check the node's clock");
-        const std::chrono::seconds half(remaining / 2);
+        const std::chrono::nanoseconds half = std::chrono::seconds(remaining / 2);
         duration = duration ? std::min(*duration, half) : half;
     }
     return duration;
 }
 
-std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual) {
-    return usual ? std::min(*usual, kStaleCacheDuration) : kStaleCacheDuration;
+std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanoseconds> usual) {
+    return usual ? std::min<std::chrono::nanoseconds>(*usual, kStaleCacheDuration) : kStaleCacheDuration;
 }
 
 namespace {

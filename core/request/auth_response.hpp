@@ -31,15 +31,15 @@ std::string auth_cache_key(const config::Config &config, const config::Rule &rul
 
 // cacheDuration = min(rule's duration, half the token's remaining life).
 // An already expired token is an error, never a long cache.
-Result<std::optional<std::chrono::seconds>> cache_duration_for(const config::Rule &rule,
-                                                               std::optional<std::int64_t> expires_unix,
-                                                               std::int64_t now_unix_seconds);
+Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config::Rule &rule,
+                                                                   std::optional<std::int64_t> expires_unix,
+                                                                   std::int64_t now_unix_seconds);
 
 // An answer served although its refresh was due (the refresh could not
 // happen now) is kept by kubelet for min(60 s, the usual duration), so that
 // kubelet asks again soon.
 inline constexpr std::chrono::seconds kStaleCacheDuration{60};
-std::chrono::seconds stale_cache_duration(std::optional<std::chrono::seconds> usual);
+std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanoseconds> usual);
 
 // The response that gives `auth` for `request` (its image parsed: `image`)
 // under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache

@@ -12,14 +12,15 @@ from conftest import PULLCRED, static_secret_dir
 REGISTRY = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
 
 
-@pytest.fixture
-def helper(tmp_path, emulator):
+@pytest.fixture(params=["no-cache"])
+def helper(request, tmp_path, emulator):
     keys = emulator.static_credentials[0]
     secret = static_secret_dir(tmp_path / "secret", keys["accessKeyId"], keys["secretAccessKey"])
     config = tmp_path / "config.yaml"
+    cache = "{enabled: false}" if request.param == "no-cache" else f"{{dir: {tmp_path / 'cache'}}}"
     config.write_text(f"""apiVersion: pullcred/v1
 kind: Config
-cache: {{enabled: false}}
+cache: {cache}
 profiles: {{keys: {{source: aws.static, secretDir: {secret}}}}}
 registries:
   - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr, profile: keys}}
@@ -75,3 +76,36 @@ def test_the_helper_name_takes_the_global_options(helper, emulator, tmp_path):
     assert json.loads(result.stdout)["Secret"] == emulator.ecr_password("111122223333", "us-west-2", keys["accessKeyId"])
     bad = run([str(link), "--log-level", "loud", "get"], REGISTRY + "\n")
     assert bad.returncode == 1 and 'unknown level "loud"' in bad.stderr
+
+
+@pytest.mark.parametrize("helper", ["cache"], indirect=True)
+def test_list_shows_the_cached_registries_never_a_secret(helper, emulator, tmp_path):
+    run, link, keys = helper
+    assert json.loads(run([str(link), "list"]).stdout) == {}
+    assert run([str(link), "get"], REGISTRY + "\n").returncode == 0
+    other = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
+    assert run([str(PULLCRED), "docker-credential", "get"], f"https://{other}/v2/\n").returncode == 0
+    for argv in ([str(link), "list"], [str(PULLCRED), "docker-credential", "list"]):
+        listed = run(argv)
+        assert listed.returncode == 0, listed.stderr
+        assert json.loads(listed.stdout) == {f"https://{REGISTRY}": "AWS", f"https://{other}": "AWS"}
+        for password in (emulator.ecr_password("111122223333", "us-west-2", keys["accessKeyId"]),
+                         emulator.ecr_password("444455556666", "eu-west-1", keys["accessKeyId"])):
+            assert password not in listed.stdout + listed.stderr
+        assert keys["secretAccessKey"] not in listed.stdout + listed.stderr
+
+
+@pytest.mark.parametrize("helper", ["cache"], indirect=True)
+def test_list_leaves_out_expired_and_changed_entries(helper, tmp_path):
+    run, link, _ = helper
+    assert run([str(link), "get"], REGISTRY + "\n").returncode == 0
+    [entry] = (tmp_path / "cache").glob("auth-*.json")
+    cached = json.loads(entry.read_text())
+    cached["expires"] = cached["refresh"] = cached["created"]
+    entry.write_text(json.dumps(cached))
+    assert json.loads(run([str(link), "list"]).stdout) == {}
+    assert run([str(link), "get"], REGISTRY + "\n").returncode == 0
+    assert json.loads(run([str(link), "list"]).stdout) == {f"https://{REGISTRY}": "AWS"}
+    # A credential made from keys that have changed since is not listed.
+    (tmp_path / "secret" / "AWS_ACCESS_KEY_ID").write_text("AKIAEXAMPLECHANGED00")
+    assert json.loads(run([str(link), "list"]).stdout) == {}

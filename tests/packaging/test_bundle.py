@@ -175,6 +175,15 @@ def check_bundle_in(root, bundle, node, plain_answer):
     assert json.loads(hit.stdout)["auth"] == plain_answer["auth"]
     assert node.emulator.count("ecr:GetAuthorizationToken") == calls, "the cached answer made an upstream call"
 
+    helper = f"{PREFIX}/bin/docker-credential-pullcred"
+    assert (dest / "bin" / "docker-credential-pullcred").resolve() == (dest / "bin" / "pullcred").resolve()
+    helper_version = in_chroot(root, [helper, "version"], env)
+    assert helper_version.returncode == 0, helper_version.stderr
+    assert helper_version.stdout.strip() == f"pullcred {project_version()}"
+    listed = in_chroot(root, [helper, "--config", config, "list"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == {f"https://{IMAGE.split('/')[0]}": "AWS"}
+
     shutil.rmtree(root / "var" / "cache" / "pullcred")
     fetched = in_chroot(root, [binary, "get-credentials", "--config", config], env, kubelet_request())
     assert fetched.returncode == 0, fetched.stderr
@@ -206,6 +215,16 @@ def test_bundle_holds_the_install_tree_and_every_library_it_loads(bundle, plain_
                 target = line.split("=>")[1].split()[0]
                 assert target.startswith(str(bundle) + "/"), f"{elf} loads {line.strip()}"
     assert (bundle / "share" / "doc" / "pullcred" / "third-party" / "LIBRARIES").is_file()
+
+
+def test_install_tree_has_the_docker_credential_helper_name(plain_install):
+    helper = plain_install / "bin" / "docker-credential-pullcred"
+    assert helper.is_symlink() and os.readlink(helper) == "pullcred"
+    version = run([helper, "version"])
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == f"pullcred {project_version()}"
+    help_text = run([helper, "--help"])
+    assert "docker-credential" in help_text.stdout + help_text.stderr
 
 
 def test_bundle_runs_in_an_otherwise_empty_root(tmp_path, bundle, emulator):
@@ -290,7 +309,9 @@ def deb(tmp_path_factory, bundle):
 def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     listing = run(["dpkg-deb", "-c", deb])
     assert listing.returncode == 0, listing.stderr
-    paths = {line.split()[-1] for line in listing.stdout.splitlines()}
+    paths = {line.split(" -> ")[0].split()[-1] for line in listing.stdout.splitlines()}
+    links = {line.split()[-3]: line.split()[-1] for line in listing.stdout.splitlines() if " -> " in line}
+    assert links.get(f".{PREFIX}/bin/docker-credential-pullcred") == "pullcred", links
     for path in ("bin/pullcred", "lib/pullcred/libpullcred-net.so", "lib/pullcred/sys/libc.so.6",
                  "lib/pullcred/sys/ld-linux-x86-64.so.2"):
         assert f".{PREFIX}/{path}" in paths, path
@@ -306,10 +327,13 @@ def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     unmount = mount_proc(root)
     try:
         version = run([CHROOT, root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+        helper = run([CHROOT, root, f"{PREFIX}/bin/docker-credential-pullcred", "version"], env={})
     finally:
         unmount()
     assert version.returncode == 0, version.stderr
     assert project_version() in version.stdout
+    assert helper.returncode == 0, helper.stderr
+    assert helper.stdout.strip() == f"pullcred {project_version()}"
 
 
 def test_node_install_copies_the_whole_bundle(tmp_path):
@@ -333,8 +357,10 @@ def test_node_install_copies_the_whole_bundle(tmp_path):
                 "--restart-command=true"])
     assert done.returncode == 0, done.stderr
     installed = host / PREFIX.lstrip("/")
+    # Symbolic links (bin/docker-credential-pullcred, a name for docker and
+    # podman) are not what kubelet runs: the installer copies files only.
     missing = [str(p.relative_to(here)) for p in here.rglob("*")
-               if p.is_file() and "share" not in p.relative_to(here).parts
+               if p.is_file() and not p.is_symlink() and "share" not in p.relative_to(here).parts
                and not (installed / p.relative_to(here)).is_file()]
     assert not missing, missing
 
@@ -347,9 +373,13 @@ def test_tarball_unpacks_to_a_runnable_bundle(tmp_path, deb):
     unpacked = run(["tar", "-xzf", tarball, "--strip-components=1", "-C", dest])
     assert unpacked.returncode == 0, unpacked.stderr
     unmount = mount_proc(root)
+    assert (dest / "bin" / "docker-credential-pullcred").is_symlink()
     try:
         version = run([CHROOT, root, f"{PREFIX}/bin/pullcred", "--version"], env={})
+        helper = run([CHROOT, root, f"{PREFIX}/bin/docker-credential-pullcred", "version"], env={})
     finally:
         unmount()
     assert version.returncode == 0, version.stderr
     assert project_version() in version.stdout
+    assert helper.returncode == 0, helper.stderr
+    assert helper.stdout.strip() == f"pullcred {project_version()}"

@@ -7,6 +7,7 @@ ConfigMap is validated against config/pullcred.schema.json (and by
 `pullcred check-config` when a built binary is around)."""
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -21,13 +22,18 @@ TYPOS = {
     "typo-top.yaml": "additional properties 'toleration' not allowed",
 }
 SECRETS = "/etc/pullcred/secrets"
-ECR_DEFAULTS = [
-    "*.dkr.ecr.*.amazonaws.com",
-    "*.dkr.ecr.*.amazonaws.com.cn",
-    "*.dkr.ecr-fips.*.amazonaws.com",
-    "*.dkr.ecr.us-iso-east-1.c2s.ic.gov",
-    "*.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
-]
+
+
+def builtin_match_images():
+    """The built-in rule's matchImages: the JSON config in core/config/defaults.cpp."""
+    source = (REPO / "core" / "config" / "defaults.cpp").read_text()
+    found = re.search(r'kBuiltinConfig = R"\((.*?)\)";', source, re.S)
+    assert found, "core/config/defaults.cpp: no kBuiltinConfig raw string"
+    [rule] = json.loads(found.group(1))["registries"]
+    return rule["matchImages"]
+
+
+ECR_DEFAULTS = builtin_match_images()
 CONTROL_PLANE = [
     {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
     {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"},
@@ -119,6 +125,55 @@ def test_defaults(render):
     assert set(r.env()) == {"NODE_NAME"}
     host = [v for v in r.pod["volumes"] if v["name"] == "host-root"][0]
     assert host["hostPath"] == {"path": "/", "type": "Directory"}
+
+
+def test_default_match_images_are_the_builtin_rules(render, tmp_path):
+    """The chart's default kubelet matchImages and rule are pullcred's built-in
+    rule, as the source declares it and as the built binary applies it."""
+    assert len(ECR_DEFAULTS) >= 13 and "public.ecr.aws" in ECR_DEFAULTS and "*.dkr-ecr.*.on.aws" in ECR_DEFAULTS
+    r = render("defaults.yaml")
+    assert r.args("provider-match-image") == ECR_DEFAULTS
+    assert [rule["matchImages"] for rule in r.config["registries"]] == [ECR_DEFAULTS]
+    binary = _pullcred_binary()
+    if binary is None:
+        pytest.skip("no built pullcred binary (set PULLCRED_BUILD_DIR)")
+    if Path("/etc/pullcred/config.yaml").exists():
+        pytest.skip("/etc/pullcred/config.yaml exists: pullcred would not use its built-in config")
+    env = {k: v for k, v in os.environ.items() if not re.match(r"^(AWS_|PULLCRED_)", k)}
+    env.update(HOME=str(tmp_path), PULLCRED_CACHE_DIR=str(tmp_path / "cache"))
+    for pattern in ECR_DEFAULTS:
+        image = pattern.replace("*", "x1") + "/team/app"
+        proc = subprocess.run([str(binary), "explain", image], capture_output=True, text=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert "(built-in: no config file)" in proc.stdout, proc.stdout
+        assert f'rule:     registries[0] (pattern "{pattern}")' in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("sets,name,fullname", [
+    ([], "pullcred", "pullcred"),
+    (["nameOverride=ecr-creds"], "ecr-creds", "pullcred-ecr-creds"),
+    (["fullnameOverride=node-creds"], "pullcred", "node-creds"),
+    (["nameOverride=ecr-creds", "fullnameOverride=node-creds"], "ecr-creds", "node-creds"),
+    (["nameOverride=", "fullnameOverride="], "pullcred", "pullcred"),
+])
+def test_name_overrides(render, sets, name, fullname):
+    r = render("defaults.yaml", sets=sets)
+    assert {o["kind"]: o["metadata"]["name"] for o in r.objects} == {
+        "ConfigMap": fullname, "DaemonSet": fullname, "ServiceAccount": fullname}
+    assert r.pod["serviceAccountName"] == fullname
+    config_volumes = [v["configMap"]["name"] for v in r.pod["volumes"] if "configMap" in v]
+    assert config_volumes == [fullname]
+    selector = r.daemonset["spec"]["selector"]["matchLabels"]
+    assert selector["app.kubernetes.io/name"] == name
+    assert r.daemonset["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == name
+    for o in r.objects:
+        assert o["metadata"]["labels"]["app.kubernetes.io/name"] == name
+
+
+def test_name_override_must_be_a_name(chart):
+    proc = chart.template(sets=["fullnameOverride=Node_Creds"], check=False)
+    assert proc.returncode != 0
+    assert "fullnameOverride" in proc.stderr and "schema" in proc.stderr, proc.stderr
 
 
 def test_eksa_roles_anywhere_tutorial(render):

@@ -145,6 +145,9 @@ TEST(CacheLocation, EnvironmentThenRootDefaultThenTheUsersCacheDirectory) {
         EXPECT_EQ(default_cache_dir(), "/xdg/pullcred");
         ::unsetenv("XDG_CACHE_HOME");
         EXPECT_EQ(default_cache_dir(), "/home/someone/.cache/pullcred");
+        ::unsetenv("HOME");
+        EXPECT_EQ(default_cache_dir(), "/tmp/pullcred-" + std::to_string(::geteuid()));
+        ::setenv("HOME", "/home/someone", 1);
     }
 }
 

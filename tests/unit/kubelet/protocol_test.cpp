@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "kubelet/protocol.hpp"
 
@@ -96,6 +98,17 @@ TEST(KubeletResponse, HasExactlyTheFieldsKubeletDecodesStrictly) {
         R"("cacheKeyType":"Registry","cacheDuration":"5h59m59s","auth":{"123456789012.dkr.ecr.us-east-1.)"
         R"(amazonaws.com":{"username":"AWS","password":"pa\"ss"}}})"
         "\n");
+}
+
+TEST(KubeletResponse, SubSecondCacheDurationStaysExact) {
+    Response response;
+    for (const auto &[duration, text] : std::vector<std::pair<std::chrono::nanoseconds, std::string>>{
+             {std::chrono::milliseconds(300), "300ms"},
+             {std::chrono::milliseconds(1500), "1.5s"},
+             {std::chrono::seconds(0), "0s"}}) {
+        response.cache_duration = duration;
+        EXPECT_EQ(nlohmann::json::parse(encode_response(response))["cacheDuration"], text);
+    }
 }
 
 TEST(KubeletResponse, EmptyAuthAndNoDurationWhenNothingMatches) {
