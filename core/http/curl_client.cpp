@@ -12,10 +12,8 @@
 #include <cstring>
 #include <curl/curl.h>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -285,20 +283,6 @@ void scrub(std::string &text, std::string_view secret, std::string_view replacem
     }
 }
 
-// One line per host and process: libpullcred-net.so has no logger, so it
-// writes pullcred's text log line itself.
-void warn_insecure_once(const std::string &host) {
-    static std::mutex mutex;
-    static std::set<std::string> warned;
-    const std::lock_guard lock(mutex);
-    if (!warned.insert(host).second) return;
-    const std::string line =
-        "pullcred: warning: TLS verification is disabled for " + host +
-        " (noVerifySsl or --no-verify-ssl): whoever intercepts the connection gets the credentials; remove "
-        "the setting and trust the server's CA with AWS_CA_BUNDLE instead\n";
-    (void)std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
 // ---- The exchange ----
 
 class Exchange {
@@ -419,8 +403,6 @@ std::optional<Failure> Exchange::prepare() {
     curl_easy_setopt(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 
     const bool insecure = (flags_ & PULLCRED_HTTP_INSECURE_SKIP_VERIFY) != 0u;
-    if (insecure && (url_.scheme == "https" || proxy_.url.rfind("https://", 0) == 0))
-        warn_insecure_once(url_.host);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
     curl_easy_setopt(handle, CURLOPT_PROXY_SSL_VERIFYPEER, insecure ? 0L : 1L);

@@ -1,11 +1,13 @@
 #include "modules/host_services.hpp"
 
 #include <cstdlib>
+#include <set>
 
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "modules/rejected_credentials.hpp"
 #include "util/input_file.hpp"
+#include "util/quote.hpp"
 
 namespace pullcred::modules {
 
@@ -67,6 +69,27 @@ private:
     std::string error_type_;
     std::string body_start_;
 };
+// One warning per endpoint and run for a request that leaves in clear text
+// or whose server is not verified.
+void warn_about_transport(const pullcred_http_request &request) {
+    static std::set<std::string, std::less<>> warned;
+    const auto url = sdk::view(request.url);
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return;
+    const auto origin = url.substr(0, url.find('/', scheme_end + 3));
+    auto host = origin.substr(scheme_end + 3);
+    host = host.substr(0, host[0] == '[' ? host.find(']') + 1 : host.find(':'));
+    if (url.substr(0, scheme_end) == "http" && warned.insert("plain " + std::string(origin)).second)
+        log::warn(util::quote_bounded(origin) +
+                  " is a plaintext http:// endpoint: AWS requests and the credentials they return cross the "
+                  "network unencrypted; use an https:// URL");
+    if ((request.flags & PULLCRED_HTTP_INSECURE_SKIP_VERIFY) != 0u && url.substr(0, scheme_end) == "https" &&
+        warned.insert("insecure " + std::string(host)).second)
+        log::warn(
+            "TLS verification is disabled for " + util::quote_bounded(host) +
+            " (noVerifySsl or --no-verify-ssl): whoever intercepts the connection gets the credentials; "
+            "remove the setting and trust the server's CA with AWS_CA_BUNDLE instead");
+}
 } // namespace
 
 HostServices::HostServices(std::string component, const HostEnvironment *environment)
@@ -123,6 +146,7 @@ pullcred_status HostServices::http(void *ctx, const pullcred_http_request *reque
         write_error(error, services.error().message);
         return PULLCRED_FAILED;
     }
+    warn_about_transport(*request);
     const auto signer = signing_access_key(*request);
     if (!signer || environment->refused_access_keys == nullptr)
         return (*services)->http(request, out, error, environment->http_policy);

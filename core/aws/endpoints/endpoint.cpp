@@ -2,8 +2,6 @@
 
 #include <array>
 #include <cstdio>
-#include <mutex>
-#include <set>
 #include <utility>
 
 #include "aws/endpoints/partitions.hpp"
@@ -225,20 +223,6 @@ std::string display_url(std::string_view url) {
     return quoted(out);
 }
 
-// One warning line per plaintext endpoint and process (this library has no
-// logger: it is linked into modules too, so it writes pullcred's text log
-// line itself).
-void warn_plaintext(const Endpoint &endpoint, std::string_view origin) {
-    static std::mutex mutex;
-    static std::set<std::string> warned;
-    const std::lock_guard lock(mutex);
-    if (!warned.insert(endpoint.url).second) return;
-    const std::string line = "pullcred: warning: " + std::string(origin) + " " + quoted(endpoint.url) +
-                             " is a plaintext http:// endpoint: AWS requests and the credentials they return "
-                             "cross the network unencrypted; use an https:// URL\n";
-    (void)std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
 } // namespace
 
 Result<Endpoint> parse_endpoint_url(std::string_view url, std::string_view origin) {
@@ -314,7 +298,6 @@ Result<Endpoint> parse_endpoint_url(std::string_view url, std::string_view origi
     endpoint.path = std::string(path);
     endpoint.url = endpoint.scheme + "://" + endpoint.authority() + endpoint.path;
     endpoint.source = std::string(origin);
-    if (endpoint.scheme == "http") warn_plaintext(endpoint, origin);
     return endpoint;
 }
 
