@@ -1,8 +1,8 @@
 #include <iostream>
 
-#include "aws/endpoints/ecr_pattern.hpp"
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
+#include "cli/ecr_pattern_warnings.hpp"
 #include "cli/session.hpp"
 #include "log/logger.hpp"
 
@@ -11,16 +11,9 @@ namespace pullcred::cli {
 namespace {
 // aws.ecr rules whose matchImages can send it hosts that are not ECR hosts.
 void warn_about_ecr_patterns(const config::Config &config) {
-    for (const auto &rule : config.registries) {
-        if (rule.backend != "aws.ecr") continue;
-        const auto found = rule.settings.find("mirrorOf");
-        const std::string mirror_of =
-            found != rule.settings.end() && found->is_string() ? found->get<std::string>() : "";
-        for (std::size_t m = 0; m < rule.match_images.size(); ++m)
-            if (auto warning = aws::ecr_pattern_warning(rule.match_images[m], mirror_of))
-                log::warn("config " + config.file + ": registries[" + std::to_string(rule.index) +
-                          "].matchImages[" + std::to_string(m) + "] " + *warning);
-    }
+    for (const auto &rule : config.registries)
+        for (const auto &warning : ecr_pattern_warnings(rule))
+            log::warn("config " + config.file + ": " + warning);
 }
 } // namespace
 

@@ -2,9 +2,9 @@
 #include <iostream>
 #include <pullcred/text.hpp>
 
-#include "aws/endpoints/ecr_pattern.hpp"
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
+#include "cli/ecr_pattern_warnings.hpp"
 #include "cli/session.hpp"
 #include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
@@ -50,14 +50,7 @@ void print_cache_state(Session &session, const config::Rule &rule, std::string_v
 
 // An aws.ecr rule whose matchImages can send it hosts that are not ECR hosts.
 void print_ecr_pattern_warnings(const config::Rule &rule) {
-    if (rule.backend != "aws.ecr") return;
-    const auto found = rule.settings.find("mirrorOf");
-    const std::string mirror_of =
-        found != rule.settings.end() && found->is_string() ? found->get<std::string>() : "";
-    for (std::size_t m = 0; m < rule.match_images.size(); ++m)
-        if (auto warning = aws::ecr_pattern_warning(rule.match_images[m], mirror_of))
-            std::cout << "warning:  registries[" << rule.index << "].matchImages[" << m << "] " << *warning
-                      << "\n";
+    for (const auto &warning : ecr_pattern_warnings(rule)) std::cout << "warning:  " << warning << "\n";
 }
 
 // What the backend will call, as its module describes it; no network, no
