@@ -96,7 +96,7 @@ def test_plaintext_endpoint_from_the_environment_warns_once(node, emulator):
     done = node(env={"AWS_ENDPOINT_URL": plain})
     assert done.returncode == 0, done.stderr
     [warning] = warnings(done.stderr)
-    assert f"'{plain}' is a plaintext http:// endpoint" in warning
+    assert f'"{plain}" is a plaintext http:// endpoint' in warning
     assert "use an https:// URL" in warning
 
 
@@ -105,7 +105,7 @@ def test_plaintext_rule_endpoint_warns_once(node, emulator):
     done = node({"endpoint": plain})
     assert done.returncode == 0, done.stderr
     [warning] = warnings(done.stderr)
-    assert f"'{plain}' is a plaintext http:// endpoint" in warning
+    assert f'"{plain}" is a plaintext http:// endpoint' in warning
 
 
 def test_https_endpoint_gives_no_warning(node):
@@ -130,7 +130,7 @@ def test_disabled_tls_verification_warns_once(emulator, tmp_path):
     done = subprocess.run([*args, "--no-verify-ssl"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     [warning] = warnings(done.stderr)
-    assert "TLS verification is disabled for '127.0.0.1' (noVerifySsl" in warning
+    assert 'TLS verification is disabled for "127.0.0.1" (noVerifySsl' in warning
     assert json.loads(done.stdout)["SecretAccessKey"] not in done.stderr
 
 
