@@ -471,7 +471,8 @@ TEST_F(RolesAnywhere, FilesAreReadAgainOnEveryFetch) {
     fs::remove(combined);
     auto gone = (*instance)->get_credentials("node", "");
     ASSERT_FALSE(gone.ok());
-    EXPECT_THAT(gone.error().message, HasSubstr("certificate " + combined + ": cannot read it: no such file"));
+    EXPECT_THAT(gone.error().message,
+                HasSubstr("certificate " + combined + ": cannot read it: no such file"));
 }
 
 // ---- checks before calling AWS ----

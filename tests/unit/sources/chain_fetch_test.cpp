@@ -260,7 +260,8 @@ TEST_F(ChainFetchTest, WebIdentityReadsTheTokenEachTimeAndDoesNotSign) {
     std::filesystem::remove(token);
     auto gone = fetch("web");
     ASSERT_FALSE(gone);
-    EXPECT_THAT(gone.error().message, HasSubstr("web_identity_token_file " + token.string() + " does not exist"));
+    EXPECT_THAT(gone.error().message,
+                HasSubstr("web_identity_token_file " + token.string() + " does not exist"));
 }
 
 TEST_F(ChainFetchTest, CredentialProcessIsDelegatedToAwsProcess) {
