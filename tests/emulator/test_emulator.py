@@ -37,8 +37,7 @@ from awsemu.x509_verify import verify_string_signature  # noqa: E402
 from fixture import Emulator, EmulatorError  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
-VECTORS = os.environ.get("PULLCRED_RA_VECTORS") or os.path.join(os.path.dirname(REPO), "shared", "vectors",
-                                                                  "rolesanywhere")
+VECTORS = os.path.join(REPO, "tests", "vectors", "rolesanywhere")
 ACCOUNT = "111122223333"
 REGION = "us-west-2"
 TRUST_ANCHOR = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/4a3c1f0e-emulator"
@@ -477,7 +476,6 @@ def vector(name):
         return handle.read()
 
 
-needs_vectors = pytest.mark.skipif(not os.path.isdir(VECTORS), reason=f"no signing vectors at {VECTORS}")
 VECTOR_BODY = (b'{"durationSeconds":3600.0,"profileArn":"arn:profile-arn","roleArn":"arn:role-arn",'
                b'"roleSessionName":"session","trustAnchorArn":"arn:trust-anchor-arn"}')
 
@@ -492,7 +490,6 @@ def vector_headers(with_chain):
     return leaf, headers
 
 
-@needs_vectors
 @pytest.mark.parametrize("name, with_chain", [("v1", False), ("v2", True)])
 def test_reference_signer_matches_public_vectors(name, with_chain):
     leaf, headers = vector_headers(with_chain)
@@ -514,7 +511,6 @@ def test_reference_signer_matches_public_vectors(name, with_chain):
     assert not verify_string_signature(leaf, "AWS4-X509-RSA-SHA256", signature, to_sign.encode() + b"x")
 
 
-@needs_vectors
 def test_ec_vector_key_signs_and_verifies():
     leaf = load_leaf(os.path.join(VECTORS, "ec-combined-kubelet-style.pem"))
     key = load_key(os.path.join(VECTORS, "ec-combined-kubelet-style.pem"))

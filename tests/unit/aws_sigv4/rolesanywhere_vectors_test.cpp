@@ -1,5 +1,5 @@
 // SigV4-X509 (Roles Anywhere) canonical request and string to sign, checked
-// byte for byte against the public vectors in ../shared/vectors/rolesanywhere
+// byte for byte against the public vectors in tests/vectors/rolesanywhere
 // (read at run time, never copied here; skipped when absent). The RSA
 // signature of our string to sign is checked against the vectors' too.
 #include "aws/sigv4/sigv4.hpp"
@@ -25,7 +25,7 @@ using namespace std::chrono;
 
 fs::path vector_dir() {
     if (const char *env = std::getenv("PULLCRED_ROLESANYWHERE_VECTORS")) return env;
-    return fs::path(PULLCRED_SOURCE_DIR) / ".." / "shared" / "vectors" / "rolesanywhere";
+    return fs::path(PULLCRED_SOURCE_DIR) / "tests" / "vectors" / "rolesanywhere";
 }
 
 std::optional<std::string> read_file(const fs::path &path) {
@@ -60,7 +60,7 @@ class sigv4_rolesanywhere : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = vector_dir();
-        if (!fs::exists(dir_ / "README.md")) GTEST_SKIP() << "no Roles Anywhere vectors at " << dir_;
+        ASSERT_TRUE(fs::exists(dir_ / "README.md")) << "no Roles Anywhere vectors at " << dir_;
     }
 
     std::string must_read(const std::string &name) {

@@ -1,6 +1,5 @@
-// SigV4-X509 conformance against the shared Roles Anywhere vectors
-// (../shared/vectors/rolesanywhere, next to the repository; skipped when
-// absent, never copied): RSA signatures byte for byte, ECDSA signatures
+// SigV4-X509 conformance against the public Roles Anywhere vectors
+// (tests/vectors/rolesanywhere): RSA signatures byte for byte, ECDSA signatures
 // verified by the openssl command line, not by pullcred's code.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,7 +23,7 @@ using namespace pullcred_ra;
 
 namespace {
 
-const fs::path kVectors = fs::path(PULLCRED_SOURCE_DIR "/../shared/vectors/rolesanywhere");
+const fs::path kVectors = fs::path(PULLCRED_SOURCE_DIR "/tests/vectors/rolesanywhere");
 
 std::string slurp(const fs::path &path) {
     std::ifstream in(path, std::ios::binary);
@@ -66,7 +65,7 @@ std::string from_hex(const std::string &hex) {
 class Vectors : public testing::Test {
 protected:
     void SetUp() override {
-        if (!fs::exists(kVectors / "README.md")) GTEST_SKIP() << "no vectors at " << kVectors;
+        ASSERT_TRUE(fs::exists(kVectors / "README.md")) << "no vectors at " << kVectors;
     }
     static SigningMaterial material(const std::string &cert_file, const std::string &key_file) {
         SigningMaterial out;
