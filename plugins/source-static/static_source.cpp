@@ -170,6 +170,7 @@ private:
             if (!value.ok()) return value.status();
             if (!value.value()) {
                 if (!required) continue;
+                if (auto files = aws_files_in(mode)) return from_config_file(*files);
                 const auto path = join(mode.dir, file);
                 const auto read = read_small_file(path);
                 const auto exists = !read.ok() || read.value().has_value();
@@ -181,6 +182,22 @@ private:
         if (!region_.empty()) out.fields["region"] = region_;
         host_.debug("static keys from secretDir " + mode.dir);
         return out;
+    }
+
+    // A Secret made the way the EKS Anywhere tutorial makes it
+    // (`--from-file=config=credfile`) holds an AWS config or credentials file
+    // instead of key files: it is read as such, with profile default.
+    [[nodiscard]] std::optional<ConfigFileMode> aws_files_in(const SecretDirMode &mode) const {
+        ConfigFileMode files{"", "", "default"};
+        for (auto [name, path] :
+             {std::pair{"config", &files.config_file}, std::pair{"credentials", &files.credentials_file}}) {
+            auto read = read_small_file(join(mode.dir, name), pullcred::aws::kMaxSharedConfigBytes);
+            if (!read.ok() || read.value()) *path = join(mode.dir, name);
+        }
+        if (files.config_file.empty() && files.credentials_file.empty()) return std::nullopt;
+        host_.debug("secretDir " + mode.dir +
+                    " holds AWS config files, not key files: reading profile default");
+        return files;
     }
 
     SdkResult<Credentials> from_config_file(const ConfigFileMode &mode) const {

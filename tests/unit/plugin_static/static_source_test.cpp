@@ -487,3 +487,20 @@ TEST_F(StaticSource, ASourceNeedsNoFilesAtCreation) {
     EXPECT_TRUE(source({{"secretDir", dir.path("later")}}).ok());
     EXPECT_TRUE(source({{"configFile", dir.path("later/config")}}).ok());
 }
+
+// The EKS Anywhere tutorial's Secret (`--from-file=config=credfile`): one
+// AWS config file named `config` instead of key files.
+TEST_F(StaticSource, ASecretHoldingAnAwsConfigFileIsReadAsOne) {
+    dir.write("tutorial/config", "[default]\naws_access_key_id = AKIDSTATICTEST0003\n"
+                                 "aws_secret_access_key = tutorial-secret\nregion = eu-west-1\n");
+    auto got = credentials({{"secretDir", dir.path("tutorial")}});
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->get("access_key_id"), "AKIDSTATICTEST0003");
+    EXPECT_EQ(got->get("secret_access_key"), "tutorial-secret");
+    EXPECT_EQ(got->get("region"), "eu-west-1");
+
+    dir.write("tutorial/config", "[default]\ncredential_process = aws_signing_helper credential-process\n");
+    auto process = credentials({{"secretDir", dir.path("tutorial")}});
+    ASSERT_FALSE(process.ok());
+    EXPECT_THAT(process.error().message, HasSubstr("use source aws.shared-config for it"));
+}
