@@ -28,7 +28,7 @@ extra_args="${PULLCRED_FUZZ_ARGS:-}"
 
 all_targets=(kubelet_request config yaml_to_json json_strict duration glob image_ref aws_ini ecr_endpoint
              sigv4_url redact credential_process rolesanywhere_reply pem ecr_reply sts_reply cache_entry
-             docker_server_url docker_config)
+             docker_server_url docker_config elf_symbols)
 
 seconds=10
 mode=fuzz
