@@ -72,7 +72,7 @@ SdkResult<std::string> read_token(const sdk::Host &host, const std::string &path
     if (!read.ok()) return SdkStatus::failed(what + ": web_identity_token_file: " + read.status().message);
     if (!read.value())
         return SdkStatus::failed(what + ": web_identity_token_file " + path + " does not exist");
-    auto &token = *read.value();
+    std::string token = std::move(*read.value());
     if (token.size() > kMaxWebIdentityToken)
         return SdkStatus::failed(what + ": web_identity_token_file " + path + " is larger than " +
                                  std::to_string(kMaxWebIdentityToken) + " bytes");
@@ -81,7 +81,7 @@ SdkResult<std::string> read_token(const sdk::Host &host, const std::string &path
         return SdkStatus::failed(what + ": web_identity_token_file " + path + " is empty");
     token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
     log::register_secret(token);
-    return std::move(token);
+    return token;
 }
 
 // Resolves one profile of a pair of files, from the plan to the last hop.
