@@ -32,7 +32,8 @@ std::string quoted_status(std::string_view text) {
 }
 } // namespace
 
-FailureRecord make_failure_record(std::string error, std::int64_t now_ms, std::int64_t deadline_unix_ms) {
+FailureRecord make_failure_record(const std::string &error, std::int64_t now_ms,
+                                  std::int64_t deadline_unix_ms) {
     auto text = log::redact(error);
     if (text.size() > kMaxErrorChars) text.resize(kMaxErrorChars);
     auto status = quoted_status(text);

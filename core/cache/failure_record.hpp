@@ -26,7 +26,8 @@ inline constexpr std::int64_t kFailureShareMs = 5000;
 
 // The record for an error seen at `now_ms` by an invocation whose deadline is
 // `deadline_unix_ms`: kept min(5 s, what is left of that deadline).
-FailureRecord make_failure_record(std::string error, std::int64_t now_ms, std::int64_t deadline_unix_ms);
+FailureRecord make_failure_record(const std::string &error, std::int64_t now_ms,
+                                  std::int64_t deadline_unix_ms);
 
 // Written atomically; nothing is written for a record already past.
 Status write_failure_record(const std::filesystem::path &path, const FailureRecord &record);

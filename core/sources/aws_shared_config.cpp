@@ -46,7 +46,7 @@ constexpr std::size_t kMaxWebIdentityToken = std::size_t{64} * 1024;
 
 // Overlays the file paths a config names on the process environment.
 aws::EnvLookup environment_with(const std::string &config_file, const std::string &credentials_file,
-                                aws::EnvLookup base) {
+                                const aws::EnvLookup &base) {
     return [=](std::string_view name) -> std::optional<std::string> {
         if (name == "AWS_CONFIG_FILE" && !config_file.empty()) return config_file;
         if (name == "AWS_SHARED_CREDENTIALS_FILE" && !credentials_file.empty()) return credentials_file;
