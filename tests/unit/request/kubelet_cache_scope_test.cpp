@@ -129,14 +129,18 @@ TEST(KubeletCacheScope, AnOperatorsImageIsKeptEverywhere) {
 
 // The response itself: shape and keys, through response_for (the path both
 // the full answer and the cache-hit front take).
-TEST(ResponseFor, APathRulesCredentialIsKeyedOnTheWholeImage) {
-    const auto config = config_of({{{image_of("/team-a")}, "Registry"}});
-    const auto image = image_of("/team-a/app");
+// The first rule's answer for `image`, with auth keyed by the registry host.
+Result<kubelet::Response> first_rule_answer(const config::Config &config, const std::string &image) {
     auto ref = dispatch::parse_image_ref(image);
     kubelet::Request request;
     request.image = image;
-    auto response =
-        request::response_for(request, config, config.registries[0], *ref, auth_for_registry(kHost), 0);
+    return request::response_for(request, config, config.registries[0], *ref, auth_for_registry(kHost), 0);
+}
+
+TEST(ResponseFor, APathRulesCredentialIsKeyedOnTheWholeImage) {
+    const auto config = config_of({{{image_of("/team-a")}, "Registry"}});
+    const auto image = image_of("/team-a/app");
+    auto response = first_rule_answer(config, image);
     ASSERT_TRUE(response.ok());
     EXPECT_EQ(response->cache_key_type, CacheKeyType::image);
     ASSERT_EQ(response->auth.size(), 1U);
@@ -147,12 +151,7 @@ TEST(ResponseFor, APathRulesCredentialIsKeyedOnTheWholeImage) {
 
 TEST(ResponseFor, AHostWideRuleAnswersAsBefore) {
     const auto config = config_of({{{std::string(kEcr)}, "Registry"}});
-    const auto image = image_of("/team/app");
-    auto ref = dispatch::parse_image_ref(image);
-    kubelet::Request request;
-    request.image = image;
-    auto response =
-        request::response_for(request, config, config.registries[0], *ref, auth_for_registry(kHost), 0);
+    auto response = first_rule_answer(config, image_of("/team/app"));
     ASSERT_TRUE(response.ok());
     EXPECT_EQ(response->cache_key_type, CacheKeyType::registry);
     ASSERT_EQ(response->auth.size(), 1U);
