@@ -64,9 +64,7 @@ std::string from_hex(const std::string &hex) {
 
 class Vectors : public testing::Test {
 protected:
-    void SetUp() override {
-        ASSERT_TRUE(fs::exists(kVectors / "README.md")) << "no vectors at " << kVectors;
-    }
+    void SetUp() override { ASSERT_TRUE(fs::exists(kVectors / "README.md")) << "no vectors at " << kVectors; }
     static SigningMaterial material(const std::string &cert_file, const std::string &key_file) {
         SigningMaterial out;
         auto cert = first_certificate(slurp(kVectors / cert_file), cert_file);
