@@ -125,8 +125,8 @@ void register_secret(std::string_view value) {
         secrets.values.emplace_back(value);
 }
 
-std::string redact(std::string_view text) {
-    std::string out(text);
+namespace {
+void redact_once(std::string &out) {
     {
         auto &secrets = store();
         const std::lock_guard lock(secrets.mutex);
@@ -141,6 +141,19 @@ std::string redact(std::string_view text) {
     redact_secret_fields(out);
     // Again: a field redaction can join the parts of a PEM header it split.
     redact_pem_private_keys(out);
+}
+} // namespace
+
+std::string redact(std::string_view text) {
+    std::string out(text);
+    // A redaction can complete another match (a field's [REDACTED] ending a
+    // remembered secret): repeat until nothing changes, so that redacting
+    // twice gives what redacting once did.
+    for (int pass = 0; pass < 4; ++pass) {
+        const auto before = out;
+        redact_once(out);
+        if (out == before) break;
+    }
     return out;
 }
 
