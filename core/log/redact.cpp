@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace pullcred::log {
@@ -24,10 +25,37 @@ bool is_token_char(char c) {
            c == '_' || c == '=' || c == '+' || c == '/';
 }
 
+bool is_marker_at(std::string_view text, std::size_t pos) {
+    return text.compare(pos, kRedacted.size(), kRedacted) == 0;
+}
+
+// The start of the marker that covers pos, if any ("[REDACTED]" cannot
+// overlap itself, so there is at most one).
+std::optional<std::size_t> marker_covering(std::string_view text, std::size_t pos) {
+    const auto first = pos >= kRedacted.size() - 1 ? pos - (kRedacted.size() - 1) : 0;
+    for (auto start = first; start <= pos; ++start)
+        if (is_marker_at(text, start)) return start;
+    return std::nullopt;
+}
+
+// Replaces every occurrence of needle, widened to whole markers where it
+// overlaps one. An occurrence inside a marker is the marker spelling the
+// secret and stays. Each replacement removes a character that was not a
+// marker or joins markers, so repeating this reaches a fixpoint.
 void replace_all(std::string &text, std::string_view needle) {
     for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos)) {
-        text.replace(pos, needle.size(), kRedacted);
-        pos += kRedacted.size();
+        auto start = pos;
+        auto end = pos + needle.size();
+        const auto first_marker = marker_covering(text, start);
+        const auto last_marker = marker_covering(text, end - 1);
+        if (first_marker && first_marker == last_marker) {
+            ++pos;
+            continue;
+        }
+        if (first_marker) start = *first_marker;
+        if (last_marker) end = *last_marker + kRedacted.size();
+        text.replace(start, end - start, kRedacted);
+        pos = start + kRedacted.size();
     }
 }
 
@@ -126,35 +154,33 @@ void register_secret(std::string_view value) {
 }
 
 namespace {
-void redact_once(std::string &out) {
+void redact_remembered(std::string &out) {
+    std::vector<std::string> values;
     {
         auto &secrets = store();
         const std::lock_guard lock(secrets.mutex);
-        // Longest first, so that a secret containing another is removed whole.
-        auto values = secrets.values;
-        std::sort(values.begin(), values.end(),
-                  [](const auto &a, const auto &b) { return a.size() > b.size(); });
-        for (const auto &value : values) replace_all(out, value);
+        values = secrets.values;
     }
-    redact_pem_private_keys(out);
-    redact_jwts(out);
-    redact_secret_fields(out);
-    // Again: a field redaction can join the parts of a PEM header it split.
-    redact_pem_private_keys(out);
+    // Longest first, so that a secret containing another is removed whole.
+    std::sort(values.begin(), values.end(), [](const auto &a, const auto &b) { return a.size() > b.size(); });
+    for (const auto &value : values) replace_all(out, value);
 }
 } // namespace
 
 std::string redact(std::string_view text) {
     std::string out(text);
     // A redaction can complete another match (a field's [REDACTED] ending a
-    // remembered secret): repeat until nothing changes, so that redacting
-    // twice gives what redacting once did.
-    for (int pass = 0; pass < 4; ++pass) {
+    // remembered secret), so repeat until nothing changes: redacting twice
+    // then gives what redacting once did. Every step removes characters that
+    // were not a marker, or joins markers, so this ends.
+    for (;;) {
         const auto before = out;
-        redact_once(out);
-        if (out == before) break;
+        redact_remembered(out);
+        redact_pem_private_keys(out);
+        redact_jwts(out);
+        redact_secret_fields(out);
+        if (out == before) return out;
     }
-    return out;
 }
 
 } // namespace pullcred::log

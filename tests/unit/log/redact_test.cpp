@@ -64,3 +64,16 @@ TEST(Redact, PemKeyBodySplitByASecretFieldIsStillRemoved) {
         redact("x\n-----BEGIN secret=----- PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END PRIVATE KEY-----\n");
     EXPECT_THAT(out, Not(HasSubstr("MIIEpAIBAAKCAQEA")));
 }
+
+TEST(Redact, ASecretCompletedByAMarkerIsRemovedInOnePass) {
+    register_secret("tail-secret-efgh");
+    register_secret("ssss[REDACTED]");
+    const auto once = redact("sssssssssssssssssssssssssssstail-secret-efgh}");
+    EXPECT_EQ(once, "[REDACTED]}");
+    EXPECT_EQ(redact(once), once);
+}
+
+TEST(Redact, ASecretSpelledByTheMarkerDoesNotGrowTheText) {
+    register_secret("DACT");
+    EXPECT_EQ(redact("x [REDACTED] y DACT"), "x [REDACTED] y [REDACTED]");
+}
