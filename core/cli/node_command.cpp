@@ -3,11 +3,11 @@
 // The work is in core/node; this file is flags, the config check, the
 // kubelet restart and the --watch loop.
 //
-// kubelet restart: the pod is privileged with hostPID, so by default the
-// installer runs `nsenter --target 1 --mount --uts --ipc --net --pid --
-// systemctl daemon-reload` then `... systemctl restart kubelet` in the host's
-// namespaces. --restart-command replaces both with one `/bin/sh -c` command
-// (tests record restarts with it).
+// kubelet restart: the pod is privileged with hostPID, so the installer joins
+// PID 1's namespaces (node/host_command) and runs `systemctl daemon-reload`
+// then `systemctl restart kubelet` there. --restart-command replaces both
+// with one command run by the host's `/bin/sh -c` (tests record restarts
+// with it).
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -21,6 +21,7 @@
 #include "cli/session.hpp"
 #include "log/logger.hpp"
 #include "node/bottlerocket.hpp"
+#include "node/host_command.hpp"
 #include "node/installer.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
@@ -54,16 +55,26 @@ bool wait_or_stop(double seconds) {
     return g_stop == 0;
 }
 
-Status restart_kubelet(const std::string &restart_command) {
-    if (!restart_command.empty()) return node::run_command({"/bin/sh", "-c", restart_command});
-    const std::vector<std::string> host{"nsenter", "--target", "1",     "--mount", "--uts",
-                                        "--ipc",   "--net",    "--pid", "--"};
-    auto reload = host;
-    reload.insert(reload.end(), {"systemctl", "daemon-reload"});
-    if (auto status = node::run_command(reload); !status) return status;
-    auto restart = host;
-    restart.insert(restart.end(), {"systemctl", "restart", "kubelet"});
-    return node::run_command(restart);
+struct KubeletRestart {
+    std::string command; // empty: systemctl
+    int host_pid = 1;
+};
+
+Status restart_kubelet(const KubeletRestart &restart) {
+    if (!restart.command.empty())
+        return node::run_on_host({"/bin/sh", "-c", restart.command}, restart.host_pid);
+    if (auto status = node::run_on_host({"systemctl", "daemon-reload"}, restart.host_pid); !status)
+        return status;
+    return node::run_on_host({"systemctl", "restart", "kubelet"}, restart.host_pid);
+}
+
+void add_restart_options(po::options_description &own, KubeletRestart &restart) {
+    own.add_options()(
+        "restart-command", po::value(&restart.command),
+        "restart kubelet with the node's `/bin/sh -c COMMAND` (default: systemctl daemon-reload, "
+        "then systemctl restart kubelet)")(
+        "host-pid", po::value(&restart.host_pid)->default_value(1),
+        "the process whose namespaces are the node's: restarts run there (1 in a hostPID pod)");
 }
 
 // The same checks as `pullcred check-config`: a bad config never reaches kubelet.
@@ -184,7 +195,7 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
     std::string host_root;
     std::string secrets_dir;
     std::vector<std::string> env_names;
-    std::string restart_command;
+    KubeletRestart restart;
     std::string install_dir = options.paths.install_dir.string();
     double interval = 5;
     BottlerocketFlags bottlerocket;
@@ -202,8 +213,6 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
         "kubelet-version", po::value(&options.kubelet_version),
         "the node's kubelet version (default: run the host's kubelet --version)")(
         "install-dir", po::value(&install_dir), "bundle directory on the node (default /opt/pullcred)")(
-        "restart-command", po::value(&restart_command),
-        "restart kubelet with `/bin/sh -c COMMAND` (default: nsenter -t 1 ... systemctl restart kubelet)")(
         "watch", "stay running and re-sync when the config or a Secret changes (stops on SIGTERM)")(
         "watch-interval", po::value(&interval)->default_value(5), "seconds between checks with --watch")(
         "bottlerocket-api-socket", po::value(&bottlerocket.socket),
@@ -212,6 +221,7 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
         "Bottlerocket: the config's profile whose AWS keys go into settings.aws.config (default: the only "
         "one)")("bottlerocket-refresh-before", po::value(&bottlerocket.refresh_before)->default_value("30m"),
                 "Bottlerocket: renew temporary keys when they expire within this long");
+    add_restart_options(own, restart);
     CommandLine own_command = command;
     own_command.args = args;
     auto parsed = parse_command(own_command, own);
@@ -274,7 +284,7 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
     if (!changes) return fail("node install: " + changes.error().message);
     log_changes(*changes);
     if (changes->kubelet) {
-        if (auto status = restart_kubelet(restart_command); !status)
+        if (auto status = restart_kubelet(restart); !status)
             return fail("node install: restarting kubelet: " + status.error().message);
         log::info("kubelet restarted");
     }
@@ -295,7 +305,7 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
         if (!synced) return fail("node install --watch: " + synced.error().message);
         log_changes(*synced);
         if (synced->kubelet) {
-            if (auto status = restart_kubelet(restart_command); !status)
+            if (auto status = restart_kubelet(restart); !status)
                 return fail("node install --watch: restarting kubelet: " + status.error().message);
             log::info("kubelet restarted");
         }
@@ -306,18 +316,17 @@ int run_install(const CommandLine &command, const std::vector<std::string> &args
 
 int run_uninstall(const CommandLine &command, const std::vector<std::string> &args) {
     std::string host_root;
-    std::string restart_command;
+    KubeletRestart restart;
     node::Paths paths;
     std::string install_dir = paths.install_dir.string();
     std::string bottlerocket_socket;
     po::options_description own("node uninstall options");
     own.add_options()("host-root", po::value(&host_root), "the node's / (required, e.g. /host)")(
         "install-dir", po::value(&install_dir), "bundle directory on the node (default /opt/pullcred)")(
-        "restart-command", po::value(&restart_command),
-        "restart kubelet with `/bin/sh -c COMMAND` (default: nsenter -t 1 ... systemctl restart kubelet)")(
         "watch", "then stay running, doing nothing, until SIGTERM")(
         "bottlerocket-api-socket", po::value(&bottlerocket_socket),
         "Bottlerocket API socket (default: <host-root>/run/api.sock when it exists)");
+    add_restart_options(own, restart);
     CommandLine own_command = command;
     own_command.args = args;
     auto parsed = parse_command(own_command, own);
@@ -335,7 +344,7 @@ int run_uninstall(const CommandLine &command, const std::vector<std::string> &ar
     if (!changes) return fail("node uninstall: " + changes.error().message);
     log_changes(*changes);
     if (changes->kubelet && !socket) {
-        if (auto status = restart_kubelet(restart_command); !status)
+        if (auto status = restart_kubelet(restart); !status)
             return fail("node uninstall: restarting kubelet: " + status.error().message);
         log::info("kubelet restarted");
     }

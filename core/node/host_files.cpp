@@ -126,6 +126,21 @@ Result<bool> copy_if_changed(const fs::path &from, const fs::path &to, mode_t mo
     return true;
 }
 
+Result<bool> link_if_changed(const fs::path &target, const fs::path &link) {
+    std::error_code error;
+    if (fs::is_symlink(link, error) && fs::read_symlink(link, error) == target && !error) return false;
+    const auto temp = link.parent_path() / ("." + link.filename().string() + ".pullcred-new");
+    ::unlink(temp.c_str());
+    if (::symlink(target.c_str(), temp.c_str()) != 0)
+        return make_error("link " + link.string() + ": " + errno_text(errno));
+    if (::rename(temp.c_str(), link.c_str()) != 0) {
+        const auto code = errno;
+        ::unlink(temp.c_str());
+        return make_error("link " + link.string() + ": " + errno_text(code));
+    }
+    return true;
+}
+
 Result<bool> remove_file(const fs::path &path) {
     if (::unlink(path.c_str()) == 0) return true;
     if (errno == ENOENT) return false;

@@ -28,6 +28,9 @@ Result<bool> write_if_changed(const std::filesystem::path &path, std::string_vie
 // Copies `from` to `to` (atomically) unless their sha256 are equal.
 Result<bool> copy_if_changed(const std::filesystem::path &from, const std::filesystem::path &to, mode_t mode);
 
+// Makes `link` a symbolic link to `target` (atomically) unless it already is.
+Result<bool> link_if_changed(const std::filesystem::path &target, const std::filesystem::path &link);
+
 // Removes a file if present; true when it was there.
 Result<bool> remove_file(const std::filesystem::path &path);
 

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log/logger.hpp"
@@ -154,34 +153,56 @@ Status Installer::copy_bundle(Changes &changes) {
     // modules and the system libraries it carries (lib/pullcred/sys); not share/.
     const std::vector<fs::path> owned_trees{"bin", PULLCRED_PRIVATE_LIB_SUBDIR};
     std::vector<fs::path> files;
+    std::vector<fs::path> links; // names such as bin/docker-credential-pullcred -> pullcred
     std::error_code error;
     for (const auto &tree : owned_trees) {
         for (auto it = fs::recursive_directory_iterator(root / tree, error); !error && it != fs::end(it);
-             it.increment(error))
-            if (it->is_regular_file()) files.push_back(fs::relative(it->path(), root));
+             it.increment(error)) {
+            if (it->is_symlink())
+                links.push_back(fs::relative(it->path(), root));
+            else if (it->is_regular_file())
+                files.push_back(fs::relative(it->path(), root));
+        }
         if (error)
             return make_error("node bundle: cannot list " + (root / tree).string() + ": " + error.message());
     }
-    std::sort(files.begin(), files.end());
     const auto dest = on_host(options_.host_root, options_.paths.install_dir);
-    for (const auto &file : files) {
+    auto place = [&](const fs::path &file, auto &&write) -> Status {
         std::vector<fs::path> created;
         if (auto made = make_dirs((dest / file).parent_path(), 0755, &created); !made) return made.error();
         remember_dirs(created);
-        auto copied = copy_if_changed(root / file, dest / file, 0755);
-        if (!copied) return make_error("node bundle: " + copied.error().message);
+        Result<bool> written = write(dest / file);
+        if (!written) return make_error("node bundle: " + written.error().message);
         remember_file(dest / file);
-        if (*copied) {
+        if (*written) {
             changes.bundle = true;
             changes.log.push_back("updated " + (options_.paths.install_dir / file).string());
         }
+        return ok();
+    };
+    for (const auto &file : files)
+        if (auto placed =
+                place(file, [&](const fs::path &to) { return copy_if_changed(root / file, to, 0755); });
+            !placed)
+            return placed;
+    for (const auto &link : links) {
+        const auto target = fs::read_symlink(root / link, error);
+        // Only a name beside the link: the bundle never points outside itself.
+        if (error || target.has_parent_path() || !fs::is_regular_file((root / link).parent_path() / target))
+            return make_error("node bundle: " + (root / link).string() +
+                              " must be a symbolic link to a file beside it: rebuild the bundle");
+        if (auto placed = place(link, [&](const fs::path &to) { return link_if_changed(target, to); });
+            !placed)
+            return placed;
     }
+    files.insert(files.end(), links.begin(), links.end());
+    std::sort(files.begin(), files.end());
     // Files an earlier bundle shipped and this one does not.
     std::vector<fs::path> stale;
     for (const auto &tree : owned_trees)
         for (auto it = fs::recursive_directory_iterator(dest / tree, error); !error && it != fs::end(it);
              it.increment(error))
-            if (it->is_regular_file() &&
+            if ((it->is_symlink() || it->is_regular_file()) &&
                 !std::binary_search(files.begin(), files.end(), fs::relative(it->path(), dest)))
                 stale.push_back(it->path());
     for (const auto &path : stale) {
@@ -358,28 +379,6 @@ Result<Changes> uninstall(const fs::path &host_root, const Paths &paths) {
         if (::rmdir(on_host(host_root, dir).c_str()) == 0) changes.log.push_back("removed " + dir + "/");
     }
     return changes;
-}
-
-Status run_command(const std::vector<std::string> &argv) {
-    if (argv.empty()) return make_error("empty command");
-    std::string shown;
-    for (const auto &arg : argv) shown += (shown.empty() ? "" : " ") + arg;
-    const pid_t child = ::fork();
-    if (child < 0) return make_error("fork: " + std::string(std::strerror(errno)));
-    if (child == 0) {
-        std::vector<char *> args;
-        for (const auto &arg : argv) args.push_back(const_cast<char *>(arg.c_str())); // NOLINT
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ok();
-    if (WIFEXITED(status))
-        return make_error("`" + shown + "` exited with status " + std::to_string(WEXITSTATUS(status)));
-    return make_error("`" + shown + "` was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
 } // namespace pullcred::node

@@ -96,7 +96,4 @@ private:
 // Removes everything install added; Changes::kubelet when kubelet must restart.
 Result<Changes> uninstall(const std::filesystem::path &host_root, const Paths &paths = {});
 
-// Runs argv (no shell), waits; an error naming the command when it fails.
-Status run_command(const std::vector<std::string> &argv);
-
 } // namespace pullcred::node

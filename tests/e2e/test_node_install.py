@@ -92,7 +92,7 @@ def node(tmp_path):
     def run(*args, extra_env=None):
         env = dict(os.environ, HTTPS_PROXY="http://proxy.example:3128", **(extra_env or {}))
         return subprocess.run([str(PULLCRED), "node", *args, f"--host-root={host}",
-                               f"--restart-command=echo restart >> {restarts}"],
+                               f"--restart-command=echo restart >> {restarts}", f"--host-pid={os.getpid()}"],
                               capture_output=True, text=True, env=env, timeout=120, check=False)
 
     def install_args():
@@ -184,6 +184,7 @@ def test_watch_resyncs_a_changed_secret(node):
     env = dict(os.environ, HTTPS_PROXY="http://proxy.example:3128")
     process = subprocess.Popen([str(PULLCRED), "node", *node.install_args(), f"--host-root={node.host}",
                                 f"--restart-command=echo restart >> {node.host.parent / 'restarts'}",
+                                f"--host-pid={os.getpid()}",
                                 "--watch", "--watch-interval=0.2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     mirrored = node.host / str(node.secrets).lstrip("/") / "aws-secret" / "AWS_ACCESS_KEY_ID"
@@ -203,3 +204,24 @@ def test_watch_resyncs_a_changed_secret(node):
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert node.restarts() == 1, "a Secret change does not restart kubelet"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="joining PID 1's namespaces needs root")
+def test_restart_runs_in_the_hosts_namespaces(tmp_path):
+    """The pod's own mount and UTS namespaces differ from the node's (here:
+    this test's): the restart command sees the node's files and hostname."""
+    import socket
+    host = tmp_path / "host"
+    make_host(host, "ubuntu")
+    config = tmp_path / "config.yaml"
+    write(config, "apiVersion: pullcred/v1\nkind: Config\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    pod = (f"mount -t tmpfs tmpfs {shared} && hostname pod-view && "
+           f"exec {PULLCRED} node install --host-root={host} --config={config} "
+           f"--provider-match-image=*.dkr.ecr.*.amazonaws.com --kubelet-version=v1.27.3 "
+           f"'--restart-command=hostname >> {shared}/restarts' --host-pid={os.getpid()}")
+    done = subprocess.run(["unshare", "--mount", "--uts", "--propagation", "private", "sh", "-c", pod],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (shared / "restarts").read_text().split() == [socket.gethostname()]

@@ -354,15 +354,17 @@ def test_node_install_copies_the_whole_bundle(tmp_path):
     (tmp_path / "secrets").mkdir()
     done = run([here / "bin" / "pullcred", "node", "install", f"--host-root={host}", f"--config={config}",
                 f"--secrets-dir={tmp_path / 'secrets'}", "--provider-match-image=*.dkr.ecr.*.amazonaws.com",
-                "--restart-command=true"])
+                "--restart-command=true", f"--host-pid={os.getpid()}"])
     assert done.returncode == 0, done.stderr
     installed = host / PREFIX.lstrip("/")
-    # Symbolic links (bin/docker-credential-pullcred, a name for docker and
-    # podman) are not what kubelet runs: the installer copies files only.
     missing = [str(p.relative_to(here)) for p in here.rglob("*")
                if p.is_file() and not p.is_symlink() and "share" not in p.relative_to(here).parts
                and not (installed / p.relative_to(here)).is_file()]
     assert not missing, missing
+    # The docker credential helper's name is placed as the same link, so
+    # docker, podman and skopeo on the node find `pullcred`.
+    helper = installed / "bin" / "docker-credential-pullcred"
+    assert helper.is_symlink() and os.readlink(helper) == "pullcred"
 
 
 def test_tarball_unpacks_to_a_runnable_bundle(tmp_path, deb):
