@@ -164,5 +164,13 @@ if command -v dpkg-query >/dev/null && [[ -d $out/$sys_rel ]]; then
   [[ -f $notices/LIBRARIES ]] && sort -o "$notices/LIBRARIES" "$notices/LIBRARIES"
 fi
 
+# The CA certificates of the build host, for images without a distribution
+# (packaging/docker/Containerfile puts them where libcurl looks). On a node
+# the bundle uses the node's own /etc/ssl/certs.
+ca_file=/etc/ssl/certs/ca-certificates.crt
+[[ -f $ca_file ]] || { echo "make-bundle.sh: $ca_file not found (apt-get install ca-certificates)" >&2; exit 1; }
+mkdir -p "$out/share/pullcred"
+cp "$ca_file" "$out/share/pullcred/ca-certificates.crt"
+
 printf 'bundle %s (prefix %s): %d ELF files, %d bundled libraries\n' "$out" "$prefix" "${#elves[@]}" \
   "$(find "$out/$sys_rel" -type f 2>/dev/null | wc -l)"

@@ -385,3 +385,94 @@ def test_tarball_unpacks_to_a_runnable_bundle(tmp_path, deb):
     assert project_version() in version.stdout
     assert helper.returncode == 0, helper.stderr
     assert helper.stdout.strip() == f"pullcred {project_version()}"
+
+
+CONTAINERFILE = SOURCE_DIR / "packaging" / "docker" / "Containerfile"
+
+
+def containerfile_stages():
+    """[(base, name)] of the Containerfile's FROM lines."""
+    stages = []
+    for line in CONTAINERFILE.read_text().splitlines():
+        words = line.split()
+        if words and words[0].upper() == "FROM":
+            stages.append((words[1], words[3] if len(words) == 4 and words[2].upper() == "AS" else None))
+    return stages
+
+
+def test_every_image_stage_is_from_scratch():
+    stages = containerfile_stages()
+    assert stages, "no FROM in the Containerfile"
+    earlier = set()
+    for base, name in stages:
+        assert base == "scratch" or base in earlier, f"stage FROM {base} needs a registry"
+        earlier.add(name)
+
+
+@pytest.fixture(scope="module")
+def buildah(tmp_path_factory):
+    if shutil.which("buildah") is None:
+        pytest.skip("buildah not installed (.ci/install-deps)")
+    state = tmp_path_factory.mktemp("buildah")
+    return ["buildah", "--root", state / "storage", "--runroot", state / "run", "--storage-driver", "vfs"]
+
+
+def offline(args, **kwargs):
+    """args in a network namespace of their own: no interface but loopback, down."""
+    return run(["unshare", "--net", *args], **kwargs)
+
+
+def test_image_builds_offline_and_serves_a_cached_answer(tmp_path, bundle, emulator, buildah):
+    context = tmp_path / "repo"
+    shutil.copytree(bundle, context / "build" / "release" / "bundle" / "pullcred", symlinks=True)
+    tag = f"ghcr.io/pullcred/pullcred:{project_version()}"
+    built = offline([*buildah, "build", "-f", CONTAINERFILE, "-t", tag, context], timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+
+    container = run([*buildah, "from", tag])
+    assert container.returncode == 0, container.stderr
+    name = container.stdout.strip()
+    mounted = run([*buildah, "mount", name])
+    assert mounted.returncode == 0, mounted.stderr
+    rootfs = pathlib.Path(mounted.stdout.strip())
+    assert sorted(p.name for p in rootfs.iterdir()) == ["etc", "opt"]
+    assert [str(p.relative_to(rootfs)) for p in (rootfs / "etc").rglob("*") if p.is_file()] == [
+        "etc/ssl/certs/ca-certificates.crt"]
+    config = json.loads(run([*buildah, "inspect", "--type", "image", tag]).stdout)["OCIv1"]["config"]
+    assert config["Entrypoint"] == [f"{PREFIX}/bin/pullcred"]
+
+    node = Node(tmp_path, emulator)
+    answer = node.fill_cache(BUILD_DIR / "bin" / "pullcred")
+    mounts = tmp_path / "mounts"
+    inside_config, inside_ca = node.copy_into(mounts)
+    volumes = ["-v", f"{mounts / 'etc/pullcred'}:/etc/pullcred:ro",
+               "-v", f"{mounts / 'var/cache/pullcred'}:/var/cache/pullcred",
+               "-v", f"{node.secret}:{node.secret}:ro"]
+    env = [f"--env={key}={value}" for key, value in node.env(inside_ca).items()
+           if key.startswith("AWS_") or key == "HOME"]
+
+    def in_image(*args, stdin=""):
+        return offline([*buildah, "run", "--isolation", "chroot", *volumes, *env, name, "--",
+                        f"{PREFIX}/bin/pullcred", *args], input=stdin, timeout=120)
+
+    version = in_image("--version")
+    assert version.returncode == 0, version.stderr
+    assert project_version() in version.stdout
+    calls = emulator.count("ecr:GetAuthorizationToken")
+    hit = in_image("get-credentials", "--config", inside_config, stdin=kubelet_request())
+    assert hit.returncode == 0, hit.stderr
+    assert json.loads(hit.stdout)["auth"] == answer["auth"]
+    assert emulator.count("ecr:GetAuthorizationToken") == calls
+
+
+def test_the_chart_runs_the_image_entrypoint_with_node_commands():
+    daemonset = (SOURCE_DIR / "packaging" / "helm" / "pullcred" / "templates" / "daemonset.yaml").read_text()
+    assert not re.search(r"^\s*command:", daemonset, re.M), "the chart overrides the entrypoint"
+    assert re.search(r"^\s*- node\s*$", daemonset, re.M) or '"node"' in daemonset
+    values = (SOURCE_DIR / "packaging" / "helm" / "pullcred" / "values.yaml").read_text()
+    registry = re.search(r"^sourceRegistry: (\S+)", values, re.M).group(1)
+    repository = re.search(r"^  repository: (\S+)", values, re.M).group(1)
+    build_command = re.search(r"^buildah build .* -t (\S+):\S+ \.$",
+                              (SOURCE_DIR / "packaging" / "docker" / "README.md").read_text(), re.M)
+    assert build_command, "packaging/docker/README.md gives no buildah build command"
+    assert build_command.group(1) == f"{registry}/{repository}", "the chart's default image is not the recipe's"
