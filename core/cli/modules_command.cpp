@@ -9,7 +9,7 @@ namespace pullcred::cli {
 namespace {
 void print_modules(const modules::Registry &registry) {
     for (const auto &module : registry.modules()) {
-        std::cout << module.descriptor->name << " " << module.descriptor->version << " (ABI "
+        std::cout << module.descriptor->name << " " << module.descriptor->version << " (needs ABI "
                   << module.descriptor->abi_major << "." << module.descriptor->abi_minor << ") "
                   << module.path.lexically_normal().string() << "\n";
         for (std::size_t i = 0; i < module.descriptor->factory_count; ++i) {

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string_view>
 
+#include <pullcred/descriptor_check.hpp>
+
 #include "modules/elf_symbols.hpp"
 #include "modules/file_trust.hpp"
 
@@ -19,65 +21,12 @@ std::deque<boost::dll::shared_library> &libraries() {
     return *kept;
 }
 
-bool valid_factory_name(std::string_view name) {
-    if (name.empty() || name.find('.') == std::string_view::npos || name.front() == '.' || name.back() == '.')
-        return false;
-    for (const char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
-    return name.find("..") == std::string_view::npos;
-}
-
-Status check_factory(const pullcred_factory *factory, std::size_t index, const std::filesystem::path &path) {
-    const auto where = module_prefix(path) + "factory #" + std::to_string(index) + " ";
-    if (factory == nullptr) return make_error(where + "is NULL; fix the module's factory table");
-    if (factory->struct_size < PULLCRED_FACTORY_SIZE_1_0)
-        return make_error(where + "has struct_size " + std::to_string(factory->struct_size) +
-                          ", smaller than ABI 1.0's; rebuild the module against the current SDK");
-    if (factory->name == nullptr || !valid_factory_name(factory->name))
-        return make_error(where + "has an invalid name \"" + std::string(factory->name ? factory->name : "") +
-                          "\"; use dotted lower-case names such as \"example.backend\"");
-    const std::string named = module_prefix(path) + "factory " + factory->name;
-    if (factory->create == nullptr || factory->destroy == nullptr || factory->last_error == nullptr)
-        return make_error(named + " lacks create, destroy or last_error; rebuild it with the SDK");
-    if (factory->kind == PULLCRED_KIND_CREDENTIAL_SOURCE && factory->get_credentials == nullptr)
-        return make_error(named + " is a credential source without get_credentials");
-    if (factory->kind == PULLCRED_KIND_REGISTRY_BACKEND && factory->get_auth == nullptr)
-        return make_error(named + " is a registry backend without get_auth");
-    if (factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE && factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-        return make_error(named + " has unknown kind " + std::to_string(factory->kind));
-    return ok();
-}
-
 } // namespace
 
 Status check_descriptor(const pullcred_module *descriptor, const std::filesystem::path &path) {
-    if (descriptor == nullptr)
-        return make_error(module_prefix(path) +
-                          "pullcred_module_entry returned NULL (the module refuses host ABI " +
-                          std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR) +
-                          "); install a build of the module for this pullcred version");
-    const auto module_abi =
-        std::to_string(descriptor->abi_major) + "." + std::to_string(descriptor->abi_minor);
-    const auto host_abi = std::to_string(PULLCRED_ABI_MAJOR) + "." + std::to_string(PULLCRED_ABI_MINOR);
-    if (descriptor->abi_major != PULLCRED_ABI_MAJOR)
-        return make_error(module_prefix(path) + "built for ABI " + module_abi +
-                          " but this pullcred speaks ABI " + host_abi +
-                          "; rebuild the module against pullcred-sdk " + std::to_string(PULLCRED_ABI_MAJOR) +
-                          ".x");
-    if (descriptor->abi_minor > PULLCRED_ABI_MINOR)
-        return make_error(module_prefix(path) + "needs ABI " + module_abi +
-                          ", newer than this pullcred's ABI " + host_abi +
-                          "; upgrade pullcred or use an older build of the module");
-    if (descriptor->struct_size < sizeof(pullcred_module))
-        return make_error(module_prefix(path) +
-                          "descriptor struct_size is too small; rebuild the module with the SDK");
-    if (descriptor->name == nullptr || descriptor->version == nullptr)
-        return make_error(module_prefix(path) + "descriptor has no name or version");
-    if (descriptor->factory_count > 0 && descriptor->factories == nullptr)
-        return make_error(module_prefix(path) + "descriptor lists factories but the table is NULL");
-    for (std::size_t i = 0; i < descriptor->factory_count; ++i)
-        if (auto status = check_factory(descriptor->factories[i], i, path); !status) return status;
-    return ok();
+    const auto problems = sdk::descriptor_problems(descriptor);
+    if (problems.empty()) return ok();
+    return make_error(module_prefix(path) + problems.front());
 }
 
 Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256) {

@@ -1,4 +1,10 @@
-# pullcred_add_module(<target> SOURCES <files...> [OUTPUT_DIRECTORY <dir>])
+# pullcred_add_module(<target> SOURCES <files...> [OUTPUT_DIRECTORY <dir>]
+#                     [NEEDS_ABI <major>.<minor>])
+#
+# NEEDS_ABI: the oldest host ABI the module runs on (default 1.0: the C++
+# wrapper reads what later minors added only when the host has it). Raise it
+# when the module itself uses something a later minor added; hosts older than
+# that refuse the module with a message that names the fix.
 #
 # Builds a pullcred module: a shared object loaded with dlopen whose only
 # dynamic symbol is pullcred_module_entry. Everything else is hidden, so two
@@ -12,8 +18,14 @@ endif()
 
 function(pullcred_add_module target)
   set(exports_map "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/module-exports.map")
-  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY;NEEDS_ABI" "SOURCES" ${ARGN})
   add_library(${target} MODULE ${ARG_SOURCES})
+  if(ARG_NEEDS_ABI)
+    if(NOT ARG_NEEDS_ABI MATCHES "^1\\.([0-9]+)$")
+      message(FATAL_ERROR "pullcred_add_module(${target}): NEEDS_ABI ${ARG_NEEDS_ABI} is not 1.<minor>")
+    endif()
+    target_compile_definitions(${target} PRIVATE PULLCRED_MODULE_NEEDS_ABI_MINOR=${CMAKE_MATCH_1})
+  endif()
   target_link_libraries(${target} PRIVATE pullcred::sdk pullcred::hardening)
   set_target_properties(${target} PROPERTIES
     PREFIX ""

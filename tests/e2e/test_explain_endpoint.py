@@ -88,7 +88,7 @@ def test_an_abi_1_0_module_still_loads_and_is_not_described(pullcred, setup):
         "endpoint: not described by module test-c-variant 0.0.1"
     modules = pullcred("modules", "--config", str(setup), env=scrubbed_env())
     assert modules.code == 0, modules.stderr
-    assert "test-c-variant 0.0.1 (ABI 1.0)" in modules.stdout
+    assert "test-c-variant 0.0.1 (needs ABI 1.0)" in modules.stdout
 
 
 def test_an_endpoint_setting_error_is_shown_on_the_endpoint_line(pullcred, setup):

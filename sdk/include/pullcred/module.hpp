@@ -466,6 +466,16 @@ const pullcred_factory *registry_backend(const char *name, const char *config_sc
 
 } // namespace pullcred::sdk
 
+// The oldest host ABI minor the module runs on, stamped in its descriptor.
+// The wrapper itself needs 1.0 (it checks struct_size before using what a
+// later minor added); set it (pullcred_add_module(... NEEDS_ABI 1.N)) when
+// the module uses something newer.
+#ifndef PULLCRED_MODULE_NEEDS_ABI_MINOR
+#define PULLCRED_MODULE_NEEDS_ABI_MINOR 0
+#endif
+static_assert(PULLCRED_MODULE_NEEDS_ABI_MINOR <= PULLCRED_ABI_MINOR,
+              "NEEDS_ABI is newer than this SDK: build the module against a newer pullcred-sdk");
+
 // Defines the module's one exported symbol. Usage:
 //   PULLCRED_MODULE("my-module", "1.0.0",
 //                   pullcred::sdk::registry_backend<MyBackend>("example.my-backend"))
@@ -477,7 +487,7 @@ const pullcred_factory *registry_backend(const char *name, const char *config_sc
             static const pullcred_factory *const factories[] = {__VA_ARGS__};                                \
             static const pullcred_module module{sizeof(pullcred_module),                                     \
                                                 PULLCRED_ABI_MAJOR,                                          \
-                                                PULLCRED_ABI_MINOR,                                          \
+                                                PULLCRED_MODULE_NEEDS_ABI_MINOR,                             \
                                                 module_name,                                                 \
                                                 module_version,                                              \
                                                 sizeof(factories) / sizeof(factories[0]),                    \

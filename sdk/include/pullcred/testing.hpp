@@ -8,6 +8,7 @@
 // Usage: docs/modules.md; a complete test: sdk/examples/docker-config-backend.
 #pragma once
 
+#include <pullcred/descriptor_check.hpp>
 #include <pullcred/module.h>
 #include <pullcred/module.hpp>
 
@@ -333,57 +334,18 @@ public:
                                  " has no factory \"" + std::string(name) + "\"");
     }
 
-    // What pullcred's loader would refuse, one line each; empty when none.
+    // What pullcred's loader would refuse (the same checker), then factory
+    // names the module repeats (pullcred refuses those when it registers
+    // factories); one line each, empty when none.
     [[nodiscard]] std::vector<std::string> problems() const {
-        std::vector<std::string> out;
-        const auto &d = *descriptor_;
-        if (d.struct_size < sizeof(pullcred_module)) out.emplace_back("descriptor struct_size is too small");
-        if (d.abi_major != PULLCRED_ABI_MAJOR || d.abi_minor > PULLCRED_ABI_MINOR)
-            out.emplace_back("descriptor ABI " + std::to_string(d.abi_major) + "." +
-                             std::to_string(d.abi_minor) + " does not match the SDK's");
-        if (d.name == nullptr || d.version == nullptr) out.emplace_back("descriptor has no name or version");
-        if (d.factory_count > 0 && d.factories == nullptr) {
-            out.emplace_back("descriptor lists factories but the table is NULL");
-            return out;
-        }
-        for (std::size_t i = 0; i < d.factory_count; ++i) {
-            const auto *f = d.factories[i];
-            const std::string where = "factory #" + std::to_string(i) + " ";
-            if (f == nullptr) {
-                out.push_back(where + "is NULL");
-                continue;
-            }
-            if (f->struct_size < PULLCRED_FACTORY_SIZE_1_0) out.push_back(where + "struct_size is too small");
-            if (f->name == nullptr || !valid_factory_name(f->name))
-                out.push_back(where + "has an invalid name (dotted, lower case, [a-z0-9-]: \"vendor.name\")");
-            if (f->create == nullptr || f->destroy == nullptr || f->last_error == nullptr)
-                out.push_back(where + "lacks create, destroy or last_error");
-            if (f->kind == PULLCRED_KIND_CREDENTIAL_SOURCE && f->get_credentials == nullptr)
-                out.push_back(where + "is a credential source without get_credentials");
-            else if (f->kind == PULLCRED_KIND_REGISTRY_BACKEND && f->get_auth == nullptr)
-                out.push_back(where + "is a registry backend without get_auth");
-            else if (f->kind != PULLCRED_KIND_CREDENTIAL_SOURCE && f->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-                out.push_back(where + "has unknown kind " + std::to_string(f->kind));
-            if (f->config_schema != nullptr) {
-                auto schema = nlohmann::json::parse(f->config_schema, nullptr, false);
-                if (schema.is_discarded() || !schema.is_object())
-                    out.push_back(where + "config_schema is not a JSON object");
-            }
+        auto out = descriptor_problems(descriptor_);
+        if (!out.empty()) return out;
+        const auto all = factories();
+        for (std::size_t i = 0; i < all.size(); ++i)
             for (std::size_t j = 0; j < i; ++j)
-                if (d.factories[j] != nullptr && d.factories[j]->name != nullptr && f->name != nullptr &&
-                    std::string_view(d.factories[j]->name) == f->name)
-                    out.push_back(where + "repeats the name " + std::string(f->name));
-        }
+                if (std::string_view(all[j]->name) == all[i]->name)
+                    out.push_back("factory #" + std::to_string(i) + " repeats the name " + all[i]->name);
         return out;
-    }
-
-    static bool valid_factory_name(std::string_view name) {
-        if (name.empty() || name.find('.') == std::string_view::npos || name.front() == '.' ||
-            name.back() == '.' || name.find("..") != std::string_view::npos)
-            return false;
-        for (const char c : name)
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
-        return true;
     }
 
 private:

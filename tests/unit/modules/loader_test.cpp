@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pullcred/descriptor_check.hpp>
 #include <unistd.h>
 
 #include "fixture_paths.hpp"
@@ -10,6 +11,7 @@
 using pullcred::modules::load_module;
 using testing::AllOf;
 using testing::HasSubstr;
+using testing::IsEmpty;
 
 TEST(ModuleLoader, LoadsAGoodModuleAndReadsItsDescriptor) {
     auto module = load_module(fixture("test_good"));
@@ -54,11 +56,36 @@ TEST(ModuleLoader, RefusesAFactorySmallerThanAbi10) {
                 AllOf(HasSubstr("struct_size"), HasSubstr("smaller than ABI 1.0's")));
 }
 
-TEST(ModuleLoader, RefusesANewerAbiMinor) {
+TEST(ModuleLoader, RefusesAModuleThatNeedsTheNextMinorNamingTheFix) {
     auto module = load_module(fixture("test_newer_minor"));
     ASSERT_FALSE(module.ok());
+    const auto next = "1." + std::to_string(PULLCRED_ABI_MINOR + 1);
     EXPECT_THAT(module.error().message,
-                AllOf(HasSubstr("test_newer_minor.so"), HasSubstr("1.99"), HasSubstr("upgrade pullcred")));
+                AllOf(HasSubstr("test_newer_minor.so"), HasSubstr("needs ABI " + next),
+                      HasSubstr("upgrade pullcred"), HasSubstr("NEEDS_ABI")));
+}
+
+// A module built with the C++ wrapper against this SDK needs only 1.0: it
+// loads on a host that advertises an older minor (as an ABI 1.1 node would).
+TEST(ModuleLoader, AWrapperModuleBuiltAgainstThisSdkNeedsOnlyAbi10) {
+    auto module = load_module(fixture("test_good"));
+    ASSERT_TRUE(module.ok()) << module.error().message;
+    EXPECT_EQ(module->descriptor->abi_minor, 0U);
+    EXPECT_THAT(pullcred::sdk::descriptor_problems(module->descriptor, PULLCRED_ABI_MAJOR, 1), IsEmpty());
+    EXPECT_THAT(pullcred::sdk::descriptor_problems(module->descriptor, PULLCRED_ABI_MAJOR, 0), IsEmpty());
+}
+
+TEST(ModuleLoader, AModuleThatDeclaresAMinorIsRefusedByOlderHostsOnly) {
+    auto module = load_module(fixture("test_c_ok"));
+    ASSERT_TRUE(module.ok()) << module.error().message;
+    ASSERT_EQ(module->descriptor->abi_minor, static_cast<std::uint32_t>(PULLCRED_ABI_MINOR));
+    EXPECT_THAT(
+        pullcred::sdk::descriptor_problems(module->descriptor, PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR),
+        IsEmpty());
+    const auto older = pullcred::sdk::descriptor_problems(module->descriptor, PULLCRED_ABI_MAJOR, 1);
+    ASSERT_EQ(older.size(), 1U);
+    EXPECT_THAT(older.front(), AllOf(HasSubstr("needs ABI 1." + std::to_string(PULLCRED_ABI_MINOR)),
+                                     HasSubstr("this pullcred's ABI 1.1")));
 }
 
 TEST(ModuleLoader, RefusesAFileWithoutTheEntrySymbol) {

@@ -1,0 +1,195 @@
+/*
+ * pullcred module ABI: the only contract between the pullcred host and a
+ * module (.so). Plain C99 so that any compiler and any C++ runtime can build
+ * a module. Rules (naming, ownership, versioning, errors): sdk/ABI.md.
+ */
+#ifndef PULLCRED_MODULE_H
+#define PULLCRED_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PULLCRED_ABI_MAJOR 1
+#define PULLCRED_ABI_MINOR 1
+
+#define PULLCRED_MODULE_ENTRY_SYMBOL "pullcred_module_entry"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PULLCRED_EXPORT __attribute__((visibility("default")))
+#else
+#define PULLCRED_EXPORT
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A borrowed string: valid only for the duration of the call it is passed
+ * to. Not NUL-terminated. */
+typedef struct pullcred_str {
+    const char *ptr;
+    size_t len;
+} pullcred_str;
+
+typedef int32_t pullcred_status;
+#define PULLCRED_OK 0
+#define PULLCRED_NOT_APPLICABLE 1 /* this module cannot serve the request */
+#define PULLCRED_RETRYABLE 2      /* transient: throttled, 5xx, network */
+#define PULLCRED_FAILED 3         /* permanent: say why in the error text */
+
+typedef int32_t pullcred_log_level;
+#define PULLCRED_LOG_DEBUG 0
+#define PULLCRED_LOG_INFO 1
+#define PULLCRED_LOG_WARN 2
+#define PULLCRED_LOG_ERROR 3
+
+typedef int32_t pullcred_factory_kind;
+#define PULLCRED_KIND_CREDENTIAL_SOURCE 1
+#define PULLCRED_KIND_REGISTRY_BACKEND 2
+
+/* ---- Sinks: owned by the caller, which copies everything written. ---- */
+
+typedef struct pullcred_text_sink {
+    void *ctx;
+    void (*write)(void *ctx, pullcred_str text);
+} pullcred_text_sink;
+
+typedef struct pullcred_header_sink {
+    void *ctx;
+    void (*add)(void *ctx, pullcred_str name, pullcred_str value);
+} pullcred_header_sink;
+
+/* Well-known credential field names: access_key_id, secret_access_key,
+ * session_token, region, account_id. Sources may set others. */
+typedef struct pullcred_credentials_sink {
+    uint32_t struct_size;
+    void *ctx;
+    void (*set_field)(void *ctx, pullcred_str name, pullcred_str value);
+    void (*set_expiry)(void *ctx, int64_t unix_seconds); /* absent = no expiry */
+} pullcred_credentials_sink;
+
+typedef struct pullcred_auth_sink {
+    uint32_t struct_size;
+    void *ctx;
+    void (*add)(void *ctx, pullcred_str registry, pullcred_str username, pullcred_str password);
+    void (*set_expiry)(void *ctx, int64_t unix_seconds);
+} pullcred_auth_sink;
+
+typedef struct pullcred_http_response_sink {
+    uint32_t struct_size;
+    void *ctx;
+    void (*status)(void *ctx, int32_t code);
+    void (*header)(void *ctx, pullcred_str name, pullcred_str value);
+    void (*body)(void *ctx, pullcred_str chunk);
+} pullcred_http_response_sink;
+
+/* ---- Requests: owned by the caller, valid for the call only. ---- */
+
+typedef struct pullcred_credentials_request {
+    uint32_t struct_size;
+    pullcred_str profile;     /* the profile being resolved */
+    pullcred_str region_hint; /* region the consumer will call; may be empty */
+} pullcred_credentials_request;
+
+typedef struct pullcred_auth_request {
+    uint32_t struct_size;
+    pullcred_str image;    /* as kubelet sent it */
+    pullcred_str registry; /* host[:port] of the image */
+    pullcred_str profile;  /* profile named by the matching rule; may be empty */
+} pullcred_auth_request;
+
+typedef struct pullcred_http_header {
+    pullcred_str name;
+    pullcred_str value;
+} pullcred_http_header;
+
+#define PULLCRED_HTTP_INSECURE_SKIP_VERIFY 0x1u /* never set by default */
+#define PULLCRED_HTTP_IGNORE_PROXY 0x2u
+
+typedef struct pullcred_http_request {
+    uint32_t struct_size;
+    pullcred_str method;
+    pullcred_str url;
+    const pullcred_http_header *headers;
+    size_t header_count;
+    pullcred_str body;
+    uint32_t flags;
+    pullcred_str ca_bundle; /* PEM file; empty = the host's policy */
+} pullcred_http_request;
+
+typedef struct pullcred_sigv4_params {
+    uint32_t struct_size;
+    pullcred_str service;
+    pullcred_str region;
+    pullcred_str access_key_id;
+    pullcred_str secret_access_key;
+    pullcred_str session_token; /* may be empty */
+} pullcred_sigv4_params;
+
+/* ---- Host services, passed to create() and valid for the instance's life.
+ * Fields are only ever appended; check struct_size before using one that a
+ * later minor version added. ---- */
+typedef struct pullcred_host {
+    uint32_t struct_size;
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    void *ctx;
+    void (*log)(void *ctx, pullcred_log_level level, pullcred_str message);
+    int64_t (*now_unix_ms)(void *ctx);
+    int64_t (*deadline_unix_ms)(void *ctx); /* the invocation's deadline */
+    pullcred_status (*credentials_for_profile)(void *ctx, const pullcred_credentials_request *request,
+                                               pullcred_credentials_sink *out, pullcred_text_sink *error);
+    pullcred_status (*http)(void *ctx, const pullcred_http_request *request, pullcred_http_response_sink *out,
+                            pullcred_text_sink *error);
+    pullcred_status (*sign_sigv4)(void *ctx, const pullcred_http_request *request,
+                                  const pullcred_sigv4_params *params, pullcred_header_sink *out,
+                                  pullcred_text_sink *error);
+} pullcred_host;
+
+/* ---- What a module exports. ---- */
+typedef struct pullcred_factory {
+    uint32_t struct_size;
+    pullcred_factory_kind kind;
+    const char *name;          /* dotted, lower case: "aws.ecr" */
+    const char *config_schema; /* JSON Schema (draft-07) of the config; may be NULL */
+    pullcred_status (*create)(const pullcred_host *host, pullcred_str config_json, void **instance,
+                              pullcred_text_sink *error);
+    void (*destroy)(void *instance);
+    /* Text of the instance's last failure; valid until its next call. */
+    pullcred_str (*last_error)(void *instance);
+    /* Exactly one of the two, by kind. */
+    pullcred_status (*get_credentials)(void *instance, const pullcred_credentials_request *request,
+                                       pullcred_credentials_sink *out);
+    pullcred_status (*get_auth)(void *instance, const pullcred_auth_request *request,
+                                pullcred_auth_sink *out);
+    /* ABI 1.1, optional (NULL = absent; read only when struct_size covers it).
+     * Registry backends: one short line for people saying what get_auth would
+     * call for request (endpoint URL, API, registry id), written to out. No
+     * I/O, no credentials, never a secret. PULLCRED_NOT_APPLICABLE = nothing
+     * to say; another failure explains itself in last_error. */
+    pullcred_status (*describe)(void *instance, const pullcred_auth_request *request,
+                                pullcred_text_sink *out);
+} pullcred_factory;
+
+/* struct_size of an ABI 1.0 factory, the smallest the host accepts. */
+#define PULLCRED_FACTORY_SIZE_1_0 offsetof(pullcred_factory, describe)
+
+typedef struct pullcred_module {
+    uint32_t struct_size;
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    const char *name;
+    const char *version;
+    size_t factory_count;
+    const pullcred_factory *const *factories;
+} pullcred_module;
+
+/* The one exported symbol. Returns a descriptor with static storage, or NULL
+ * when the module cannot run under this host version. */
+typedef const pullcred_module *(*pullcred_module_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PULLCRED_MODULE_H */
