@@ -46,13 +46,13 @@ std::string seconds_ago(std::int64_t then_ms, std::int64_t now_ms) {
 // The recorded failure, as this request's outcome.
 Result<Served> shared_failure(const FailureRecord &failure, const std::optional<Entry> &entry,
                               std::int64_t now_unix, std::int64_t now_ms) {
-    if (freshness_of(entry, now_unix) == Freshness::stale)
+    if (failure.code != ErrorCode::not_applicable && freshness_of(entry, now_unix) == Freshness::stale)
         return serve_stale(*entry, now_unix,
                            failure.error + " (refresh failed " + seconds_ago(failure.created_ms, now_ms) +
                                ")");
     log::debug("the same fetch failed " + seconds_ago(failure.created_ms, now_ms) + " in process " +
                std::to_string(failure.pid) + "; its error is this request's");
-    return make_error(failure.error);
+    return make_error(failure.error, failure.code);
 }
 
 std::string waited_in_vain(const KeyLock &lock, const std::filesystem::path &lock_path,
@@ -138,10 +138,13 @@ Result<Served> Cache::fetch_and_keep(const std::string &key, std::int64_t now_un
     const auto failure_path = store_.path_of(key, ".fail.json");
     auto fetched = fetch();
     if (!fetched) {
-        const auto record = make_failure_record(fetched.error().message, clock_(), deadline.unix_ms);
+        const auto record = make_failure_record(fetched.error(), clock_(), deadline.unix_ms);
         if (auto written = write_failure_record(failure_path, record); !written)
             log::debug(written.error().message);
-        if (freshness_of(entry, now_unix) == Freshness::stale)
+        // Stale-if-error, for temporary and permanent failures alike while
+        // the entry is valid; "not applicable" is no failure to cover.
+        if (fetched.error().code != ErrorCode::not_applicable &&
+            freshness_of(entry, now_unix) == Freshness::stale)
             return serve_stale(*entry, now_unix, fetched.error().message);
         return fetched.error();
     }

@@ -32,20 +32,27 @@ std::string quoted_status(std::string_view text) {
 }
 } // namespace
 
-FailureRecord make_failure_record(const std::string &error, std::int64_t now_ms,
-                                  std::int64_t deadline_unix_ms) {
-    auto text = log::redact(error);
+FailureRecord make_failure_record(const Error &error, std::int64_t now_ms, std::int64_t deadline_unix_ms) {
+    auto text = log::redact(error.message);
     if (text.size() > kMaxErrorChars) text.resize(kMaxErrorChars);
     auto status = quoted_status(text);
-    return FailureRecord{std::move(text), std::move(status), now_ms,
-                         std::min(now_ms + kFailureShareMs, deadline_unix_ms), static_cast<long>(::getpid())};
+    return FailureRecord{std::move(text),
+                         error.code,
+                         std::move(status),
+                         now_ms,
+                         std::min(now_ms + kFailureShareMs, deadline_unix_ms),
+                         static_cast<long>(::getpid())};
 }
 
 Status write_failure_record(const std::filesystem::path &path, const FailureRecord &record) {
     if (record.until_ms <= record.created_ms) return ok();
-    const nlohmann::json doc{{"version", kRecordVersion},   {"error", record.error},
-                             {"status", record.status},     {"created_ms", record.created_ms},
-                             {"until_ms", record.until_ms}, {"pid", record.pid}};
+    const nlohmann::json doc{{"version", kRecordVersion},
+                             {"error", record.error},
+                             {"code", static_cast<int>(record.code)},
+                             {"status", record.status},
+                             {"created_ms", record.created_ms},
+                             {"until_ms", record.until_ms},
+                             {"pid", record.pid}};
     const auto text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     auto temp = path;
     temp += ".tmp." + std::to_string(::getpid());
@@ -76,9 +83,13 @@ std::optional<FailureRecord> read_failure_record(const std::filesystem::path &pa
     if (!doc || !doc->is_object()) return std::nullopt;
     try {
         if (doc->at("version").get<int>() != kRecordVersion) return std::nullopt;
-        return FailureRecord{doc->at("error").get<std::string>(), doc->at("status").get<std::string>(),
-                             doc->at("created_ms").get<std::int64_t>(),
-                             doc->at("until_ms").get<std::int64_t>(), doc->at("pid").get<long>()};
+        const auto code = doc->value("code", static_cast<int>(ErrorCode::failed));
+        if (code < static_cast<int>(ErrorCode::not_applicable) || code > static_cast<int>(ErrorCode::failed))
+            return std::nullopt;
+        return FailureRecord{
+            doc->at("error").get<std::string>(),     static_cast<ErrorCode>(code),
+            doc->at("status").get<std::string>(),    doc->at("created_ms").get<std::int64_t>(),
+            doc->at("until_ms").get<std::int64_t>(), doc->at("pid").get<long>()};
     } catch (const nlohmann::json::exception &) {
         return std::nullopt;
     }

@@ -14,7 +14,8 @@
 namespace pullcred::cache {
 
 struct FailureRecord {
-    std::string error;  // the error text, as the fetch reported it (redacted)
+    std::string error; // the error text, as the fetch reported it (redacted)
+    ErrorCode code = ErrorCode::failed;
     std::string status; // the upstream's status as quoted in `error` ("HTTP 503"), or empty
     std::int64_t created_ms = 0;
     std::int64_t until_ms = 0; // a burst arriving before this gets the error
@@ -26,8 +27,7 @@ inline constexpr std::int64_t kFailureShareMs = 5000;
 
 // The record for an error seen at `now_ms` by an invocation whose deadline is
 // `deadline_unix_ms`: kept min(5 s, what is left of that deadline).
-FailureRecord make_failure_record(const std::string &error, std::int64_t now_ms,
-                                  std::int64_t deadline_unix_ms);
+FailureRecord make_failure_record(const Error &error, std::int64_t now_ms, std::int64_t deadline_unix_ms);
 
 // Written atomically; nothing is written for a record already past.
 Status write_failure_record(const std::filesystem::path &path, const FailureRecord &record);

@@ -6,6 +6,7 @@
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "modules/rejected_credentials.hpp"
+#include "modules/status_code.hpp"
 #include "util/input_file.hpp"
 #include "util/quote.hpp"
 
@@ -130,7 +131,7 @@ pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_
     auto credentials = resolve(sdk::view(request->profile), sdk::view(request->region_hint));
     if (!credentials) {
         write_error(error, credentials.error().message);
-        return PULLCRED_FAILED;
+        return status_of(credentials.error());
     }
     for (const auto &[name, value] : credentials->fields)
         out->set_field(out->ctx, sdk::str(name), sdk::str(value));

@@ -7,6 +7,7 @@
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
 #include "modules/call_guard.hpp"
+#include "modules/status_code.hpp"
 
 namespace pullcred::modules {
 
@@ -75,7 +76,8 @@ Error Instance::failure(pullcred_status status) const {
     const CallGuard guard(who(), "last_error", call_budget());
     const auto text = sdk::view(factory_.factory->last_error(handle_));
     return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) +
-                      ": " + (text.empty() ? std::string("no reason given") : std::string(text)));
+                          ": " + (text.empty() ? std::string("no reason given") : std::string(text)),
+                      error_code(status));
 }
 
 Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std::string_view region_hint) {
@@ -89,7 +91,12 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
         const CallGuard guard(who(), "get_credentials", call_budget());
         return factory_.factory->get_credentials(handle_, &request, &sink);
     }();
-    if (status != PULLCRED_OK) return failure(status);
+    if (status != PULLCRED_OK) {
+        auto error = failure(status);
+        // A source with nothing for its own profile fails that profile (sdk/ABI.md).
+        if (error.code == ErrorCode::not_applicable) error.code = ErrorCode::failed;
+        return error;
+    }
     log::register_secret(credentials.get("secret_access_key"));
     log::register_secret(credentials.get("session_token"));
     return credentials;

@@ -77,25 +77,37 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     if (!image)
         return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
-    const auto selection = select_rule(context.config, request.image);
+    auto selection = select_rule(context.config, request.image);
     if (selection.rule == nullptr) {
         log::info("no rule in " + context.config.file + " matches image " +
                   util::quote_bounded(request.image) + "; answering with no credentials");
         return empty_response_for(request, context.config, nullptr, *image);
     }
-    const auto &rule = *selection.rule;
-    log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
-               std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
-    if (lacks_required_token(request, rule)) {
-        log::warn(missing_token_note(rule));
-        return empty_response_for(request, context.config, &rule, *image);
+    for (; selection.rule != nullptr;
+         selection = select_rule_after(context.config, request.image, selection.rule)) {
+        const auto &rule = *selection.rule;
+        log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
+                   std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
+        if (lacks_required_token(request, rule)) {
+            log::warn(missing_token_note(rule));
+            return empty_response_for(request, context.config, &rule, *image);
+        }
+        auto auth = registry_auth(rule, request, image->registry(), context);
+        if (!auth && auth.error().code == ErrorCode::not_applicable) {
+            log::info("registries[" + std::to_string(rule.index) + "] (" + rule.backend +
+                      ") has nothing for this image: " + auth.error().message + "; trying the next rule");
+            continue;
+        }
+        if (!auth) return auth.error();
+        auto response =
+            response_for(request, context.config, rule, *image, auth->auth, context.now_unix_seconds);
+        if (response && auth->stale)
+            response->cache_duration = stale_cache_duration(response->cache_duration);
+        return response;
     }
-
-    auto auth = registry_auth(rule, request, image->registry(), context);
-    if (!auth) return auth.error();
-    auto response = response_for(request, context.config, rule, *image, auth->auth, context.now_unix_seconds);
-    if (response && auth->stale) response->cache_duration = stale_cache_duration(response->cache_duration);
-    return response;
+    log::info("no rule in " + context.config.file + " has credentials for image " +
+              util::quote_bounded(request.image) + "; answering with no credentials");
+    return empty_response_for(request, context.config, nullptr, *image);
 }
 
 } // namespace pullcred::request

@@ -5,9 +5,16 @@
 namespace pullcred::request {
 
 Selection select_rule(const config::Config &config, std::string_view image) {
-    for (const auto &rule : config.registries)
+    return select_rule_after(config, image, nullptr);
+}
+
+Selection select_rule_after(const config::Config &config, std::string_view image, const config::Rule *after) {
+    const auto first = after == nullptr ? std::size_t{0} : after->index + 1;
+    for (auto index = first; index < config.registries.size(); ++index) {
+        const auto &rule = config.registries[index];
         for (const auto &pattern : rule.match_images)
             if (dispatch::match_image(pattern, image)) return {&rule, pattern};
+    }
     return {};
 }
 

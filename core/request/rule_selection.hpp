@@ -14,4 +14,8 @@ struct Selection {
 
 Selection select_rule(const config::Config &config, std::string_view image);
 
+// The rule after `after` (nullptr: the first) whose matchImages matches: a
+// backend that answers "not applicable" hands the image to the next one.
+Selection select_rule_after(const config::Config &config, std::string_view image, const config::Rule *after);
+
 } // namespace pullcred::request

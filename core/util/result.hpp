@@ -2,18 +2,28 @@
 // (std::expected is C++23; this is the C++20 subset pullcred needs.)
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace pullcred {
 
-struct Error {
-    std::string message;
+// What kind of failure: the module ABI's status codes (sdk/ABI.md), carried
+// from the module that reported it to the answer kubelet gets.
+enum class ErrorCode : std::int32_t {
+    not_applicable = 1, // nothing for this request: the next matching rule is tried
+    retryable = 2,      // temporary: a still-valid cached answer is served
+    failed = 3,         // permanent
 };
 
-inline Error make_error(std::string message) {
-    return Error{std::move(message)};
+struct Error {
+    std::string message;
+    ErrorCode code = ErrorCode::failed;
+};
+
+inline Error make_error(std::string message, ErrorCode code = ErrorCode::failed) {
+    return Error{std::move(message), code};
 }
 
 template <class T> class [[nodiscard]] Result {

@@ -399,3 +399,31 @@ TEST(CacheKeys, ChangeWithTheProfileConfigAndIdentityButHoldNoSecret) {
     EXPECT_NE(cache::credentials_key(config.profiles["p"], ""),
               cache::credentials_key(config.profiles["p"], "x"));
 }
+
+TEST_F(CacheTest, NotApplicableIsNoFailureToCoverAndIsSharedWithItsCode) {
+    auto cache = cache::Cache::open({dir_, true});
+    auto good = []() -> Result<cache::Fetched> { return cache::Fetched{{{"v", "old"}}, 2000, {}}; };
+    int fetches = 0;
+    auto nothing = [&]() -> Result<cache::Fetched> {
+        ++fetches;
+        return make_error("nothing for this image", ErrorCode::not_applicable);
+    };
+    ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, good, any_data).ok());
+    auto first = cache->through("k", 1900, kFarDeadline, nothing, any_data); // refresh due, entry valid
+    ASSERT_FALSE(first.ok());
+    EXPECT_EQ(first.error().code, ErrorCode::not_applicable);
+    auto shared = cache->through("k", 1900, kFarDeadline, nothing, any_data);
+    ASSERT_FALSE(shared.ok());
+    EXPECT_EQ(shared.error().code, ErrorCode::not_applicable);
+    EXPECT_EQ(fetches, 1);
+}
+
+TEST_F(CacheTest, ASharedFailureKeepsItsCode) {
+    auto cache = cache::Cache::open({dir_, true});
+    auto temporary = []() -> Result<cache::Fetched> { return make_error("throttled", ErrorCode::retryable); };
+    ASSERT_FALSE(cache->through("k", 1000, kFarDeadline, temporary, any_data).ok());
+    auto shared = cache->through("k", 1000, kFarDeadline, temporary, any_data);
+    ASSERT_FALSE(shared.ok());
+    EXPECT_EQ(shared.error().code, ErrorCode::retryable);
+    EXPECT_THAT(shared.error().message, HasSubstr("throttled"));
+}
