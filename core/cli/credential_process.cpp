@@ -48,8 +48,8 @@ struct SigningHelperFlags {
 
 // The credential_process document (Version 1) of a source's credentials.
 Result<std::string> credential_process_json(const sdk::Credentials &credentials, const std::string &profile) {
-    const auto access_key_id = credentials.get("access_key_id");
-    const auto secret_access_key = credentials.get("secret_access_key");
+    const auto access_key_id = credentials.get(PULLCRED_FIELD_ACCESS_KEY_ID);
+    const auto secret_access_key = credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY);
     if (access_key_id.empty() || secret_access_key.empty())
         return make_error("profile '" + profile + "' gave no " +
                           (access_key_id.empty() ? "access_key_id" : "secret_access_key") +
@@ -58,7 +58,8 @@ Result<std::string> credential_process_json(const sdk::Credentials &credentials,
     out["Version"] = 1;
     out["AccessKeyId"] = access_key_id;
     out["SecretAccessKey"] = secret_access_key;
-    if (const auto token = credentials.get("session_token"); !token.empty()) out["SessionToken"] = token;
+    if (const auto token = credentials.get(PULLCRED_FIELD_SESSION_TOKEN); !token.empty())
+        out["SessionToken"] = token;
     if (const auto expiration = credentials.get("expiration"); !expiration.empty())
         out["Expiration"] = expiration;
     else if (credentials.expires_unix)

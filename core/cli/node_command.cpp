@@ -122,8 +122,9 @@ Result<node::AwsKeys> profile_keys(const fs::path &config, const std::string &pr
     if (auto ready = session.providers().prepare_profile(profile); !ready) return ready.error();
     auto credentials = session.providers().credentials_for(profile, "");
     if (!credentials) return credentials.error();
-    node::AwsKeys keys{credentials->get("access_key_id"), credentials->get("secret_access_key"),
-                       credentials->get("session_token"), credentials->expires_unix};
+    node::AwsKeys keys{credentials->get(PULLCRED_FIELD_ACCESS_KEY_ID),
+                       credentials->get(PULLCRED_FIELD_SECRET_ACCESS_KEY),
+                       credentials->get(PULLCRED_FIELD_SESSION_TOKEN), credentials->expires_unix};
     if (keys.access_key_id.empty() || keys.secret_access_key.empty())
         return make_error("profile '" + profile + "' gave no AWS keys: Bottlerocket's provider needs them");
     return keys;

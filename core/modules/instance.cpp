@@ -97,8 +97,8 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
         if (error.code == ErrorCode::not_applicable) error.code = ErrorCode::failed;
         return error;
     }
-    log::register_secret(credentials.get("secret_access_key"));
-    log::register_secret(credentials.get("session_token"));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));
     return credentials;
 }
 

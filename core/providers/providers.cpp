@@ -99,8 +99,8 @@ std::optional<sdk::Credentials> from_json(const nlohmann::json &data) {
         if (!expires->is_number_integer()) return std::nullopt;
         credentials.expires_unix = expires->get<std::int64_t>();
     }
-    log::register_secret(credentials.get("secret_access_key"));
-    log::register_secret(credentials.get("session_token"));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));
     return credentials;
 }
 } // namespace
@@ -155,7 +155,7 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
 bool Providers::drop_refused_credentials() {
     bool any_from_cache = false;
     for (auto it = resolved_.begin(); it != resolved_.end();) {
-        if (refused_access_keys_.count(it->second.credentials.get("access_key_id")) == 0) {
+        if (refused_access_keys_.count(it->second.credentials.get(PULLCRED_FIELD_ACCESS_KEY_ID)) == 0) {
             ++it;
             continue;
         }
@@ -213,10 +213,10 @@ Status Providers::assume_web_identity(const std::string &slot, const std::string
     auto credentials = sources::sts::assume_role_with_web_identity(
         host, *endpoint, request, token, "service account: AssumeRoleWithWebIdentity of " + role_arn);
     if (!credentials.ok()) return make_error(credentials.status().message);
-    log::register_secret(credentials.value().get("secret_access_key"));
-    log::register_secret(credentials.value().get("session_token"));
+    log::register_secret(credentials.value().get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
+    log::register_secret(credentials.value().get(PULLCRED_FIELD_SESSION_TOKEN));
     auto issued = credentials.value();
-    issued.fields["region"] = region;
+    issued.fields[PULLCRED_FIELD_REGION] = region;
     resolved_[slot] = Resolved{std::move(issued), scope.inputs(), false};
     return ok();
 }

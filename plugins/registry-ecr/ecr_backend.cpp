@@ -123,8 +123,8 @@ public:
 
         auto credentials = host_.credentials(profile, target.region);
         if (!credentials.ok()) return credentials.status();
-        const auto access_key_id = credentials.value().get("access_key_id");
-        const auto secret_access_key = credentials.value().get("secret_access_key");
+        const auto access_key_id = credentials.value().get(PULLCRED_FIELD_ACCESS_KEY_ID);
+        const auto secret_access_key = credentials.value().get(PULLCRED_FIELD_SECRET_ACCESS_KEY);
         if (access_key_id.empty() || secret_access_key.empty())
             return SdkStatus::failed("profile '" + profile + "' gave no " +
                                      (access_key_id.empty() ? "access_key_id" : "secret_access_key") +
@@ -153,7 +153,8 @@ public:
         call.body = target.account.empty() ? "{}" : R"({"registryIds":[")" + target.account + R"("]})";
 
         pullcred::sdk::SigV4Params params{resolved.signing_name, resolved.signing_region, access_key_id,
-                                          secret_access_key, credentials.value().get("session_token")};
+                                          secret_access_key,
+                                          credentials.value().get(PULLCRED_FIELD_SESSION_TOKEN)};
         if (auto signed_ok = host_.sign_sigv4(call, params); !signed_ok.ok())
             return SdkStatus{signed_ok.code,
                              failure_prefix(context) + "cannot sign the request: " + signed_ok.message};

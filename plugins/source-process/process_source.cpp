@@ -230,9 +230,10 @@ public:
             return SdkStatus::failed(what + " " + *problem);
         auto &keys = std::get<ProcessCredentials>(parsed);
         Credentials out;
-        out.fields["access_key_id"] = std::move(keys.access_key_id);
-        out.fields["secret_access_key"] = std::move(keys.secret_access_key);
-        if (!keys.session_token.empty()) out.fields["session_token"] = std::move(keys.session_token);
+        out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::move(keys.access_key_id);
+        out.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = std::move(keys.secret_access_key);
+        if (!keys.session_token.empty())
+            out.fields[PULLCRED_FIELD_SESSION_TOKEN] = std::move(keys.session_token);
         out.expires_unix = keys.expires_unix;
         host_.debug("credential process " + argv_.front() + " for profile " + profile + " answered in " +
                     format_duration(run.elapsed) +

@@ -264,11 +264,11 @@ public:
                                      ", before now (" + format_rfc3339(now) +
                                      "): check the node's clock (NTP)");
         Credentials out;
-        out.fields["access_key_id"] = std::move(issued.access_key_id);
-        out.fields["secret_access_key"] = std::move(issued.secret_access_key);
-        out.fields["session_token"] = std::move(issued.session_token);
-        out.fields["region"] = endpoint->signing_region;
-        out.fields["account_id"] = role_account_;
+        out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::move(issued.access_key_id);
+        out.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = std::move(issued.secret_access_key);
+        out.fields[PULLCRED_FIELD_SESSION_TOKEN] = std::move(issued.session_token);
+        out.fields[PULLCRED_FIELD_REGION] = endpoint->signing_region;
+        out.fields[PULLCRED_FIELD_ACCOUNT_ID] = role_account_;
         out.fields["expiration"] = issued.expiration;
         out.expires_unix = issued.expires_unix;
         host_.debug("CreateSession: credentials for " + role_arn_ + " until " + issued.expiration);

@@ -163,9 +163,10 @@ private:
             bool required;
         };
         for (const auto &[file, field, required] :
-             {Field{"AWS_ACCESS_KEY_ID", "access_key_id", true},
-              Field{"AWS_SECRET_ACCESS_KEY", "secret_access_key", true},
-              Field{"AWS_SESSION_TOKEN", "session_token", false}, Field{"REGION", "region", false}}) {
+             {Field{"AWS_ACCESS_KEY_ID", PULLCRED_FIELD_ACCESS_KEY_ID, true},
+              Field{"AWS_SECRET_ACCESS_KEY", PULLCRED_FIELD_SECRET_ACCESS_KEY, true},
+              Field{"AWS_SESSION_TOKEN", PULLCRED_FIELD_SESSION_TOKEN, false},
+              Field{"REGION", PULLCRED_FIELD_REGION, false}}) {
             auto value = secret_file(mode, file);
             if (!value.ok()) return value.status();
             if (!value.value()) {
@@ -179,7 +180,7 @@ private:
             }
             out.fields[field] = std::move(*value.value());
         }
-        if (!region_.empty()) out.fields["region"] = region_;
+        if (!region_.empty()) out.fields[PULLCRED_FIELD_REGION] = region_;
         host_.debug("static keys from secretDir " + mode.dir);
         return out;
     }
@@ -246,13 +247,13 @@ private:
                                          " holds blanks or control characters");
         }
         Credentials out;
-        out.fields["access_key_id"] = *id;
-        out.fields["secret_access_key"] = *secret;
-        if (auto token = profile.aws_session_token()) out.fields["session_token"] = *token;
+        out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *id;
+        out.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *secret;
+        if (auto token = profile.aws_session_token()) out.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
         if (!region_.empty()) {
-            out.fields["region"] = region_;
+            out.fields[PULLCRED_FIELD_REGION] = region_;
         } else if (auto region = profile.region()) {
-            out.fields["region"] = *region;
+            out.fields[PULLCRED_FIELD_REGION] = *region;
         }
         host_.debug("static keys from profile '" + mode.profile + "' in " + files);
         return out;
@@ -283,13 +284,14 @@ private:
                                      "provider in its CredentialProviderConfig)");
         }
         Credentials out;
-        out.fields["access_key_id"] = std::string(trim(*id));
-        out.fields["secret_access_key"] = std::string(trim(*secret));
+        out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::string(trim(*id));
+        out.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = std::string(trim(*secret));
         if (auto token = pullcred::aws::env_value(env, "AWS_SESSION_TOKEN"); token && !trim(*token).empty())
-            out.fields["session_token"] = std::string(trim(*token));
-        for (const auto &[field, name] : {std::pair{"access_key_id", "AWS_ACCESS_KEY_ID"},
-                                          std::pair{"secret_access_key", "AWS_SECRET_ACCESS_KEY"},
-                                          std::pair{"session_token", "AWS_SESSION_TOKEN"}}) {
+            out.fields[PULLCRED_FIELD_SESSION_TOKEN] = std::string(trim(*token));
+        for (const auto &[field, name] :
+             {std::pair{PULLCRED_FIELD_ACCESS_KEY_ID, "AWS_ACCESS_KEY_ID"},
+              std::pair{PULLCRED_FIELD_SECRET_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY"},
+              std::pair{PULLCRED_FIELD_SESSION_TOKEN, "AWS_SESSION_TOKEN"}}) {
             const auto it = out.fields.find(field);
             if (it == out.fields.end()) continue;
             if (it->second.empty())
@@ -299,9 +301,9 @@ private:
                                          " holds blanks or control characters");
         }
         if (!region_.empty()) {
-            out.fields["region"] = region_;
+            out.fields[PULLCRED_FIELD_REGION] = region_;
         } else if (auto region = pullcred::aws::resolve_region(env, nullptr)) {
-            out.fields["region"] = region->region;
+            out.fields[PULLCRED_FIELD_REGION] = region->region;
         }
         host_.debug("static keys from the environment");
         return out;

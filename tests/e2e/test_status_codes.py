@@ -118,3 +118,16 @@ def test_a_valid_cached_entry_is_served_while_the_backend_fails(node, status, ki
     expired = node.run()
     assert expired.returncode == 1
     assert f"test.status-backend {kind}: test.status-backend answers {status}" in expired.stderr
+
+
+def test_module_calls_run_one_at_a_time_on_one_thread_nested_through_the_host(node):
+    """sdk/ABI.md, Concurrency: the backend's call to credentials_for_profile
+    runs the source inside it, on the same thread."""
+    node.write([rule("registry.example.com", callsFile=str(node.calls), fromProfile=True)],
+               profiles={"p": {"source": "test.status-source", "callsFile": str(node.calls), "password": "from-p"}})
+    answer = node.run()
+    assert answer.returncode == 0, answer.stderr
+    assert passwords(answer) == {"from-p"}
+    calls = [line.split() for line in node.calls.read_text().splitlines()]
+    assert [who for who, _ in calls] == ["test.status-backend", "test.status-source"]
+    assert len({thread for _, thread in calls}) == 1

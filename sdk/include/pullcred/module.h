@@ -59,8 +59,14 @@ typedef struct pullcred_header_sink {
     void (*add)(void *ctx, pullcred_str name, pullcred_str value);
 } pullcred_header_sink;
 
-/* Well-known credential field names: access_key_id, secret_access_key,
- * session_token, region, account_id. Sources may set others. */
+/* Well-known credential field names (set_field): use these, a misspelt
+ * name is an absent field. Sources may set others. */
+#define PULLCRED_FIELD_ACCESS_KEY_ID "access_key_id"
+#define PULLCRED_FIELD_SECRET_ACCESS_KEY "secret_access_key"
+#define PULLCRED_FIELD_SESSION_TOKEN "session_token"
+#define PULLCRED_FIELD_REGION "region"
+#define PULLCRED_FIELD_ACCOUNT_ID "account_id"
+
 typedef struct pullcred_credentials_sink {
     uint32_t struct_size;
     void *ctx;
@@ -127,6 +133,7 @@ typedef struct pullcred_sigv4_params {
 } pullcred_sigv4_params;
 
 /* ---- Host services, passed to create() and valid for the instance's life.
+ * Call them only from inside a call the host made, on its thread.
  * Fields are only ever appended; check struct_size before using one that a
  * later minor version added. ---- */
 typedef struct pullcred_host {
@@ -164,7 +171,10 @@ typedef struct pullcred_host {
 /* struct_size of an ABI 1.1 host table: a smaller one lacks read_file and get_env. */
 #define PULLCRED_HOST_SIZE_1_1 offsetof(pullcred_host, read_file)
 
-/* ---- What a module exports. ---- */
+/* ---- What a module exports. Concurrency (sdk/ABI.md): within a process the
+ * host calls modules one call at a time, on the request's thread; calls
+ * nest only through credentials_for_profile, never into the calling
+ * instance. Processes run side by side. ---- */
 typedef struct pullcred_factory {
     uint32_t struct_size;
     pullcred_factory_kind kind;

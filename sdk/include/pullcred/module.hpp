@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -62,10 +63,30 @@ struct Credentials {
     std::map<std::string, std::string, std::less<>> fields;
     std::optional<std::int64_t> expires_unix;
 
-    [[nodiscard]] std::string get(std::string_view name) const {
+    // The field's value, empty when absent (the AWS fields are never empty
+    // when present); field() tells absent and empty apart.
+    [[nodiscard]] std::string get(std::string_view name) const { return field(name).value_or(std::string()); }
+    [[nodiscard]] std::optional<std::string> field(std::string_view name) const {
         auto it = fields.find(name);
-        return it == fields.end() ? std::string() : it->second;
+        if (it == fields.end()) return std::nullopt;
+        return it->second;
     }
+    void set(std::string_view name, std::string value) {
+        fields.insert_or_assign(std::string(name), std::move(value));
+    }
+
+    // The well-known fields (PULLCRED_FIELD_* in module.h).
+    [[nodiscard]] std::optional<std::string> access_key_id() const {
+        return field(PULLCRED_FIELD_ACCESS_KEY_ID);
+    }
+    [[nodiscard]] std::optional<std::string> secret_access_key() const {
+        return field(PULLCRED_FIELD_SECRET_ACCESS_KEY);
+    }
+    [[nodiscard]] std::optional<std::string> session_token() const {
+        return field(PULLCRED_FIELD_SESSION_TOKEN);
+    }
+    [[nodiscard]] std::optional<std::string> region() const { return field(PULLCRED_FIELD_REGION); }
+    [[nodiscard]] std::optional<std::string> account_id() const { return field(PULLCRED_FIELD_ACCOUNT_ID); }
 };
 
 struct AuthEntry {
@@ -373,6 +394,12 @@ inline void write_error(pullcred_text_sink *sink, std::string_view text) {
 template <class T, class Base>
 pullcred_status create(const pullcred_host *host, pullcred_str config_json, void **instance,
                        pullcred_text_sink *error) noexcept {
+    static_assert(std::is_base_of_v<Base, T>,
+                  "credential_source<T> needs T derived from pullcred::sdk::CredentialSource, "
+                  "registry_backend<T> needs T derived from pullcred::sdk::RegistryBackend");
+    static_assert(std::is_constructible_v<T, Host, const Config &>,
+                  "a module class needs the constructor T(pullcred::sdk::Host host, "
+                  "const pullcred::sdk::Config &config): the host and the profile's or rule's settings");
     try {
         auto config = config_json.len ? nlohmann::json::parse(view(config_json)) : nlohmann::json::object();
         auto holder = std::make_unique<Instance<Base>>();

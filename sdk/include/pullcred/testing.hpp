@@ -177,8 +177,9 @@ public:
     FakeHost &profile(const std::string &name, const std::string &access_key_id,
                       const std::string &secret_access_key, const std::string &session_token = {}) {
         Credentials keys;
-        keys.fields = {{"access_key_id", access_key_id}, {"secret_access_key", secret_access_key}};
-        if (!session_token.empty()) keys.fields["session_token"] = session_token;
+        keys.fields = {{PULLCRED_FIELD_ACCESS_KEY_ID, access_key_id},
+                       {PULLCRED_FIELD_SECRET_ACCESS_KEY, secret_access_key}};
+        if (!session_token.empty()) keys.fields[PULLCRED_FIELD_SESSION_TOKEN] = session_token;
         profiles[name] = keys;
         return *this;
     }
