@@ -103,7 +103,7 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
 }
 
 Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry,
-                                     std::string_view profile) {
+                                     std::string_view profile, const ForwardedServiceAccount &forwarded) {
     if (factory_.factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
         return make_error(std::string(factory_.factory->name) + " is not a registry backend");
     sdk::Auth auth;
@@ -117,8 +117,12 @@ Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view re
                             [](void *ctx, std::int64_t unix_seconds) {
                                 static_cast<sdk::Auth *>(ctx)->expires_unix = unix_seconds;
                             }};
-    const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
-                                        sdk::str(profile)};
+    const pullcred_auth_request request{sizeof(pullcred_auth_request),
+                                        sdk::str(image),
+                                        sdk::str(registry),
+                                        sdk::str(profile),
+                                        sdk::str(forwarded.token),
+                                        sdk::str(forwarded.annotations_json)};
     const auto status = [&] {
         const CallGuard guard(who(), "get_auth", call_budget());
         return factory_.factory->get_auth(handle_, &request, &sink);
@@ -136,8 +140,8 @@ Result<std::optional<std::string>> Instance::describe(std::string_view image, st
         return std::optional<std::string>();
     std::string text;
     pullcred_text_sink sink{&text, &sdk::detail::append_text};
-    const pullcred_auth_request request{sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry),
-                                        sdk::str(profile)};
+    const pullcred_auth_request request{
+        sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry), sdk::str(profile), {}, {}};
     const auto status = [&] {
         const CallGuard guard(who(), "describe", call_budget());
         return factory->describe(handle_, &request, &sink);

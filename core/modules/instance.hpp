@@ -18,6 +18,11 @@ namespace pullcred::modules {
 
 class Instance {
 public:
+    struct ForwardedServiceAccount {
+        std::string_view token;
+        std::string_view annotations_json;
+    };
+
     // `config` is what the factory's schema describes (host keys removed);
     // `component` names the instance in logs and errors ("profile default").
     static Result<std::unique_ptr<Instance>> create(const FactoryRef &factory, std::string component,
@@ -28,7 +33,9 @@ public:
     Instance &operator=(const Instance &) = delete;
 
     Result<sdk::Credentials> get_credentials(std::string_view profile, std::string_view region_hint);
-    Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile);
+    // `forwarded`: the pod's service account, for a rule that forwards it.
+    Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile,
+                               const ForwardedServiceAccount &forwarded = {});
     // What get_auth would call, as the module describes it (ABI 1.1), redacted;
     // nullopt when the module does not describe it (an ABI 1.0 module, or
     // describe absent or not applicable).

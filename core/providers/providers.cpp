@@ -182,13 +182,14 @@ Result<std::optional<std::string>> Providers::describe_for(const config::Rule &r
 
 Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view image,
                                       std::string_view registry, std::string_view profile,
-                                      cache::Inputs &inputs) {
+                                      cache::Inputs &inputs,
+                                      const modules::Instance::ForwardedServiceAccount &forwarded) {
     modules::InputScope scope(environment_);
     auto instance = backend_instance(rule);
     if (!instance) return instance.error();
     const auto used = profile.empty() ? std::string_view(rule.profile) : profile;
     for (int attempt = 0;; ++attempt) {
-        auto auth = (*instance)->get_auth(image, registry, used);
+        auto auth = (*instance)->get_auth(image, registry, used, forwarded);
         if (auth || attempt > 0 || !drop_refused_credentials()) {
             inputs = scope.inputs();
             return auth;

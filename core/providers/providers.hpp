@@ -33,7 +33,8 @@ public:
     // `inputs` receives what the answer was made from. Credentials AWS
     // refused are dropped (from the cache too) and the backend asked once more.
     Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
-                               std::string_view profile, cache::Inputs &inputs);
+                               std::string_view profile, cache::Inputs &inputs,
+                               const modules::Instance::ForwardedServiceAccount &forwarded = {});
     // What the rule's backend would call for the image, without calling it.
     Result<std::optional<std::string>> describe_for(const config::Rule &rule, std::string_view image,
                                                     std::string_view registry);

@@ -36,14 +36,19 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
     const auto identity = *plan ? (*plan)->identity : std::string();
     auto fetch = [&]() -> Result<cache::Fetched> {
         std::string profile;
-        if (*plan) {
+        std::string annotations;
+        modules::Instance::ForwardedServiceAccount forwarded;
+        if (*plan && (*plan)->forward_to_backend) {
+            annotations = nlohmann::json(request.service_account_annotations).dump();
+            forwarded = {*request.service_account_token, annotations};
+        } else if (*plan) {
             profile = "serviceaccount:" + (*plan)->identity;
             auto assumed = context.providers().assume_web_identity(
                 profile, (*plan)->role_arn, *request.service_account_token, sts_region_for(rule, registry));
             if (!assumed) return assumed.error();
         }
         cache::Inputs inputs;
-        auto auth = context.providers().auth_for(rule, request.image, registry, profile, inputs);
+        auto auth = context.providers().auth_for(rule, request.image, registry, profile, inputs, forwarded);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration)

@@ -148,6 +148,9 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
                                                                const config::Rule &rule) {
     if (!request.service_account_token) return std::optional<ServiceAccountPlan>{};
     const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
+    if (settings.value("forwardToBackend", false))
+        return std::optional<ServiceAccountPlan>{
+            ServiceAccountPlan{{}, token_identity(*request.service_account_token) + "|backend", true}};
     const auto annotation =
         string_setting(settings, "roleAnnotation").value_or(std::string(kDefaultRoleAnnotation));
 

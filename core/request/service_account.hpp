@@ -15,8 +15,9 @@ namespace pullcred::request {
 inline constexpr std::string_view kDefaultRoleAnnotation = "eks.amazonaws.com/ecr-role-arn";
 
 struct ServiceAccountPlan {
-    std::string role_arn;
+    std::string role_arn; // empty when the token is forwarded to the backend
     std::string identity; // who the token belongs to, for cache keys; never the token
+    bool forward_to_backend = false;
 };
 
 // What to do with the request's service-account token under `rule`:
@@ -27,7 +28,8 @@ struct ServiceAccountPlan {
 // serviceAccount.roleAnnotation, default eks.amazonaws.com/ecr-role-arn),
 // then the rule's serviceAccount.roleArn, then $AWS_ECR_ROLE_ARN.
 // A request without a token under a rule that requires one is not planned
-// here: see lacks_required_token.
+// here: see lacks_required_token. Under serviceAccount.forwardToBackend the
+// token and annotations go to the rule's backend as they are (no STS).
 Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Request &request,
                                                                const config::Rule &rule);
 

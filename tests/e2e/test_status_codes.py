@@ -31,9 +31,10 @@ def node(tmp_path):
             "profiles": profiles or {"p": {"source": "test.status-source"}},
             "registries": registries}))
 
-    def run(image=IMAGE):
+    def run(image=IMAGE, **request):
         return subprocess.run([str(PULLCRED), "get-credentials", "--config", str(config)],
-                              input=kubelet_request(image), capture_output=True, text=True, env=scrubbed_env(),
+                              input=kubelet_request(image, **request), capture_output=True, text=True,
+                              env=scrubbed_env(),
                               timeout=60, check=False)
 
     def backend_calls():
@@ -131,3 +132,32 @@ def test_module_calls_run_one_at_a_time_on_one_thread_nested_through_the_host(no
     calls = [line.split() for line in node.calls.read_text().splitlines()]
     assert [who for who, _ in calls] == ["test.status-backend", "test.status-source"]
     assert len({thread for _, thread in calls}) == 1
+
+
+SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dGVhbTphcHAifQ.c2lnbmF0dXJl"
+
+
+def test_a_backend_gets_the_service_account_only_where_the_rule_forwards_it(node):
+    """A backend of a non-AWS registry exchanges the pod's token itself
+    (sdk/ABI.md, "Backends beyond AWS")."""
+    node.write([rule("registry.example.com", echoServiceAccount=True, serviceAccount={"forwardToBackend": True}),
+                rule("other.example.com", echoServiceAccount=True)])
+    annotations = {"azure.workload.identity/client-id": "1234"}
+    forwarded = node.run(serviceAccountToken=SA_TOKEN, serviceAccountAnnotations=annotations)
+    assert forwarded.returncode == 0, forwarded.stderr
+    token, sent = passwords(forwarded).pop().split("|", 1)
+    assert token == SA_TOKEN and json.loads(sent) == annotations
+    kept = node.run("other.example.com/app", serviceAccountToken=SA_TOKEN, serviceAccountAnnotations=annotations)
+    assert kept.returncode == 0, kept.stderr
+    assert passwords(kept) == {"|"}
+    assert SA_TOKEN not in forwarded.stderr + kept.stderr
+
+
+def test_forwarded_answers_are_cached_per_service_account(node):
+    node.write([rule("registry.example.com", echoServiceAccount=True, serviceAccount={"forwardToBackend": True})])
+    other = SA_TOKEN.replace("dGVhbTphcHAi", "dGVhbTpkYiIi")
+    first = node.run(serviceAccountToken=SA_TOKEN)
+    second = node.run(serviceAccountToken=other)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert passwords(first).pop().split("|")[0] == SA_TOKEN
+    assert passwords(second).pop().split("|")[0] == other

@@ -66,6 +66,10 @@ typedef struct pullcred_header_sink {
 #define PULLCRED_FIELD_SESSION_TOKEN "session_token"
 #define PULLCRED_FIELD_REGION "region"
 #define PULLCRED_FIELD_ACCOUNT_ID "account_id"
+/* Credentials that are not AWS keys, for backends of other registries. */
+#define PULLCRED_FIELD_USERNAME "username"
+#define PULLCRED_FIELD_PASSWORD "password"
+#define PULLCRED_FIELD_BEARER_TOKEN "bearer_token"
 
 typedef struct pullcred_credentials_sink {
     uint32_t struct_size;
@@ -102,6 +106,13 @@ typedef struct pullcred_auth_request {
     pullcred_str image;    /* as kubelet sent it */
     pullcred_str registry; /* host[:port] of the image */
     pullcred_str profile;  /* profile named by the matching rule; may be empty */
+    /* ABI 1.2 (read only when struct_size covers them): the pod's
+     * service-account token and its annotations (a JSON object of strings),
+     * given only when kubelet sent a token and the rule sets
+     * serviceAccount.forwardToBackend; else empty. For backends that exchange
+     * the token themselves (a registry that trusts the cluster's issuer). */
+    pullcred_str service_account_token;
+    pullcred_str service_account_annotations;
 } pullcred_auth_request;
 
 typedef struct pullcred_http_header {

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <sys/stat.h>
+#include <type_traits>
 #include <unistd.h>
 #include <utility>
 #include <variant>
@@ -104,6 +104,10 @@ struct AuthRequest {
     std::string_view image;
     std::string_view registry;
     std::string_view profile;
+    // ABI 1.2, empty unless the rule sets serviceAccount.forwardToBackend
+    // (module.h): the pod's token and its annotations as a JSON object.
+    std::string_view service_account_token;
+    std::string_view service_account_annotations;
 };
 
 struct CredentialsRequest {
@@ -437,8 +441,13 @@ inline pullcred_status get_credentials(void *instance, const pullcred_credential
 inline pullcred_status get_auth(void *instance, const pullcred_auth_request *request,
                                 pullcred_auth_sink *out) noexcept {
     return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
-        auto result =
-            backend.get_auth({view(request->image), view(request->registry), view(request->profile)});
+        AuthRequest wrapped{view(request->image), view(request->registry), view(request->profile), {}, {}};
+        if (request->struct_size >=
+            offsetof(pullcred_auth_request, service_account_annotations) + sizeof(pullcred_str)) {
+            wrapped.service_account_token = view(request->service_account_token);
+            wrapped.service_account_annotations = view(request->service_account_annotations);
+        }
+        auto result = backend.get_auth(wrapped);
         if (!result.ok()) return result.status();
         for (const auto &entry : result.value().entries)
             out->add(out->ctx, str(entry.registry), str(entry.username), str(entry.password));

@@ -390,9 +390,12 @@ public:
     ~Instance() { reset(); }
 
     // A registry backend's answer for `image`. `registry` defaults to the
-    // image's host[:port] (everything before the first '/').
+    // image's host[:port] (everything before the first '/'). The service
+    // account's token and annotations (a JSON object) are what pullcred
+    // forwards under serviceAccount.forwardToBackend.
     Result<Auth> get_auth(std::string_view image, std::string_view registry = {},
-                          std::string_view profile = {}) {
+                          std::string_view profile = {}, std::string_view service_account_token = {},
+                          std::string_view service_account_annotations = {}) {
         if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND || factory_->get_auth == nullptr)
             return Status::failed(std::string(factory_->name) + " is not a registry backend");
         if (registry.empty()) registry = image.substr(0, image.find('/'));
@@ -406,8 +409,12 @@ public:
             [](void *ctx, std::int64_t unix_seconds) {
                 static_cast<Auth *>(ctx)->expires_unix = unix_seconds;
             }};
-        const pullcred_auth_request request{sizeof(pullcred_auth_request), str(image), str(registry),
-                                            str(profile)};
+        const pullcred_auth_request request{sizeof(pullcred_auth_request),
+                                            str(image),
+                                            str(registry),
+                                            str(profile),
+                                            str(service_account_token),
+                                            str(service_account_annotations)};
         const auto code = factory_->get_auth(handle_, &request, &sink);
         if (code != PULLCRED_OK) return failure(code);
         return auth;
@@ -425,8 +432,8 @@ public:
         if (registry.empty()) registry = image.substr(0, image.find('/'));
         std::string text;
         auto sink = sdk::detail::text_sink(text);
-        const pullcred_auth_request request{sizeof(pullcred_auth_request), str(image), str(registry),
-                                            str(profile)};
+        const pullcred_auth_request request{
+            sizeof(pullcred_auth_request), str(image), str(registry), str(profile), {}, {}};
         const auto code = factory_->describe(handle_, &request, &sink);
         if (code != PULLCRED_OK) return failure(code);
         return text;
