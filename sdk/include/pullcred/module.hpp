@@ -460,7 +460,7 @@ inline pullcred_status describe(void *instance, const pullcred_auth_request *req
                                 pullcred_text_sink *out) noexcept {
     return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
         auto result =
-            backend.describe({view(request->image), view(request->registry), view(request->profile)});
+            backend.describe({view(request->image), view(request->registry), view(request->profile), {}, {}});
         if (!result.ok()) return result.status();
         write_text(out, result.value());
         return Status::success();
