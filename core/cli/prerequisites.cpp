@@ -51,18 +51,19 @@ void check_profile_in_files(const AwsFiles &files, Problems &problems) {
         return;
     }
     if (loaded->has_profile(files.profile)) return;
-    std::string where;
+    std::vector<std::string> named;
     for (const auto *file : {&files.paths.config_file, &files.paths.credentials_file})
-        if (!file->empty()) where += (where.empty() ? "" : " and ") + *file;
-    if (where.empty()) where = "any file (no home directory to find ~/.aws in)";
+        if (!file->empty()) named.push_back(*file);
+    const auto where = named.size() == 2   ? "in neither " + named[0] + " nor " + named[1]
+                       : named.size() == 1 ? "not in " + named[0]
+                                           : std::string("in no file (no home directory to find ~/.aws in)");
     auto names = loaded->profile_names();
     std::string known;
     for (const auto &name : names) known += (known.empty() ? "" : ", ") + name;
-    problems.push_back({files.profile_path, "profile '" + files.profile + "' is defined in neither " + where +
-                                                ": add [profile " + files.profile +
-                                                "] to the config file (or [" + files.profile +
-                                                "] to the credentials file)" +
-                                                (known.empty() ? "" : ", or use one of: " + known)});
+    problems.push_back({files.profile_path,
+                        "profile '" + files.profile + "' is " + where + ": add [profile " + files.profile +
+                            "] to the config file (or [" + files.profile + "] to the credentials file)" +
+                            (known.empty() ? "" : ", or use one of: " + known)});
 }
 
 // Explicitly named AWS files must exist; `~` expands as the sources expand it.

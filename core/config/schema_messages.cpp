@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "util/quote.hpp"
@@ -20,12 +21,11 @@ struct Step {
 };
 
 enum class Kind {
-    value,        // the value breaks a constraint: "expected ..., got ..."
-    missing,      // a required key is absent
-    unknown_key,  // a key the schema does not allow
-    unknown_name, // a name (propertyNames) the schema does not allow
-    wrapper,      // an enclosing object or list failed because of what is inside
-    other,        // a text this file does not know: kept as valijson wrote it
+    value,       // the value breaks a constraint: "expected ..., got ..."
+    missing,     // a required key is absent
+    unknown_key, // a key the schema does not allow
+    wrapper,     // an enclosing object or list failed because of what is inside
+    other,       // a text this file does not know: kept as valijson wrote it
 };
 
 struct Classified {
@@ -218,7 +218,8 @@ Classified classify(const SchemaError &error, const json &document) {
         out.kind = Kind::missing;
         out.steps.push_back({quoted_name(text), std::nullopt});
     } else if (starts_with(text, "Failed to validate against schema associated with property name")) {
-        out.kind = Kind::unknown_name;
+        // Also all that a refused name (propertyNames) leaves: refused_names finds it.
+        out.kind = Kind::wrapper;
         out.steps.push_back({quoted_name(text), std::nullopt});
     } else if (starts_with(text, "Failed to validate against schema associated with") ||
                starts_with(text, "Failed to validate item #") ||
@@ -253,20 +254,34 @@ std::string message_for(const Classified &error, const json &schema, const json 
         return "unknown key: remove it or correct its spelling (the keys allowed here: " +
                joined(keys, ", ") + ")";
     }
-    case Kind::unknown_name: {
-        const auto parent = std::vector<Step>(error.steps.begin(), error.steps.end() - 1);
-        const auto names = schema_at(schema, parent);
-        const auto rule = names.is_object() && names.contains("propertyNames")
-                              ? resolved(names["propertyNames"], schema)
-                              : json();
-        return "the name " + util::quote_bounded(key, kValueQuoteLimit) + " is not allowed: expected " +
-               describe_expected(rule, schema);
-    }
     case Kind::wrapper:
     case Kind::other:
         break;
     }
     return error.raw;
+}
+
+// valijson says nothing of a name that propertyNames refuses, only that the
+// object failed: the names are tried against the pattern here.
+std::vector<Problem> refused_names(const std::vector<Step> &steps, const json &schema, const json &document) {
+    std::vector<Problem> problems;
+    const auto node = schema_at(schema, steps);
+    const auto *value = value_at(document, steps);
+    if (!node.is_object() || !node.contains("propertyNames") || value == nullptr || !value->is_object())
+        return problems;
+    const auto rule = resolved(node["propertyNames"], schema);
+    if (!rule.contains("pattern") || !rule["pattern"].is_string()) return problems;
+    try {
+        const std::regex pattern(rule["pattern"].get<std::string>(), std::regex::ECMAScript);
+        for (const auto &[name, unused] : value->items())
+            if (!std::regex_search(name, pattern))
+                problems.push_back({join_path(path_of(steps), name),
+                                    "the name " + util::quote_bounded(name, kValueQuoteLimit) +
+                                        " is not allowed: expected " + describe_expected(rule, schema)});
+    } catch (const std::regex_error &) {
+        return {};
+    }
+    return problems;
 }
 
 } // namespace
@@ -294,6 +309,13 @@ std::vector<Problem> plain_schema_problems(const std::vector<SchemaError> &error
                 return &other != &all[i] && other.kind != Kind::wrapper && path_of(other.steps) == paths[i];
             });
         if (wrapper_with_company) continue;
+        if (all[i].kind == Kind::wrapper) {
+            auto names = refused_names(all[i].steps, schema, document);
+            if (!names.empty()) {
+                problems.insert(problems.end(), names.begin(), names.end());
+                continue;
+            }
+        }
         auto message = message_for(all[i], schema, document);
         // Every constraint on one value gives the same "expected ..., got ...".
         if (!seen.insert(paths[i] + "\n" + message).second) continue;

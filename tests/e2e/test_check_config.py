@@ -61,7 +61,7 @@ profiles:
 registries:
   - {{matchImages: ["a.example.com"]}}
   - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr}}
-  - {{matchImages: ["b.example.com"], backend: aws.ecr, profile: missing}}
+  - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr, profile: missing}}
   - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr, profile: keys, cacheDuration: 5 hours}}
   - {{matchImages: ["*.dkr.ecr.*.amazonaws.com"], backend: aws.ecr, profile: keys, regoin: us-east-1}}
 """
@@ -91,7 +91,8 @@ registries:
     assert found["registries[2].profile"] == 'no profile named "missing" in profiles'
     assert "PULLCRED_TEST_UNSET_PASSWORD is not set" in found["profiles.ra.privateKeyPasswordEnv"]
     assert f"{tmp_path / 'no-such-dir'} does not exist" in found["profiles.gone.secretDir"]
-    assert "profile 'team' is defined in neither" in found["profiles.shared.profile"]
+    assert found["profiles.shared.profile"].startswith(f"profile 'team' is not in {aws_config} nor ") or \
+        found["profiles.shared.profile"].startswith(f"profile 'team' is in neither {aws_config} nor ")
     assert "use one of: other" in found["profiles.shared.profile"]
     assert "add `profile: NAME` to the rule" in found["registries[1].profile"]
 
@@ -258,7 +259,7 @@ def test_a_shared_config_profile_missing_from_its_files(check, tmp_path):
     run = check(text % (config, credentials, "prod"))
     assert run.code == 1
     assert error_lines(run) == [
-        f"profiles.s.profile: error: profile 'prod' is defined in neither {config} and {credentials}: add "
+        f"profiles.s.profile: error: profile 'prod' is in neither {config} nor {credentials}: add "
         "[profile prod] to the config file (or [prod] to the credentials file), or use one of: dev, ops"]
     for present in ("dev", "ops"):
         assert check(text % (config, credentials, present)).code == 0
