@@ -294,3 +294,14 @@ def test_format_flag(check, pullcred):
     assert 'check-config --format: "yaml" is not a format: use text or json' in bad.stderr
     helped = pullcred("check-config", "--help")
     assert helped.code == 0 and "--format" in helped.stdout and "json" in helped.stdout
+
+
+def test_no_prerequisites_checks_the_config_alone(check, tmp_path):
+    text = (f"profiles:\n  keys: {{source: aws.static, secretDir: {tmp_path / 'mounted-in-the-pod'}}}\n"
+            "registries:\n  - {matchImages: ['*.dkr.ecr.*.amazonaws.com'], backend: aws.ecr, profile: keys}\n")
+    assert check(text).code == 1
+    alone = check(text, "--no-prerequisites")
+    assert alone.code == 0, alone.stderr
+    assert alone.stdout == f"{check.config}: OK (1 profile(s), 1 rule(s))\n"
+    # The references are still checked.
+    assert check(text.replace("profile: keys", "profile: other"), "--no-prerequisites").code == 1
