@@ -20,7 +20,9 @@ std::string find_on_path(const std::string &program) {
         const auto colon = dirs.find(':', start);
         auto dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (dir.empty()) dir = ".";
-        const auto candidate = dir + (dir.back() == '/' ? "" : "/") + program;
+        auto candidate = dir;
+        if (candidate.back() != '/') candidate += '/';
+        candidate += program;
         struct stat info {};
         if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
             ::access(candidate.c_str(), X_OK) == 0)

@@ -162,7 +162,7 @@ void shared_config(const json &settings, const std::string &path, Problems &prob
 
 // Keys that name a file the source reads.
 std::function<void(const json &, const std::string &, Problems &)>
-files_named_by(std::vector<const char *> keys) {
+files_named_by(const std::vector<const char *> &keys) {
     return [keys](const json &settings, const std::string &path, Problems &problems) {
         for (const auto *key : keys)
             if (auto file = setting(settings, key); !file.empty())

@@ -80,8 +80,12 @@ std::vector<Step> steps_of(const std::vector<std::string> &context, const json &
 
 std::string path_of(const std::vector<Step> &steps) {
     std::string path;
-    for (const auto &step : steps)
-        path = step.index ? path + "[" + std::to_string(*step.index) + "]" : join_path(path, step.key);
+    for (const auto &step : steps) {
+        if (step.index)
+            path += "[" + std::to_string(*step.index) + "]";
+        else
+            path = join_path(path, step.key);
+    }
     return path;
 }
 
