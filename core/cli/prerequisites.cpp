@@ -6,6 +6,7 @@
 #include "aws/profile/environment.hpp"
 #include "aws/profile/shared_config.hpp"
 #include "cli/input_checks.hpp"
+#include "sources/profile_chain.hpp"
 #include "util/files.hpp"
 #include "util/input_file.hpp"
 
@@ -44,13 +45,14 @@ struct AwsFiles {
 };
 
 // The profile must be in the files, as aws.static and aws.shared-config read them.
-void check_profile_in_files(const AwsFiles &files, Problems &problems) {
+// Returns the files when they hold the profile.
+std::optional<aws::SharedConfig> check_profile_in_files(const AwsFiles &files, Problems &problems) {
     auto loaded = aws::SharedConfig::load(files.paths, host_reader());
     if (!loaded) {
         problems.push_back({files.files_path, loaded.error().message});
-        return;
+        return std::nullopt;
     }
-    if (loaded->has_profile(files.profile)) return;
+    if (loaded->has_profile(files.profile)) return std::move(*loaded);
     std::vector<std::string> named;
     for (const auto *file : {&files.paths.config_file, &files.paths.credentials_file})
         if (!file->empty()) named.push_back(*file);
@@ -64,6 +66,7 @@ void check_profile_in_files(const AwsFiles &files, Problems &problems) {
                         "profile '" + files.profile + "' is " + where + ": add [profile " + files.profile +
                             "] to the config file (or [" + files.profile + "] to the credentials file)" +
                             (known.empty() ? "" : ", or use one of: " + known)});
+    return std::nullopt;
 }
 
 // Explicitly named AWS files must exist; `~` expands as the sources expand it.
@@ -106,7 +109,7 @@ void static_secret_dir(const json &settings, const std::string &path, Problems &
                              std::pair{"credentials", &files.paths.credentials_file}})
         if (current_identity(join_file(dir, name))) *out = join_file(dir, name);
     if (!files.paths.config_file.empty() || !files.paths.credentials_file.empty()) {
-        check_profile_in_files(files, problems);
+        (void)check_profile_in_files(files, problems);
         return;
     }
     problems.push_back(
@@ -125,7 +128,7 @@ void static_config_file(const json &settings, const std::string &path, Problems 
     const bool found =
         check_named_aws_file(files.paths.config_file, files.files_path, problems) &&
         check_named_aws_file(files.paths.credentials_file, join_path(path, "credentialsFile"), problems);
-    if (found) check_profile_in_files(files, problems);
+    if (found) (void)check_profile_in_files(files, problems);
 }
 
 void static_environment(const json & /*settings*/, const std::string &path, Problems &problems) {
@@ -157,7 +160,16 @@ void shared_config(const json &settings, const std::string &path, Problems &prob
         files.profile = aws::selected_profile_name(env);
         files.profile_path = path;
     }
-    check_profile_in_files(files, problems);
+    auto loaded = check_profile_in_files(files, problems);
+    if (!loaded) return;
+    // Its chain (source_profile, credential_source, ...) as the source plans it.
+    auto plan = sources::plan_profile(*loaded, files.profile);
+    if (!plan) {
+        problems.push_back({files.profile_path, plan.error().message});
+    } else if (plan->base == sources::BaseKind::web_identity) {
+        if (auto token = plan->base_profile.web_identity_token_file())
+            check_input_file(*token, files.profile_path, problems);
+    }
 }
 
 // Keys that name a file the source reads.

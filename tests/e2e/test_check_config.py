@@ -253,7 +253,7 @@ def test_an_ecr_rule_without_a_profile(check, tmp_path):
 def test_a_shared_config_profile_missing_from_its_files(check, tmp_path):
     config = tmp_path / "aws-config"
     credentials = tmp_path / "aws-credentials"
-    config.write_text("[profile dev]\nregion = us-east-1\n")
+    config.write_text("[profile dev]\nregion = us-east-1\naws_access_key_id = A\naws_secret_access_key = B\n")
     credentials.write_text("[ops]\naws_access_key_id = A\naws_secret_access_key = B\n")
     text = ("profiles:\n  s: {source: aws.shared-config, configFile: %s, credentialsFile: %s, profile: %s}\n")
     run = check(text % (config, credentials, "prod"))
@@ -305,3 +305,25 @@ def test_no_prerequisites_checks_the_config_alone(check, tmp_path):
     assert alone.stdout == f"{check.config}: OK (1 profile(s), 1 rule(s))\n"
     # The references are still checked.
     assert check(text.replace("profile: keys", "profile: other"), "--no-prerequisites").code == 1
+
+
+def test_a_shared_config_profile_chain_is_planned_as_at_request_time(check, tmp_path):
+    aws_config = tmp_path / "aws-config"
+    no_credentials = tmp_path / "aws-credentials"
+    no_credentials.write_text("")
+    token = tmp_path / "token"
+    aws_config.write_text("[profile hop]\nsource_profile = gone\nrole_arn = arn:aws:iam::111122223333:role/x\n"
+                          f"[profile web]\nweb_identity_token_file = {token}\n"
+                          "role_arn = arn:aws:iam::111122223333:role/x\n")
+    text = ("profiles:\n"
+            f"  hop: {{source: aws.shared-config, configFile: {aws_config}, credentialsFile: {no_credentials}, "
+            "profile: hop}\n"
+            f"  web: {{source: aws.shared-config, configFile: {aws_config}, profile: web}}\n")
+    run = check(text)
+    assert run.code == 1
+    assert error_lines(run) == [
+        f'profiles.hop.profile: error: AWS profile "hop" ({aws_config}, {no_credentials}): its source_profile "gone" '
+        "does not exist",
+        f"profiles.web.profile: error: {token} does not exist: correct the path, or create or mount the file there"]
+    token.write_text("eyJ.token.sig\n")
+    assert error_lines(check(text)) == [error_lines(run)[0]]
