@@ -103,11 +103,10 @@ int run_check_config(const CommandLine &command) {
     if (parsed.help) {
         print_command_help(
             "pullcred check-config [--config FILE] [--format text|json] [--no-prerequisites]\n\n"
-            "Checks the config in one run: the schema, references (rules -> profiles -> sources "
-            "and backends), modules, and what the sources need at request time (files present, "
-            "readable and trusted, environment variables set, AWS profiles present in their "
-            "files, aws.ecr rules with a profile). Exit status 1 on any error, 0 with warnings "
-            "only.",
+            "Checks the config in one run: the schema, references (rules -> profiles -> sources\n"
+            "and backends), modules, and what the sources need at request time (files present,\n"
+            "readable and trusted, environment variables set, AWS profiles present in their\n"
+            "files, aws.ecr rules with a profile). Exit status 1 on any error, 0 with warnings only.",
             own, "pullcred check-config --config /etc/pullcred/config.yaml --format json");
         return 0;
     }
