@@ -111,7 +111,9 @@ def test_an_untrusted_config_is_refused_and_nothing_runs(node, owner, mode, desc
     assert error_lines(refused) == [f"pullcred: error: {expected}"]
     checked = run("check-config", config=node.config)
     assert checked.returncode == 1
-    assert f"pullcred: error: {expected}" in error_lines(checked), checked.stderr
+    # check-config names the file at the start of the line.
+    assert f"{node.config}: error: {expected.removeprefix(f'config {node.config}: ')}" in error_lines(checked), \
+        checked.stderr
     assert not node.marker.exists()
 
 
@@ -214,7 +216,7 @@ def test_a_system_library_named_as_a_module_is_refused_before_loading(node, tmp_
     write_config(node.config, str(node.script), tmp_path / "cache", modules=[str(GOOD), libz])
     checked = run("check-config", config=node.config)
     assert checked.returncode == 1
-    assert (f"pullcred: error: module {libz}: refused before loading, it has no symbol pullcred_module_entry "
+    assert (f"modules[1]: error: module {libz}: refused before loading, it has no symbol pullcred_module_entry "
             "(it is no pullcred module); build it with pullcred_add_module() and PULLCRED_MODULE(...)"
             in error_lines(checked)), checked.stderr
 

@@ -224,12 +224,11 @@ def test_check_config_and_explain_warn_about_patterns_that_reach_other_hosts(set
     assert len(warnings) == 3, checked.stderr
     n = len(ECR_PATTERNS)
     for line, index, pattern in zip(warnings, (n, n + 1), BROAD):
-        assert "warning" in line
-        assert (f'config {config}: registries[0].matchImages[{index}] "{pattern}" can match registry hosts that '
+        assert (f'registries[0].matchImages[{index}]: warning: "{pattern}" can match registry hosts that '
                 "are not Amazon ECR hosts, and aws.ecr gives those no credential (each such pull fails): narrow it "
                 'to ECR hosts (such as "*.dkr.ecr.*.amazonaws.com"), or, for a pull-through mirror, list the '
                 "mirror's host and add `mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` to the rule") in line
-    assert (f'config {config}: registries[1].matchImages[1] "*.example.org" has wildcards and can match hosts '
+    assert (f'registries[1].matchImages[1]: warning: "*.example.org" has wildcards and can match hosts '
             f"that are not Amazon ECR hosts, and the rule's mirrorOf gives each of them the token of {MIRROR_OF}: "
             "list the mirror's host exactly") in warnings[2]
 
@@ -369,7 +368,7 @@ def test_check_config_names_bad_settings(tmp_path, setup, pullcred):
     completed = subprocess.run([str(PULLCRED), "check-config", "--config", str(config)], capture_output=True,
                                text=True, check=False, timeout=60)
     assert completed.returncode != 0
-    assert "profile node-keys: aws.static rejected its config: set exactly one of secretDir, configFile or " \
+    assert "profiles.node-keys: error: aws.static rejected its config: set exactly one of secretDir, configFile or " \
            "fromEnvironment: true (found secretDir and configFile)" in completed.stderr
     assert "registries[0]" in completed.stderr and "regoin" in completed.stderr
 
