@@ -105,6 +105,9 @@ typedef struct pullcred_http_header {
 
 #define PULLCRED_HTTP_INSECURE_SKIP_VERIFY 0x1u /* never set by default */
 #define PULLCRED_HTTP_IGNORE_PROXY 0x2u
+/* A link-local metadata service (EC2 IMDS): one attempt, 1 s connect and attempt timeouts, so a machine
+   without one fails fast. */
+#define PULLCRED_HTTP_METADATA 0x4u
 
 typedef struct pullcred_http_request {
     uint32_t struct_size;
