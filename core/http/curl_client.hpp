@@ -5,7 +5,7 @@
 //   PULLCRED_HTTP_INSECURE_SKIP_VERIFY turns verification off.
 // - Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (see proxy.hpp), set
 //   on the handle explicitly; PULLCRED_HTTP_IGNORE_PROXY connects directly.
-// - PULLCRED_HTTP_METADATA: one attempt with kMetadataTimeout (EC2 IMDS).
+// - PULLCRED_HTTP_METADATA: one attempt with kMetadataTimeout (IMDS, container endpoints).
 // - Only http and https, no redirects followed, no signals, a connect
 //   timeout, a per-attempt timeout clipped to the deadline, and a cap on
 //   the response body.

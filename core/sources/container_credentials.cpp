@@ -135,8 +135,12 @@ sdk::Result<sdk::Credentials> fetch_container_credentials(const sdk::Host &host,
     request.url = endpoint->url;
     request.headers = {{"Accept", "application/json"}};
     if (token.value()) request.headers.emplace_back("Authorization", *token.value());
+    request.flags = PULLCRED_HTTP_METADATA;
     host.debug("credentials from the " + what);
+    // botocore tries the endpoint up to 3 times.
     auto response = host.http(request);
+    for (int attempt = 2; attempt <= 3 && (!response.ok() || response.value().status >= 500); ++attempt)
+        response = host.http(request);
     if (!response.ok()) return sdk::Status{response.status().code, what + ": " + response.status().message};
     const auto &reply = response.value();
     if (reply.status != 200) {
