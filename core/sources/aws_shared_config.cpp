@@ -192,8 +192,8 @@ private:
             auto credentials = fetch_container_credentials(host_, env_);
             if (credentials.ok() || (plan.chain.size() == 1 && plan.hops.empty())) return credentials;
             return SdkStatus{credentials.status().code,
-                             "AWS profile " + q_name(profile.name()) + " (credential_source = EcsContainer): " +
-                                 credentials.status().message};
+                             "AWS profile " + q_name(profile.name()) +
+                                 " (credential_source = EcsContainer): " + credentials.status().message};
         }
         case BaseKind::instance_metadata: {
             auto credentials = fetch_instance_metadata_credentials(host_, env_);
@@ -369,7 +369,8 @@ public:
             // botocore's chain ends with IMDS: its failure is the chain's.
             return SdkStatus{credentials.status().code,
                              "no AWS credentials: " + skipped_steps(env_, top) +
-                                 ", no AWS_CONTAINER_CREDENTIALS_* variable is set, and " +
+                                 ", no AWS_CONTAINER_CREDENTIALS_* variable is set (set AWS_PROFILE and "
+                                 "AWS_CONFIG_FILE, or keys, in the kubelet provider's env), and " +
                                  credentials.status().message};
         }
         case ChainStep::none:
@@ -382,16 +383,15 @@ private:
     [[nodiscard]] bool environment_keys() const {
         return aws::env_value(env_, "AWS_ACCESS_KEY_ID") && aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
     }
-    [[nodiscard]] bool explicitly_selected() const {
-        return aws::selected_profile_name(env_) != "default";
-    }
+    [[nodiscard]] bool explicitly_selected() const { return aws::selected_profile_name(env_) != "default"; }
 
     SdkResult<Credentials> from_environment() {
         host_.debug("credentials from the environment (AWS_ACCESS_KEY_ID)");
         Credentials credentials;
         credentials.fields["access_key_id"] = *aws::env_value(env_, "AWS_ACCESS_KEY_ID");
         credentials.fields["secret_access_key"] = *aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
-        if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN")) credentials.fields["session_token"] = *token;
+        if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
+            credentials.fields["session_token"] = *token;
         if (auto region = aws::resolve_region(env_, nullptr)) credentials.fields["region"] = region->region;
         if (!region_.empty()) credentials.fields["region"] = region_;
         return credentials;
@@ -457,9 +457,11 @@ std::string describe_base(const ChainPlan &plan, bool native_signing_helper, con
     if (plan.base == BaseKind::sso)
         return "IAM Identity Center (SSO) role " + plan.sso.role_name + " in account " + plan.sso.account_id +
                " (token cache ~/.aws/sso/cache/" + sso_cache_file_name(plan.sso) + ", from " +
-               (plan.sso.session_name ? "sso-session " + q_name(*plan.sso.session_name) : std::string("sso_start_url")) +
+               (plan.sso.session_name ? "sso-session " + q_name(*plan.sso.session_name)
+                                      : std::string("sso_start_url")) +
                ")";
-    if (plan.base == BaseKind::container) return "credential_source = EcsContainer: " + describe_container(env);
+    if (plan.base == BaseKind::container)
+        return "credential_source = EcsContainer: " + describe_container(env);
     if (plan.base == BaseKind::instance_metadata)
         return "credential_source = Ec2InstanceMetadata: " + describe_instance_metadata(env);
     if (plan.base != BaseKind::credential_process) return base_kind_name(plan.base);
@@ -521,8 +523,8 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
     case ChainStep::container:
         return skipped_steps(env, top) + ": " + describe_container(env);
     case ChainStep::instance_metadata:
-        return skipped_steps(env, top) + ", no AWS_CONTAINER_CREDENTIALS_* variable is set: " +
-               describe_instance_metadata(env);
+        return skipped_steps(env, top) +
+               ", no AWS_CONTAINER_CREDENTIALS_* variable is set: " + describe_instance_metadata(env);
     case ChainStep::none:
         break;
     }

@@ -29,7 +29,8 @@ std::optional<UrlHost> split_url(std::string_view url) {
     for (auto &c : out.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto authority = url.substr(scheme_end + 3);
     authority = authority.substr(0, authority.find_first_of("/?#"));
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority = authority.substr(at + 1);
     if (!authority.empty() && authority[0] == '[') {
         const auto close = authority.find(']');
         if (close == std::string_view::npos) return std::nullopt;
@@ -46,7 +47,8 @@ bool is_loopback(const std::string &host) {
     std::array<unsigned char, 16> address{};
     if (inet_pton(AF_INET, host.c_str(), address.data()) == 1) return address[0] == 127;
     if (inet_pton(AF_INET6, host.c_str(), address.data()) == 1) {
-        static constexpr std::array<unsigned char, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        static constexpr std::array<unsigned char, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
+                                                                  0, 0, 0, 0, 0, 0, 0, 1};
         return address == kLoopback6;
     }
     return false;
@@ -116,7 +118,8 @@ sdk::Status check_container_url(std::string_view url, std::string_view variable)
                                    " is not an http:// or https:// URL with a host: set it to the container "
                                    "credentials endpoint's URL");
     if (parts->scheme == "https" || is_loopback(parts->host) || is_allowed_host(parts->host)) return {};
-    return sdk::Status::failed(std::string(variable) + " names host " + sdk::printable_ascii(parts->host, 120) +
+    return sdk::Status::failed(std::string(variable) + " names host " +
+                               sdk::printable_ascii(parts->host, 120) +
                                ", which is not allowed over http: use a loopback address, 169.254.170.2, "
                                "169.254.170.23 or fd00:ec2::23, or an https:// URL");
 }

@@ -61,17 +61,19 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
                                                                   const aws::EnvLookup &env) {
     const auto base = instance_metadata_endpoint(env);
     const auto what = "EC2 instance metadata at " + sdk::printable_ascii(base, 120);
-    if (instance_metadata_disabled(env)) return sdk::Status::failed(what + " is off (AWS_EC2_METADATA_DISABLED)");
+    if (instance_metadata_disabled(env))
+        return sdk::Status::failed(what + " is off (AWS_EC2_METADATA_DISABLED)");
     if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
         return sdk::Status::failed(
             "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http:// or https:// URL: set it to the instance "
             "metadata service's URL or unset it");
 
-    auto token_reply = call(host, "PUT", base + "/latest/api/token",
-                            {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}});
+    auto token_reply =
+        call(host, "PUT", base + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}});
     // No answer at all: not on EC2 (botocore would still try the GET, which
     // fails the same way a second later).
-    if (!token_reply.ok()) return sdk::Status::failed(what + " did not answer: " + token_reply.status().message);
+    if (!token_reply.ok())
+        return sdk::Status::failed(what + " did not answer: " + token_reply.status().message);
     std::vector<std::pair<std::string, std::string>> headers;
     const int token_status = token_reply.value().status;
     if (token_status == 200 && !token_reply.value().body.empty()) {
@@ -91,10 +93,11 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
     const auto refused = [&](int status) {
         std::string text = what + " answered HTTP " + std::to_string(status);
         if (status == 401 && headers.empty())
-            text += ": it requires a session token (IMDSv2) and refused to issue one (HTTP " +
-                    std::to_string(token_status) +
-                    "); raise the instance's metadata hop limit (HttpPutResponseHopLimit) when pullcred runs in "
-                    "a container";
+            text +=
+                ": it requires a session token (IMDSv2) and refused to issue one (HTTP " +
+                std::to_string(token_status) +
+                "); raise the instance's metadata hop limit (HttpPutResponseHopLimit) when pullcred runs in "
+                "a container";
         return sdk::Status::failed(std::move(text));
     };
 
@@ -104,7 +107,8 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
         return sdk::Status::failed(what + ": this instance has no IAM role: attach an instance profile");
     if (listing.value().status != 200) return refused(listing.value().status);
     auto role = parse_role_listing(listing.value().body);
-    if (!role) return sdk::Status::failed(what + ": this instance has no IAM role: attach an instance profile");
+    if (!role)
+        return sdk::Status::failed(what + ": this instance has no IAM role: attach an instance profile");
 
     auto reply = call(host, "GET", base + std::string(kRolePath) + *role, headers);
     if (!reply.ok()) return sdk::Status::failed(what + ": " + reply.status().message);

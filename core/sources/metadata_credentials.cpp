@@ -40,7 +40,8 @@ sdk::Result<sdk::Credentials> parse_metadata_credentials(std::string_view body) 
     if (auto expiration = string_field(document, "Expiration")) {
         auto expires = sdk::parse_rfc3339(*expiration);
         if (!expires)
-            return sdk::Status::failed("the credentials reply's Expiration is not an RFC 3339 time (malformed reply)");
+            return sdk::Status::failed(
+                "the credentials reply's Expiration is not an RFC 3339 time (malformed reply)");
         credentials.expires_unix = *expires;
     }
     return credentials;

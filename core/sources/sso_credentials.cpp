@@ -63,8 +63,9 @@ Result<SsoSettings> sso_settings(const aws::Profile &profile, const aws::SharedC
     if (auto session = profile.get("sso_session")) {
         const auto *section = files.sso_session(*session);
         if (section == nullptr)
-            return make_error(where + " names sso_session " + q_name(*session) + ", but there is no [sso-session " +
-                              *session + "] section: add it (sso_start_url, sso_region)");
+            return make_error(where + " names sso_session " + q_name(*session) +
+                              ", but there is no [sso-session " + *session +
+                              "] section: add it (sso_start_url, sso_region)");
         const std::array<std::pair<const char *, std::optional<std::string> *>, 2> keys{
             {{"sso_start_url", &start_url}, {"sso_region", &region}}};
         for (const auto &[key, value] : keys) {
@@ -109,7 +110,8 @@ sdk::Result<SsoToken> parse_sso_token(std::string_view json) {
     auto expires_at = string_field(document, "expiresAt");
     if (!expires_at) return sdk::Status::failed("it has no expiresAt");
     // The AWS CLI v1 wrote "...UTC" where v2 writes "...Z".
-    if (expires_at->size() > 3 && expires_at->ends_with("UTC")) expires_at->replace(expires_at->size() - 3, 3, "Z");
+    if (expires_at->size() > 3 && expires_at->ends_with("UTC"))
+        expires_at->replace(expires_at->size() - 3, 3, "Z");
     auto expires = sdk::parse_rfc3339(*expires_at);
     if (!expires) return sdk::Status::failed("its expiresAt is not an RFC 3339 time");
     out.expires_unix = *expires;
@@ -120,14 +122,17 @@ sdk::Result<sdk::Credentials> parse_role_credentials(std::string_view json) {
     auto document = nlohmann::json::parse(json, nullptr, false);
     if (document.is_discarded() || !document.is_object() || !document.contains("roleCredentials") ||
         !document["roleCredentials"].is_object())
-        return sdk::Status::failed("the GetRoleCredentials reply has no roleCredentials object (malformed reply)");
+        return sdk::Status::failed(
+            "the GetRoleCredentials reply has no roleCredentials object (malformed reply)");
     const auto &role = document["roleCredentials"];
     auto key_id = string_field(role, "accessKeyId");
     auto secret = string_field(role, "secretAccessKey");
     auto token = string_field(role, "sessionToken");
     if (!key_id || !secret || !token)
         return sdk::Status::failed(std::string("the GetRoleCredentials reply has no ") +
-                                   (!key_id ? "accessKeyId" : !secret ? "secretAccessKey" : "sessionToken") +
+                                   (!key_id   ? "accessKeyId"
+                                    : !secret ? "secretAccessKey"
+                                              : "sessionToken") +
                                    " (malformed reply)");
     log::register_secret(*secret);
     log::register_secret(*token);
@@ -163,12 +168,14 @@ sdk::Result<sdk::Credentials> fetch_sso_credentials(const sdk::Host &host, const
                                    "): " + login_hint(settings));
     if (token.value().expires_unix * 1000 <= host.now_unix_ms())
         return sdk::Status::failed(who + ": the SSO session expired at " +
-                                   sdk::format_rfc3339(token.value().expires_unix) + ": " + login_hint(settings));
+                                   sdk::format_rfc3339(token.value().expires_unix) + ": " +
+                                   login_hint(settings));
 
     auto portal = portal_url(env, settings);
     if (!portal.ok()) return portal.status();
     sdk::HttpRequest request;
-    request.url = portal.value() + "/federation/credentials?role_name=" + sts::form_encode(settings.role_name) +
+    request.url = portal.value() +
+                  "/federation/credentials?role_name=" + sts::form_encode(settings.role_name) +
                   "&account_id=" + sts::form_encode(settings.account_id);
     request.headers = {{"x-amz-sso_bearer_token", token.value().access_token}};
     const auto what = who + ": GetRoleCredentials of role " + sdk::printable_ascii(settings.role_name, 80) +
@@ -179,11 +186,12 @@ sdk::Result<sdk::Credentials> fetch_sso_credentials(const sdk::Host &host, const
     if (!response.ok()) return sdk::Status{response.status().code, what + ": " + response.status().message};
     const auto &reply = response.value();
     if (reply.status == 401)
-        return sdk::Status::failed(what + ": the portal refused the SSO session (expired or signed out): " +
-                                   login_hint(settings));
+        return sdk::Status::failed(
+            what + ": the portal refused the SSO session (expired or signed out): " + login_hint(settings));
     if (reply.status != 200) {
         auto message = metadata_error_message(reply.body);
-        auto text = what + " failed: HTTP " + std::to_string(reply.status) + (message.empty() ? "" : ": " + message);
+        auto text =
+            what + " failed: HTTP " + std::to_string(reply.status) + (message.empty() ? "" : ": " + message);
         return reply.status >= 500 || reply.status == 429 ? sdk::Status::retryable(std::move(text))
                                                           : sdk::Status::failed(std::move(text));
     }
