@@ -62,10 +62,10 @@ bool is_allowed_host(const std::string &host) {
            inet_pton(AF_INET6, "fd00:ec2::23", allowed.data()) == 1 && address == allowed;
 }
 
-std::string trimmed(std::string text) {
+std::string trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+    if (first == std::string_view::npos) return {};
+    return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
 }
 
 // The Authorization header value, if one is configured.
@@ -82,7 +82,7 @@ sdk::Result<std::optional<std::string>> authorization(const sdk::Host &host, con
             return sdk::Status::failed(std::string(kTokenFile) + " names " + sdk::printable_ascii(*path) +
                                        ", which is larger than " + std::to_string(kMaxTokenBytes) + " bytes");
         // botocore sends the file as read; a final newline is trimmed here too.
-        token = trimmed(std::move(*read.value()));
+        token = trimmed(*read.value());
         origin = std::string(kTokenFile) + " (" + sdk::printable_ascii(*path) + ")";
     } else if (auto value = aws::env_value(env, kToken)) {
         token = std::move(*value);

@@ -5,6 +5,7 @@ The secret guard (conftest) fails any test whose output leaks a token or key."""
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import time
@@ -293,6 +294,22 @@ def test_no_instance_metadata_fails_fast(chain):
     line = one_line(chain.run())
     assert time.monotonic() - started < 6
     assert "no AWS credentials" in line and "EC2 instance metadata at http://192.0.2.1 did not answer" in line
+
+
+def test_a_silent_instance_metadata_address_fails_within_about_a_second(chain):
+    """A socket that accepts and never answers: one 1 s attempt, not the usual 10 s attempts, retried."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        chain.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:%d" % silent.getsockname()[1]
+        started = time.monotonic()
+        line = one_line(chain.run())
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 4, elapsed
+    assert "did not answer" in line and "1 attempt" in line
 
 
 # -- explain, and botocore itself --
