@@ -511,6 +511,7 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
         auto files = load_files(env);
         if (!files.ok()) return make_error(files.status().message);
         top = files.value().profile_or_empty(name);
+        if (top.empty() && name != "default") return files.value().profile(name).error();
     }
     switch (choose_chain_step(env, top)) {
     case ChainStep::environment_keys:
