@@ -4,7 +4,8 @@ namespace pullcred::config {
 
 namespace {
 // ECR hosts of every partition, dual-stack and FIPS included, and ECR Public;
-// credentials from the AWS default chain, as the reference plugin does.
+// credentials from the AWS default chain, as the reference plugin does. The
+// cache is on, in the default directory (see default_cache_dir).
 constexpr std::string_view kBuiltinConfig = R"({
   "apiVersion": "pullcred/v1",
   "kind": "Config",
@@ -23,9 +24,7 @@ constexpr std::string_view kBuiltinConfig = R"({
 } // namespace
 
 LoadResult builtin_config() {
-    auto result = parse_config(kBuiltinConfig, "");
-    result.config.cache.enabled = false;
-    return result;
+    return parse_config(kBuiltinConfig, "");
 }
 
 LoadResult load_effective_config(const ConfigLocation &location) {

@@ -537,9 +537,12 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
         deadline_budget = milliseconds(policy_.deadline_unix_ms - now_unix);
         deadline = start + deadline_budget;
     }
+    const bool metadata = (flags_ & PULLCRED_HTTP_METADATA) != 0u;
     const milliseconds attempt_timeout =
-        policy_.attempt_timeout.count() > 0 ? policy_.attempt_timeout : kDefaultAttemptTimeout;
-    const int max_attempts = effective_max_attempts(policy_.max_attempts, process_env("AWS_MAX_ATTEMPTS"));
+        metadata ? kMetadataTimeout
+                 : (policy_.attempt_timeout.count() > 0 ? policy_.attempt_timeout : kDefaultAttemptTimeout);
+    const int max_attempts =
+        metadata ? 1 : effective_max_attempts(policy_.max_attempts, process_env("AWS_MAX_ATTEMPTS"));
 
     std::optional<Attempt> last_response;
     std::string last_failure;

@@ -5,6 +5,7 @@
 //   PULLCRED_HTTP_INSECURE_SKIP_VERIFY turns verification off.
 // - Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (see proxy.hpp), set
 //   on the handle explicitly; PULLCRED_HTTP_IGNORE_PROXY connects directly.
+// - PULLCRED_HTTP_METADATA: one attempt with kMetadataTimeout (IMDS, container endpoints).
 // - Only http and https, no redirects followed, no signals, a connect
 //   timeout, a per-attempt timeout clipped to the deadline, and a cap on
 //   the response body.
@@ -31,6 +32,8 @@ namespace pullcred::net {
 inline constexpr std::size_t kMaxResponseBodyBytes = std::size_t{4} * 1024 * 1024;
 inline constexpr std::chrono::milliseconds kConnectTimeout{5000};
 inline constexpr std::chrono::milliseconds kDefaultAttemptTimeout{10000};
+// PULLCRED_HTTP_METADATA requests: one attempt of at most this long (botocore's IMDS timeout).
+inline constexpr std::chrono::milliseconds kMetadataTimeout{1000};
 
 // Call curl_global_init() before the first request (net_library.cpp does).
 pullcred_status perform_http(const pullcred_http_request *request, pullcred_http_response_sink *out,

@@ -73,6 +73,8 @@ private:
 // One warning per endpoint and run for a request that leaves in clear text
 // or whose server is not verified.
 void warn_about_transport(const pullcred_http_request &request) {
+    // Instance and container metadata endpoints are plain http on the node itself.
+    if ((request.flags & PULLCRED_HTTP_METADATA) != 0u) return;
     static std::set<std::string, std::less<>> warned;
     const auto url = sdk::view(request.url);
     const auto scheme_end = url.find("://");

@@ -9,7 +9,10 @@
 #include "aws/profile/region.hpp"
 #include "aws/profile/shared_config.hpp"
 #include "log/redact.hpp"
+#include "sources/container_credentials.hpp"
+#include "sources/default_chain.hpp"
 #include "sources/factories.hpp"
+#include "sources/instance_metadata.hpp"
 #include "sources/profile_chain.hpp"
 #include "sources/signing_helper.hpp"
 #include "sources/sts.hpp"
@@ -183,6 +186,22 @@ private:
             host_.debug(what + " at " + resolved.value().url);
             return sts::assume_role_with_web_identity(host_, resolved.value(), request, token.value(), what);
         }
+        case BaseKind::sso:
+            return fetch_sso_credentials(host_, env_, plan.sso);
+        case BaseKind::container: {
+            auto credentials = fetch_container_credentials(host_, env_);
+            if (credentials.ok() || (plan.chain.size() == 1 && plan.hops.empty())) return credentials;
+            return SdkStatus{credentials.status().code,
+                             "AWS profile " + q_name(profile.name()) +
+                                 " (credential_source = EcsContainer): " + credentials.status().message};
+        }
+        case BaseKind::instance_metadata: {
+            auto credentials = fetch_instance_metadata_credentials(host_, env_);
+            if (credentials.ok() || (plan.chain.size() == 1 && plan.hops.empty())) return credentials;
+            return SdkStatus{credentials.status().code, "AWS profile " + q_name(profile.name()) +
+                                                            " (credential_source = Ec2InstanceMetadata): " +
+                                                            credentials.status().message};
+        }
         }
         return SdkStatus::failed(who + ": unknown credential mechanism");
     }
@@ -300,29 +319,23 @@ public:
           resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")) {}
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
-        auto key_id = aws::env_value(env_, "AWS_ACCESS_KEY_ID");
-        auto secret = aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
-        if (key_id && secret) {
-            host_.debug("credentials from the environment (AWS_ACCESS_KEY_ID)");
-            Credentials credentials;
-            credentials.fields["access_key_id"] = *key_id;
-            credentials.fields["secret_access_key"] = *secret;
-            if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
-                credentials.fields["session_token"] = *token;
-            if (auto region = aws::resolve_region(env_, nullptr))
-                credentials.fields["region"] = region->region;
-            if (!region_.empty()) credentials.fields["region"] = region_;
-            return credentials;
-        }
-        auto files = load_files(env_, aws::host_files(host_));
-        if (!files.ok()) return files.status();
         const auto name = aws::selected_profile_name(env_);
-        auto top = files.value().profile_or_empty(name);
-        // AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (botocore: after a
-        // profile role, before the profile's other providers).
-        auto token_file = aws::env_value(env_, "AWS_WEB_IDENTITY_TOKEN_FILE");
-        const bool profile_role = top.role_arn() && !top.web_identity_token_file();
-        if (token_file && !profile_role) {
+        aws::Profile top(name);
+        if (!environment_keys()) {
+            auto files = load_files(env_, aws::host_files(host_));
+            if (!files.ok()) return files.status();
+            top = files.value().profile_or_empty(name);
+            if (top.empty() && explicitly_selected())
+                return SdkStatus::failed(files.value().profile(name).error().message);
+            files_ = std::move(files.value());
+        }
+        ChainPlan plan;
+        plan.base_profile = top;
+        plan.chain = {name};
+        switch (choose_chain_step(env_, top)) {
+        case ChainStep::environment_keys:
+            return from_environment();
+        case ChainStep::web_identity_env: {
             auto role_arn = aws::env_value(env_, "AWS_ROLE_ARN");
             if (!role_arn)
                 return SdkStatus::failed(
@@ -330,36 +343,65 @@ public:
                     "to assume with the web identity token");
             aws::Profile from_env(name);
             for (const auto &[key, value] : top.values()) from_env.set(key, value, top.origin(key));
-            from_env.set("web_identity_token_file", *token_file, "AWS_WEB_IDENTITY_TOKEN_FILE");
+            from_env.set("web_identity_token_file", *aws::env_value(env_, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+                         "AWS_WEB_IDENTITY_TOKEN_FILE");
             from_env.set("role_arn", *role_arn, "AWS_ROLE_ARN");
             if (auto session = aws::env_value(env_, "AWS_ROLE_SESSION_NAME"))
                 from_env.set("role_session_name", *session, "AWS_ROLE_SESSION_NAME");
-            ChainPlan plan;
             plan.base = BaseKind::web_identity;
             plan.base_profile = from_env;
-            plan.chain = {name};
             host_.debug("credentials from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN");
             return resolver_.resolve(plan, from_env, request.region_hint);
         }
-        if (top.empty()) {
-            auto paths = aws::shared_config_paths(env_);
-            return SdkStatus::failed("no AWS credentials: AWS_ACCESS_KEY_ID is not set and profile \"" +
-                                     name + "\" is not in " +
-                                     (paths ? paths->config_file : std::string("~/.aws/config")) + " or " +
-                                     (paths ? paths->credentials_file : std::string("~/.aws/credentials")) +
-                                     " (set AWS_PROFILE and AWS_CONFIG_FILE in the kubelet provider's env)");
+        case ChainStep::profile: {
+            auto planned = plan_profile(*files_, name);
+            if (!planned) return SdkStatus::failed(planned.error().message);
+            host_.debug("credentials from AWS profile \"" + name + "\"");
+            return resolver_.resolve(*planned, top, request.region_hint);
         }
-        auto plan = plan_profile(files.value(), name);
-        if (!plan) return SdkStatus::failed(plan.error().message);
-        host_.debug("credentials from AWS profile \"" + name + "\"");
-        return resolver_.resolve(*plan, top, request.region_hint);
+        case ChainStep::container:
+            plan.base = BaseKind::container;
+            return resolver_.resolve(plan, top, request.region_hint);
+        case ChainStep::instance_metadata: {
+            plan.base = BaseKind::instance_metadata;
+            auto credentials = resolver_.resolve(plan, top, request.region_hint);
+            if (credentials.ok()) return credentials;
+            // botocore's chain ends with IMDS: its failure is the chain's.
+            return SdkStatus{credentials.status().code,
+                             "no AWS credentials: " + skipped_steps(env_, top) +
+                                 ", no AWS_CONTAINER_CREDENTIALS_* variable is set (set AWS_PROFILE and "
+                                 "AWS_CONFIG_FILE, or keys, in the kubelet provider's env), and " +
+                                 credentials.status().message};
+        }
+        case ChainStep::none:
+            break;
+        }
+        return SdkStatus::failed(no_credentials_message(env_, top));
     }
 
 private:
+    [[nodiscard]] bool environment_keys() const {
+        return aws::env_value(env_, "AWS_ACCESS_KEY_ID") && aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
+    }
+    [[nodiscard]] bool explicitly_selected() const { return aws::selected_profile_name(env_) != "default"; }
+
+    SdkResult<Credentials> from_environment() {
+        host_.debug("credentials from the environment (AWS_ACCESS_KEY_ID)");
+        Credentials credentials;
+        credentials.fields["access_key_id"] = *aws::env_value(env_, "AWS_ACCESS_KEY_ID");
+        credentials.fields["secret_access_key"] = *aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
+        if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
+            credentials.fields["session_token"] = *token;
+        if (auto region = aws::resolve_region(env_, nullptr)) credentials.fields["region"] = region->region;
+        if (!region_.empty()) credentials.fields["region"] = region_;
+        return credentials;
+    }
+
     sdk::Host host_;
     aws::EnvLookup env_;
     std::string region_;
     ProfileResolver resolver_;
+    std::optional<aws::SharedConfig> files_;
 };
 
 // Like sdk::credential_source<T>, but T's constructor receives the raw host
@@ -399,7 +441,29 @@ template <class T> const pullcred_factory *builtin_source(const char *name, cons
 } // namespace
 
 namespace {
-std::string describe_base(const ChainPlan &plan, bool native_signing_helper) {
+std::string describe_container(const aws::EnvLookup &env) {
+    auto endpoint = container_endpoint(env);
+    if (!endpoint) return "container credentials, but no AWS_CONTAINER_CREDENTIALS_* variable is set";
+    return "container credentials (ECS / EKS Pod Identity) from host " + container_url_host(endpoint->url) +
+           " (" + endpoint->variable + ")";
+}
+
+std::string describe_instance_metadata(const aws::EnvLookup &env) {
+    if (instance_metadata_disabled(env)) return "EC2 instance metadata, but AWS_EC2_METADATA_DISABLED is set";
+    return "EC2 instance metadata (IMDSv2) at " + instance_metadata_endpoint(env);
+}
+
+std::string describe_base(const ChainPlan &plan, bool native_signing_helper, const aws::EnvLookup &env) {
+    if (plan.base == BaseKind::sso)
+        return "IAM Identity Center (SSO) role " + plan.sso.role_name + " in account " + plan.sso.account_id +
+               " (token cache ~/.aws/sso/cache/" + sso_cache_file_name(plan.sso) + ", from " +
+               (plan.sso.session_name ? "sso-session " + q_name(*plan.sso.session_name)
+                                      : std::string("sso_start_url")) +
+               ")";
+    if (plan.base == BaseKind::container)
+        return "credential_source = EcsContainer: " + describe_container(env);
+    if (plan.base == BaseKind::instance_metadata)
+        return "credential_source = Ec2InstanceMetadata: " + describe_instance_metadata(env);
     if (plan.base != BaseKind::credential_process) return base_kind_name(plan.base);
     const auto helper = parse_signing_helper_command(plan.base_profile.credential_process().value_or(""));
     switch (helper.kind) {
@@ -426,7 +490,7 @@ Result<std::string> describe_plan(const aws::EnvLookup &env, const std::string &
     if (!plan) return plan.error();
     std::string text = "AWS profile " + q_name(name);
     for (std::size_t i = 1; i < plan->chain.size(); ++i) text += " <- " + q_name(plan->chain[i]);
-    text += ": " + describe_base(*plan, native_signing_helper);
+    text += ": " + describe_base(*plan, native_signing_helper, env);
     for (const auto &hop : plan->hops) text += ", then AssumeRole " + hop.role_arn;
     return text;
 }
@@ -441,9 +505,31 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
                              settings.value("profile", ""), native);
     if (source != "aws.default-chain") return "by the " + std::string(source) + " module";
     const auto env = aws::process_env();
-    if (aws::env_value(env, "AWS_ACCESS_KEY_ID") && aws::env_value(env, "AWS_SECRET_ACCESS_KEY"))
+    const auto name = aws::selected_profile_name(env);
+    aws::Profile top(name);
+    if (!(aws::env_value(env, "AWS_ACCESS_KEY_ID") && aws::env_value(env, "AWS_SECRET_ACCESS_KEY"))) {
+        auto files = load_files(env);
+        if (!files.ok()) return make_error(files.status().message);
+        top = files.value().profile_or_empty(name);
+        if (top.empty() && name != "default") return files.value().profile(name).error();
+    }
+    switch (choose_chain_step(env, top)) {
+    case ChainStep::environment_keys:
         return std::string("keys from the environment (AWS_ACCESS_KEY_ID)");
-    return describe_plan(env, "", native);
+    case ChainStep::web_identity_env:
+        return "web identity from AWS_WEB_IDENTITY_TOKEN_FILE, role " +
+               aws::env_value(env, "AWS_ROLE_ARN").value_or("(AWS_ROLE_ARN is not set)");
+    case ChainStep::profile:
+        return describe_plan(env, "", native);
+    case ChainStep::container:
+        return skipped_steps(env, top) + ": " + describe_container(env);
+    case ChainStep::instance_metadata:
+        return skipped_steps(env, top) +
+               ", no AWS_CONTAINER_CREDENTIALS_* variable is set: " + describe_instance_metadata(env);
+    case ChainStep::none:
+        break;
+    }
+    return make_error(no_credentials_message(env, top));
 }
 
 const pullcred_module *builtin_module() {

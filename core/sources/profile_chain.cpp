@@ -64,12 +64,13 @@ Status profile_providers(const aws::Profile &profile, const aws::SharedConfig &f
         plan.base = BaseKind::web_identity;
         return ok();
     }
-    for (const char *key : {"sso_session", "sso_start_url"})
-        if (profile.get(key))
-            return make_error("AWS profile " + q_name(profile.name()) + " (" + files_of(files) + ") uses " +
-                              key +
-                              " (IAM Identity Center), which pullcred does not serve: give it static keys, "
-                              "credential_process, role_arn or web_identity_token_file");
+    if (uses_sso(profile)) {
+        auto settings = sso_settings(profile, files);
+        if (!settings) return settings.error();
+        plan.base = BaseKind::sso;
+        plan.sso = std::move(*settings);
+        return ok();
+    }
     const auto &credentials_file = files.paths().credentials_file;
     const bool keys_in_credentials_file =
         has_static_keys(profile) && !credentials_file.empty() &&
@@ -105,8 +106,19 @@ std::string base_kind_name(BaseKind kind) {
         return "credential_process";
     case BaseKind::web_identity:
         return "web identity";
+    case BaseKind::sso:
+        return "IAM Identity Center (SSO)";
+    case BaseKind::container:
+        return "credential_source = EcsContainer (container credentials)";
+    case BaseKind::instance_metadata:
+        return "credential_source = Ec2InstanceMetadata (EC2 instance metadata)";
     }
     return "?";
+}
+
+bool defines_credentials(const aws::Profile &profile) {
+    return profile.role_arn() || profile.web_identity_token_file() || uses_sso(profile) ||
+           has_static_keys(profile) || profile.credential_process();
 }
 
 Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view profile_name) {
@@ -138,9 +150,12 @@ Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view 
                 plan.base_profile = current;
                 break;
             }
-            if (*credential_source == "Ec2InstanceMetadata" || *credential_source == "EcsContainer")
-                return make_error(where + ": credential_source = " + *credential_source +
-                                  " is not served by pullcred; use Environment, or a source_profile");
+            if (*credential_source == "EcsContainer" || *credential_source == "Ec2InstanceMetadata") {
+                plan.base =
+                    *credential_source == "EcsContainer" ? BaseKind::container : BaseKind::instance_metadata;
+                plan.base_profile = current;
+                break;
+            }
             return make_error(where + ": credential_source \"" + *credential_source +
                               "\" is not valid (Environment, Ec2InstanceMetadata or EcsContainer)");
         }

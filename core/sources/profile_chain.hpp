@@ -8,7 +8,7 @@
 //      It wins over static keys of the same profile.
 //   2. otherwise the "profile providers", first that applies:
 //      a. web_identity_token_file (+ role_arn, required): AssumeRoleWithWebIdentity
-//      b. (SSO, login: not served: an error naming the keys)
+//      b. sso_account_id / sso_role_name: IAM Identity Center (sso_credentials.hpp)
 //      c. aws_access_key_id / aws_secret_access_key from the credentials file
 //      d. credential_process
 //      e. aws_access_key_id / aws_secret_access_key from the config file
@@ -20,8 +20,8 @@
 // except a profile naming itself while it has static keys: then its own
 // keys are the source (botocore allows exactly that).
 // credential_source: `Environment` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN); Ec2InstanceMetadata and EcsContainer are refused as
-// not served by pullcred; anything else is invalid.
+// AWS_SESSION_TOKEN), `EcsContainer` (container_credentials.hpp) or
+// `Ec2InstanceMetadata` (instance_metadata.hpp); anything else is invalid.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "aws/profile/shared_config.hpp"
+#include "sources/sso_credentials.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::sources {
@@ -47,6 +48,9 @@ enum class BaseKind {
     environment,        // credential_source = Environment
     credential_process, // base_profile's credential_process
     web_identity,       // base_profile's web_identity_token_file + role_arn
+    sso,                // base_profile's IAM Identity Center role (ChainPlan::sso)
+    container,          // credential_source = EcsContainer
+    instance_metadata,  // credential_source = Ec2InstanceMetadata
 };
 
 struct ChainPlan {
@@ -54,12 +58,18 @@ struct ChainPlan {
     aws::Profile base_profile;
     std::vector<RoleHop> hops;      // AssumeRole calls, innermost (first to call) first
     std::vector<std::string> chain; // profile names from the selected one to the base
+    SsoSettings sso;                // when base is sso
 };
 
 Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view profile_name);
 
 // "static keys", "credential_source = Environment", "credential_process",
-// "web identity"
+// "web identity", ...
 std::string base_kind_name(BaseKind kind);
+
+// True when the profile has a key that a botocore credential provider acts
+// on (role, web identity, SSO, static keys, credential_process); the default
+// chain goes on to container and instance credentials past one that has none.
+bool defines_credentials(const aws::Profile &profile);
 
 } // namespace pullcred::sources

@@ -1,6 +1,8 @@
 """Without a config file pullcred behaves like the reference ECR credential
 provider: a kubelet config that sets AWS_PROFILE and AWS_CONFIG_FILE in the
-provider's env works by changing the binary name only."""
+provider's env works by changing the binary name only. Unlike it, pullcred
+caches, in the default cache directory (here PULLCRED_CACHE_DIR, set per test
+by conftest). The rest of the default chain: test_default_chain.py."""
 import json
 import os
 import pathlib
@@ -27,7 +29,8 @@ def kubelet_env(tmp_path, emulator):
     aws_config = tmp_path / "aws-config"
     aws_config.write_text(f"[profile pull]\nregion = eu-west-1\naws_access_key_id = {keys['accessKeyId']}\n"
                           f"aws_secret_access_key = {keys['secretAccessKey']}\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULLCRED_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "PULLCRED_")) or k == "PULLCRED_CACHE_DIR"}
     env.update(AWS_PROFILE="pull", AWS_CONFIG_FILE=str(aws_config),
                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_ENDPOINT_URL=emulator.url,
                AWS_CA_BUNDLE=str(emulator.ca_bundle), HOME=str(tmp_path))
@@ -69,3 +72,33 @@ def test_missing_profile_is_one_clear_line(kubelet_env):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "absent" in lines[0], result.stderr
+
+
+def test_the_cache_is_on_in_the_default_directory(kubelet_env, emulator):
+    env, _ = kubelet_env
+    emulator.reset()
+    image = "444455556666.dkr.ecr.eu-west-1.amazonaws.com/team/cached"
+    first = run(env, image)
+    assert first.returncode == 0, first.stderr
+    second = run(env, image)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert emulator.count("ecr:GetAuthorizationToken") == 1
+    entries = list(pathlib.Path(env["PULLCRED_CACHE_DIR"]).rglob("*.json"))
+    assert entries, "nothing cached in PULLCRED_CACHE_DIR"
+
+
+def test_an_untrusted_cache_directory_is_not_used(kubelet_env, emulator, tmp_path):
+    env, _ = kubelet_env
+    emulator.reset()
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env["PULLCRED_CACHE_DIR"] = str(shared)
+    image = "444455556666.dkr.ecr.eu-west-1.amazonaws.com/team/untrusted"
+    for _ in range(2):
+        result = run(env, image)
+        assert result.returncode == 0, result.stderr
+        assert str(shared) in result.stderr
+    assert emulator.count("ecr:GetAuthorizationToken") == 2
+    assert not list(shared.iterdir())

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Local HTTPS emulator of ECR, ECR Public, IAM Roles Anywhere and STS.
+"""Local HTTPS emulator of ECR, ECR Public, IAM Roles Anywhere and STS, plus
+the SSO portal, the container credentials endpoint and EC2 instance metadata
+on listeners of their own.
 
     /usr/bin/python3 tests/emulator/emulator.py --state-dir DIR [--port 0] [--pki DIR]
 
@@ -20,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 import pki  # noqa: E402
-from awsemu.app import App, EmulatorState  # noqa: E402
+from awsemu.app import App, EmulatorState, credential_listeners  # noqa: E402
 from awsemu.server import EmulatorHTTPServer, make_tls_context  # noqa: E402
 from awsemu.state import DEFAULT_STATIC_CREDENTIALS, load_accounts_file  # noqa: E402
 from awsemu.x509_verify import load_pem_certificates  # noqa: E402
@@ -90,17 +92,26 @@ def main(argv=None):
     port = server.server_address[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"https://{host}:{port}"
+    # The SSO portal speaks TLS (plain HTTP too); container and IMDS are plain HTTP, as the real ones.
+    extra = {name: EmulatorHTTPServer((args.host, 0), listener, make_tls_context(tls_cert, tls_key))
+             for name, listener in credential_listeners(app).items()}
+    extra_urls = {f"{name}_url": f"{'https' if name == 'sso' else 'http'}://{host}:{extra_server.server_address[1]}"
+                  for name, extra_server in extra.items()}
+    for extra_server in extra.values():
+        threading.Thread(target=extra_server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     def stop(signum, _frame):
         log.info("signal %d: stopping", signum)
         threading.Thread(target=server.shutdown, daemon=True).start()
+        for extra_server in extra.values():
+            threading.Thread(target=extra_server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
     info = {"port": port, "url": url, "pid": os.getpid(), "pki_dir": pki_dir,
             "manifest": os.path.join(pki_dir, pki.MANIFEST), "ca_bundle": manifest["ca"]["cert"],
-            "tls_cert": tls_cert}
+            "tls_cert": tls_cert, **extra_urls}
     _write_atomic(os.path.join(state_dir, "info.json"), json.dumps(info, indent=2) + "\n")
     _write_atomic(os.path.join(state_dir, "port"), f"{port}\n")
     _write_atomic(os.path.join(state_dir, "url"), f"{url}\n")

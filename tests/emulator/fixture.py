@@ -65,6 +65,9 @@ class Emulator:
         self.process = None
         self.state_dir = None
         self.url = None
+        self.sso_url = None  # the SSO portal's listener (https)
+        self.container_url = None  # the container credentials endpoint's listener (http)
+        self.imds_url = None  # EC2 instance metadata's listener (http)
         self.port = None
         self.ca_bundle = ca_bundle
         self.pki = None
@@ -111,6 +114,9 @@ class Emulator:
             info = json.load(handle)
         self.port = info["port"]
         self.url = info["url"]
+        self.sso_url = info["sso_url"]
+        self.container_url = info["container_url"]
+        self.imds_url = info["imds_url"]
         self.ca_bundle = str(self.ca_bundle or info["ca_bundle"])
         with open(info["manifest"], encoding="utf-8") as handle:
             self.pki = json.load(handle)
@@ -209,6 +215,33 @@ class Emulator:
     def secrets(self):
         """Every secret this emulator accepted or issued since it started (a reset keeps them)."""
         return self.control("GET", "secrets")["secrets"]
+
+    def issued(self, source=None):
+        """Public view (no secrets) of the credentials issued so far, optionally only those of
+        `source` (the issuing action: "imds:GetCredentials", "container:GetCredentials", ...)."""
+        listed = self.control("GET", "credentials")["credentials"]
+        return [entry for entry in listed if source is None or entry["source"] == source]
+
+    def sso_login(self, home, start_url=None, session=None, expires_in=3600, token=None):
+        """What `aws sso login` leaves behind: HOME/.aws/sso/cache/<sha1>.json, keyed by the
+        sso-session name (`session`) or the legacy `start_url`, with a token the portal accepts
+        (unless expires_in <= 0). Returns (cache file path, token)."""
+        import datetime
+        import hashlib
+        import secrets as _secrets
+        token = token or "emu-sso-" + _secrets.token_urlsafe(32)
+        key = session if session is not None else start_url
+        cache_dir = os.path.join(str(home), ".aws", "sso", "cache")
+        os.makedirs(cache_dir, exist_ok=True)
+        path = os.path.join(cache_dir, hashlib.sha1(key.encode()).hexdigest() + ".json")
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"startUrl": start_url or "https://example.awsapps.com/start", "region": "us-east-1",
+                       "accessToken": token, "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}, handle)
+        if expires_in > 0:
+            tokens = self.control("GET", "config")["sso_access_tokens"]
+            self.configure(sso_access_tokens=tokens + [token])
+        return path, token
 
     # -- what tests compare against --
 

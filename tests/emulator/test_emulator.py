@@ -691,3 +691,79 @@ def test_pki_cli_writes_a_consistent_manifest(tmp_path):
     assert expired.not_valid_after < datetime.datetime.utcnow()
     assert load_leaf(manifest["clients"]["not-yet-valid"]["cert"]).not_valid_before > datetime.datetime.utcnow()
     assert os.stat(manifest["clients"]["rsa"]["key"]).st_mode & 0o077 == 0
+
+
+# -- the credential endpoints' listeners --
+
+def _http(url, method="GET", headers=None, context=None):
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _ecr_accepts(emu, document_keys):
+    access_key_id, secret, token = document_keys
+    client = emu.client("ecr", credentials={"accessKeyId": access_key_id, "secretAccessKey": secret,
+                                            "sessionToken": token})
+    return client.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+
+
+def test_imds_v2_token_then_role_then_credentials(emu):
+    status, _ = _http(emu.imds_url + "/latest/meta-data/iam/security-credentials/")
+    assert status == 401  # no token
+    status, token = _http(emu.imds_url + "/latest/api/token", "PUT", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+    assert status == 200 and token
+    auth = {"X-aws-ec2-metadata-token": token}
+    status, role = _http(emu.imds_url + "/latest/meta-data/iam/security-credentials/", headers=auth)
+    assert (status, role.strip()) == (200, "pullcred-instance")
+    status, body = _http(emu.imds_url + "/latest/meta-data/iam/security-credentials/pullcred-instance", headers=auth)
+    document = json.loads(body)
+    assert status == 200 and document["Code"] == "Success"
+    assert _ecr_accepts(emu, (document["AccessKeyId"], document["SecretAccessKey"], document["Token"]))
+    assert [emu.count(a, "ok") for a in ("imds:GetToken", "imds:ListRoles", "imds:GetCredentials")] == [1, 1, 1]
+    assert emu.count("imds:ListRoles", "rejected") == 1
+    assert emu.issued("imds:GetCredentials")[-1]["accessKeyId"] == document["AccessKeyId"]
+
+
+def test_imds_token_refusal_and_v1(emu):
+    status, _ = _http(emu.imds_url + "/latest/api/token", "PUT")
+    assert status == 400  # no TTL header
+    emu.configure(imds_token_status=403, imds_v1_allowed=True)
+    status, _ = _http(emu.imds_url + "/latest/api/token", "PUT", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+    assert status == 403
+    status, role = _http(emu.imds_url + "/latest/meta-data/iam/security-credentials/")
+    assert status == 200 and role.strip() == "pullcred-instance"
+    emu.configure(imds_role_arn=None)
+    assert _http(emu.imds_url + "/latest/meta-data/iam/security-credentials/")[0] == 404
+
+
+def test_container_endpoint_checks_the_authorization_token(emu):
+    status, body = _http(emu.container_url + "/v1/credentials")
+    assert status == 200 and json.loads(body)["RoleArn"].endswith(":role/pullcred-container")
+    emu.configure(container_authorization_token="emu-container-token")
+    assert _http(emu.container_url + "/v1/credentials")[0] == 401
+    assert _http(emu.container_url + "/v1/credentials", headers={"Authorization": "wrong"})[0] == 403
+    status, body = _http(emu.container_url + "/v1/credentials", headers={"Authorization": "emu-container-token"})
+    document = json.loads(body)
+    assert status == 200
+    assert _ecr_accepts(emu, (document["AccessKeyId"], document["SecretAccessKey"], document["Token"]))
+    assert emu.count("container:GetCredentials", "rejected") == 2
+
+
+def test_sso_portal_checks_the_bearer_token(emu, tmp_path):
+    context = ssl.create_default_context(cafile=emu.ca_bundle)
+    url = emu.sso_url + "/federation/credentials?role_name=Dev&account_id=777788889999"
+    assert _http(url, context=context)[0] == 401
+    path, token = emu.sso_login(tmp_path, session="corp")
+    assert path == os.path.join(tmp_path, ".aws", "sso", "cache", hashlib.sha1(b"corp").hexdigest() + ".json")
+    status, body = _http(url, headers={"x-amz-sso_bearer_token": token}, context=context)
+    role = json.loads(body)["roleCredentials"]
+    assert status == 200 and role["expiration"] > time.time() * 1000
+    assert _ecr_accepts(emu, (role["accessKeyId"], role["secretAccessKey"], role["sessionToken"]))
+    assert emu.issued("sso:GetRoleCredentials")[-1]["account"] == "777788889999"
+    assert token in emu.secrets()

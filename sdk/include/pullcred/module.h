@@ -122,6 +122,9 @@ typedef struct pullcred_http_header {
 
 #define PULLCRED_HTTP_INSECURE_SKIP_VERIFY 0x1u /* never set by default */
 #define PULLCRED_HTTP_IGNORE_PROXY 0x2u
+/* A credentials metadata endpoint on the node (EC2 IMDS, ECS / EKS Pod Identity): one attempt, 1 s
+   connect and attempt timeouts (a machine without one fails fast), no plaintext-http warning. */
+#define PULLCRED_HTTP_METADATA 0x4u
 
 typedef struct pullcred_http_request {
     uint32_t struct_size;

@@ -7,6 +7,8 @@ from . import control
 from .common import ApiError
 from .faults import FaultQueue
 from .services.base import Call, Response, json_response
+from .services.credential_endpoints import (ContainerCredentialsService, InstanceMetadataService,
+                                            SsoPortalService)
 from .services.ecr import EcrPublicService, EcrService
 from .services.rolesanywhere import RolesAnywhereService
 from .services.sts import StsService
@@ -103,6 +105,30 @@ class App:
         if fault.kind == "empty_credential_set":
             return service.empty_response(action)
         raise AssertionError(f"fault kind {fault.kind} does not replace the answer")
+
+
+class Listener:
+    """The dispatch of a listener that serves only `services` (no control API),
+    with the App's call log and faults."""
+
+    def __init__(self, app, services):
+        self.app = app
+        self.services = services
+
+    def dispatch(self, request):
+        for service in self.services:
+            action = service.action(request)
+            if action:
+                return self.app._call(service, action, request)
+        return json_response(404, {"message": f"nothing here at {request.method} {request.path}"})
+
+
+def credential_listeners(app):
+    """{name: Listener} of the separate listeners: sso, container, imds."""
+    state = app.state
+    return {"sso": Listener(app, [SsoPortalService(state)]),
+            "container": Listener(app, [ContainerCredentialsService(state)]),
+            "imds": Listener(app, [InstanceMetadataService(state)])}
 
 
 def _peek_credential(call, request):

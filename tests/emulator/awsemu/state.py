@@ -28,6 +28,11 @@ ACTIONS = (
     "sts:AssumeRole",
     "sts:AssumeRoleWithWebIdentity",
     "sts:GetCallerIdentity",
+    "sso:GetRoleCredentials",
+    "container:GetCredentials",
+    "imds:GetToken",
+    "imds:ListRoles",
+    "imds:GetCredentials",
 )
 
 DEFAULT_CONFIG = {
@@ -44,6 +49,17 @@ DEFAULT_CONFIG = {
     # Web identity: the accepted issuer (iss) and audience (aud).
     "web_identity_issuer": None,
     "web_identity_audience": "sts.amazonaws.com",
+    # SSO portal: the bearer tokens GetRoleCredentials accepts.
+    "sso_access_tokens": [],
+    # Container endpoint: the Authorization header it requires (None: none),
+    # and the role whose credentials it hands out.
+    "container_authorization_token": None,
+    "container_role_arn": "arn:aws:iam::111122223333:role/pullcred-container",
+    # IMDS: the status PUT /latest/api/token answers (200: a token), whether
+    # GETs without a token are served (IMDSv1), and the instance's role (None: none).
+    "imds_token_status": 200,
+    "imds_v1_allowed": False,
+    "imds_role_arn": "arn:aws:iam::444455556666:role/pullcred-instance",
 }
 
 
@@ -57,7 +73,7 @@ class Identity:
     session_token: str = None
     expiration: datetime.datetime = None
     arn: str = None
-    source: str = "static"  # static | sts:AssumeRole | sts:AssumeRoleWithWebIdentity | rolesanywhere:CreateSession
+    source: str = "static"  # static | the action that issued it (sts:AssumeRole, imds:GetCredentials, ...)
     role_arn: str = None
 
     def public(self):

@@ -99,8 +99,14 @@ TEST(ProfileChain, CredentialSource) {
 
     auto imds = plan(
         "[profile a]\nrole_arn = arn:aws:iam::1:role/A\ncredential_source = Ec2InstanceMetadata\n", "", "a");
-    ASSERT_FALSE(imds);
-    EXPECT_THAT(imds.error().message, HasSubstr("not served by pullcred"));
+    ASSERT_TRUE(imds) << imds.error().message;
+    EXPECT_EQ(imds->base, BaseKind::instance_metadata);
+    EXPECT_EQ(imds->hops.size(), 1U);
+
+    auto ecs =
+        plan("[profile a]\nrole_arn = arn:aws:iam::1:role/A\ncredential_source = EcsContainer\n", "", "a");
+    ASSERT_TRUE(ecs) << ecs.error().message;
+    EXPECT_EQ(ecs->base, BaseKind::container);
 
     auto bad = plan("[profile a]\nrole_arn = arn:aws:iam::1:role/A\ncredential_source = Magic\n", "", "a");
     ASSERT_FALSE(bad);
@@ -179,9 +185,10 @@ TEST(ProfileChain, IncompleteOrMissingCredentialsAreNamed) {
     ASSERT_FALSE(none);
     EXPECT_THAT(none.error().message, HasSubstr("has no credentials"));
 
+    // botocore's SSO provider needs sso_account_id or sso_role_name to apply.
     auto sso = plan("[profile a]\nsso_session = corp\n", "", "a");
     ASSERT_FALSE(sso);
-    EXPECT_THAT(sso.error().message, HasSubstr("IAM Identity Center"));
+    EXPECT_THAT(sso.error().message, HasSubstr("has no credentials"));
 
     auto bad_duration =
         plan("[profile a]\nrole_arn = arn:aws:iam::1:role/A\ncredential_source = Environment\n"
@@ -193,4 +200,65 @@ TEST(ProfileChain, IncompleteOrMissingCredentialsAreNamed) {
     auto absent = plan("", "", "nope");
     ASSERT_FALSE(absent);
     EXPECT_THAT(absent.error().message, HasSubstr("nope"));
+}
+
+TEST(ProfileChain, SsoSessionForm) {
+    auto p =
+        plan("[profile a]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n"
+             "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+             "", "a");
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->base, BaseKind::sso);
+    EXPECT_EQ(p->sso.start_url, "https://corp.awsapps.com/start");
+    EXPECT_EQ(p->sso.region, "eu-west-1");
+    EXPECT_EQ(p->sso.account_id, "111122223333");
+    EXPECT_EQ(p->sso.role_name, "Dev");
+    EXPECT_EQ(p->sso.session_name.value_or(""), "corp");
+}
+
+TEST(ProfileChain, SsoLegacyFormAndItsErrors) {
+    auto legacy = plan("[profile a]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"
+                       "sso_account_id = 111122223333\nsso_role_name = Dev\n",
+                       "", "a");
+    ASSERT_TRUE(legacy) << legacy.error().message;
+    EXPECT_EQ(legacy->base, BaseKind::sso);
+    EXPECT_FALSE(legacy->sso.session_name);
+
+    auto missing = plan("[profile a]\nsso_account_id = 111122223333\n", "", "a");
+    ASSERT_FALSE(missing);
+    EXPECT_THAT(missing.error().message, HasSubstr("lacks sso_start_url, sso_region, sso_role_name"));
+
+    auto no_session =
+        plan("[profile a]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = R\n", "", "a");
+    ASSERT_FALSE(no_session);
+    EXPECT_THAT(no_session.error().message, HasSubstr("no [sso-session gone] section"));
+
+    auto differs =
+        plan("[profile a]\nsso_session = s\nsso_region = us-east-1\nsso_account_id = 1\n"
+             "sso_role_name = R\n[sso-session s]\nsso_start_url = https://u\nsso_region = eu-west-1\n",
+             "", "a");
+    ASSERT_FALSE(differs);
+    EXPECT_THAT(differs.error().message,
+                HasSubstr("sso_region differs between the profile and [sso-session s]"));
+
+    // SSO comes after web identity and before static keys (botocore's profile providers).
+    auto with_keys = plan("[profile a]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\n"
+                          "aws_access_key_id = AK\naws_secret_access_key = SK\n"
+                          "[sso-session s]\nsso_start_url = https://u\nsso_region = eu-west-1\n",
+                          "", "a");
+    ASSERT_TRUE(with_keys) << with_keys.error().message;
+    EXPECT_EQ(with_keys->base, BaseKind::sso);
+}
+
+TEST(ProfileChain, DefinesCredentials) {
+    EXPECT_FALSE(sources::defines_credentials(aws::Profile("empty")));
+    aws::Profile region_only("r");
+    region_only.set("region", "us-east-1", "/cfg/config");
+    EXPECT_FALSE(sources::defines_credentials(region_only));
+    for (const char *key : {"role_arn", "web_identity_token_file", "sso_role_name", "aws_access_key_id",
+                            "credential_process"}) {
+        aws::Profile profile("p");
+        profile.set(key, "x", "/cfg/config");
+        EXPECT_TRUE(sources::defines_credentials(profile)) << key;
+    }
 }

@@ -1,0 +1,58 @@
+#include "sources/metadata_credentials.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pullcred/text.hpp>
+#include <pullcred/time.hpp>
+
+#include "log/redact.hpp"
+
+namespace pullcred::sources {
+
+namespace {
+std::optional<std::string> string_field(const nlohmann::json &document, const char *name) {
+    auto it = document.find(name);
+    if (it == document.end() || !it->is_string() || it->get_ref<const std::string &>().empty())
+        return std::nullopt;
+    return it->get<std::string>();
+}
+} // namespace
+
+sdk::Result<sdk::Credentials> parse_metadata_credentials(std::string_view body) {
+    auto document = nlohmann::json::parse(body, nullptr, false);
+    if (document.is_discarded() || !document.is_object())
+        return sdk::Status::failed("the credentials reply is not a JSON object (malformed reply)");
+    if (auto code = string_field(document, "Code"); code && *code != "Success")
+        return sdk::Status::failed("the credentials reply's Code is " + sdk::printable_ascii(*code, 80) +
+                                   ", not Success");
+    auto key_id = string_field(document, "AccessKeyId");
+    auto secret = string_field(document, "SecretAccessKey");
+    if (!key_id || !secret)
+        return sdk::Status::failed(std::string("the credentials reply has no ") +
+                                   (!key_id ? "AccessKeyId" : "SecretAccessKey") + " (malformed reply)");
+    log::register_secret(*secret);
+    sdk::Credentials credentials;
+    credentials.fields["access_key_id"] = *key_id;
+    credentials.fields["secret_access_key"] = *secret;
+    if (auto token = string_field(document, "Token")) {
+        log::register_secret(*token);
+        credentials.fields["session_token"] = *token;
+    }
+    if (auto expiration = string_field(document, "Expiration")) {
+        auto expires = sdk::parse_rfc3339(*expiration);
+        if (!expires)
+            return sdk::Status::failed(
+                "the credentials reply's Expiration is not an RFC 3339 time (malformed reply)");
+        credentials.expires_unix = *expires;
+    }
+    return credentials;
+}
+
+std::string metadata_error_message(std::string_view body) {
+    auto document = nlohmann::json::parse(body, nullptr, false);
+    if (document.is_discarded() || !document.is_object()) return {};
+    for (const char *name : {"message", "Message"})
+        if (auto text = string_field(document, name)) return sdk::printable_ascii(*text, 200);
+    return {};
+}
+
+} // namespace pullcred::sources
