@@ -135,9 +135,9 @@ public:
         }
         auto &out = credentials.value();
         if (!region_.empty())
-            out.fields["region"] = region_;
+            out.fields[PULLCRED_FIELD_REGION] = region_;
         else if (auto region = aws::resolve_region(env_, &top))
-            out.fields["region"] = region->region;
+            out.fields[PULLCRED_FIELD_REGION] = region->region;
         return credentials;
     }
 
@@ -149,9 +149,11 @@ private:
         switch (plan.base) {
         case BaseKind::static_keys: {
             Credentials credentials;
-            credentials.fields["access_key_id"] = profile.aws_access_key_id().value_or("");
-            credentials.fields["secret_access_key"] = profile.aws_secret_access_key().value_or("");
-            if (auto token = profile.aws_session_token()) credentials.fields["session_token"] = *token;
+            credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = profile.aws_access_key_id().value_or("");
+            credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] =
+                profile.aws_secret_access_key().value_or("");
+            if (auto token = profile.aws_session_token())
+                credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
             return credentials;
         }
         case BaseKind::environment: {
@@ -163,10 +165,10 @@ private:
                                          (!key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
                                          " is not set in pullcred's environment");
             Credentials credentials;
-            credentials.fields["access_key_id"] = *key_id;
-            credentials.fields["secret_access_key"] = *secret;
+            credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *key_id;
+            credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *secret;
             if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
-                credentials.fields["session_token"] = *token;
+                credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
             return credentials;
         }
         case BaseKind::credential_process:
@@ -388,12 +390,13 @@ private:
     SdkResult<Credentials> from_environment() {
         host_.debug("credentials from the environment (AWS_ACCESS_KEY_ID)");
         Credentials credentials;
-        credentials.fields["access_key_id"] = *aws::env_value(env_, "AWS_ACCESS_KEY_ID");
-        credentials.fields["secret_access_key"] = *aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
+        credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *aws::env_value(env_, "AWS_ACCESS_KEY_ID");
+        credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
         if (auto token = aws::env_value(env_, "AWS_SESSION_TOKEN"))
-            credentials.fields["session_token"] = *token;
-        if (auto region = aws::resolve_region(env_, nullptr)) credentials.fields["region"] = region->region;
-        if (!region_.empty()) credentials.fields["region"] = region_;
+            credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
+        if (auto region = aws::resolve_region(env_, nullptr))
+            credentials.fields[PULLCRED_FIELD_REGION] = region->region;
+        if (!region_.empty()) credentials.fields[PULLCRED_FIELD_REGION] = region_;
         return credentials;
     }
 

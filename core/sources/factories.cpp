@@ -99,8 +99,8 @@ sdk::Result<sdk::Credentials> SubSource::get_credentials(std::string_view profil
         return sdk::Status{status, std::string(factory_->name) + ": " +
                                        (text.empty() ? std::string("no reason given") : text)};
     }
-    log::register_secret(credentials.get("secret_access_key"));
-    log::register_secret(credentials.get("session_token"));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
+    log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));
     return credentials;
 }
 

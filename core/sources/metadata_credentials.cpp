@@ -31,11 +31,11 @@ sdk::Result<sdk::Credentials> parse_metadata_credentials(std::string_view body) 
                                    (!key_id ? "AccessKeyId" : "SecretAccessKey") + " (malformed reply)");
     log::register_secret(*secret);
     sdk::Credentials credentials;
-    credentials.fields["access_key_id"] = *key_id;
-    credentials.fields["secret_access_key"] = *secret;
+    credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *key_id;
+    credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *secret;
     if (auto token = string_field(document, "Token")) {
         log::register_secret(*token);
-        credentials.fields["session_token"] = *token;
+        credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
     }
     if (auto expiration = string_field(document, "Expiration")) {
         auto expires = sdk::parse_rfc3339(*expiration);

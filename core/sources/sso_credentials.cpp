@@ -137,9 +137,9 @@ sdk::Result<sdk::Credentials> parse_role_credentials(std::string_view json) {
     log::register_secret(*secret);
     log::register_secret(*token);
     sdk::Credentials credentials;
-    credentials.fields["access_key_id"] = *key_id;
-    credentials.fields["secret_access_key"] = *secret;
-    credentials.fields["session_token"] = *token;
+    credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *key_id;
+    credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *secret;
+    credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
     auto expiration = role.find("expiration");
     if (expiration == role.end() || !expiration->is_number_integer())
         return sdk::Status::failed("the GetRoleCredentials reply has no expiration (malformed reply)");

@@ -143,9 +143,9 @@ sdk::Result<sdk::Credentials> call(const sdk::Host &host, const aws::Endpoint &e
     log::register_secret(value.secret_access_key);
     log::register_secret(value.session_token);
     sdk::Credentials credentials;
-    credentials.fields["access_key_id"] = std::move(value.access_key_id);
-    credentials.fields["secret_access_key"] = std::move(value.secret_access_key);
-    credentials.fields["session_token"] = std::move(value.session_token);
+    credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::move(value.access_key_id);
+    credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = std::move(value.secret_access_key);
+    credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = std::move(value.session_token);
     credentials.expires_unix = value.expires_unix;
     return credentials;
 }
