@@ -32,6 +32,11 @@ TEST(ModuleSymbols, TestModulesExportOnlyTheEntrySymbol) {
 
 TEST(ModuleSymbols, InTreeModulesExportOnlyTheEntrySymbol) {
     const auto dir = std::filesystem::path(PULLCRED_BINARY_DIR) / "lib" / "pullcred" / "modules";
-    for (const auto &file : pullcred::modules::module_files(dir))
+    std::vector<std::string> names;
+    for (const auto &file : pullcred::modules::module_files(dir)) {
+        names.push_back(file.filename().string());
         EXPECT_THAT(defined_dynamic_symbols(file), testing::ElementsAre("pullcred_module_entry")) << file;
+    }
+    EXPECT_THAT(names, testing::UnorderedElementsAre("registry-ecr.so", "source-process.so",
+                                                     "source-rolesanywhere.so", "source-static.so"));
 }
