@@ -13,6 +13,8 @@ target_compile_features(pullcred_build_options INTERFACE cxx_std_20)
 target_compile_options(pullcred_build_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough
+  "$<$<CXX_COMPILER_ID:GNU>:-Wduplicated-cond;-Wduplicated-branches;-Wlogical-op>"
   $<$<BOOL:${PULLCRED_WERROR}>:-Werror>
   # GCC 12 reports std::string's own memcpy, inlined into optimised code, as
   # out of bounds (GCC bugs 105329, 105651; fixed in 13).

@@ -159,9 +159,9 @@ Status Installer::copy_bundle(Changes &changes) {
         for (auto it = fs::recursive_directory_iterator(root / tree, error); !error && it != fs::end(it);
              it.increment(error)) {
             if (it->is_symlink())
-                links.push_back(fs::relative(it->path(), root));
+                links.push_back(it->path().lexically_relative(root));
             else if (it->is_regular_file())
-                files.push_back(fs::relative(it->path(), root));
+                files.push_back(it->path().lexically_relative(root));
         }
         if (error)
             return make_error("node bundle: cannot list " + (root / tree).string() + ": " + error.message());
@@ -203,12 +203,13 @@ Status Installer::copy_bundle(Changes &changes) {
         for (auto it = fs::recursive_directory_iterator(dest / tree, error); !error && it != fs::end(it);
              it.increment(error))
             if ((it->is_symlink() || it->is_regular_file()) &&
-                !std::binary_search(files.begin(), files.end(), fs::relative(it->path(), dest)))
+                !std::binary_search(files.begin(), files.end(), it->path().lexically_relative(dest)))
                 stale.push_back(it->path());
     for (const auto &path : stale) {
         if (auto removed = remove_file(path); !removed) return removed.error();
         changes.bundle = true;
-        changes.log.push_back("removed " + (options_.paths.install_dir / fs::relative(path, dest)).string());
+        changes.log.push_back("removed " +
+                              (options_.paths.install_dir / path.lexically_relative(dest)).string());
     }
     return ok();
 }
