@@ -540,7 +540,7 @@ RunResult run_process(const RunOptions &options) {
             for (int round = 0; round < 16; ++round) {
                 const auto n = ::read(stream.fd.get(), buffer.data(), buffer.size());
                 if (n < 0 && errno == EINTR) continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                if (n < 0 && errno == EAGAIN) break; // EWOULDBLOCK is EAGAIN on Linux
                 if (n <= 0) {
                     stream.open = false;
                     stream.fd.reset();
