@@ -134,8 +134,8 @@ bool help_asked(const std::vector<std::string> &args) {
 constexpr std::string_view kStoreNote =
     "Not on Linux: --cert-selector, --system-store-name, --system-store-location,\n"
     "--use-latest-expiring-certificate (Windows/macOS certificate stores).\n"
-    "Not supported yet: --pkcs11-lib, --reuse-pin, pkcs11: URIs, --tpm-key-password,\n"
-    "--no-tpm-key-password, TPM 2.0 handles and TSS2 key files.\n";
+    "Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM 2.0\n"
+    "keys (handle:, TSS2 key files, --tpm-key-password, --no-tpm-key-password).\n";
 
 // ---- read-certificate-data ----
 
