@@ -423,3 +423,11 @@ def test_aws_config_credential_process_lines_are_served_natively(emulator, pki, 
                    "credentialsFile": str(credentials), "profile": "app"}
         completed = write_and_check(emulator, tmp_path, profile, label)
         assert "served natively by aws.roles-anywhere" in completed.stderr.decode(), label
+
+
+def test_the_front_hands_every_aws_signing_helper_call_to_the_host(helper):
+    """Run as aws_signing_helper, even `get-credentials` is not kubelet's
+    command: the front does not answer it, the host names the helper's commands."""
+    request = kubelet_request(IMAGE)
+    line = one_error_line(run(helper, "get-credentials", stdin=request))
+    assert "unknown signing-helper command \"get-credentials\"" in line
