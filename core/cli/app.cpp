@@ -29,6 +29,10 @@ Commands:
                        store, erase, version); also as docker-credential-pullcred
   credential-process   AWS credential_process JSON for a profile, or a drop-in
                        for `aws_signing_helper credential-process` (same flags)
+  signing-helper COMMAND
+                       aws_signing_helper's commands (credential-process,
+                       read-certificate-data, sign-string, version); also as
+                       aws_signing_helper
   node install|uninstall
                        put pullcred on a node (bundle, config, kubelet flags)
                        or remove it; what the Helm chart's DaemonSet runs
@@ -58,6 +62,7 @@ const std::map<std::string_view, Runner> &commands() {
         {"credential-process", &run_credential_process},
         {"docker-credential", &run_docker_credential},
         {"node", &run_node},
+        {"signing-helper", &run_signing_helper},
     };
     return table;
 }
@@ -119,26 +124,28 @@ int parse_and_run(int argc, char **argv) {
     return found->second(command);
 }
 
-// Invoked as docker-credential-pullcred: `pullcred docker-credential ARGS`,
-// global options (--config, --log-level, --log-format) included.
-int run_as_docker_helper(int argc, char **argv) {
-    std::string command_name = "docker-credential";
+// Invoked as docker-credential-pullcred (aws_signing_helper): `pullcred
+// docker-credential ARGS` (signing-helper), global options (--config,
+// --log-level, --log-format) included.
+int run_as(std::string command_name, int argc, char **argv) {
     std::vector<char *> args{argv[0], command_name.data()};
     args.insert(args.end(), argv + 1, argv + argc);
     args.push_back(nullptr);
     return parse_and_run(static_cast<int>(args.size()) - 1, args.data());
 }
 
-bool invoked_as_docker_helper(const char *argv0) {
+std::string_view invoked_as(const char *argv0) {
     const std::string_view name(argv0);
-    const auto base = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
-    return base == "docker-credential-pullcred";
+    return name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
 }
 } // namespace
 
 int run(int argc, char **argv) {
     try {
-        if (argc > 0 && invoked_as_docker_helper(argv[0])) return run_as_docker_helper(argc, argv);
+        if (argc > 0 && invoked_as(argv[0]) == "docker-credential-pullcred")
+            return run_as("docker-credential", argc, argv);
+        if (argc > 0 && invoked_as(argv[0]) == "aws_signing_helper")
+            return run_as("signing-helper", argc, argv);
         return parse_and_run(argc, argv);
     } catch (const po::error &e) {
         return fail(std::string(e.what()) + "; run `pullcred --help`");

@@ -23,6 +23,7 @@ int run_modules(const CommandLine &command);
 int run_credential_process(const CommandLine &command);
 int run_docker_credential(const CommandLine &command);
 int run_node(const CommandLine &command);
+int run_signing_helper(const CommandLine &command);
 int print_version();
 
 // Prints `message` (redacted) on stderr and returns the failure exit code.

@@ -1,6 +1,7 @@
 // `pullcred credential-process`: AWS credential_process JSON on stdout.
 //
 // With the flags of `aws_signing_helper credential-process` (--certificate,
+// a PEM, DER or PKCS#12 file,
 // --private-key, --trust-anchor-arn, ...) it is a drop-in replacement: the
 // flags become an `aws.roles-anywhere` profile, served through the module
 // registry like any configured profile. With --profile NAME (and --config)
@@ -68,9 +69,12 @@ Result<std::string> credential_process_json(const sdk::Credentials &credentials,
 }
 
 nlohmann::json profile_of_flags(const SigningHelperFlags &flags) {
-    nlohmann::json profile{{"source", "aws.roles-anywhere"},  {"certificate", flags.certificate},
-                           {"privateKey", flags.private_key}, {"trustAnchorArn", flags.trust_anchor_arn},
-                           {"profileArn", flags.profile_arn}, {"roleArn", flags.role_arn}};
+    nlohmann::json profile{{"source", "aws.roles-anywhere"},
+                           {"certificate", flags.certificate},
+                           {"trustAnchorArn", flags.trust_anchor_arn},
+                           {"profileArn", flags.profile_arn},
+                           {"roleArn", flags.role_arn}};
+    if (!flags.private_key.empty()) profile["privateKey"] = flags.private_key;
     if (!flags.intermediates.empty()) profile["intermediates"] = flags.intermediates;
     if (!flags.region.empty()) profile["region"] = flags.region;
     if (flags.session_duration) profile["sessionDuration"] = *flags.session_duration;
@@ -101,9 +105,12 @@ int run_credential_process(const CommandLine &command) {
     int session_duration = 0;
     po::options_description own(
         "credential-process options (those of aws_signing_helper credential-process)");
-    own.add_options()("certificate", po::value(&flags.certificate),
-                      "certificate PEM file (first CERTIFICATE block)")(
-        "private-key", po::value(&flags.private_key), "private key PEM file (may be the certificate's file)")(
+    own.add_options()(
+        "certificate", po::value(&flags.certificate),
+        "certificate: PEM (first CERTIFICATE block), DER, or a PKCS#12 bundle with an empty password "
+        "holding the key and chain (then without --private-key)")(
+        "private-key", po::value(&flags.private_key),
+        "private key PEM file (may be the certificate's file); not with a PKCS#12 --certificate")(
         "intermediates", po::value(&flags.intermediates), "PEM bundle of intermediate CA certificates")(
         "trust-anchor-arn", po::value(&flags.trust_anchor_arn), "Roles Anywhere trust anchor ARN")(
         "profile-arn", po::value(&flags.profile_arn),
@@ -129,7 +136,7 @@ int run_credential_process(const CommandLine &command) {
     auto parsed = parse_command(normalized, own);
     if (parsed.help) {
         print_command_help(
-            "pullcred credential-process --certificate PEM --private-key PEM --trust-anchor-arn ARN "
+            "pullcred credential-process --certificate FILE [--private-key PEM] --trust-anchor-arn ARN "
             "--profile-arn ARN --role-arn ARN [flags]\n"
             "       pullcred credential-process --profile NAME [--config FILE]",
             own,
@@ -138,6 +145,10 @@ int run_credential_process(const CommandLine &command) {
             "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/abc --profile-arn "
             "arn:aws:rolesanywhere:us-west-2:111122223333:profile/def --role-arn "
             "arn:aws:iam::111122223333:role/ecr-pull");
+        std::cout << "\nNot on Linux: the Windows/macOS certificate store flags (--cert-selector,\n"
+                     "--system-store-name, --system-store-location, --use-latest-expiring-certificate).\n"
+                     "Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM 2.0\n"
+                     "keys (handle:, TSS2 key files, --tpm-key-password).\n";
         return 0;
     }
     if (!flags.pkcs8_password.empty()) log::register_secret(flags.pkcs8_password);
@@ -169,7 +180,6 @@ int run_credential_process(const CommandLine &command) {
     std::string missing;
     for (const auto &[flag, value] :
          {std::pair<const char *, const std::string *>{"--certificate", &flags.certificate},
-          {"--private-key", &flags.private_key},
           {"--trust-anchor-arn", &flags.trust_anchor_arn},
           {"--profile-arn", &flags.profile_arn},
           {"--role-arn", &flags.role_arn}})

@@ -12,8 +12,8 @@ std::optional<std::string> get_credentials_config(int argc, char **argv) {
     if (argc < 2) return std::nullopt;
     const std::string_view name(argv[0]);
     const auto slash = name.rfind('/');
-    if (name.substr(slash == std::string_view::npos ? 0 : slash + 1) == "docker-credential-pullcred")
-        return std::nullopt;
+    const auto base = name.substr(slash == std::string_view::npos ? 0 : slash + 1);
+    if (base == "docker-credential-pullcred" || base == "aws_signing_helper") return std::nullopt;
     bool command = false;
     std::optional<std::string> config;
     for (int i = 1; i < argc; ++i) {

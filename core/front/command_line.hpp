@@ -8,7 +8,8 @@
 namespace pullcred::front {
 
 // The --config value ("" when absent); nullopt for anything else, which goes
-// to the host: other commands or options, docker-credential-pullcred by name.
+// to the host: other commands or options, docker-credential-pullcred and
+// aws_signing_helper by name.
 std::optional<std::string> get_credentials_config(int argc, char **argv);
 
 // stdin, up to one byte over the kubelet request cap (the host then refuses

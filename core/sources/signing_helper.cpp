@@ -38,9 +38,9 @@ constexpr std::array kFlags{
     Flag{"debug", "", FlagType::ignored},
 };
 
-constexpr std::array kRequired{std::string_view("certificate"), std::string_view("privateKey"),
-                               std::string_view("trustAnchorArn"), std::string_view("profileArn"),
-                               std::string_view("roleArn")};
+// --private-key may be absent: a PKCS#12 --certificate carries the key.
+constexpr std::array kRequired{std::string_view("certificate"), std::string_view("trustAnchorArn"),
+                               std::string_view("profileArn"), std::string_view("roleArn")};
 
 const Flag *find_flag(std::string_view name) {
     for (const auto &flag : kFlags)

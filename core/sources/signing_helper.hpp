@@ -20,7 +20,9 @@
 //
 // Anything else (another flag such as --pkcs8-password or --cert-selector, a
 // PKCS#11 or TPM key, a positional argument, a missing value or one of the
-// five required flags missing) means "spawn it", with the reason.
+// four required flags missing) means "spawn it", with the reason.
+// --private-key is not required: a PKCS#12 --certificate holds the key, and
+// PEM or DER certificates are served too (aws.roles-anywhere reads all three).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -43,10 +43,10 @@ constexpr const char *kSchema = R"({
   "title": "aws.roles-anywhere: IAM Roles Anywhere with an X.509 certificate",
   "type": "object",
   "additionalProperties": false,
-  "required": ["certificate", "privateKey", "trustAnchorArn", "profileArn", "roleArn"],
+  "required": ["certificate", "trustAnchorArn", "profileArn", "roleArn"],
   "properties": {
-    "certificate": {"description": "PEM file whose first CERTIFICATE block is the leaf (the kubelet's combined file works).", "type": "string", "minLength": 1},
-    "privateKey": {"description": "PEM file holding the private key: PKCS#8, SEC1 EC, PKCS#1 RSA or encrypted PKCS#8; may be the certificate's file.", "type": "string", "minLength": 1},
+    "certificate": {"description": "PEM file whose first CERTIFICATE block is the leaf (the kubelet's combined file works), a DER certificate, or a PKCS#12 bundle with an empty password holding the key and chain too. PKCS#11 URIs and TPM keys are not supported yet.", "type": "string", "minLength": 1},
+    "privateKey": {"description": "PEM file holding the private key: PKCS#8, SEC1 EC, PKCS#1 RSA or encrypted PKCS#8; may be the certificate's file. Required unless certificate is a PKCS#12 bundle.", "type": "string", "minLength": 1},
     "intermediates": {"description": "PEM bundle of intermediate CA certificates, sent as X-Amz-X509-Chain.", "type": "string", "minLength": 1},
     "trustAnchorArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:trust-anchor/.+$"},
     "profileArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:profile/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:profile/.+$"},
@@ -138,7 +138,10 @@ public:
                     "withProxy)");
         }
         certificate_ = string_setting(config, "certificate", true);
-        private_key_ = string_setting(config, "privateKey", true);
+        private_key_ = string_setting(config, "privateKey");
+        for (const auto &[key, value] :
+             {std::pair{"certificate", &certificate_}, {"privateKey", &private_key_}})
+            if (auto unsupported = unsupported_store(*value, key)) throw ConfigError(*unsupported);
         intermediates_ = string_setting(config, "intermediates");
         trust_anchor_arn_ = string_setting(config, "trustAnchorArn", true);
         profile_arn_ = string_setting(config, "profileArn", true);
@@ -306,20 +309,37 @@ private:
         SigningMaterial material;
         auto cert_text = read_file(certificate_, "certificate");
         if (!cert_text) return SdkStatus::failed(cert_text.error().message);
-        auto cert = first_certificate(*cert_text, "certificate " + certificate_);
-        if (!cert) return SdkStatus::failed(cert.error().message);
-        material.certificate = std::move(*cert);
-
-        auto key_text = read_file(private_key_, "privateKey");
-        if (!key_text) return SdkStatus::failed(key_text.error().message);
-        auto secret = password();
-        if (!secret.ok()) return secret.status();
-        auto key = private_key(*key_text, "privateKey " + private_key_, secret.value());
-        wipe_secret(*key_text);
-        if (secret.value()) wipe_secret(*secret.value());
-        if (!key) return SdkStatus::failed(key.error().message);
-        material.key = std::move(*key);
-        auto kind = key_kind(material.key.get(), "privateKey " + private_key_);
+        auto file = read_certificate_file(*cert_text, "certificate " + certificate_);
+        wipe_secret(*cert_text);
+        if (!file) return SdkStatus::failed(file.error().message);
+        material.certificate = std::move(file->certificate);
+        const std::string key_origin =
+            file->pkcs12 ? "certificate " + certificate_ : "privateKey " + private_key_;
+        if (file->pkcs12) {
+            if (!private_key_.empty())
+                return SdkStatus::failed("certificate " + certificate_ +
+                                         " is a PKCS#12 bundle holding its own key: remove privateKey");
+            if (!intermediates_.empty())
+                return SdkStatus::failed("certificate " + certificate_ +
+                                         " is a PKCS#12 bundle holding its own chain: remove intermediates");
+            material.key = std::move(file->key);
+            material.intermediates = std::move(file->chain);
+        } else {
+            if (private_key_.empty())
+                return SdkStatus::failed("certificate " + certificate_ +
+                                         " holds no key (not a PKCS#12 bundle): set privateKey "
+                                         "(credential-process: --private-key)");
+            auto key_text = read_file(private_key_, "privateKey");
+            if (!key_text) return SdkStatus::failed(key_text.error().message);
+            auto secret = password();
+            if (!secret.ok()) return secret.status();
+            auto key = private_key(*key_text, key_origin, secret.value());
+            wipe_secret(*key_text);
+            if (secret.value()) wipe_secret(*secret.value());
+            if (!key) return SdkStatus::failed(key.error().message);
+            material.key = std::move(*key);
+        }
+        auto kind = key_kind(material.key.get(), key_origin);
         if (!kind) return SdkStatus::failed(kind.error().message);
         material.kind = *kind;
 
@@ -328,7 +348,7 @@ private:
                                       serial_decimal(material.certificate.get()) + ")";
         if (!key_matches_certificate(material.certificate.get(), material.key.get()))
             return SdkStatus::failed(
-                "privateKey " + private_key_ + " does not belong to " + described +
+                key_origin + " does not belong to " + described +
                 ": their public keys differ; point privateKey at the key of this "
                 "certificate (after a rotation, both files must come from the same pair)");
         auto not_before = not_before_unix(material.certificate.get());

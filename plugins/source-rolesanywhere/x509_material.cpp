@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <ctime>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -138,7 +140,7 @@ std::string_view shown_label(std::string_view label) {
     static constexpr std::string_view kKnown[] = {
         "CERTIFICATE",   "TRUSTED CERTIFICATE", "X509 CRL",        "CERTIFICATE REQUEST",   "PUBLIC KEY",
         "PRIVATE KEY",   "EC PRIVATE KEY",      "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "DSA PRIVATE KEY",
-        "EC PARAMETERS", "OPENSSH PRIVATE KEY"};
+        "EC PARAMETERS", "OPENSSH PRIVATE KEY", "TSS2 PRIVATE KEY"};
     for (const auto known : kKnown)
         if (label == known) return label;
     return "of an unknown type";
@@ -247,6 +249,12 @@ Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
             break;
         }
     if (found == nullptr)
+        for (const auto &block : blocks.blocks)
+            if (block.label == "TSS2 PRIVATE KEY")
+                return make_error(std::string(origin) +
+                                  ": TPM 2.0 key files (TSS2 PRIVATE KEY) are not supported yet; give a PEM "
+                                  "key (PKCS#8, SEC1 EC, PKCS#1 RSA) or a PKCS#12 bundle");
+    if (found == nullptr)
         return make_error(std::string(origin) +
                           ": no private key block (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or "
                           "ENCRYPTED PRIVATE KEY; found " +
@@ -311,13 +319,24 @@ std::string_view algorithm_of(KeyKind kind) {
 }
 
 Result<std::string> sign_hex(EVP_PKEY *key, std::string_view data) {
+    auto signature = sign_bytes(key, data, "SHA256");
+    if (!signature) return signature.error();
+    return pullcred::aws::to_hex(std::vector<unsigned char>(signature->begin(), signature->end()));
+}
+
+Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string_view digest) {
+    const EVP_MD *md = digest == "SHA256"   ? EVP_sha256()
+                       : digest == "SHA384" ? EVP_sha384()
+                       : digest == "SHA512" ? EVP_sha512()
+                                            : nullptr;
+    if (md == nullptr) return make_error("signing: unknown digest (SHA256, SHA384 or SHA512)");
     struct CtxDeleter {
         void operator()(EVP_MD_CTX *ctx) const { EVP_MD_CTX_free(ctx); }
     };
     std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
     if (!ctx) return make_error("signing: out of memory");
     EVP_PKEY_CTX *key_ctx = nullptr;
-    if (EVP_DigestSignInit(ctx.get(), &key_ctx, EVP_sha256(), nullptr, key) != 1)
+    if (EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key) != 1)
         return make_error("signing: cannot use the private key (" + openssl_error() + ")");
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
         EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) != 1)
@@ -329,8 +348,7 @@ Result<std::string> sign_hex(EVP_PKEY *key, std::string_view data) {
     std::vector<unsigned char> signature(length);
     if (EVP_DigestSign(ctx.get(), signature.data(), &length, bytes, data.size()) != 1)
         return make_error("signing failed (" + openssl_error() + ")");
-    signature.resize(length);
-    return pullcred::aws::to_hex(signature);
+    return std::string(reinterpret_cast<const char *>(signature.data()), length); // NOLINT
 }
 
 std::string serial_decimal(const X509 *cert) {
@@ -406,6 +424,97 @@ Result<pullcred::aws::HeaderList> sign_request(const pullcred::aws::HttpRequestT
                                               prepared->credential_scope,
                                               prepared->canonical_request.signed_headers, *signature));
     return headers;
+}
+
+namespace {
+
+struct Pkcs12Deleter {
+    void operator()(PKCS12 *bundle) const { PKCS12_free(bundle); }
+};
+
+// Legacy bundles (RC2-40 certificate bags) need OpenSSL's legacy provider;
+// the default provider stays available beside it.
+void load_legacy_provider() {
+    static const bool loaded = OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr;
+    (void)loaded;
+    ERR_clear_error();
+}
+
+Result<CertificateFile> read_pkcs12(std::string_view bytes, std::string_view origin) {
+    const auto *cursor = reinterpret_cast<const unsigned char *>(bytes.data()); // NOLINT
+    std::unique_ptr<PKCS12, Pkcs12Deleter> bundle(
+        d2i_PKCS12(nullptr, &cursor, static_cast<long>(bytes.size())));
+    if (!bundle) {
+        ERR_clear_error();
+        return make_error(std::string(origin) +
+                          ": neither a PEM nor a DER X.509 certificate nor a PKCS#12 bundle; give one of "
+                          "those (openssl x509 -in FILE -noout checks a certificate)");
+    }
+    if (PKCS12_mac_present(bundle.get()) == 1 && PKCS12_verify_mac(bundle.get(), nullptr, 0) != 1 &&
+        PKCS12_verify_mac(bundle.get(), "", 0) != 1) {
+        ERR_clear_error();
+        return make_error(std::string(origin) +
+                          ": the PKCS#12 bundle has a password; only bundles with an empty password are read "
+                          "(as aws_signing_helper): re-export it with openssl pkcs12 -export -passout pass:");
+    }
+    load_legacy_provider();
+    EVP_PKEY *key = nullptr;
+    X509 *cert = nullptr;
+    STACK_OF(X509) *others = nullptr;
+    if (PKCS12_parse(bundle.get(), "", &key, &cert, &others) != 1) {
+        return make_error(std::string(origin) + ": cannot decrypt the PKCS#12 bundle (" + openssl_error() +
+                          "); legacy RC2 bundles need OpenSSL's legacy provider (ossl-modules/legacy.so), "
+                          "or re-export the bundle without -legacy");
+    }
+    CertificateFile out;
+    out.pkcs12 = true;
+    out.key.reset(key);
+    out.certificate.reset(cert);
+    for (int i = 0; others != nullptr && i < sk_X509_num(others); ++i)
+        out.chain.emplace_back(sk_X509_value(others, i));
+    sk_X509_free(others);
+    if (!out.key)
+        return make_error(std::string(origin) +
+                          ": the PKCS#12 bundle holds no private key; export it with its key (openssl "
+                          "pkcs12 -export -inkey KEY)");
+    if (!out.certificate)
+        return make_error(std::string(origin) +
+                          ": the PKCS#12 bundle holds no certificate matching its key; export it with "
+                          "the key's certificate (openssl pkcs12 -export -in CERT -inkey KEY)");
+    return out;
+}
+
+} // namespace
+
+Result<CertificateFile> read_certificate_file(std::string_view bytes, std::string_view origin) {
+    CertificateFile out;
+    if (bytes.find("-----BEGIN ") != std::string_view::npos) {
+        auto cert = first_certificate(bytes, origin);
+        if (!cert) return cert.error();
+        out.certificate = std::move(*cert);
+        return out;
+    }
+    const auto *cursor = reinterpret_cast<const unsigned char *>(bytes.data()); // NOLINT
+    const auto *begin = cursor;
+    CertPtr cert(d2i_X509(nullptr, &cursor, static_cast<long>(bytes.size())));
+    if (cert && static_cast<std::size_t>(cursor - begin) == bytes.size()) {
+        out.certificate = std::move(cert);
+        return out;
+    }
+    ERR_clear_error();
+    return read_pkcs12(bytes, origin);
+}
+
+std::optional<std::string> unsupported_store(std::string_view value, std::string_view what) {
+    if (value.rfind("pkcs11:", 0) == 0)
+        return std::string(what) +
+               ": PKCS#11 URIs (pkcs11:...) are not supported yet; give a PEM or DER file, or a PKCS#12 "
+               "bundle";
+    if (value.rfind("handle:", 0) == 0)
+        return std::string(what) +
+               ": TPM 2.0 persistent handles (handle:...) are not supported yet; give a PEM key or a "
+               "PKCS#12 bundle";
+    return std::nullopt;
 }
 
 void wipe_secret(std::string &text) {

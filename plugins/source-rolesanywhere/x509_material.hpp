@@ -54,6 +54,22 @@ Result<std::vector<CertPtr>> all_certificates(std::string_view pem, std::string_
 Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
                            const std::optional<std::string> &password);
 
+// What a certificate file holds. PEM (first CERTIFICATE block) and DER
+// certificates carry no key; a PKCS#12 bundle (empty password, as the
+// reference helper has no flag for one; legacy RC2/3DES or AES-256) carries
+// the key and the rest of its certificates as the chain.
+struct CertificateFile {
+    CertPtr certificate;
+    std::vector<CertPtr> chain;
+    KeyPtr key;
+    bool pkcs12 = false;
+};
+Result<CertificateFile> read_certificate_file(std::string_view bytes, std::string_view origin);
+
+// An error for the key and certificate stores pullcred does not serve yet
+// (`pkcs11:` URIs, TPM `handle:`s), naming what is supported; nullopt otherwise.
+std::optional<std::string> unsupported_store(std::string_view value, std::string_view what);
+
 // RSA or EC; an error for other key types.
 Result<KeyKind> key_kind(const EVP_PKEY *key, std::string_view origin);
 
@@ -63,6 +79,10 @@ std::string_view algorithm_of(KeyKind kind);
 // Lower-case hex of the signature of `data` with `key`: RSASSA-PKCS1-v1_5 or
 // ECDSA (DER), over SHA-256.
 Result<std::string> sign_hex(EVP_PKEY *key, std::string_view data);
+
+// The signature of `data` with `key` over SHA-256, SHA-384 or SHA-512
+// (`digest` "SHA256", ...): RSASSA-PKCS1-v1_5 or ECDSA (DER).
+Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string_view digest);
 
 // Certificate facts.
 std::string serial_decimal(const X509 *cert);

@@ -241,7 +241,9 @@ def test_credential_process_errors_are_one_line_on_stderr(emulator, cp_config, n
 def test_credential_process_missing_flags(emulator, cp_config):
     result = run(["credential-process", "--config", cp_config, "--certificate", "/nope"], clean_env(emulator))
     assert result.returncode == 1
-    assert "--private-key" in result.stderr and "--role-arn" in result.stderr
+    assert "--trust-anchor-arn" in result.stderr and "--role-arn" in result.stderr
+    # A PKCS#12 --certificate carries its key: --private-key is not required.
+    assert "--private-key" not in result.stderr
 
 
 def test_credential_process_serves_a_config_profile(emulator, tmp_path):

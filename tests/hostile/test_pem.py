@@ -7,8 +7,10 @@ import os
 import pathlib
 import re
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from harness import Case, request, run_all
 
@@ -87,6 +89,10 @@ def pem_cases(node, emulator):
         return b"-----BEGIN " + label + b"-----\n" + body + b"-----END " + label + b"-----\n"
 
     half_cert = cert_body[: len(cert_body) // 2]
+    cert_der = base64.b64decode(b"".join(cert_body.split()))
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"node", serialization.load_pem_private_key(key_pem, None), x509.load_pem_x509_certificate(cert_pem), None,
+        serialization.NoEncryption())
     ten_mb = b"-----BEGIN CERTIFICATE-----\n" + (b"A" * 64 + b"\n") * (10 << 14) + b"-----END CERTIFICATE-----\n"
     table = [
         # (name, prepare kwargs, expect)
@@ -107,7 +113,11 @@ def pem_cases(node, emulator):
         ("cert-valid-der-wrong-type", {"cert": pem(b"CERTIFICATE", key_body)}, "error"),
         ("cert-wrong-label", {"cert": cert_pem.replace(b"CERTIFICATE", b"TRUSTED THING")}, "error"),
         ("cert-file-holds-a-key", {"cert": key_pem}, "error"),
-        ("cert-der-not-pem", {"cert": base64.b64decode(b"".join(cert_body.split()))}, "error"),
+        ("cert-der", {"cert": cert_der}, "answer"),
+        ("cert-der-trailing-bytes", {"cert": cert_der + b"\x00junk"}, "error"),
+        ("cert-der-truncated", {"cert": cert_der[: len(cert_der) // 2]}, "error"),
+        ("cert-pkcs12-truncated", {"cert": bundle[: len(bundle) // 2]}, "error"),
+        ("cert-pkcs12-beside-a-private-key", {"cert": bundle}, "error"),
         ("cert-invalid-utf8", {"cert": b"\xff\xfe" + cert_pem}, "either"),
         ("cert-crlf", {"cert": cert_pem.replace(b"\n", b"\r\n")}, "either"),
         ("cert-garbage-before", {"cert": b"junk line\n" + cert_pem}, "either"),

@@ -1,6 +1,7 @@
 // PEM certificate and key files for Roles Anywhere (pem_blocks, OpenSSL):
 // pem_blocks, all_certificates, private_key (with and without a password),
-// key_kind, key_matches_certificate, certificate facts.
+// key_kind, key_matches_certificate, certificate facts; read_certificate_file
+// (PEM, DER or PKCS#12 with an empty password) and sign_bytes.
 // Properties: never crashes or leaks; errors are one line and name the
 // origin, never quoting the file; every block has a label; a parsed key is
 // RSA or EC and can sign.
@@ -35,6 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         if (certs)
             for (const auto &cert : *certs)
                 (void)pullcred_ra::key_matches_certificate(cert.get(), key->get());
+    }
+    if (auto file = pullcred_ra::read_certificate_file(text, origin)) {
+        FUZZ_CHECK(file->certificate != nullptr, "a certificate file without a certificate");
+        FUZZ_CHECK(!file->pkcs12 || file->key != nullptr, "a PKCS#12 bundle without a key");
+        if (file->key && pullcred_ra::key_kind(file->key.get(), origin).ok()) {
+            auto signature = pullcred_ra::sign_bytes(file->key.get(), "string to sign", "SHA384");
+            FUZZ_CHECK(signature.ok() && !signature->empty(), "a bundle's RSA or EC key cannot sign");
+        }
+    } else {
+        fuzz::check_error(file.error().message, text);
     }
     if (certs) {
         for (const auto &cert : *certs) {

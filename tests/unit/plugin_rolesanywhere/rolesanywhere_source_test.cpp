@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -663,4 +664,112 @@ TEST_F(RolesAnywhere, AlreadyExpiredCredentialsAndNetworkFailures) {
     ASSERT_FALSE(result.ok());
     EXPECT_THAT(result.error().message, AllOf(HasSubstr("temporary failure"), HasSubstr("connection refused"),
                                               HasSubstr("Roles Anywhere CreateSession at https://")));
+}
+
+// ---- DER certificates and PKCS#12 bundles (made with the openssl CLI) ----
+
+TEST_F(RolesAnywhere, DerCertificateBesidePemKey) {
+    const auto &c = client("rsa");
+    const auto der = (dir / "cert.der").string();
+    ASSERT_EQ(std::system(("openssl x509 -in '" + c.at("cert").get<std::string>() + "' -outform DER -out '" +
+                           der + "'")
+                              .c_str()),
+              0);
+    auto settings = settings_for("rsa");
+    settings["certificate"] = der;
+    queue_ok();
+    auto credentials = fetch(settings);
+    ASSERT_TRUE(credentials.ok()) << credentials.error().message;
+    EXPECT_EQ(net.requests.at(0).header("X-Amz-X509"), pem_body(slurp(c.at("cert").get<std::string>())));
+}
+
+TEST_F(RolesAnywhere, Pkcs12BundlesLegacyAndAes256WithTheirChain) {
+    const auto &c = client("ec-p256");
+    const auto ca = pki().at("ca").at("cert").get<std::string>();
+    for (const std::string variant : {"-legacy", ""}) {
+        SCOPED_TRACE("openssl pkcs12 -export " + variant);
+        const auto bundle = (dir / ("bundle" + variant + ".p12")).string();
+        ASSERT_EQ(
+            std::system(("openssl pkcs12 -export " + variant + " -in '" + c.at("cert").get<std::string>() +
+                         "' -inkey '" + c.at("key").get<std::string>() + "' -certfile '" + ca +
+                         "' -passout pass: -out '" + bundle + "'")
+                            .c_str()),
+            0);
+        auto settings = settings_for("ec-p256");
+        settings["certificate"] = bundle;
+        settings.erase("privateKey");
+        net.requests.clear();
+        queue_ok();
+        auto credentials = fetch(settings);
+        ASSERT_TRUE(credentials.ok()) << credentials.error().message;
+        const auto &sent = net.requests.at(0);
+        EXPECT_EQ(sent.header("X-Amz-X509"), pem_body(slurp(c.at("cert").get<std::string>())));
+        EXPECT_EQ(sent.header("X-Amz-X509-Chain"), pem_body(slurp(ca)));
+        EXPECT_THAT(sent.header("Authorization"), HasSubstr("x-amz-x509-chain"));
+
+        settings["privateKey"] = c.at("key");
+        auto both = fetch(settings);
+        ASSERT_FALSE(both.ok());
+        EXPECT_THAT(both.error().message, HasSubstr("PKCS#12 bundle holding its own key: remove privateKey"));
+    }
+}
+
+TEST_F(RolesAnywhere, Pkcs12WithAPasswordOrNoKeyIsNamed) {
+    const auto &c = client("ec-p256");
+    const auto secret_bundle = (dir / "secret.p12").string();
+    ASSERT_EQ(std::system(("openssl pkcs12 -export -in '" + c.at("cert").get<std::string>() + "' -inkey '" +
+                           c.at("key").get<std::string>() + "' -passout pass:s3cr3t-pw -out '" +
+                           secret_bundle + "'")
+                              .c_str()),
+              0);
+    auto settings = settings_for("ec-p256");
+    settings.erase("privateKey");
+    settings["certificate"] = secret_bundle;
+    auto refused = fetch(settings);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_THAT(refused.error().message,
+                AllOf(HasSubstr("has a password"), HasSubstr("-passout pass:"), Not(HasSubstr("s3cr3t-pw"))));
+
+    const auto keyless = (dir / "keyless.p12").string();
+    ASSERT_EQ(std::system(("openssl pkcs12 -export -nokeys -in '" + c.at("cert").get<std::string>() +
+                           "' -passout pass: -out '" + keyless + "'")
+                              .c_str()),
+              0);
+    settings["certificate"] = keyless;
+    auto no_key = fetch(settings);
+    ASSERT_FALSE(no_key.ok());
+    EXPECT_THAT(no_key.error().message, HasSubstr("holds no private key"));
+
+    settings["certificate"] = write("garbage.bin", std::string("\x30\x03\x02\x01\x05 not a cert", 16));
+    auto garbage = fetch(settings);
+    ASSERT_FALSE(garbage.ok());
+    EXPECT_THAT(garbage.error().message,
+                HasSubstr("neither a PEM nor a DER X.509 certificate nor a PKCS#12"));
+
+    settings["certificate"] = c.at("cert");
+    auto pem_without_key = fetch(settings);
+    ASSERT_FALSE(pem_without_key.ok());
+    EXPECT_THAT(pem_without_key.error().message,
+                HasSubstr("holds no key (not a PKCS#12 bundle): set privateKey"));
+}
+
+TEST_F(RolesAnywhere, HardwareStoresAreNotSupportedYet) {
+    for (const auto &[key, value, expected] :
+         {std::tuple{"certificate", "pkcs11:token=node;object=cert",
+                     "PKCS#11 URIs (pkcs11:...) are not supported yet"},
+          std::tuple{"privateKey", "pkcs11:token=node;object=key?pin-value=1234", "PKCS#11 URIs"},
+          std::tuple{"privateKey", "handle:0x81000001", "TPM 2.0 persistent handles"}}) {
+        auto settings = settings_for("ec-p256");
+        settings[key] = value;
+        auto instance = source(settings);
+        ASSERT_FALSE(instance.ok()) << value;
+        EXPECT_THAT(instance.error().message, AllOf(HasSubstr(expected), Not(HasSubstr("1234"))));
+    }
+    auto settings = settings_for("ec-p256");
+    settings["privateKey"] =
+        write("tpm.key", "-----BEGIN TSS2 PRIVATE KEY-----\nMAA=\n-----END TSS2 PRIVATE KEY-----\n");
+    auto tss2 = fetch(settings);
+    ASSERT_FALSE(tss2.ok());
+    EXPECT_THAT(tss2.error().message,
+                HasSubstr("TPM 2.0 key files (TSS2 PRIVATE KEY) are not supported yet"));
 }

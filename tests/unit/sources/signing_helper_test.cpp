@@ -94,3 +94,16 @@ TEST(SigningHelper, WhatOnlyTheHelperCanDoIsSpawned) {
         EXPECT_EQ(parsed.reason.find("0x81000001"), std::string::npos);
     }
 }
+
+TEST(SigningHelper, APkcs12CertificateAloneIsServedNatively) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    auto parsed = parse_signing_helper_command(
+        "aws_signing_helper credential-process --certificate /pki/node.p12"
+        " --trust-anchor-arn arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"
+        " --profile-arn arn:aws:rolesanywhere:us-west-2:111122223333:profile/p"
+        " --role-arn arn:aws:iam::111122223333:role/pull");
+    ASSERT_EQ(parsed.kind, Kind::native) << parsed.reason;
+    EXPECT_EQ(parsed.config["certificate"], "/pki/node.p12");
+    EXPECT_FALSE(parsed.config.contains("privateKey"));
+}

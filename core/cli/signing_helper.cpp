@@ -1,0 +1,91 @@
+// `pullcred signing-helper COMMAND` and pullcred run as `aws_signing_helper`:
+// the commands of IAM Roles Anywhere's helper. credential-process runs here;
+// read-certificate-data and sign-string run in pullcred-signing-helper (beside
+// pullcred-host), which links OpenSSL so that the host does not.
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "util/install_prefix.hpp"
+
+#ifndef PULLCRED_VERSION
+#define PULLCRED_VERSION "0.0.0"
+#endif
+
+namespace pullcred::cli {
+
+namespace {
+
+constexpr std::string_view kUsage =
+    R"(usage: pullcred signing-helper COMMAND [FLAGS]   (or run pullcred as aws_signing_helper)
+
+The commands of aws_signing_helper (IAM Roles Anywhere), same flags and output:
+  credential-process     credential_process JSON from Roles Anywhere
+                         (see `pullcred credential-process --help`)
+  read-certificate-data  the certificate's key type, DER, serial and algorithms
+  sign-string            sign the helper's fixed test string (or stdin) with the key
+  version                pullcred's version
+
+Certificates: PEM, DER, or a PKCS#12 bundle with an empty password (legacy or
+AES-256) given alone as --certificate; keys: PEM (PKCS#8, SEC1 EC, PKCS#1 RSA,
+encrypted PKCS#8).
+Not on Linux: --cert-selector, --system-store-name, --system-store-location,
+--use-latest-expiring-certificate (Windows/macOS certificate stores).
+Not supported yet: serve, update, PKCS#11 (pkcs11: URIs, --pkcs11-lib,
+--reuse-pin) and TPM 2.0 keys (handle:, TSS2 key files, --tpm-key-password).
+`pullcred signing-helper COMMAND --help` for a command.
+)";
+
+// pullcred-signing-helper, beside pullcred-host.
+[[noreturn]] void exec_tool(const std::string &command, const std::vector<std::string> &args) {
+    const auto tool = (host_executable().parent_path() / "pullcred-signing-helper").string();
+    std::vector<std::string> words{"pullcred-signing-helper", command};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    argv.reserve(words.size() + 1);
+    for (auto &word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    std::cout << std::flush;
+    ::execv(tool.c_str(), argv.data());
+    const int error = errno;
+    ::_exit(fail("cannot run " + tool + ": " + std::strerror(error) + "; reinstall pullcred"));
+}
+
+} // namespace
+
+int run_signing_helper(const CommandLine &command) {
+    if (command.args.empty() || command.args.front() == "--help" || command.args.front() == "-h" ||
+        command.args.front() == "help") {
+        std::cout << kUsage;
+        return 0;
+    }
+    const std::string &name = command.args.front();
+    const std::vector<std::string> rest(command.args.begin() + 1, command.args.end());
+    if (name == "version" || name == "--version") {
+        std::cout << PULLCRED_VERSION << "\n";
+        return 0;
+    }
+    if (name == "credential-process") {
+        CommandLine inner = command;
+        inner.args = rest;
+        return run_credential_process(inner);
+    }
+    if (name == "read-certificate-data" || name == "sign-string") exec_tool(name, rest);
+    if (name == "serve" || name == "update")
+        return fail("aws_signing_helper " + name +
+                    " is not supported by pullcred yet; run the real aws_signing_helper for it, or serve "
+                    "credentials with `pullcred credential-process`");
+    constexpr std::size_t kMaxShown = 40;
+    std::string shown;
+    for (char c : name.substr(0, kMaxShown)) shown += (c >= 0x21 && c <= 0x7e) ? c : '?';
+    return fail("unknown signing-helper command \"" + shown +
+                "\" (credential-process, read-certificate-data, sign-string, version); run `pullcred "
+                "signing-helper --help`");
+}
+
+} // namespace pullcred::cli
