@@ -30,7 +30,7 @@ import pytest
 
 from fixture import running_emulators
 
-PULLCRED_NAMES = {"pullcred", "docker-credential-pullcred"}
+PULLCRED_NAMES = {"pullcred", "docker-credential-pullcred", "aws_signing_helper"}
 MIN_SECRET_CHARS = 12
 MAX_INPUT_FILE_BYTES = 1 << 20
 _RECORDED = []
