@@ -176,9 +176,13 @@ void shared_config(const json &settings, const std::string &path, Problems &prob
 std::function<void(const json &, const std::string &, Problems &)>
 files_named_by(const std::vector<const char *> &keys) {
     return [keys](const json &settings, const std::string &path, Problems &problems) {
-        for (const auto *key : keys)
-            if (auto file = setting(settings, key); !file.empty())
-                check_input_file(file, join_path(path, key), problems);
+        for (const auto *key : keys) {
+            const auto file = setting(settings, key);
+            // A token URI or TPM handle is no file: the source itself says
+            // whether it can use one.
+            if (file.empty() || file.rfind("pkcs11:", 0) == 0 || file.rfind("handle:", 0) == 0) continue;
+            check_input_file(file, join_path(path, key), problems);
+        }
     };
 }
 
