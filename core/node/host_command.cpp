@@ -54,9 +54,9 @@ int wait_for(pid_t child) {
     bool joined_pid = false;
     for (std::size_t i = 0; i < kHostNamespaces.size(); ++i) {
         const std::string name = kHostNamespaces[i].name;
-        fds[i] = -1;
-        fds[i] = ::open((host_ns + name).c_str(), O_RDONLY | O_CLOEXEC);
-        if (fds[i] < 0) fail_in_child(report, "open " + host_ns + name);
+        const auto host_path = host_ns + name;
+        fds[i] = ::open(host_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) fail_in_child(report, "open " + host_path);
         if (same_namespace(fds[i], "/proc/self/ns/" + name)) {
             ::close(fds[i]);
             fds[i] = -1;
