@@ -127,8 +127,9 @@ int parse_and_run(int argc, char **argv) {
 // Invoked as docker-credential-pullcred (aws_signing_helper): `pullcred
 // docker-credential ARGS` (signing-helper), global options (--config,
 // --log-level, --log-format) included.
-int run_as(std::string command_name, int argc, char **argv) {
-    std::vector<char *> args{argv[0], command_name.data()};
+int run_as(std::string_view command_name, int argc, char **argv) {
+    std::string name(command_name); // argv's entries are mutable char *
+    std::vector<char *> args{argv[0], name.data()};
     args.insert(args.end(), argv + 1, argv + argc);
     args.push_back(nullptr);
     return parse_and_run(static_cast<int>(args.size()) - 1, args.data());
