@@ -136,9 +136,11 @@ int run_explain(const CommandLine &command) {
     } else {
         const auto &profile = config.profiles.at(rule.profile);
         std::cout << "profile:  " << rule.profile << " (source " << profile.source << ")\n";
-        const auto resolution = sources::describe_resolution(profile.source, profile.settings,
-                                                             config.settings.native_signing_helper);
-        std::cout << "resolves: " << (resolution ? *resolution : "error: " + resolution.error().message)
+        const auto resolution = session.providers().describe_source(rule.profile);
+        std::cout << "resolves: "
+                  << (!resolution   ? "error: " + resolution.error().message
+                      : *resolution ? **resolution
+                                    : "by the " + profile.source + " module")
                   << "\n";
     }
     print_cache_state(session, rule, reference->registry());

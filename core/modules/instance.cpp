@@ -134,8 +134,7 @@ Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view re
 Result<std::optional<std::string>> Instance::describe(std::string_view image, std::string_view registry,
                                                       std::string_view profile) {
     const auto *factory = factory_.factory;
-    if (factory->kind != PULLCRED_KIND_REGISTRY_BACKEND ||
-        factory->struct_size < offsetof(pullcred_factory, describe) + sizeof factory->describe ||
+    if (factory->struct_size < offsetof(pullcred_factory, describe) + sizeof factory->describe ||
         factory->describe == nullptr)
         return std::optional<std::string>();
     std::string text;

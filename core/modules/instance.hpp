@@ -36,7 +36,8 @@ public:
     // `forwarded`: the pod's service account, for a rule that forwards it.
     Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile,
                                const ForwardedServiceAccount &forwarded = {});
-    // What get_auth would call, as the module describes it (ABI 1.1), redacted;
+    // What get_auth would call (a backend, ABI 1.1) or get_credentials would
+    // do for `profile` (a source, ABI 1.2), as the module describes it, redacted;
     // nullopt when the module does not describe it (an ABI 1.0 module, or
     // describe absent or not applicable).
     Result<std::optional<std::string>> describe(std::string_view image, std::string_view registry,

@@ -173,6 +173,12 @@ bool Providers::drop_refused_credentials() {
     return any_from_cache;
 }
 
+Result<std::optional<std::string>> Providers::describe_source(std::string_view profile) {
+    auto instance = source_instance(profile);
+    if (!instance) return instance.error();
+    return (*instance)->describe({}, {}, profile);
+}
+
 Result<std::optional<std::string>> Providers::describe_for(const config::Rule &rule, std::string_view image,
                                                            std::string_view registry) {
     auto instance = backend_instance(rule);

@@ -35,6 +35,9 @@ public:
     Result<sdk::Auth> auth_for(const config::Rule &rule, std::string_view image, std::string_view registry,
                                std::string_view profile, cache::Inputs &inputs,
                                const modules::Instance::ForwardedServiceAccount &forwarded = {});
+    // What the profile's source would do, without the network; nullopt when
+    // its module does not say.
+    Result<std::optional<std::string>> describe_source(std::string_view profile);
     // What the rule's backend would call for the image, without calling it.
     Result<std::optional<std::string>> describe_for(const config::Rule &rule, std::string_view image,
                                                     std::string_view registry);

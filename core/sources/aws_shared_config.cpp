@@ -288,13 +288,32 @@ SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::Fi
     return std::move(*files);
 }
 
+// How a profile of `source` resolves, for `pullcred explain` (the sources'
+// describe), without fetching anything or printing a secret: the profile
+// chain, its base (static keys, credential_process and whether it is served
+// natively, web identity...) and the roles assumed.
+Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
+                                        bool native_signing_helper_default);
+
+// A built-in source's describe, from its settings.
+SdkResult<std::string> describe_settings(std::string_view source, const sdk::Config &settings) {
+    auto text = describe_resolution(source, settings, host_native_signing_helper());
+    if (!text) return SdkStatus::failed(text.error().message);
+    return *text;
+}
+
 class SharedConfigSource final : public sdk::CredentialSource {
 public:
     SharedConfigSource(const pullcred_host *host, const sdk::Config &config)
         : host_(host), env_(environment_with(config.value("configFile", ""),
                                              config.value("credentialsFile", ""), aws::host_env(host_))),
           profile_(config.value("profile", "")),
-          resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")) {}
+          resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")),
+          settings_(config) {}
+
+    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+        return describe_settings("aws.shared-config", settings_);
+    }
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
         auto files = load_files(env_, aws::host_files(host_));
@@ -312,13 +331,18 @@ private:
     aws::EnvLookup env_;
     std::string profile_;
     ProfileResolver resolver_;
+    sdk::Config settings_;
 };
 
 class DefaultChainSource final : public sdk::CredentialSource {
 public:
     DefaultChainSource(const pullcred_host *host, const sdk::Config &config)
         : host_(host), env_(aws::host_env(host_)), region_(config.value("region", "")),
-          resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")) {}
+          resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")), settings_(config) {}
+
+    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+        return describe_settings("aws.default-chain", settings_);
+    }
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
         const auto name = aws::selected_profile_name(env_);
@@ -405,6 +429,7 @@ private:
     std::string region_;
     ProfileResolver resolver_;
     std::optional<aws::SharedConfig> files_;
+    sdk::Config settings_;
 };
 
 // Like sdk::credential_source<T>, but T's constructor receives the raw host
@@ -437,7 +462,7 @@ template <class T> const pullcred_factory *builtin_source(const char *name, cons
                                           &sdk::detail::last_error<sdk::CredentialSource>,
                                           &sdk::detail::get_credentials,
                                           nullptr,
-                                          nullptr};
+                                          &sdk::detail::describe_source};
     return &factory;
 }
 
@@ -497,7 +522,6 @@ Result<std::string> describe_plan(const aws::EnvLookup &env, const std::string &
     for (const auto &hop : plan->hops) text += ", then AssumeRole " + hop.role_arn;
     return text;
 }
-} // namespace
 
 Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
                                         bool native_signing_helper_default) {
@@ -534,6 +558,8 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
     }
     return make_error(no_credentials_message(env, top));
 }
+
+} // namespace
 
 const pullcred_module *builtin_module() {
     static const pullcred_factory *const factories[] = {

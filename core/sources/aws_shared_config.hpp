@@ -22,11 +22,4 @@ namespace pullcred::sources {
 // The descriptor of the built-in module, registered like any loaded module.
 const pullcred_module *builtin_module();
 
-// How a profile of `source` resolves, for `pullcred explain`, without
-// fetching anything or printing a secret: for the AWS sources, the profile
-// chain, its base (static keys, credential_process and whether it is served
-// natively, web identity...) and the roles assumed.
-Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
-                                        bool native_signing_helper_default);
-
 } // namespace pullcred::sources

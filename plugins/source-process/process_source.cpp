@@ -152,6 +152,12 @@ public:
         profile_name_ = string_setting(config, "profileName");
     }
 
+    // The program only: its arguments may carry secrets.
+    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+        return "credential_process: runs " + argv_.front() + " (timeout " +
+               std::to_string(timeout_.count() / 1000) + " s)";
+    }
+
     SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
         const std::string profile =
             !profile_name_.empty()

@@ -195,6 +195,11 @@ public:
         with_proxy_ = bool_setting(config, "withProxy");
     }
 
+    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+        return "IAM Roles Anywhere CreateSession with the certificate " + certificate_ + ", role " +
+               role_arn_ + " (trust anchor " + trust_anchor_arn_ + ")";
+    }
+
     SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
         const std::int64_t now = host_.now_unix_ms() / 1000;
         auto material = load_material(now);

@@ -129,6 +129,15 @@ public:
         }
     }
 
+    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+        if (const auto *dir = std::get_if<SecretDirMode>(&mode_))
+            return "static keys from the Secret in " + dir->dir;
+        if (const auto *file = std::get_if<ConfigFileMode>(&mode_))
+            return "static keys of AWS profile \"" + file->profile + "\" in " + file->config_file +
+                   (file->credentials_file.empty() ? std::string() : " and " + file->credentials_file);
+        return std::string("static keys from the environment (AWS_ACCESS_KEY_ID)");
+    }
+
     SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
         if (const auto *dir = std::get_if<SecretDirMode>(&mode_)) return from_secret_dir(*dir);
         if (const auto *file = std::get_if<ConfigFileMode>(&mode_)) return from_config_file(*file);

@@ -208,7 +208,9 @@ typedef struct pullcred_factory {
      * Registry backends: one short line for people saying what get_auth would
      * call for request (endpoint URL, API, registry id), written to out. No
      * I/O, no credentials, never a secret. PULLCRED_NOT_APPLICABLE = nothing
-     * to say; another failure explains itself in last_error. */
+     * to say; another failure explains itself in last_error.
+     * ABI 1.2: credential sources too, for request->profile (image and
+     * registry empty): what get_credentials would do, without the network. */
     pullcred_status (*describe)(void *instance, const pullcred_auth_request *request,
                                 pullcred_text_sink *out);
 } pullcred_factory;

@@ -345,6 +345,12 @@ class CredentialSource {
 public:
     virtual ~CredentialSource() = default;
     virtual Result<Credentials> get_credentials(const CredentialsRequest &request) = 0;
+    // What get_credentials would do for `request.profile`, in one line for
+    // `pullcred explain` ("keys from /etc/secret"). No network, no
+    // credentials, never a secret. The default describes nothing.
+    virtual Result<std::string> describe(const CredentialsRequest & /*request*/) {
+        return Status::not_applicable("");
+    }
 };
 
 class RegistryBackend {
@@ -467,6 +473,17 @@ inline pullcred_status describe(void *instance, const pullcred_auth_request *req
     });
 }
 
+// ABI 1.2: a credential source's describe, for the profile in request->profile.
+inline pullcred_status describe_source(void *instance, const pullcred_auth_request *request,
+                                       pullcred_text_sink *out) noexcept {
+    return guarded<CredentialSource>(instance, [&](CredentialSource &source) {
+        auto result = source.describe({view(request->profile), {}});
+        if (!result.ok()) return result.status();
+        write_text(out, result.value());
+        return Status::success();
+    });
+}
+
 } // namespace detail
 
 // One static descriptor per class T.
@@ -481,7 +498,7 @@ const pullcred_factory *credential_source(const char *name, const char *config_s
                                           &detail::last_error<CredentialSource>,
                                           &detail::get_credentials,
                                           nullptr,
-                                          nullptr};
+                                          &detail::describe_source};
     return &factory;
 }
 
