@@ -434,9 +434,10 @@ struct Pkcs12Deleter {
 
 // Legacy bundles (RC2-40 certificate bags) need OpenSSL's legacy provider;
 // the default provider stays available beside it.
+// Loaded once and kept for the process (held here, so that it is not a leak).
 void load_legacy_provider() {
-    static const bool loaded = OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr;
-    (void)loaded;
+    static OSSL_PROVIDER *const legacy = OSSL_PROVIDER_try_load(nullptr, "legacy", 1);
+    (void)legacy;
     ERR_clear_error();
 }
 
