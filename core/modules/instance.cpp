@@ -12,6 +12,10 @@
 namespace pullcred::modules {
 
 namespace {
+// A description is one line for people; a chain of sources can take a few
+// hundred bytes to say where it goes.
+constexpr std::size_t kMaxDescriptionBytes = 1000;
+
 std::string_view status_name(pullcred_status status) {
     switch (status) {
     case PULLCRED_NOT_APPLICABLE:
@@ -147,7 +151,7 @@ Result<std::optional<std::string>> Instance::describe(std::string_view image, st
     }();
     if (status == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
     if (status != PULLCRED_OK) return failure(status);
-    return std::optional<std::string>(sdk::one_line(log::redact(text)));
+    return std::optional<std::string>(sdk::one_line(log::redact(text), kMaxDescriptionBytes));
 }
 
 Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,
