@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,11 +54,6 @@ inline void check_factory(const pullcred_factory *factory, std::size_t index, st
     else if (factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE &&
              factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
         out.push_back(named + " has unknown kind " + std::to_string(factory->kind));
-    if (factory->config_schema != nullptr) {
-        auto schema = nlohmann::json::parse(factory->config_schema, nullptr, false);
-        if (schema.is_discarded() || !schema.is_object())
-            out.push_back(named + " has a config_schema that is not a JSON object");
-    }
 }
 
 } // namespace detail

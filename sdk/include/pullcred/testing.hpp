@@ -335,17 +335,26 @@ public:
                                  " has no factory \"" + std::string(name) + "\"");
     }
 
-    // What pullcred's loader would refuse (the same checker), then factory
-    // names the module repeats (pullcred refuses those when it registers
-    // factories); one line each, empty when none.
+    // What pullcred's loader would refuse (the same checker), then what
+    // pullcred refuses later: factory names the module repeats (when it
+    // registers factories) and a config_schema that is not a JSON object
+    // (when it validates a config, the schema's only reader); one line each,
+    // empty when none.
     [[nodiscard]] std::vector<std::string> problems() const {
         auto out = descriptor_problems(descriptor_);
         if (!out.empty()) return out;
         const auto all = factories();
-        for (std::size_t i = 0; i < all.size(); ++i)
+        for (std::size_t i = 0; i < all.size(); ++i) {
             for (std::size_t j = 0; j < i; ++j)
                 if (std::string_view(all[j]->name) == all[i]->name)
                     out.push_back("factory #" + std::to_string(i) + " repeats the name " + all[i]->name);
+            if (all[i]->config_schema != nullptr) {
+                const auto schema = nlohmann::json::parse(all[i]->config_schema, nullptr, false);
+                if (schema.is_discarded() || !schema.is_object())
+                    out.push_back("factory " + std::string(all[i]->name) +
+                                  " has a config_schema that is not a JSON object");
+            }
+        }
         return out;
     }
 
