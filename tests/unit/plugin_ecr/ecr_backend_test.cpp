@@ -45,6 +45,7 @@ std::string base64(std::string_view text) {
 Reply json_reply(const std::string &body, int status = 200) {
     Reply reply;
     reply.status = status;
+    reply.headers = {{"Content-Type", "application/x-amz-json-1.1"}};
     reply.body = body;
     return reply;
 }

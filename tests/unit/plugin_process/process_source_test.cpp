@@ -28,6 +28,7 @@
 
 #include "modules/instance.hpp"
 #include "modules/registry.hpp"
+#include "pullcred_test/scoped_env.hpp"
 
 using testing::AllOf;
 using testing::HasSubstr;
@@ -89,29 +90,7 @@ private:
     fs::path path_;
 };
 
-class ScopedEnv {
-public:
-    ScopedEnv() = default;
-    ScopedEnv(const ScopedEnv &) = delete;
-    ScopedEnv &operator=(const ScopedEnv &) = delete;
-    ~ScopedEnv() {
-        for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
-            if (it->second) {
-                ::setenv(it->first.c_str(), it->second->c_str(), 1);
-            } else {
-                ::unsetenv(it->first.c_str());
-            }
-        }
-    }
-    void set(const std::string &name, const std::string &value) {
-        const char *old = std::getenv(name.c_str());
-        saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-        ::setenv(name.c_str(), value.c_str(), 1);
-    }
-
-private:
-    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
+using pullcred_test::ScopedEnv;
 
 // Children of this process, from /proc (zombies included).
 std::vector<pid_t> children_of_this_process() {

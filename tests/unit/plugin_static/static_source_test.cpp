@@ -15,6 +15,7 @@
 #include "log/redact.hpp"
 #include "modules/instance.hpp"
 #include "modules/registry.hpp"
+#include "pullcred_test/scoped_env.hpp"
 
 using testing::AllOf;
 using testing::HasSubstr;
@@ -58,36 +59,7 @@ private:
     fs::path path_;
 };
 
-class ScopedEnv {
-public:
-    ScopedEnv() = default;
-    ScopedEnv(const ScopedEnv &) = delete;
-    ScopedEnv &operator=(const ScopedEnv &) = delete;
-    ~ScopedEnv() {
-        for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
-            if (it->second) {
-                ::setenv(it->first.c_str(), it->second->c_str(), 1);
-            } else {
-                ::unsetenv(it->first.c_str());
-            }
-        }
-    }
-    void set(const std::string &name, const std::string &value) {
-        save(name);
-        ::setenv(name.c_str(), value.c_str(), 1);
-    }
-    void unset(const std::string &name) {
-        save(name);
-        ::unsetenv(name.c_str());
-    }
-
-private:
-    void save(const std::string &name) {
-        const char *old = std::getenv(name.c_str());
-        saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-    }
-    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
+using pullcred_test::ScopedEnv;
 
 class StaticSource : public testing::Test {
 protected:

@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "fake_net.hpp"
 #include "modules/instance.hpp"
 #include "sources/aws_shared_config.hpp"
 #include "sources/factories.hpp"
 #include "sources/signing_helper.hpp"
+#include "sts_replies.hpp"
 
 using namespace pullcred;
 using sources_test::Reply;

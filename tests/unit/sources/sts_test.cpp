@@ -1,8 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fake_net.hpp"
 #include "sources/sts.hpp"
+#include "sts_replies.hpp"
 
 using namespace pullcred::sources;
 using testing::HasSubstr;
