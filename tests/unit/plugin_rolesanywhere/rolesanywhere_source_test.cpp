@@ -22,6 +22,7 @@
 #include "http/net_services.hpp"
 #include "modules/instance.hpp"
 #include "modules/registry.hpp"
+#include "pullcred_test/fake_net.hpp"
 #include "pullcred_test/scoped_env.hpp"
 
 namespace fs = std::filesystem;
@@ -63,73 +64,23 @@ std::string pem_body(const std::string &pem, const std::string &label = "CERTIFI
     return out;
 }
 
-struct Recorded {
-    std::string method;
-    std::string url;
-    Headers headers;
-    std::string body;
-    std::uint32_t flags = 0;
+using pullcred_test::FakeNet;
+using pullcred_test::Reply;
 
-    [[nodiscard]] std::string header(std::string_view name) const {
-        for (const auto &[key, value] : headers)
-            if (key.size() == name.size() &&
-                std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-                    return std::tolower(static_cast<unsigned char>(a)) ==
-                           std::tolower(static_cast<unsigned char>(b));
-                }))
-                return value;
-        return {};
-    }
-};
+FakeNet refusing_hmac_signing() {
+    FakeNet net;
+    net.sign_code = PULLCRED_FAILED;
+    return net;
+}
 
-struct Reply {
-    int status = 201;
-    Headers headers{{"Content-Type", "application/json"}};
-    std::string body;
-    pullcred_status code = PULLCRED_OK;
-    std::string error;
-};
-
-class FakeNet final : public pullcred::net::NetServices {
-public:
-    std::deque<Reply> replies;
-    std::vector<Recorded> requests;
-
-    pullcred_status http(const pullcred_http_request *request, pullcred_http_response_sink *out,
-                         pullcred_text_sink *error, const pullcred::net::HttpPolicy & /*policy*/) override {
-        Recorded recorded;
-        recorded.method = std::string(pullcred::sdk::view(request->method));
-        recorded.url = std::string(pullcred::sdk::view(request->url));
-        for (std::size_t i = 0; i < request->header_count; ++i)
-            recorded.headers.emplace_back(pullcred::sdk::view(request->headers[i].name),
-                                          pullcred::sdk::view(request->headers[i].value));
-        recorded.body = std::string(pullcred::sdk::view(request->body));
-        recorded.flags = request->flags;
-        requests.push_back(recorded);
-        if (replies.empty()) {
-            error->write(error->ctx, pullcred::sdk::str("fake network: no reply queued"));
-            return PULLCRED_FAILED;
-        }
-        const Reply reply = replies.front();
-        replies.pop_front();
-        if (reply.code != PULLCRED_OK) {
-            error->write(error->ctx, pullcred::sdk::str(reply.error));
-            return reply.code;
-        }
-        out->status(out->ctx, reply.status);
-        for (const auto &[name, value] : reply.headers)
-            out->header(out->ctx, pullcred::sdk::str(name), pullcred::sdk::str(value));
-        out->body(out->ctx, pullcred::sdk::str(reply.body));
-        return PULLCRED_OK;
-    }
-
-    pullcred_status sign_sigv4(const pullcred_http_request * /*request*/,
-                               const pullcred_sigv4_params * /*params*/, pullcred_header_sink * /*out*/,
-                               pullcred_text_sink *error, std::int64_t /*now_unix_ms*/) override {
-        error->write(error->ctx, pullcred::sdk::str("aws.roles-anywhere must not ask for HMAC SigV4"));
-        return PULLCRED_FAILED;
-    }
-};
+// A CreateSession reply: 201 with a JSON body.
+Reply session_reply(std::string body) {
+    Reply reply;
+    reply.status = 201;
+    reply.headers = {{"Content-Type", "application/json"}};
+    reply.body = std::move(body);
+    return reply;
+}
 
 const pullcred::modules::FactoryRef &factory() {
     static auto discovery = pullcred::modules::discover_modules({}, {{RA_MODULE_PATH, ""}});
@@ -158,10 +109,9 @@ std::string reply_body(const std::string &expiration = "2099-01-01T00:00:00Z") {
 }
 
 Reply error_reply(int status, const std::string &type, const std::string &message) {
-    Reply reply;
+    Reply reply = session_reply(nlohmann::json{{"message", message}}.dump());
     reply.status = status;
     reply.headers.emplace_back("X-Amzn-ErrorType", type);
-    reply.body = nlohmann::json{{"message", message}}.dump();
     return reply;
 }
 
@@ -227,7 +177,10 @@ protected:
                                            testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir);
     }
-    void TearDown() override { fs::remove_all(dir); }
+    void TearDown() override {
+        fs::remove_all(dir);
+        EXPECT_TRUE(net.signings.empty()) << "aws.roles-anywhere signs with its key, never with HMAC SigV4";
+    }
 
     static nlohmann::json settings_for(const std::string &name) {
         const auto &c = client(name);
@@ -251,8 +204,7 @@ protected:
     }
 
     void queue_ok() {
-        Reply reply;
-        reply.body = reply_body();
+        Reply reply = session_reply(reply_body());
         net.replies.push_back(reply);
     }
 
@@ -263,7 +215,7 @@ protected:
     }
 
     ScopedEnv env;
-    FakeNet net;
+    FakeNet net = refusing_hmac_signing();
     std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -609,8 +561,7 @@ TEST_F(RolesAnywhere, MalformedRepliesAreOneClearLine) {
     };
     for (const auto &c : cases) {
         SCOPED_TRACE(c.body);
-        Reply reply;
-        reply.body = c.body;
+        Reply reply = session_reply(c.body);
         net.replies.push_back(reply);
         auto result = fetch(settings_for("ec-p256"));
         ASSERT_FALSE(result.ok());
@@ -622,8 +573,7 @@ TEST_F(RolesAnywhere, MalformedRepliesAreOneClearLine) {
 }
 
 TEST_F(RolesAnywhere, AlreadyExpiredCredentialsAndNetworkFailures) {
-    Reply reply;
-    reply.body = reply_body("2001-01-01T00:00:00Z");
+    Reply reply = session_reply(reply_body("2001-01-01T00:00:00Z"));
     net.replies.push_back(reply);
     auto result = fetch(settings_for("ec-p256"));
     ASSERT_FALSE(result.ok());
