@@ -1,0 +1,156 @@
+// Providers: profiles and rules turned into module instances, with the real
+// loader and a real fixture module (fixtures/chain_module.cpp).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <unistd.h>
+
+#include "cache/cache.hpp"
+#include "modules/registry.hpp"
+#include "providers/providers.hpp"
+
+namespace {
+
+using namespace pullcred;
+using testing::HasSubstr;
+
+const modules::Registry &registry() {
+    static const auto discovery = modules::discover_modules({}, {{CHAIN_MODULE_PATH, ""}});
+    return discovery.registry;
+}
+
+class ProvidersTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_NE(registry().find("test.counting"), nullptr);
+        cache_dir_ = std::filesystem::temp_directory_path() /
+                     ("pullcred-providers-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(cache_dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(cache_dir_); }
+
+    void profile(const std::string &name, nlohmann::json settings) {
+        config_.profiles[name] = config::Profile{name, settings.at("source").get<std::string>(), settings};
+    }
+
+    std::unique_ptr<providers::Providers> providers() {
+        modules::HostEnvironment environment;
+        environment.now_unix_ms = [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        };
+        environment.deadline_unix_ms = environment.now_unix_ms() + 30'000;
+        environment.net_services = []() -> Result<net::NetServices *> {
+            return make_error("the providers tests use no network");
+        };
+        return std::make_unique<providers::Providers>(config_, registry(), std::move(environment));
+    }
+
+    std::optional<cache::Cache> open_cache() {
+        return cache::Cache::open(config::CacheSettings{cache_dir_, true});
+    }
+
+    static std::string key_id(const Result<sdk::Credentials> &credentials) {
+        EXPECT_TRUE(credentials.ok()) << credentials.error().message;
+        return credentials.ok() ? credentials->get(PULLCRED_FIELD_ACCESS_KEY_ID) : std::string();
+    }
+
+    config::Config config_;
+    std::filesystem::path cache_dir_;
+};
+
+TEST_F(ProvidersTest, AProfileIsFetchedOncePerInvocation) {
+    profile("node", {{"source", "test.counting"}});
+    auto providers = this->providers();
+    const auto first = key_id(providers->credentials_for("node", ""));
+    EXPECT_EQ(key_id(providers->credentials_for("node", "")), first);
+    EXPECT_NE(key_id(this->providers()->credentials_for("node", "")), first)
+        << "no cache: a new invocation fetches";
+}
+
+TEST_F(ProvidersTest, AProfileBuiltOnAnotherSharesItsFetch) {
+    profile("base", {{"source", "test.counting"}});
+    profile("derived", {{"source", "test.from-profile"}, {"from", "base"}});
+    auto providers = this->providers();
+    const auto base = key_id(providers->credentials_for("base", ""));
+    EXPECT_EQ(key_id(providers->credentials_for("derived", "")), base);
+}
+
+TEST_F(ProvidersTest, AProfileLoopIsNamedNotFollowed) {
+    profile("a", {{"source", "test.from-profile"}, {"from", "b"}});
+    profile("b", {{"source", "test.from-profile"}, {"from", "a"}});
+    const auto result = providers()->credentials_for("a", "");
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.error().message, HasSubstr("profile loop: a -> b -> a"));
+}
+
+TEST_F(ProvidersTest, ExpiringCredentialsAreCachedAcrossInvocations) {
+    profile("node", {{"source", "test.counting"}});
+    auto cache = open_cache();
+    ASSERT_TRUE(cache.has_value());
+    auto first_run = providers();
+    first_run->use_cache(&*cache);
+    const auto first = key_id(first_run->credentials_for("node", ""));
+    auto second_run = providers();
+    second_run->use_cache(&*cache);
+    EXPECT_EQ(key_id(second_run->credentials_for("node", "")), first);
+}
+
+TEST_F(ProvidersTest, CredentialsThatNeverExpireAreNotCached) {
+    profile("node", {{"source", "test.counting"}, {"lifetimeSeconds", 0}});
+    auto cache = open_cache();
+    ASSERT_TRUE(cache.has_value());
+    auto first_run = providers();
+    first_run->use_cache(&*cache);
+    const auto first = key_id(first_run->credentials_for("node", ""));
+    auto second_run = providers();
+    second_run->use_cache(&*cache);
+    EXPECT_NE(key_id(second_run->credentials_for("node", "")), first);
+}
+
+TEST_F(ProvidersTest, ConfigErrorsNameTheProfileAndTheFix) {
+    profile("typo", {{"source", "test.countin"}});
+    profile("bad", {{"source", "test.counting"}, {"lifetimeSeconds", "soon"}});
+    auto providers = this->providers();
+
+    auto unknown_source = providers->prepare_profile("typo");
+    ASSERT_FALSE(unknown_source.ok());
+    EXPECT_THAT(unknown_source.error().message, HasSubstr("profiles.typo.source"));
+    EXPECT_THAT(unknown_source.error().message, HasSubstr("pullcred modules"));
+
+    auto schema = providers->prepare_profile("bad");
+    ASSERT_FALSE(schema.ok());
+    EXPECT_THAT(schema.error().message, HasSubstr("profiles.bad"));
+    EXPECT_THAT(schema.error().message, HasSubstr("lifetimeSeconds"));
+
+    auto missing = providers->credentials_for("nowhere", "");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_THAT(missing.error().message, HasSubstr("profile \"nowhere\" is not defined"));
+}
+
+TEST_F(ProvidersTest, ASourceIsNotABackend) {
+    config::Rule rule;
+    rule.backend = "test.counting";
+    rule.settings = {{"backend", "test.counting"}};
+    auto prepared = providers()->prepare_rule(rule);
+    ASSERT_FALSE(prepared.ok());
+    EXPECT_THAT(prepared.error().message, HasSubstr("registries[0].backend"));
+    EXPECT_THAT(prepared.error().message, HasSubstr("is a credential source, not a backend"));
+}
+
+TEST_F(ProvidersTest, RuleSettingsOfTheHostNeverReachTheBackend) {
+    config::Rule rule;
+    rule.settings = {{"matchImages", {"x"}},    {"backend", "b"},
+                     {"profile", "p"},          {"cacheDuration", "1m"},
+                     {"cacheKeyType", "Image"}, {"serviceAccount", {{"required", true}}},
+                     {"mirrorOf", "m"}};
+    EXPECT_EQ(providers::module_config_of_rule(rule), (nlohmann::json{{"mirrorOf", "m"}}));
+    config::Profile node{"node", "s", {{"source", "s"}, {"keyFile", "/k"}}};
+    EXPECT_EQ(providers::module_config_of_profile(node), (nlohmann::json{{"keyFile", "/k"}}));
+}
+
+} // namespace
