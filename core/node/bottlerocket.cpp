@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <pullcred/base64.hpp>
 #include <pullcred/time.hpp>
 #include <unistd.h>
 
@@ -108,7 +109,7 @@ Result<Changes> bottlerocket_sync(const BottlerocketOptions &options, const Keys
     const json::json_pointer config_pointer("/aws/config");
     std::optional<ConfigMarker> marker;
     if (current->contains(config_pointer) && current->at(config_pointer).is_string()) {
-        const auto decoded = base64_decode(current->at(config_pointer).get<std::string>());
+        const auto decoded = sdk::base64_decode(current->at(config_pointer).get<std::string>());
         if (decoded) marker = parse_config_marker(*decoded);
         // Sessions no longer than refresh_before refresh at half their life, not at every pass.
         auto margin = options.refresh_before;

@@ -2,12 +2,12 @@
 
 #include <array>
 #include <charconv>
+#include <pullcred/base64.hpp>
 
 namespace pullcred::node {
 
 namespace {
 
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view kMarker = "# pullcred-node-install:";
 
 std::string escape(const std::string &key) {
@@ -39,60 +39,6 @@ std::string ini_value(std::string_view text) {
 }
 
 } // namespace
-
-std::string base64_encode(std::string_view data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        const auto n = (static_cast<unsigned char>(data[i]) << 16U) |
-                       (static_cast<unsigned char>(data[i + 1]) << 8U) |
-                       static_cast<unsigned char>(data[i + 2]);
-        out += kAlphabet[(n >> 18U) & 63U];
-        out += kAlphabet[(n >> 12U) & 63U];
-        out += kAlphabet[(n >> 6U) & 63U];
-        out += kAlphabet[n & 63U];
-    }
-    if (i + 1 == data.size()) {
-        const auto n = static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16U;
-        out += kAlphabet[(n >> 18U) & 63U];
-        out += kAlphabet[(n >> 12U) & 63U];
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16U) |
-                       (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8U);
-        out += kAlphabet[(n >> 18U) & 63U];
-        out += kAlphabet[(n >> 12U) & 63U];
-        out += kAlphabet[(n >> 6U) & 63U];
-        out += '=';
-    }
-    return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string out;
-    unsigned buffer = 0;
-    int bits = 0;
-    std::size_t padding = 0;
-    for (const char c : text) {
-        if (c == '\n' || c == '\r') continue;
-        if (c == '=') {
-            ++padding;
-            continue;
-        }
-        if (padding > 0) return std::nullopt;
-        const auto index = kAlphabet.find(c);
-        if (index == std::string_view::npos) return std::nullopt;
-        buffer = (buffer << 6U) | static_cast<unsigned>(index);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((buffer >> static_cast<unsigned>(bits)) & 0xFFU);
-        }
-    }
-    if (padding > 2) return std::nullopt;
-    return out;
-}
 
 std::string render_aws_config(const std::string &profile, const AwsKeys &keys, const std::string &region,
                               const std::string &fingerprint, std::int64_t now) {
@@ -155,7 +101,7 @@ nlohmann::json wanted_settings(const BottlerocketWanted &wanted) {
         for (const auto &[name, value] : wanted.environment) environment[name] = value;
         provider["environment"] = environment;
     }
-    return {{"aws", {{"config", base64_encode(wanted.aws_config)}, {"profile", wanted.profile}}},
+    return {{"aws", {{"config", sdk::base64_encode(wanted.aws_config)}, {"profile", wanted.profile}}},
             {"kubernetes", {{"credential-providers", {{"ecr-credential-provider", provider}}}}}};
 }
 
@@ -179,7 +125,7 @@ nlohmann::json settings_diff(const nlohmann::json &current, const nlohmann::json
 
 nlohmann::json restore_patch(const std::vector<std::string> &touched, const nlohmann::json &previous) {
     static const std::array<std::pair<std::string_view, nlohmann::json>, 3> neutral{{
-        {"/aws/config", base64_encode("# settings.aws.config cleared by `pullcred node uninstall`\n")},
+        {"/aws/config", sdk::base64_encode("# settings.aws.config cleared by `pullcred node uninstall`\n")},
         {"/aws/profile", "default"},
         {"/kubernetes/credential-providers/ecr-credential-provider/enabled", false},
     }};

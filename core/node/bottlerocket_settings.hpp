@@ -28,8 +28,6 @@ struct BottlerocketWanted {
     std::string aws_config; // plain text; settings.aws.config holds it base64-encoded
 };
 
-std::string base64_encode(std::string_view data);
-std::optional<std::string> base64_decode(std::string_view text);
 
 // The AWS config file for settings.aws.config. `fingerprint` (not secret) names
 // the profile's definition; with the expiry it goes into a comment line that

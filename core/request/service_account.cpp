@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <pullcred/base64.hpp>
 
 #include "util/quote.hpp"
 #include "util/sha256.hpp"
@@ -11,36 +12,6 @@
 namespace pullcred::request {
 
 namespace {
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-    std::string out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (const char c : text) {
-        int value = -1;
-        if (c >= 'A' && c <= 'Z')
-            value = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            value = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            value = c - '0' + 52;
-        else if (c == '-')
-            value = 62;
-        else if (c == '_')
-            value = 63;
-        else if (c == '=')
-            break;
-        else
-            return std::nullopt;
-        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-        }
-    }
-    return out;
-}
 
 std::optional<std::string> string_setting(const nlohmann::json &object, const char *key) {
     auto it = object.find(key);
@@ -128,7 +99,8 @@ std::string token_identity(std::string_view token) {
     const auto first = token.find('.');
     const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second != std::string_view::npos) {
-        if (auto payload = base64url_decode(token.substr(first + 1, second - first - 1))) {
+        if (auto payload =
+                sdk::base64_decode(token.substr(first + 1, second - first - 1), sdk::Base64Alphabet::url)) {
             auto claims = nlohmann::json::parse(*payload, nullptr, false);
             if (claims.is_object()) {
                 auto subject = string_setting(claims, "sub");

@@ -6,10 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pullcred/base64.hpp>
 #include <pullcred/text.hpp>
 #include <string_view>
-
-#include "base64.hpp"
 
 namespace pullcred_ecr {
 
@@ -234,7 +233,7 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
     if (!std::isfinite(seconds) || seconds <= 0 || seconds > 1e11)
         return bad_reply(context, "the reply's expiresAt is not a plausible time");
 
-    const auto decoded = base64_decode(token->get_ref<const std::string &>());
+    const auto decoded = pullcred::sdk::base64_decode(token->get_ref<const std::string &>());
     if (!decoded) return bad_reply(context, "the authorizationToken is not valid base64");
     const auto colon = decoded->find(':');
     if (colon == std::string::npos)

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.hpp"
+#include <pullcred/base64.hpp>
 
 std::string registry_of_key(std::string key) {
     for (const char *scheme : {"https://", "http://"})
@@ -22,7 +22,7 @@ std::variant<DockerCredentials, DockerConfigProblem> find_credentials(std::strin
         if (registry_of_key(item.key()) != registry || !entry.is_object()) continue;
         DockerCredentials out;
         if (auto encoded = entry.find("auth"); encoded != entry.end() && encoded->is_string()) {
-            auto decoded = base64_decode(encoded->get<std::string>());
+            auto decoded = pullcred::sdk::base64_decode(encoded->get<std::string>());
             const auto colon = decoded ? decoded->find(':') : std::string::npos;
             if (colon == std::string::npos) return DockerConfigProblem::bad_auth;
             out.username = decoded->substr(0, colon);

@@ -1,35 +1,25 @@
 // pullcred_ecr::parse_reply: ECR and ECR Public GetAuthorizationToken
 // replies. Input: first byte picks the status and the API (bit 3: Public),
-// then the body. Also base64_decode.
+// then the body. Also the SDK's base64.
 // Properties: a token only from a 200, with a user name and password whose
 // base64 round trips; otherwise a status with a one-line message that
 // quotes no token; throttling and 5xx are RETRYABLE.
 #include "ecr_reply.hpp"
-#include "base64.hpp"
+#include <pullcred/base64.hpp>
+
 #include "fuzz_secret.hpp"
 
 using namespace pullcred;
 
 namespace {
-std::string base64_encode(std::string_view in) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const auto n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16 |
-                       static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8 |
-                       static_cast<unsigned char>(in[i + 2]);
-        for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
-    }
-    if (i < in.size()) {
-        auto n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
-        if (i + 1 < in.size()) n |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
+// Base64 text is canonical: decoded and encoded again it is the same text,
+// padded.
+void check_base64(const std::string &text, sdk::Base64Alphabet alphabet) {
+    const auto decoded = sdk::base64_decode(text, alphabet);
+    if (!decoded) return;
+    auto padded = text;
+    if (padded.size() % 4 != 0) padded.append(4 - padded.size() % 4, '=');
+    FUZZ_CHECK(sdk::base64_encode(*decoded, alphabet) == padded, "base64 is not canonical");
 }
 } // namespace
 
@@ -56,9 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         if (response.status == 429 || response.status >= 500)
             FUZZ_CHECK(token.status().code == PULLCRED_RETRYABLE, "not retryable: " + token.status().message);
     }
-    if (auto decoded = pullcred_ecr::base64_decode(response.body)) {
-        const auto encoded = base64_encode(*decoded);
-        FUZZ_CHECK(pullcred_ecr::base64_decode(encoded) == decoded, "base64 round trip");
-    }
+    check_base64(response.body, sdk::Base64Alphabet::standard);
+    check_base64(response.body, sdk::Base64Alphabet::url);
     return 0;
 }

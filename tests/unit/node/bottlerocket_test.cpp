@@ -5,22 +5,13 @@
 #include <thread>
 #include <unistd.h>
 
+#include <pullcred/base64.hpp>
+
 #include "node/bottlerocket_settings.hpp"
 #include "node/unix_http.hpp"
 
 using namespace pullcred::node;
 using nlohmann::json;
-
-TEST(Base64, RoundTrips) {
-    for (const std::string text : {"", "a", "ab", "abc", "abcd", "[default]\naws_access_key_id = X\n"}) {
-        auto decoded = base64_decode(base64_encode(text));
-        ASSERT_TRUE(decoded);
-        EXPECT_EQ(*decoded, text);
-    }
-    EXPECT_EQ(base64_encode("ab"), "YWI=");
-    EXPECT_FALSE(base64_decode("YW=I"));
-    EXPECT_FALSE(base64_decode("Y*"));
-}
 
 TEST(AwsConfig, MarkerRoundTrips) {
     AwsKeys keys{"ASIAX", "secret", "token", 2000};
@@ -71,7 +62,8 @@ TEST(RestorePatch, PreviousValuesOrNeutral) {
     const auto previous = json::parse(R"({"aws": {"profile": "ops"}})");
     const auto patch = restore_patch(touched, previous);
     EXPECT_EQ(patch["aws"]["profile"], "ops");
-    EXPECT_NE(base64_decode(patch["aws"]["config"].get<std::string>())->find("cleared"), std::string::npos);
+    EXPECT_NE(pullcred::sdk::base64_decode(patch["aws"]["config"].get<std::string>())->find("cleared"),
+              std::string::npos);
     EXPECT_EQ(patch["kubernetes"]["credential-providers"]["ecr-credential-provider"]["enabled"], false);
     EXPECT_FALSE(
         patch["kubernetes"]["credential-providers"]["ecr-credential-provider"].contains("cache-duration"));

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <pullcred/base64.hpp>
 
 #include "fake_host.hpp"
 
@@ -17,29 +18,7 @@ namespace {
 constexpr const char *kSecret = "unit-secret-key-do-not-print-0001";
 
 std::string base64(std::string_view text) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < text.size(); i += 3) {
-        const auto n = (static_cast<unsigned char>(text[i]) << 16) |
-                       (static_cast<unsigned char>(text[i + 1]) << 8) |
-                       static_cast<unsigned char>(text[i + 2]);
-        for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
-    }
-    if (i + 1 == text.size()) {
-        const auto n = static_cast<unsigned char>(text[i]) << 16;
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == text.size()) {
-        const auto n =
-            (static_cast<unsigned char>(text[i]) << 16) | (static_cast<unsigned char>(text[i + 1]) << 8);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += '=';
-    }
-    return out;
+    return pullcred::sdk::base64_encode(text);
 }
 
 Reply json_reply(const std::string &body, int status = 200) {
