@@ -85,6 +85,8 @@ Result<bool> load_tpm2_provider() {
     auto tcti = tpm_tcti(std::getenv("TPM2OPENSSL_TCTI"), std::getenv("TPM_DEVICE")); // NOLINT
     if (!tcti) return tcti.error();
     if (std::getenv("TPM2OPENSSL_TCTI") == nullptr) ::setenv("TPM2OPENSSL_TCTI", tcti->c_str(), 0); // NOLINT
+    // The TSS logs warnings to stderr by itself; pullcred's errors say what failed.
+    ::setenv("TSS2_LOG", "all+NONE", 0); // NOLINT
     provider = OSSL_PROVIDER_try_load(nullptr, "tpm2", 1);
     if (provider == nullptr) {
         ERR_clear_error();
@@ -250,6 +252,21 @@ Result<std::string> tpm_tcti(const char *tpm2openssl_tcti, const char *tpm_devic
                       "simulator's Unix socket) or TPM2OPENSSL_TCTI");
 }
 
+namespace {
+
+// The TPM checks the key's password when it first signs: a test signature
+// turns a wrong one into a clear error here instead of a bare "cannot sign".
+Result<KeyPtr> signing_checked(Result<KeyPtr> key, const TpmKeyOptions &options, const std::string &where) {
+    if (!key) return key;
+    if (auto signature = sign_bytes(key->get(), "pullcred TPM key check", "SHA256"); !signature)
+        return make_error(where + ": the TPM refused to sign with the key (" + signature.error().message + "); " +
+                          (options.password ? "check --tpm-key-password (tpmKeyPassword...)"
+                                            : "the key may need a password: --tpm-key-password"));
+    return key;
+}
+
+} // namespace
+
 Result<KeyPtr> tpm_private_key(std::string_view location, std::string_view pem, const TpmKeyOptions &options,
                                std::string_view origin) {
     const std::string where(origin);
@@ -269,7 +286,7 @@ Result<KeyPtr> tpm_private_key(std::string_view location, std::string_view pem, 
         if (auto loaded = load_tpm2_provider(); !loaded) return loaded.error();
         std::string uri(location);
         if (options.password) uri += "?pass";
-        return load_from_store(uri, slot, where);
+        return signing_checked(load_from_store(uri, slot, where), options, where);
     }
     auto blocks = pem_blocks(pem, origin);
     if (!blocks) return blocks.error();
@@ -298,7 +315,7 @@ Result<KeyPtr> tpm_private_key(std::string_view location, std::string_view pem, 
                           "); it must have been created in this TPM, under a parent it still holds, and the "
                           "password must be right");
     }
-    return key;
+    return signing_checked(std::move(key), options, where);
 }
 
 } // namespace pullcred_ra
