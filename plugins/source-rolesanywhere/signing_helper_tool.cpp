@@ -149,6 +149,7 @@ int read_certificate_data(const std::vector<std::string> &args) {
                      "                      or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"
                      "  --pkcs11-lib PATH   PKCS#11 module (default: p11-kit-proxy.so)\n"
                      "  --debug             accepted, no effect\n\n"
+                     "A TPM 2.0 holds keys, not certificates: give a TPM key's certificate as a file.\n"
                   << kStoreNote;
         return 0;
     }

@@ -259,7 +259,8 @@ namespace {
 Result<KeyPtr> signing_checked(Result<KeyPtr> key, const TpmKeyOptions &options, const std::string &where) {
     if (!key) return key;
     if (auto signature = sign_bytes(key->get(), "pullcred TPM key check", "SHA256"); !signature)
-        return make_error(where + ": the TPM refused to sign with the key (" + signature.error().message + "); " +
+        return make_error(where + ": the TPM refused to sign with the key (" + signature.error().message +
+                          "); " +
                           (options.password ? "check --tpm-key-password (tpmKeyPassword...)"
                                             : "the key may need a password: --tpm-key-password"));
     return key;
