@@ -94,6 +94,10 @@ Result<bool> load_tpm2_provider() {
                           "); install Debian tpm2-openssl, and check that the TPM answers (tpm2_getcap "
                           "properties-fixed)");
     }
+    // Everything else (TLS, hashing, other keys) stays with the default
+    // provider; a TPM key still signs in its own provider.
+    (void)EVP_set_default_properties(nullptr, "?provider=default");
+    ERR_clear_error();
     return true;
 }
 

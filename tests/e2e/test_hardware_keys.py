@@ -453,3 +453,33 @@ def test_tpm_errors_are_one_line_without_the_password(tpm, tmp_path):
     line = one_error_line(run("signing-helper", "sign-string", "--private-key", tpm.keys["ec"],
                               env={"TPM_DEVICE": str(tmp_path / "no-such-tpm")}))
     assert "TPM_DEVICE" in line and "does not exist" in line
+
+
+def test_tpm_found_through_tpm_device_as_the_helper_finds_it(ca, tmp_path):
+    """TPM_DEVICE naming a simulator's Unix socket (the helper's way to reach
+    swtpm), with no TPM2OPENSSL_TCTI: the key is found and signs."""
+    need("swtpm", "openssl", paths=["/usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so"])
+    state = tmp_path / "state"
+    state.mkdir()
+    sock = tmp_path / "tpm.sock"
+    process = subprocess.Popen(
+        ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}", "--server", f"type=unixio,path={sock}",
+         "--ctrl", f"type=unixio,path={sock}.ctrl", "--flags", "not-need-init,startup-clear"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "swtpm did not start"
+            time.sleep(0.1)
+        tool_env = dict(os.environ, TPM2OPENSSL_TCTI=f"swtpm:path={sock}", TSS2_LOG="all+NONE")
+        key = tmp_path / "key.tss2.pem"
+        check("openssl", "genpkey", "-provider", "tpm2", "-provider", "default", "-algorithm", "EC",
+              "-pkeyopt", "group:P-256", "-out", str(key), env=tool_env)
+        public = check("openssl", "pkey", "-provider", "tpm2", "-provider", "default", "-in", str(key), "-pubout",
+                       env=tool_env)
+        cert = tmp_path / "cert.pem"
+        ca.issue(serialization.load_pem_public_key(public), "tpm-device", cert)
+        assert_sign_string_verifies(tmp_path, cert, ["--private-key", str(key)], {"TPM_DEVICE": str(sock)})
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
