@@ -330,8 +330,19 @@ Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string
     std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
     if (!ctx) return make_error("signing: out of memory");
     EVP_PKEY_CTX *key_ctx = nullptr;
-    if (EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key) != 1)
-        return make_error("signing: cannot use the private key (" + openssl_error() + ")");
+    // A key of another provider (a TPM's) signs there: OpenSSL 3.0 would
+    // otherwise pick a signature by the global properties and hand it a
+    // public-only export of the key.
+    const OSSL_PROVIDER *provider = EVP_PKEY_get0_provider(key);
+    const char *provider_name = provider == nullptr ? nullptr : OSSL_PROVIDER_get0_name(provider);
+    const std::string properties = provider_name == nullptr || std::string_view(provider_name) == "default"
+                                       ? std::string()
+                                       : "?provider=" + std::string(provider_name);
+    const int initialised = properties.empty()
+                                ? EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key)
+                                : EVP_DigestSignInit_ex(ctx.get(), &key_ctx, EVP_MD_get0_name(md), nullptr,
+                                                        properties.c_str(), key, nullptr);
+    if (initialised != 1) return make_error("signing: cannot use the private key (" + openssl_error() + ")");
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
         EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) != 1)
         return make_error("signing: cannot select PKCS#1 v1.5 padding (" + openssl_error() + ")");

@@ -354,6 +354,9 @@ class Tpm:
         self.env = {"TPM2OPENSSL_TCTI": tcti}
         self.tool_env = dict(os.environ, TPM2OPENSSL_TCTI=tcti, TPM2TOOLS_TCTI=tcti, TSS2_LOG="all+NONE")
         self.keys, self.certs = {}, {}
+        # The error tests try wrong passwords: a fresh swtpm locks its keys out after 3.
+        check("tpm2_dictionarylockout", "--setup-parameters", "--max-tries=1000", "--recovery-time=0",
+              "--lockout-recovery-time=0", env=self.tool_env)
         # TSS2 key files made in the TPM by tpm2-openssl.
         for name, algorithm, options in (("ec", "EC", ["-pkeyopt", "group:P-256"]),
                                          ("rsa-pw", "RSA", ["-pkeyopt", "bits:2048", "-pkeyopt",
