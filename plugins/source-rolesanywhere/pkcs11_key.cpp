@@ -400,7 +400,7 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
     } else {
         return make_error("privateKey: give the key's PKCS#11 URI");
     }
-    const std::string where = "privateKey " + search.shown();
+    const std::string where = (own_key_uri ? "privateKey " : "the key beside certificate ") + search.shown();
 
     auto token = open_token(options);
     if (!token) return token.error();
