@@ -89,6 +89,11 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
             i += 2;
             continue;
         }
+        if (!in_query && c == '&')
+            return make_error(
+                where + ": attribute " + out.name +
+                " holds '&': query attributes such as pin-value go after '?'; write a literal & "
+                "as %26");
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
             (in_query && c == ';'))
             return make_error(where + ": attribute " + out.name +

@@ -3,7 +3,7 @@
 // config or a credential_process line hands to aws.roles-anywhere.
 // Properties: never crashes; errors are one line and never quote the input's
 // PIN (seeds carry SECRETCANARY as pin-value); the shown form of a parsed URI
-// holds no pin-value and parses again to the same path attributes.
+// holds no pin-value= attribute and parses again to the same path attributes.
 #include "pkcs11_uri.hpp"
 #include "fuzz_secret.hpp"
 #include "tpm_key.hpp"

@@ -48,6 +48,7 @@ TEST(Pkcs11Uri, RefusalsNameTheAttributeNeverTheValue) {
         {"pkcs11:object=a?pin-value=47%1", "broken percent escape"},
         {"pkcs11:object=a%G1?pin-value=4711", "broken percent escape"},
         {"pkcs11:object=a b?pin-value=4711", "percent-encode it"},
+        {"pkcs11:object=a&pin-value=4711", "go after '?'"},
         {"pkcs11:object=a;object=b?pin-value=4711", "appears twice"},
         {"pkcs11:type=key?pin-value=4711", "type must be cert"},
         {"pkcs11:slot-id=x1?pin-value=4711", "slot-id must be a decimal number"},
