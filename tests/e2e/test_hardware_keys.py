@@ -13,6 +13,7 @@ binary against the emulator (which verifies every SigV4-X509 signature):
   with tpm2-openssl (TSS2 PEM files, with and without a password) and
   tpm2-tools (a persistent handle with a password), certificates issued by
   the emulator's CA; the same three ways in.
+- --pkcs8-password in a credential_process line, served natively.
 - Errors: one line naming what is wrong and the fix; no PIN or key password
   in any output, while a URI's token= label stays readable.
 """
@@ -486,3 +487,26 @@ def test_tpm_found_through_tpm_device_as_the_helper_finds_it(ca, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_pkcs8_password_in_a_credential_process_line_is_served_natively(emulator, tmp_path):
+    """--pkcs8-password inside an AWS config credential_process line: served by
+    aws.roles-anywhere (nothing spawned), the password in no output."""
+    entry = emulator.pki["clients"]["rsa-encrypted"]
+    line = helper_line("--certificate", entry["cert"], "--private-key", entry["key"],
+                       "--pkcs8-password", entry["password"])
+    stderr = get_credentials(emulator, tmp_path, shared_config_profile(tmp_path, line), {})
+    assert "served natively by aws.roles-anywhere" in stderr
+    assert entry["password"] not in stderr
+    wrong = helper_line("--certificate", entry["cert"], "--private-key", entry["key"],
+                        "--pkcs8-password", "not-the-password-77")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "apiVersion": "pullcred/v1", "kind": "Config", "cache": {"dir": str(tmp_path / "c"), "enabled": False},
+        "profiles": {"node": shared_config_profile(tmp_path, wrong)},
+        "registries": [{"matchImages": ["*.dkr.ecr.*.amazonaws.com"], "backend": "aws.ecr", "profile": "node"}]}))
+    completed = run("get-credentials", "--config", str(config), "--log-level", "debug",
+                    stdin=kubelet_request(IMAGE).encode(), env=emulator_env(emulator, {}))
+    assert completed.returncode == 1
+    stderr = completed.stderr.decode()
+    assert "cannot decrypt the key" in stderr and "not-the-password-77" not in stderr, stderr
