@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const std::string uri = "pkcs11:" + std::string(text);
     if (auto parsed = pullcred_ra::parse_pkcs11_uri(uri, "certificate")) {
         const auto shown = parsed->shown();
-        FUZZ_CHECK(shown.find("pin-value") == std::string::npos,
+        FUZZ_CHECK(shown.find("pin-value=") == std::string::npos,
                    "shown URI keeps its PIN: " + fuzz::escape(shown));
         auto again = pullcred_ra::parse_pkcs11_uri(shown, "certificate");
         FUZZ_CHECK(again.ok(), "the shown URI does not parse: " + fuzz::escape(shown));
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         fuzz::check_error(parsed.error().message, text);
     }
     const auto location = pullcred_ra::shown_key_location(uri);
-    FUZZ_CHECK(location.find("pin-value") == std::string::npos,
+    FUZZ_CHECK(location.find("pin-value=") == std::string::npos,
                "shown location keeps a PIN: " + fuzz::escape(location));
     if (auto handle = pullcred_ra::parse_tpm_handle("handle:" + std::string(text), "privateKey"); !handle)
         fuzz::check_error(handle.error().message, text);
