@@ -67,7 +67,10 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
         return make_error(where + ": attribute " + shown_name(name) +
                           " has no '=': write each as name=value, separated by ';' (path) or '&' "
                           "(query)");
-    const bool vendor = name.rfind("x-", 0) == 0 && name.size() > 2;
+    const bool vendor =
+        name.rfind("x-", 0) == 0 && name.size() > 2 &&
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+            std::string_view::npos;
     if (!vendor && !(in_query ? known(kQueryNames, name) : known(kPathNames, name)))
         return make_error(where + ": unknown " + (in_query ? "query" : "path") + " attribute " +
                           shown_name(name) +
@@ -182,7 +185,8 @@ Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text, std::string_view what)
         if (target.count(attribute->name) != 0U)
             return make_error(where + ": attribute " + attribute->name +
                               " appears twice; give each attribute once");
-        target.emplace(attribute->name, std::move(attribute->value));
+        // Vendor attributes (x-...) select nothing here: checked, then dropped.
+        if (attribute->name.rfind("x-", 0) != 0) target.emplace(attribute->name, std::move(attribute->value));
         return true;
     };
     if (!rest.empty())

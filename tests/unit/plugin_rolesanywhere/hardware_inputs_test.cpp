@@ -56,6 +56,7 @@ TEST(Pkcs11Uri, RefusalsNameTheAttributeNeverTheValue) {
         {"pkcs11:" + std::string(5000, 'a'), "longer than 4096 bytes"},
         {"pkcs11:\x01\xff=4711", "(not a valid name)"},
         {"file:/x", "does not start with pkcs11:"},
+        {"pkcs11:x-v\x80pin-value=4711", "unknown path attribute (not a valid name)"},
     };
     for (const auto &[uri, expected] : cases) {
         auto parsed = parse_pkcs11_uri(uri, "certificate");
