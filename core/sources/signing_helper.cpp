@@ -5,9 +5,10 @@
 #include <optional>
 #include <vector>
 
+#include "log/redact.hpp"
+
 #ifdef PULLCRED_HAVE_COMMAND_LINE
 #include "command_line.hpp"
-#include "log/redact.hpp"
 #endif
 
 namespace pullcred::sources {
@@ -85,9 +86,10 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return value;
 }
 
-// The PIN of a PKCS#11 URI (its raw pin-value), remembered as a secret so
-// that no output shows it, whichever path the line takes.
-void register_uri_pin(std::string_view value) {
+} // namespace
+#endif
+
+void register_pkcs11_pin(std::string_view value) {
     if (value.rfind("pkcs11:", 0) != 0) return;
     constexpr std::string_view kPin = "pin-value=";
     for (auto pos = value.find(kPin); pos != std::string_view::npos; pos = value.find(kPin, pos + 1)) {
@@ -96,9 +98,6 @@ void register_uri_pin(std::string_view value) {
         log::register_secret(value.substr(start, end == std::string_view::npos ? end : end - start));
     }
 }
-
-} // namespace
-#endif
 
 bool signing_helper_recognised() {
 #ifdef PULLCRED_HAVE_COMMAND_LINE
@@ -161,7 +160,7 @@ SigningHelperCommand parse_signing_helper_command(std::string_view command_line)
             continue;
         }
         if (flag->type == FlagType::secret) log::register_secret(value);
-        if (flag->name == "certificate" || flag->name == "private-key") register_uri_pin(value);
+        if (flag->name == "certificate" || flag->name == "private-key") register_pkcs11_pin(value);
         if (value.empty()) return spawn("flag --" + std::string(flag->name) + " is empty");
         config[std::string(flag->key)] = std::move(value);
     }

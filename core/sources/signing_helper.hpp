@@ -52,6 +52,10 @@ struct SigningHelperCommand {
 
 SigningHelperCommand parse_signing_helper_command(std::string_view command_line);
 
+// Remembers the pin-value of a PKCS#11 URI (`value` as given) as a secret
+// (log::register_secret), so that no output shows it; other values: nothing.
+void register_pkcs11_pin(std::string_view value);
+
 // False when pullcred was built without plugins/source-process (whose word
 // splitting this uses): then nothing is recognised and every command is spawned.
 bool signing_helper_recognised();
