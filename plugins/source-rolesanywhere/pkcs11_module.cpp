@@ -14,6 +14,12 @@ using pullcred::make_error;
 
 namespace {
 
+pullcred::Error untrusted(const std::string &library, const std::string &where) {
+    return make_error("PKCS#11 library " + library + ": " + where +
+                      " can be changed by a user other than root; make it owned by root and writable by root "
+                      "alone (chown root; chmod go-w)");
+}
+
 // As root: the library and every directory above it owned by root and not
 // writable by group or others (the rule pullcred applies to every input).
 Result<bool> trusted_path(const std::string &path) {
@@ -22,10 +28,7 @@ Result<bool> trusted_path(const std::string &path) {
     for (;;) {
         struct stat info {};
         if (::stat(current.c_str(), &info) != 0) return true; // missing: dlopen says so
-        if (info.st_uid != 0 || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-            return make_error("PKCS#11 library " + path + ": " + current +
-                              " can be changed by a user other than root; make it owned by root and "
-                              "writable by root alone (chown root; chmod go-w)");
+        if (info.st_uid != 0 || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0) return untrusted(path, current);
         if (current == "/") return true;
         const auto slash = current.find_last_of('/');
         if (slash == std::string::npos) return true; // relative: checked up to the working directory
@@ -81,7 +84,7 @@ std::string ckr_name(CK_RV rv) {
         break;
     }
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "CK_RV 0x%lx", static_cast<unsigned long>(rv));
+    (void)std::snprintf(buffer, sizeof buffer, "CK_RV 0x%lx", static_cast<unsigned long>(rv));
     return buffer;
 }
 

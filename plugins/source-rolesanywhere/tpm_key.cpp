@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -70,7 +71,7 @@ int password_callback(char *buffer, int size, int /*rwflag*/, void *data) {
     }
     const auto &password = **slot->password;
     if (size < 0 || password.size() > static_cast<std::size_t>(size)) return -1;
-    std::memcpy(buffer, password.data(), password.size());
+    std::copy(password.begin(), password.end(), buffer);
     return static_cast<int>(password.size());
 }
 
