@@ -39,8 +39,14 @@ std::string shown_name(std::string_view name) {
     constexpr std::size_t kMax = 40;
     if (name.empty()) return "(empty)";
     for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return "(not a valid name)";
+        if (!((c >= 'a' && c <= 'z') || c == '-')) return "(not a valid name)"; // a PIN typed bare is digits
     return std::string(name.substr(0, kMax));
+}
+
+// "attribute token", or, for a vendor attribute whose name is the URI
+// author's free text, no name at all.
+std::string shown_attribute(const std::string &name) {
+    return name.rfind("x-", 0) == 0 ? std::string("a vendor attribute (x-...)") : "attribute " + name;
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -64,9 +70,9 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
     const auto eq = part.find('=');
     const auto name = part.substr(0, eq);
     if (eq == std::string_view::npos)
-        return make_error(where + ": attribute " + shown_name(name) +
-                          " has no '=': write each as name=value, separated by ';' (path) or '&' "
-                          "(query)");
+        return make_error(
+            where + ": an attribute has no '=': write each as name=value, separated by ';' (path) or '&' "
+                    "(query)");
     const bool vendor =
         name.rfind("x-", 0) == 0 && name.size() > 2 &&
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
@@ -86,7 +92,7 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
             const int high = i + 1 < value.size() ? hex_value(value[i + 1]) : -1;
             const int low = i + 2 < value.size() ? hex_value(value[i + 2]) : -1;
             if (high < 0 || low < 0)
-                return make_error(where + ": attribute " + out.name +
+                return make_error(where + ": " + shown_attribute(out.name) +
                                   " has a broken percent escape: write a byte as %XX (two hex digits)");
             out.value.push_back(static_cast<char>((high << 4) | low));
             i += 2;
@@ -94,12 +100,12 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
         }
         if (!in_query && c == '&')
             return make_error(
-                where + ": attribute " + out.name +
+                where + ": " + shown_attribute(out.name) +
                 " holds '&': query attributes such as pin-value go after '?'; write a literal & "
                 "as %26");
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
             (in_query && c == ';'))
-            return make_error(where + ": attribute " + out.name +
+            return make_error(where + ": " + shown_attribute(out.name) +
                               " holds a space, control or reserved character: percent-encode it "
                               "(a space is %20)");
         out.value.push_back(c);

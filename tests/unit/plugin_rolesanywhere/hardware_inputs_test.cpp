@@ -43,6 +43,8 @@ TEST(Pkcs11Uri, RefusalsNameTheAttributeNeverTheValue) {
     };
     const Case cases[] = {
         {"pkcs11:object", "has no '='"},
+        {"pkcs11:object=a?4711", "an attribute has no '='"},
+        {"pkcs11:object=a;x-v=%4?pin-value=4711", "a vendor attribute (x-...) has a broken percent escape"},
         {"pkcs11:colour=blue", "unknown path attribute colour"},
         {"pkcs11:object=a?pin=4711", "unknown query attribute pin"},
         {"pkcs11:object=a?pin-value=47%1", "broken percent escape"},
