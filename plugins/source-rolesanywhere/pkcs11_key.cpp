@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <cstring>
 #include <optional>
@@ -247,6 +249,44 @@ Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &u
     return found;
 }
 
+// The certificates of the token that issue `leaf`, then its issuer, and so
+// on (self-signed roots left out: the trust anchor holds them), as the
+// helper sends a token's chain.
+std::vector<CertPtr> token_chain(Session &session, const X509 *leaf) {
+    std::vector<CertPtr> pool;
+    const Pkcs11Uri any;
+    for (const auto object : find_objects(session, CKO_CERTIFICATE, any)) {
+        auto der = attribute_bytes(session, object, CKA_VALUE);
+        if (!der) continue;
+        const auto *cursor = reinterpret_cast<const unsigned char *>(der->data()); // NOLINT
+        CertPtr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der->size())));
+        if (cert) pool.push_back(std::move(cert));
+    }
+    ERR_clear_error();
+    std::vector<CertPtr> chain;
+    const X509 *last = leaf;
+    constexpr std::size_t kMaxChain = 8;
+    while (chain.size() < kMaxChain) {
+        auto issuer = pool.end();
+        for (auto it = pool.begin(); it != pool.end(); ++it) {
+            X509 *candidate = it->get();
+            if (X509_check_issued(candidate, const_cast<X509 *>(last)) != X509_V_OK) continue; // NOLINT
+            EVP_PKEY *issuer_key = X509_get0_pubkey(candidate);
+            if (issuer_key == nullptr || X509_verify(const_cast<X509 *>(last), issuer_key) != 1)
+                continue; // NOLINT
+            issuer = it;
+            break;
+        }
+        ERR_clear_error();
+        if (issuer == pool.end()) break;
+        if (X509_check_issued(issuer->get(), issuer->get()) == X509_V_OK) break; // a root
+        chain.push_back(std::move(*issuer));
+        pool.erase(issuer);
+        last = chain.back().get();
+    }
+    return chain;
+}
+
 // The raw r || s of PKCS#11 ECDSA as the DER ECDSA-Sig-Value.
 Result<std::string> ecdsa_der(const std::string &raw) {
     if (raw.empty() || raw.size() % 2 != 0)
@@ -414,6 +454,7 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
         out.certificate = std::move(found->certificate);
         session = std::move(found->session);
         cert_id = std::move(found->id);
+        out.chain = token_chain(*session, out.certificate.get());
     } else {
         out.certificate.reset(X509_dup(file_certificate));
         if (!out.certificate) return make_error("certificate: out of memory");

@@ -6,7 +6,9 @@
 // URI (retried by the certificate's CKA_ID when a CKA_LABEL search finds no
 // key); among several keys, the one that signs what the certificate's public
 // key verifies. Keys with CKA_ALWAYS_AUTHENTICATE get the user PIN as their
-// context-specific PIN only with --reuse-pin (pullcred never prompts).
+// context-specific PIN only with --reuse-pin (pullcred never prompts). A
+// certificate from the token comes with the issuers the token holds (its
+// chain, without a self-signed root).
 #pragma once
 
 #include <memory>
@@ -25,6 +27,7 @@ struct Pkcs11Options {
 
 struct Pkcs11Material {
     CertPtr certificate;
+    std::vector<CertPtr> chain; // issuers found in the token (certificate from the token only)
     std::shared_ptr<ExternalKey> key;
     KeyKind kind = KeyKind::ec;
 };

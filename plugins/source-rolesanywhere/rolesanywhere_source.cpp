@@ -397,6 +397,7 @@ private:
                                      is_pkcs11_uri(private_key_) ? private_key_ : std::string(), pkcs11_);
         if (!found) return SdkStatus::failed(found.error().message);
         material.certificate = std::move(found->certificate);
+        material.intermediates = std::move(found->chain); // replaced by intermediates when that is set
         material.external = std::move(found->key);
         material.kind = found->kind;
         return true;

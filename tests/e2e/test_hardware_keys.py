@@ -6,7 +6,8 @@ binary against the emulator (which verifies every SigV4-X509 signature):
   never leave it), their certificates issued by the emulator's CA and stored
   beside them. `pkcs11:` URIs in an AWS config credential_process line
   (served natively by aws.shared-config), in an aws.roles-anywhere profile
-  (certificate and key in the token, a certificate file with the key in the
+  (certificate and key in the token, its issuers from the token as the chain,
+  a certificate file with the key in the
   token, the module found through p11-kit's proxy), read-certificate-data
   and sign-string (checked with `openssl dgst -verify`).
 - TPM 2.0: a software TPM (swtpm) started by the test, keys created in it
@@ -76,11 +77,12 @@ def fresh(request):
 class Ca:
     """The emulator's CA, issuing leaves for public keys made in hardware."""
 
-    def __init__(self, emulator):
-        with open(emulator.pki["ca"]["cert"], "rb") as handle:
+    def __init__(self, emulator, name="ca"):
+        with open(emulator.pki[name]["cert"], "rb") as handle:
             self.cert = x509.load_pem_x509_certificate(handle.read())
-        with open(emulator.pki["ca"]["key"], "rb") as handle:
+        with open(emulator.pki[name]["key"], "rb") as handle:
             self.key = serialization.load_pem_private_key(handle.read(), password=None)
+        self.intermediate = Ca(emulator, "intermediate_ca") if name == "ca" else None
 
     def issue(self, public_key, name, path):
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -221,6 +223,18 @@ class Token:
             cert_der.write_bytes(cert.public_bytes(serialization.Encoding.DER))
             self.tool("--write-object", str(cert_der), "--type", "cert", "--id", object_id, "--label", label)
             self.certs[kind] = cert_pem
+        # A leaf of the intermediate CA, with that CA and the root beside it in
+        # the token: the chain comes from the token (the root left out).
+        self.tool("--keypairgen", "--key-type", "EC:prime256v1", "--id", "03", "--label", "ra-int")
+        public_der = directory / "int.pub.der"
+        self.tool("--read-object", "--type", "pubkey", "--id", "03", "-o", str(public_der))
+        leaf = ca.intermediate.issue(serialization.load_der_public_key(public_der.read_bytes()), "hsm-int",
+                                     directory / "int.pem")
+        for label, object_id, cert in (("ra-int", "03", leaf), ("intermediate", "04", ca.intermediate.cert),
+                                       ("root", "05", ca.cert)):
+            der = directory / f"{label}.der"
+            der.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+            self.tool("--write-object", str(der), "--type", "cert", "--id", object_id, "--label", label)
 
     def tool(self, *args):
         return check("pkcs11-tool", "--module", SOFTHSM_LIB, "--login", "--pin", USER_PIN, *args,
@@ -254,6 +268,12 @@ def test_pkcs11_roles_anywhere_profile(emulator, token, tmp_path, kind):
     # The certificate from a file, the key in the token (the helper's hybrid mode).
     get_credentials(emulator, tmp_path, ra_profile(certificate=str(token.certs[kind]),
                                                    privateKey=token.uri(kind), pkcs11Lib=SOFTHSM_LIB), token.env)
+
+
+def test_pkcs11_chain_from_the_token(emulator, token, tmp_path):
+    get_credentials(emulator, tmp_path, ra_profile(certificate=token.uri("int"), pkcs11Lib=SOFTHSM_LIB), token.env)
+    session = [call for call in emulator.calls()["recent"] if call["action"] == CREATE_SESSION][-1]
+    assert session["status"] == 201, session
 
 
 def test_pkcs11_module_found_through_p11_kit_proxy_by_default(emulator, token, tmp_path):
