@@ -99,8 +99,16 @@ bool is_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
 }
 
+// A PKCS#11 URI's `token=` names the token (its label), not a secret: true
+// when `pos` is in the path part of a "pkcs11:" URI (its PIN is pin-value=).
+bool in_pkcs11_uri_path(std::string_view text, std::size_t pos) {
+    const auto uri = text.rfind("pkcs11:", pos);
+    if (uri == std::string_view::npos) return false;
+    return text.substr(uri, pos - uri).find_first_of(" \t\n\"'?,}") == std::string_view::npos;
+}
+
 void redact_secret_fields(std::string &text) {
-    static constexpr std::array<std::string_view, 11> kNames{"secretaccesskey",
+    static constexpr std::array<std::string_view, 12> kNames{"secretaccesskey",
                                                              "secret_access_key",
                                                              "aws_secret_access_key",
                                                              "sessiontoken",
@@ -110,7 +118,8 @@ void redact_secret_fields(std::string &text) {
                                                              "webidentitytoken",
                                                              "password",
                                                              "secret",
-                                                             "token"};
+                                                             "token",
+                                                             "pin-value"};
     static constexpr std::size_t kUnambiguous = 8; // these may also appear as bare `name:`
     std::string lower(text);
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -122,6 +131,7 @@ void redact_secret_fields(std::string &text) {
             if ((pos > 0 && is_name_char(text[pos - 1])) ||
                 (end_of_name < text.size() && is_name_char(text[end_of_name])))
                 continue;
+            if (name == "token" && in_pkcs11_uri_path(text, pos)) continue;
             const bool quoted =
                 pos > 0 && text[pos - 1] == '"' && end_of_name < text.size() && text[end_of_name] == '"';
             auto cursor = end_of_name + (quoted ? 1 : 0);

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "log/redact.hpp"
+
 #ifdef PULLCRED_HAVE_COMMAND_LINE
 #include "command_line.hpp"
 #endif
@@ -14,7 +16,7 @@ namespace pullcred::sources {
 #ifdef PULLCRED_HAVE_COMMAND_LINE
 namespace {
 
-enum class FlagType { text, integer, boolean, ignored };
+enum class FlagType { text, secret, integer, boolean, ignored };
 
 struct Flag {
     std::string_view name; // without the leading "--"
@@ -35,6 +37,11 @@ constexpr std::array kFlags{
     Flag{"role-session-name", "roleSessionName", FlagType::text},
     Flag{"no-verify-ssl", "noVerifySsl", FlagType::boolean},
     Flag{"with-proxy", "withProxy", FlagType::boolean},
+    Flag{"pkcs8-password", "privateKeyPassword", FlagType::secret},
+    Flag{"pkcs11-lib", "pkcs11Lib", FlagType::text},
+    Flag{"reuse-pin", "reusePin", FlagType::boolean},
+    Flag{"tpm-key-password", "tpmKeyPassword", FlagType::secret},
+    Flag{"no-tpm-key-password", "noTpmKeyPassword", FlagType::boolean},
     Flag{"debug", "", FlagType::ignored},
 };
 
@@ -79,12 +86,18 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return value;
 }
 
-bool hardware_key(std::string_view value) {
-    return value.rfind("pkcs11:", 0) == 0 || value.rfind("handle:", 0) == 0;
-}
-
 } // namespace
 #endif
+
+void register_pkcs11_pin(std::string_view value) {
+    if (value.rfind("pkcs11:", 0) != 0) return;
+    constexpr std::string_view kPin = "pin-value=";
+    for (auto pos = value.find(kPin); pos != std::string_view::npos; pos = value.find(kPin, pos + 1)) {
+        const auto start = pos + kPin.size();
+        const auto end = value.find_first_of("&;", start);
+        log::register_secret(value.substr(start, end == std::string_view::npos ? end : end - start));
+    }
+}
 
 bool signing_helper_recognised() {
 #ifdef PULLCRED_HAVE_COMMAND_LINE
@@ -146,8 +159,8 @@ SigningHelperCommand parse_signing_helper_command(std::string_view command_line)
             config[std::string(flag->key)] = *number;
             continue;
         }
-        if ((flag->name == "certificate" || flag->name == "private-key") && hardware_key(value))
-            return spawn("flag --" + std::string(flag->name) + " names a PKCS#11 or TPM key");
+        if (flag->type == FlagType::secret) log::register_secret(value);
+        if (flag->name == "certificate" || flag->name == "private-key") register_pkcs11_pin(value);
         if (value.empty()) return spawn("flag --" + std::string(flag->name) + " is empty");
         config[std::string(flag->key)] = std::move(value);
     }

@@ -16,11 +16,19 @@
 //   --region              region                 --session-duration  sessionDuration (integer)
 //   --endpoint            endpoint               --role-session-name roleSessionName
 //   --no-verify-ssl       noVerifySsl            --with-proxy        withProxy
+//   --pkcs8-password      privateKeyPassword     --pkcs11-lib        pkcs11Lib
+//   --reuse-pin           reusePin               --tpm-key-password  tpmKeyPassword
+//   --no-tpm-key-password noTpmKeyPassword
 //   --debug               ignored (only the helper's own stderr logging)
 //
-// Anything else (another flag such as --pkcs8-password or --cert-selector, a
-// PKCS#11 or TPM key, a positional argument, a missing value or one of the
-// four required flags missing) means "spawn it", with the reason.
+// --certificate and --private-key may be PKCS#11 URIs or (the key) a TPM
+// handle: aws.roles-anywhere reads those too. The passwords and a URI's
+// pin-value are registered as secrets (log::register_secret) as they are
+// read, so no output shows them.
+//
+// Anything else (another flag such as --cert-selector, a positional
+// argument, a missing value or one of the four required flags missing)
+// means "spawn it", with the reason.
 // --private-key is not required: a PKCS#12 --certificate holds the key, and
 // PEM or DER certificates are served too (aws.roles-anywhere reads all three).
 #pragma once
@@ -43,6 +51,10 @@ struct SigningHelperCommand {
 };
 
 SigningHelperCommand parse_signing_helper_command(std::string_view command_line);
+
+// Remembers the pin-value of a PKCS#11 URI (`value` as given) as a secret
+// (log::register_secret), so that no output shows it; other values: nothing.
+void register_pkcs11_pin(std::string_view value);
 
 // False when pullcred was built without plugins/source-process (whose word
 // splitting this uses): then nothing is recognised and every command is spawned.

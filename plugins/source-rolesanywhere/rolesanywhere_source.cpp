@@ -20,6 +20,9 @@
 #include "aws/profile/environment.hpp"
 #include "aws/sigv4/uri_encode.hpp"
 #include "create_session.hpp"
+#include "pkcs11_key.hpp"
+#include "pkcs11_uri.hpp"
+#include "tpm_key.hpp"
 #include "x509_material.hpp"
 
 #ifndef MODULE_VERSION
@@ -45,8 +48,15 @@ constexpr const char *kSchema = R"({
   "additionalProperties": false,
   "required": ["certificate", "trustAnchorArn", "profileArn", "roleArn"],
   "properties": {
-    "certificate": {"description": "PEM file whose first CERTIFICATE block is the leaf (the kubelet's combined file works), a DER certificate, or a PKCS#12 bundle with an empty password holding the key and chain too. PKCS#11 URIs and TPM keys are not supported yet.", "type": "string", "minLength": 1},
-    "privateKey": {"description": "PEM file holding the private key: PKCS#8, SEC1 EC, PKCS#1 RSA or encrypted PKCS#8; may be the certificate's file. Required unless certificate is a PKCS#12 bundle.", "type": "string", "minLength": 1},
+    "certificate": {"description": "PEM file whose first CERTIFICATE block is the leaf (the kubelet's combined file works), a DER certificate, a PKCS#12 bundle with an empty password holding the key and chain too, or a PKCS#11 URI (pkcs11:token=...;object=...?pin-value=...) of a certificate in a token (its key is then found beside it unless privateKey names it).", "type": "string", "minLength": 1},
+    "privateKey": {"description": "PEM file holding the private key: PKCS#8, SEC1 EC, PKCS#1 RSA or encrypted PKCS#8, or a TPM 2.0 TSS2 key file; may be the certificate's file. Or a PKCS#11 URI of the key in a token, or a TPM persistent handle (handle:0x81000001). Required unless certificate is a PKCS#12 bundle or a PKCS#11 URI.", "type": "string", "minLength": 1},
+    "pkcs11Lib": {"description": "PKCS#11 module for pkcs11: URIs (default: p11-kit's proxy, p11-kit-proxy.so).", "type": "string", "minLength": 1},
+    "reusePin": {"description": "Use the token's user PIN as the context-specific PIN of a key with CKA_ALWAYS_AUTHENTICATE (aws_signing_helper --reuse-pin).", "type": "boolean"},
+    "tpmKeyPassword": {"description": "Password of the TPM key (aws_signing_helper --tpm-key-password, as in a credential_process line); prefer tpmKeyPasswordFile.", "type": "string", "minLength": 1},
+    "tpmKeyPasswordFile": {"description": "File holding the password of the TPM key.", "type": "string", "minLength": 1},
+    "tpmKeyPasswordEnv": {"description": "Environment variable holding the password of the TPM key.", "type": "string", "minLength": 1},
+    "noTpmKeyPassword": {"description": "The TPM key behind a handle: has no password (aws_signing_helper --no-tpm-key-password).", "type": "boolean"},
+    "privateKeyPassword": {"description": "Password of an encrypted PKCS#8 key (aws_signing_helper --pkcs8-password, as in a credential_process line); prefer privateKeyPasswordFile.", "type": "string", "minLength": 1},
     "intermediates": {"description": "PEM bundle of intermediate CA certificates, sent as X-Amz-X509-Chain.", "type": "string", "minLength": 1},
     "trustAnchorArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:trust-anchor/.+$"},
     "profileArn": {"description": "arn:aws:rolesanywhere:REGION:ACCOUNT:profile/ID", "type": "string", "pattern": "^arn:[a-z0-9-]+:rolesanywhere:[a-z0-9-]+:[0-9]{12}:profile/.+$"},
@@ -75,7 +85,14 @@ constexpr const char *kKnownKeys[] = {"certificate",
                                       "privateKeyPasswordFile",
                                       "privateKeyPasswordEnv",
                                       "noVerifySsl",
-                                      "withProxy"};
+                                      "withProxy",
+                                      "pkcs11Lib",
+                                      "reusePin",
+                                      "tpmKeyPassword",
+                                      "tpmKeyPasswordFile",
+                                      "tpmKeyPasswordEnv",
+                                      "noTpmKeyPassword",
+                                      "privateKeyPassword"};
 
 std::string string_setting(const Config &config, const char *key, bool required = false) {
     const auto it = config.find(key);
@@ -122,6 +139,31 @@ std::string strip_line_end(std::string text) {
     return text;
 }
 
+// One password setting: the value itself, a file or an environment variable (one at most).
+struct PasswordSetting {
+    std::string literal;
+    std::string file;
+    std::string env;
+    const char *file_key = "";
+    const char *env_key = "";
+    [[nodiscard]] bool given() const { return !literal.empty() || !file.empty() || !env.empty(); }
+};
+
+PasswordSetting password_setting(const Config &config, const char *literal_key, const char *file_key,
+                                 const char *env_key) {
+    PasswordSetting out;
+    out.literal = string_setting(config, literal_key);
+    out.file = string_setting(config, file_key);
+    out.env = string_setting(config, env_key);
+    out.file_key = file_key;
+    out.env_key = env_key;
+    if (static_cast<int>(!out.literal.empty()) + static_cast<int>(!out.file.empty()) +
+            static_cast<int>(!out.env.empty()) >
+        1)
+        throw ConfigError(std::string("set one of ") + literal_key + ", " + file_key + " and " + env_key);
+    return out;
+}
+
 class RolesAnywhereSource final : public pullcred::sdk::CredentialSource {
 public:
     RolesAnywhereSource(Host host, const Config &config) : host_(host) {
@@ -134,14 +176,13 @@ public:
                     "unknown key " + key +
                     " (aws.roles-anywhere knows certificate, privateKey, intermediates, "
                     "trustAnchorArn, profileArn, roleArn, region, sessionDuration, roleSessionName, "
-                    "endpoint, privateKeyPasswordFile, privateKeyPasswordEnv, noVerifySsl, "
-                    "withProxy)");
+                    "endpoint, privateKeyPasswordFile, privateKeyPasswordEnv, privateKeyPassword, "
+                    "noVerifySsl, withProxy, pkcs11Lib, reusePin, tpmKeyPassword, tpmKeyPasswordFile, "
+                    "tpmKeyPasswordEnv, noTpmKeyPassword)");
         }
         certificate_ = string_setting(config, "certificate", true);
         private_key_ = string_setting(config, "privateKey");
-        for (const auto &[key, value] :
-             {std::pair{"certificate", &certificate_}, {"privateKey", &private_key_}})
-            if (auto unsupported = unsupported_store(*value, key)) throw ConfigError(*unsupported);
+        check_key_locations();
         intermediates_ = string_setting(config, "intermediates");
         trust_anchor_arn_ = string_setting(config, "trustAnchorArn", true);
         profile_arn_ = string_setting(config, "profileArn", true);
@@ -187,17 +228,31 @@ public:
             auto parsed = pullcred::aws::parse_endpoint_url(endpoint_, "endpoint");
             if (!parsed) throw ConfigError(parsed.error().message);
         }
-        password_file_ = string_setting(config, "privateKeyPasswordFile");
-        password_env_ = string_setting(config, "privateKeyPasswordEnv");
-        if (!password_file_.empty() && !password_env_.empty())
-            throw ConfigError("set privateKeyPasswordFile or privateKeyPasswordEnv, not both");
+        pkcs8_password_ =
+            password_setting(config, "privateKeyPassword", "privateKeyPasswordFile", "privateKeyPasswordEnv");
+        tpm_password_ = password_setting(config, "tpmKeyPassword", "tpmKeyPasswordFile", "tpmKeyPasswordEnv");
+        pkcs11_.library = string_setting(config, "pkcs11Lib");
+        pkcs11_.reuse_pin = bool_setting(config, "reusePin");
+        no_tpm_password_ = bool_setting(config, "noTpmKeyPassword");
+        if (no_tpm_password_ && tpm_password_.given())
+            throw ConfigError("noTpmKeyPassword contradicts a TPM key password: set one of them");
         no_verify_ssl_ = bool_setting(config, "noVerifySsl");
         with_proxy_ = bool_setting(config, "withProxy");
     }
 
+    ~RolesAnywhereSource() override {
+        wipe_secret(pkcs8_password_.literal);
+        wipe_secret(tpm_password_.literal);
+    }
+    RolesAnywhereSource(const RolesAnywhereSource &) = delete;
+    RolesAnywhereSource &operator=(const RolesAnywhereSource &) = delete;
+
     SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
-        return "IAM Roles Anywhere CreateSession with the certificate " + certificate_ + ", role " +
-               role_arn_ + " (trust anchor " + trust_anchor_arn_ + ")";
+        return "IAM Roles Anywhere CreateSession with the certificate " + shown_key_location(certificate_) +
+               (is_pkcs11_uri(private_key_) || is_tpm_handle(private_key_)
+                    ? " and the key " + shown_key_location(private_key_)
+                    : std::string()) +
+               ", role " + role_arn_ + " (trust anchor " + trust_anchor_arn_ + ")";
     }
 
     SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
@@ -284,6 +339,28 @@ public:
     }
 
 private:
+    // PKCS#11 URIs and TPM handles checked when the config is read; they
+    // are never quoted whole (a URI may carry its PIN).
+    void check_key_locations() const {
+        if (is_pkcs11_uri(certificate_)) {
+            if (auto uri = parse_pkcs11_uri(certificate_, "certificate"); !uri)
+                throw ConfigError(uri.error().message);
+            if (!private_key_.empty() && !is_pkcs11_uri(private_key_))
+                throw ConfigError(
+                    "certificate is a PKCS#11 URI, so its key must be in a token too: give privateKey "
+                    "as a pkcs11: URI, or leave it out to find the key beside the certificate");
+        }
+        if (is_tpm_handle(certificate_))
+            throw ConfigError("certificate cannot be a TPM handle (a TPM holds the key only): give the "
+                              "certificate's file, and the handle as privateKey");
+        if (is_pkcs11_uri(private_key_))
+            if (auto uri = parse_pkcs11_uri(private_key_, "privateKey"); !uri)
+                throw ConfigError(uri.error().message);
+        if (is_tpm_handle(private_key_))
+            if (auto handle = parse_tpm_handle(private_key_, "privateKey"); !handle)
+                throw ConfigError(handle.error().message);
+    }
+
     // A key, certificate or password file, through the host; errors name `what` and the path.
     [[nodiscard]] pullcred::Result<std::string> read_file(const std::string &path,
                                                           std::string_view what) const {
@@ -294,32 +371,54 @@ private:
         return std::move(*read.value());
     }
 
-    SdkResult<std::optional<std::string>> password() const {
-        if (!password_file_.empty()) {
-            auto text = read_file(password_file_, "privateKeyPasswordFile");
+    // A password given literally, in a file or in an environment variable
+    // (whose settings are named in errors).
+    SdkResult<std::optional<std::string>> password(const PasswordSetting &setting) const {
+        if (!setting.literal.empty()) return std::optional<std::string>(setting.literal);
+        if (!setting.file.empty()) {
+            auto text = read_file(setting.file, setting.file_key);
             if (!text) return SdkStatus::failed(text.error().message);
             return std::optional<std::string>(strip_line_end(std::move(*text)));
         }
-        if (!password_env_.empty()) {
-            auto value = host_.env(password_env_);
+        if (!setting.env.empty()) {
+            auto value = host_.env(setting.env);
             if (!value)
-                return SdkStatus::failed("privateKeyPasswordEnv: environment variable " + password_env_ +
-                                         " is not set");
+                return SdkStatus::failed(std::string(setting.env_key) + ": environment variable " +
+                                         setting.env + " is not set");
             return value;
         }
         return std::optional<std::string>();
     }
 
+    // The certificate and key of a PKCS#11 token (the certificate in it, or `file_certificate`).
+    SdkResult<bool> load_pkcs11(SigningMaterial &material, const X509 *file_certificate) const {
+        const bool cert_in_token = is_pkcs11_uri(certificate_);
+        auto found = pkcs11_material(cert_in_token ? certificate_ : std::string(), file_certificate,
+                                     is_pkcs11_uri(private_key_) ? private_key_ : std::string(), pkcs11_);
+        if (!found) return SdkStatus::failed(found.error().message);
+        material.certificate = std::move(found->certificate);
+        material.intermediates = std::move(found->chain); // replaced by intermediates when that is set
+        material.external = std::move(found->key);
+        material.kind = found->kind;
+        return true;
+    }
+
     SdkResult<SigningMaterial> load_material(std::int64_t now) const {
         SigningMaterial material;
+        const std::string key_origin = "privateKey " + shown_key_location(private_key_);
+        if (is_pkcs11_uri(certificate_)) {
+            auto loaded = load_pkcs11(material, nullptr);
+            if (!loaded.ok()) return loaded.status();
+            return check_material(
+                std::move(material),
+                "privateKey " + shown_key_location(private_key_.empty() ? certificate_ : private_key_), now);
+        }
         auto cert_text = read_file(certificate_, "certificate");
         if (!cert_text) return SdkStatus::failed(cert_text.error().message);
         auto file = read_certificate_file(*cert_text, "certificate " + certificate_);
         wipe_secret(*cert_text);
         if (!file) return SdkStatus::failed(file.error().message);
         material.certificate = std::move(file->certificate);
-        const std::string key_origin =
-            file->pkcs12 ? "certificate " + certificate_ : "privateKey " + private_key_;
         if (file->pkcs12) {
             if (!private_key_.empty())
                 return SdkStatus::failed("certificate " + certificate_ +
@@ -329,29 +428,68 @@ private:
                                          " is a PKCS#12 bundle holding its own chain: remove intermediates");
             material.key = std::move(file->key);
             material.intermediates = std::move(file->chain);
-        } else {
-            if (private_key_.empty())
-                return SdkStatus::failed("certificate " + certificate_ +
-                                         " holds no key (not a PKCS#12 bundle): set privateKey "
-                                         "(credential-process: --private-key)");
-            auto key_text = read_file(private_key_, "privateKey");
-            if (!key_text) return SdkStatus::failed(key_text.error().message);
-            auto secret = password();
-            if (!secret.ok()) return secret.status();
-            auto key = private_key(*key_text, key_origin, secret.value());
-            wipe_secret(*key_text);
-            if (secret.value()) wipe_secret(*secret.value());
+            return check_material(std::move(material), "certificate " + certificate_, now);
+        }
+        if (private_key_.empty())
+            return SdkStatus::failed("certificate " + certificate_ +
+                                     " holds no key (not a PKCS#12 bundle): set privateKey "
+                                     "(credential-process: --private-key)");
+        if (is_pkcs11_uri(private_key_)) {
+            const CertPtr certificate = std::move(material.certificate);
+            auto loaded = load_pkcs11(material, certificate.get());
+            if (!loaded.ok()) return loaded.status();
+            return check_material(std::move(material), key_origin, now);
+        }
+        auto tpm_secret = password(tpm_password_);
+        if (!tpm_secret.ok()) return tpm_secret.status();
+        TpmKeyOptions tpm;
+        tpm.password = std::move(tpm_secret.value());
+        tpm.no_password = no_tpm_password_;
+        struct Wipe {
+            std::optional<std::string> &secret;
+            ~Wipe() {
+                if (secret) wipe_secret(*secret);
+            }
+        } wipe_tpm{tpm.password};
+        if (is_tpm_handle(private_key_)) {
+            auto key = tpm_private_key(private_key_, "", tpm, key_origin);
             if (!key) return SdkStatus::failed(key.error().message);
             material.key = std::move(*key);
+        } else {
+            auto key_text = read_file(private_key_, "privateKey");
+            if (!key_text) return SdkStatus::failed(key_text.error().message);
+            if (is_tss2_key_file(*key_text)) {
+                auto key = tpm_private_key(private_key_, *key_text, tpm, key_origin);
+                wipe_secret(*key_text);
+                if (!key) return SdkStatus::failed(key.error().message);
+                material.key = std::move(*key);
+            } else {
+                auto secret = password(pkcs8_password_);
+                if (!secret.ok()) return secret.status();
+                auto key = private_key(*key_text, key_origin, secret.value());
+                wipe_secret(*key_text);
+                if (secret.value()) wipe_secret(*secret.value());
+                if (!key) return SdkStatus::failed(key.error().message);
+                material.key = std::move(*key);
+            }
         }
-        auto kind = key_kind(material.key.get(), key_origin);
-        if (!kind) return SdkStatus::failed(kind.error().message);
-        material.kind = *kind;
+        return check_material(std::move(material), key_origin, now);
+    }
+
+    // The key's kind, key and certificate belonging together, the
+    // certificate valid now, and the intermediates read.
+    SdkResult<SigningMaterial> check_material(SigningMaterial material, const std::string &key_origin,
+                                              std::int64_t now) const {
+        if (!material.external) {
+            auto kind = key_kind(material.key.get(), key_origin);
+            if (!kind) return SdkStatus::failed(kind.error().message);
+            material.kind = *kind;
+        }
 
         const std::string subject = subject_text(material.certificate.get());
-        const std::string described = "certificate " + certificate_ + " (" + subject + ", serial " +
-                                      serial_decimal(material.certificate.get()) + ")";
-        if (!key_matches_certificate(material.certificate.get(), material.key.get()))
+        const std::string described = "certificate " + shown_key_location(certificate_) + " (" + subject +
+                                      ", serial " + serial_decimal(material.certificate.get()) + ")";
+        if (!material.external && !key_matches_certificate(material.certificate.get(), material.key.get()))
             return SdkStatus::failed(
                 key_origin + " does not belong to " + described +
                 ": their public keys differ; point privateKey at the key of this "
@@ -392,8 +530,10 @@ private:
     int duration_ = 3600;
     std::string role_session_name_;
     std::string endpoint_;
-    std::string password_file_;
-    std::string password_env_;
+    PasswordSetting pkcs8_password_;
+    PasswordSetting tpm_password_;
+    Pkcs11Options pkcs11_;
+    bool no_tpm_password_ = false;
     bool no_verify_ssl_ = false;
     bool with_proxy_ = false;
 };

@@ -1,6 +1,6 @@
 // pullcred-signing-helper: the diagnostic commands of aws_signing_helper
-// (`read-certificate-data`, `sign-string`) over the same certificate and key
-// files as aws.roles-anywhere (PEM, DER, PKCS#12). The host executes it for
+// (`read-certificate-data`, `sign-string`) over the same certificates and
+// keys as aws.roles-anywhere (PEM, DER, PKCS#12 files, PKCS#11 tokens, TPM 2.0). The host executes it for
 // `pullcred signing-helper ...` / `aws_signing_helper ...`, so that the host
 // itself never loads OpenSSL. Output and exit codes are the helper's.
 #include <openssl/core_names.h>
@@ -22,6 +22,9 @@
 #include <vector>
 
 #include "aws/sigv4/hash.hpp"
+#include "pkcs11_key.hpp"
+#include "pkcs11_uri.hpp"
+#include "tpm_key.hpp"
 #include "x509_material.hpp"
 
 namespace pullcred_ra {
@@ -95,24 +98,23 @@ ParsedFlags parse_flags(const std::vector<std::string> &args, const FlagSpec &sp
     return out;
 }
 
-// The certificate-store and hardware flags of the helper, and why pullcred
-// refuses them on Linux; nullopt when none is set.
+// The certificate-store flags of the helper, and why pullcred refuses them
+// on Linux; nullopt when none is set.
 std::optional<std::string> unsupported_flag(const ParsedFlags &flags) {
     for (const char *name :
          {"cert-selector", "system-store-name", "system-store-location", "use-latest-expiring-certificate"})
         if (flags.values.count(name) != 0U || flags.switches.count(name) != 0U)
             return std::string("--") + name +
                    " selects from the Windows or macOS certificate stores, which do not exist on Linux; give "
-                   "--certificate FILE (PEM, DER or PKCS#12)";
-    for (const char *name : {"pkcs11-lib", "reuse-pin"})
-        if (flags.values.count(name) != 0U || flags.switches.count(name) != 0U)
-            return std::string("--") + name +
-                   ": PKCS#11 is not supported yet; give PEM or DER files, or a PKCS#12 bundle";
-    for (const char *name : {"tpm-key-password", "no-tpm-key-password"})
-        if (flags.values.count(name) != 0U || flags.switches.count(name) != 0U)
-            return std::string("--") + name +
-                   ": TPM 2.0 keys are not supported yet; give a PEM key or a PKCS#12 bundle";
+                   "--certificate FILE (PEM, DER or PKCS#12) or a pkcs11: URI";
     return std::nullopt;
+}
+
+Pkcs11Options pkcs11_options(const ParsedFlags &flags) {
+    Pkcs11Options out;
+    if (const auto it = flags.values.find("pkcs11-lib"); it != flags.values.end()) out.library = it->second;
+    out.reuse_pin = flags.switches.count("reuse-pin") != 0U;
+    return out;
 }
 
 Result<std::string> read_whole_file(const std::string &path, std::string_view flag) {
@@ -133,9 +135,7 @@ bool help_asked(const std::vector<std::string> &args) {
 
 constexpr std::string_view kStoreNote =
     "Not on Linux: --cert-selector, --system-store-name, --system-store-location,\n"
-    "--use-latest-expiring-certificate (Windows/macOS certificate stores).\n"
-    "Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM 2.0\n"
-    "keys (handle:, TSS2 key files, --tpm-key-password, --no-tpm-key-password).\n";
+    "--use-latest-expiring-certificate (Windows/macOS certificate stores).\n";
 
 // ---- read-certificate-data ----
 
@@ -145,14 +145,17 @@ int read_certificate_data(const std::vector<std::string> &args) {
                      "Prints the certificate's data as JSON: keyType (RSA or EC), certificateData\n"
                      "(base64 DER), serialNumber (decimal), supportedAlgorithms.\n\n"
                      "  --certificate FILE  PEM (first CERTIFICATE block), DER, or a PKCS#12 bundle\n"
-                     "                      with an empty password (its end-entity certificate)\n"
+                     "                      with an empty password (its end-entity certificate),\n"
+                     "                      or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"
+                     "  --pkcs11-lib PATH   PKCS#11 module (default: p11-kit-proxy.so)\n"
                      "  --debug             accepted, no effect\n\n"
+                     "A TPM 2.0 holds keys, not certificates: give a TPM key's certificate as a file.\n"
                   << kStoreNote;
         return 0;
     }
     FlagSpec spec;
     spec.values = {"certificate", "cert-selector", "system-store-name", "pkcs11-lib"};
-    spec.switches = {"debug"};
+    spec.switches = {"debug", "reuse-pin"};
     auto flags = parse_flags(args, spec, "read-certificate-data");
     if (!flags.error.empty()) return fail(flags.error);
     if (auto refused = unsupported_flag(flags)) return fail(*refused);
@@ -161,13 +164,20 @@ int read_certificate_data(const std::vector<std::string> &args) {
         return fail(
             "read-certificate-data needs --certificate FILE (PEM, DER or PKCS#12); certificate stores "
             "do not exist on Linux");
-    if (auto refused = unsupported_store(certificate, "--certificate")) return fail(*refused);
-    auto bytes = read_whole_file(certificate, "--certificate");
-    if (!bytes) return fail(bytes.error().message);
-    auto file = read_certificate_file(*bytes, "--certificate " + certificate);
-    wipe_secret(*bytes);
-    if (!file) return fail(file.error().message);
-    const X509 *cert = file->certificate.get();
+    CertPtr found;
+    if (is_pkcs11_uri(certificate)) {
+        auto cert = pkcs11_certificate(certificate, pkcs11_options(flags));
+        if (!cert) return fail(cert.error().message);
+        found = std::move(*cert);
+    } else {
+        auto bytes = read_whole_file(certificate, "--certificate");
+        if (!bytes) return fail(bytes.error().message);
+        auto file = read_certificate_file(*bytes, "--certificate " + certificate);
+        wipe_secret(*bytes);
+        if (!file) return fail(file.error().message);
+        found = std::move(file->certificate);
+    }
+    const X509 *cert = found.get();
     std::string key_type;
     switch (EVP_PKEY_get_base_id(X509_get0_pubkey(cert))) {
     case EVP_PKEY_RSA:
@@ -194,11 +204,23 @@ int read_certificate_data(const std::vector<std::string> &args) {
 // "AWS Roles Anywhere Credential Helper Signing Test" || "1" ||
 // SHA-256("IAM RA" || public key), the public key as PKCS#1 (RSA) or an
 // uncompressed point (EC): the string the helper signs.
-Result<std::string> fixed_string_to_sign(EVP_PKEY *key) {
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC)
-        (void)EVP_PKEY_set_utf8_string_param(key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "uncompressed");
+Result<std::string> fixed_string_to_sign(const EVP_PKEY *public_key) {
+    // A copy of the public half in the default provider (a TPM key's own
+    // provider may not encode it), uncompressed for EC.
+    unsigned char *spki = nullptr;
+    const int spki_length = i2d_PUBKEY(public_key, &spki);
+    const unsigned char *cursor = spki;
+    KeyPtr key(spki_length > 0 ? d2i_PUBKEY(nullptr, &cursor, spki_length) : nullptr);
+    OPENSSL_free(spki);
+    if (!key) {
+        ERR_clear_error();
+        return pullcred::make_error("sign-string: cannot encode the key's public half");
+    }
+    if (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_EC)
+        (void)EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                             "uncompressed");
     unsigned char *encoded = nullptr;
-    const int length = i2d_PublicKey(key, &encoded);
+    const int length = i2d_PublicKey(key.get(), &encoded);
     if (length <= 0) {
         ERR_clear_error();
         return pullcred::make_error("sign-string: cannot encode the key's public half");
@@ -217,8 +239,9 @@ Result<std::string> fixed_string_to_sign(EVP_PKEY *key) {
 }
 
 // The key: --private-key, else the --certificate file (a PKCS#12 bundle, or
-// a PEM file holding the key too), as the helper chooses.
-Result<KeyPtr> signing_key(ParsedFlags &flags) {
+// a PEM file holding the key too), as the helper chooses; a PKCS#11 URI,
+// a TPM handle or a TSS2 key file signs in its hardware.
+Result<SigningMaterial> signing_key(ParsedFlags &flags) {
     const auto private_key_path = flags.values["private-key"];
     const auto certificate = flags.values["certificate"];
     const std::string path = private_key_path.empty() ? certificate : private_key_path;
@@ -227,15 +250,51 @@ Result<KeyPtr> signing_key(ParsedFlags &flags) {
         return pullcred::make_error("sign-string needs --private-key FILE (or --certificate with a PKCS#12 "
                                     "bundle or a PEM file holding "
                                     "the key)");
-    for (const auto &[name, value] :
-         {std::pair{"--private-key", private_key_path}, {"--certificate", certificate}})
-        if (auto refused = unsupported_store(value, name)) return pullcred::make_error(*refused);
+    SigningMaterial out;
+    if (is_pkcs11_uri(path)) {
+        // The certificate: --certificate (a file or a URI), else the one beside the key.
+        CertPtr file_cert;
+        std::string cert_uri = is_pkcs11_uri(certificate) ? certificate : std::string();
+        if (!certificate.empty() && cert_uri.empty()) {
+            auto bytes = read_whole_file(certificate, "--certificate");
+            if (!bytes) return bytes.error();
+            auto file = read_certificate_file(*bytes, "--certificate " + certificate);
+            if (!file) return file.error();
+            file_cert = std::move(file->certificate);
+        } else if (cert_uri.empty()) {
+            cert_uri = path;
+        }
+        auto found = pkcs11_material(cert_uri, file_cert.get(), private_key_path, pkcs11_options(flags));
+        if (!found) return found.error();
+        out.certificate = std::move(found->certificate);
+        out.external = std::move(found->key);
+        out.kind = found->kind;
+        return out;
+    }
+    TpmKeyOptions tpm;
+    if (const auto it = flags.values.find("tpm-key-password"); it != flags.values.end())
+        tpm.password = it->second;
+    tpm.no_password = flags.switches.count("no-tpm-key-password") != 0U;
+    struct Wipe {
+        std::optional<std::string> &secret;
+        ~Wipe() {
+            if (secret) wipe_secret(*secret);
+        }
+    } wipe_tpm{tpm.password};
+    if (is_tpm_handle(path)) {
+        auto key = tpm_private_key(path, "", tpm, flag + " " + path);
+        if (!key) return key.error();
+        out.key = std::move(*key);
+        return out;
+    }
     auto bytes = read_whole_file(path, flag);
     if (!bytes) return bytes.error();
     std::optional<std::string> password;
     if (const auto it = flags.values.find("pkcs8-password"); it != flags.values.end()) password = it->second;
     Result<KeyPtr> key = pullcred::make_error("no key");
-    if (bytes->find("-----BEGIN ") == std::string::npos) {
+    if (is_tss2_key_file(*bytes)) {
+        key = tpm_private_key(path, *bytes, tpm, flag + " " + path);
+    } else if (bytes->find("-----BEGIN ") == std::string::npos) {
         auto file = read_certificate_file(*bytes, flag + " " + path);
         if (!file) {
             key = file.error();
@@ -250,7 +309,9 @@ Result<KeyPtr> signing_key(ParsedFlags &flags) {
     }
     wipe_secret(*bytes);
     if (password) wipe_secret(*password);
-    return key;
+    if (!key) return key.error();
+    out.key = std::move(*key);
+    return out;
 }
 
 int sign_string(const std::vector<std::string> &args) {
@@ -263,10 +324,17 @@ int sign_string(const std::vector<std::string> &args) {
                "with --stdin (pullcred only), what stdin holds instead. RSA: PKCS#1 v1.5,\n"
                "EC: ECDSA (DER). Output: the signature as a JSON string of hex (json, the\n"
                "default), hex (text) or raw bytes (bin), without a newline.\n\n"
-               "  --private-key FILE     PEM key (PKCS#8, SEC1 EC, PKCS#1 RSA, encrypted PKCS#8)\n"
+               "  --private-key FILE     PEM key (PKCS#8, SEC1 EC, PKCS#1 RSA, encrypted PKCS#8),\n"
+               "                         a TPM 2.0 TSS2 key file, a TPM handle (handle:0x81000001)\n"
+               "                         or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"
                "  --certificate FILE     without --private-key: a PKCS#12 bundle (empty password)\n"
-               "                         or a PEM file holding the key\n"
+               "                         or a PEM file holding the key; with a PKCS#11 key, the\n"
+               "                         certificate it must match (a file or a pkcs11: URI)\n"
                "  --pkcs8-password PASS  password of an encrypted PKCS#8 key\n"
+               "  --pkcs11-lib PATH      PKCS#11 module (default: p11-kit-proxy.so)\n"
+               "  --reuse-pin            use the user PIN as a key's context-specific PIN\n"
+               "  --tpm-key-password P   password of the TPM key\n"
+               "  --no-tpm-key-password  the TPM key (handle:) has no password\n"
                "  --digest NAME          SHA256 (default), SHA384 or SHA512\n"
                "  --format NAME          json (default), text or bin\n"
                "  --stdin                sign stdin instead of the fixed string\n"
@@ -295,17 +363,20 @@ int sign_string(const std::vector<std::string> &args) {
         return fail("sign-string: --format must be json, text or bin");
     if (digest != "SHA256" && digest != "SHA384" && digest != "SHA512")
         return fail("sign-string: --digest must be SHA256, SHA384 or SHA512");
-    auto key = signing_key(flags);
-    if (!key) return fail(key.error().message);
-    auto kind = key_kind(key->get(), "sign-string: the key");
-    if (!kind) return fail(kind.error().message);
+    auto material = signing_key(flags);
+    if (!material) return fail(material.error().message);
+    if (!material->external) {
+        auto kind = key_kind(material->key.get(), "sign-string: the key");
+        if (!kind) return fail(kind.error().message);
+    }
     Result<std::string> data = pullcred::make_error("no data");
     if (flags.switches.count("stdin") != 0U)
         data = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     else
-        data = fixed_string_to_sign(key->get());
+        data = fixed_string_to_sign(material->external ? X509_get0_pubkey(material->certificate.get())
+                                                       : material->key.get());
     if (!data) return fail(data.error().message);
-    auto signature = sign_bytes(key->get(), *data, digest);
+    auto signature = sign_with(*material, *data, digest);
     if (!signature) return fail(signature.error().message);
     if (format == "bin") {
         std::cout.write(signature->data(), static_cast<std::streamsize>(signature->size()));

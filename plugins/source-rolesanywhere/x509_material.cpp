@@ -249,12 +249,6 @@ Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
             break;
         }
     if (found == nullptr)
-        for (const auto &block : blocks.blocks)
-            if (block.label == "TSS2 PRIVATE KEY")
-                return make_error(std::string(origin) +
-                                  ": TPM 2.0 key files (TSS2 PRIVATE KEY) are not supported yet; give a PEM "
-                                  "key (PKCS#8, SEC1 EC, PKCS#1 RSA) or a PKCS#12 bundle");
-    if (found == nullptr)
         return make_error(std::string(origin) +
                           ": no private key block (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or "
                           "ENCRYPTED PRIVATE KEY; found " +
@@ -336,8 +330,19 @@ Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string
     std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
     if (!ctx) return make_error("signing: out of memory");
     EVP_PKEY_CTX *key_ctx = nullptr;
-    if (EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key) != 1)
-        return make_error("signing: cannot use the private key (" + openssl_error() + ")");
+    // A key of another provider (a TPM's) signs there: OpenSSL 3.0 would
+    // otherwise pick a signature by the global properties and hand it a
+    // public-only export of the key.
+    const OSSL_PROVIDER *provider = EVP_PKEY_get0_provider(key);
+    const char *provider_name = provider == nullptr ? nullptr : OSSL_PROVIDER_get0_name(provider);
+    const std::string properties = provider_name == nullptr || std::string_view(provider_name) == "default"
+                                       ? std::string()
+                                       : "?provider=" + std::string(provider_name);
+    const int initialised = properties.empty()
+                                ? EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key)
+                                : EVP_DigestSignInit_ex(ctx.get(), &key_ctx, EVP_MD_get0_name(md), nullptr,
+                                                        properties.c_str(), key, nullptr);
+    if (initialised != 1) return make_error("signing: cannot use the private key (" + openssl_error() + ")");
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
         EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) != 1)
         return make_error("signing: cannot select PKCS#1 v1.5 padding (" + openssl_error() + ")");
@@ -349,6 +354,43 @@ Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string
     if (EVP_DigestSign(ctx.get(), signature.data(), &length, bytes, data.size()) != 1)
         return make_error("signing failed (" + openssl_error() + ")");
     return std::string(reinterpret_cast<const char *>(signature.data()), length); // NOLINT
+}
+
+namespace {
+const EVP_MD *digest_named(std::string_view digest) {
+    return digest == "SHA256"   ? EVP_sha256()
+           : digest == "SHA384" ? EVP_sha384()
+           : digest == "SHA512" ? EVP_sha512()
+                                : nullptr;
+}
+} // namespace
+
+bool verify_signature(const EVP_PKEY *public_key, std::string_view data, std::string_view signature,
+                      std::string_view digest) {
+    const EVP_MD *md = digest_named(digest);
+    if (md == nullptr || public_key == nullptr) return false;
+    struct CtxDeleter {
+        void operator()(EVP_MD_CTX *ctx) const { EVP_MD_CTX_free(ctx); }
+    };
+    std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+    EVP_PKEY_CTX *key_ctx = nullptr;
+    // EVP_DigestVerifyInit takes a non-const key but does not change it.
+    auto *key = const_cast<EVP_PKEY *>(public_key); // NOLINT
+    bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &key_ctx, md, nullptr, key) == 1;
+    if (ok && EVP_PKEY_get_base_id(public_key) == EVP_PKEY_RSA)
+        ok = EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) == 1;
+    ok = ok &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()),   // NOLINT
+                          signature.size(), reinterpret_cast<const unsigned char *>(data.data()), // NOLINT
+                          data.size()) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+Result<std::string> sign_with(const SigningMaterial &material, std::string_view data,
+                              std::string_view digest) {
+    if (material.external) return material.external->sign(data, digest);
+    return sign_bytes(material.key.get(), data, digest);
 }
 
 std::string serial_decimal(const X509 *cert) {
@@ -415,14 +457,15 @@ Result<pullcred::aws::HeaderList> sign_request(const pullcred::aws::HttpRequestT
     auto prepared = pullcred::aws::prepare_signature(
         request, algorithm, scope, pullcred::aws::SignedHeaderSelection::exactly(signed_headers));
     if (!prepared) return prepared.error();
-    auto signature = sign_hex(material.key.get(), prepared->string_to_sign);
-    if (!signature) return signature.error();
+    auto raw = sign_with(material, prepared->string_to_sign, "SHA256");
+    if (!raw) return raw.error();
+    const auto signature = pullcred::aws::to_hex(std::vector<unsigned char>(raw->begin(), raw->end()));
     pullcred::aws::HeaderList headers;
     headers.emplace_back("X-Amz-Date", prepared->amz_date);
     headers.emplace_back("Authorization", pullcred::aws::authorization_header(
                                               algorithm, serial_decimal(material.certificate.get()),
                                               prepared->credential_scope,
-                                              prepared->canonical_request.signed_headers, *signature));
+                                              prepared->canonical_request.signed_headers, signature));
     return headers;
 }
 
@@ -504,18 +547,6 @@ Result<CertificateFile> read_certificate_file(std::string_view bytes, std::strin
     }
     ERR_clear_error();
     return read_pkcs12(bytes, origin);
-}
-
-std::optional<std::string> unsupported_store(std::string_view value, std::string_view what) {
-    if (value.rfind("pkcs11:", 0) == 0)
-        return std::string(what) +
-               ": PKCS#11 URIs (pkcs11:...) are not supported yet; give a PEM or DER file, or a PKCS#12 "
-               "bundle";
-    if (value.rfind("handle:", 0) == 0)
-        return std::string(what) +
-               ": TPM 2.0 persistent handles (handle:...) are not supported yet; give a PEM key or a "
-               "PKCS#12 bundle";
-    return std::nullopt;
 }
 
 void wipe_secret(std::string &text) {

@@ -66,10 +66,6 @@ struct CertificateFile {
 };
 Result<CertificateFile> read_certificate_file(std::string_view bytes, std::string_view origin);
 
-// An error for the key and certificate stores pullcred does not serve yet
-// (`pkcs11:` URIs, TPM `handle:`s), naming what is supported; nullopt otherwise.
-std::optional<std::string> unsupported_store(std::string_view value, std::string_view what);
-
 // RSA or EC; an error for other key types.
 Result<KeyKind> key_kind(const EVP_PKEY *key, std::string_view origin);
 
@@ -93,13 +89,35 @@ Result<std::int64_t> not_before_unix(const X509 *cert);
 Result<std::int64_t> not_after_unix(const X509 *cert);
 bool key_matches_certificate(const X509 *cert, const EVP_PKEY *key);
 
-// What signs a CreateSession request.
+// A private key that never leaves its hardware (a PKCS#11 token): it signs
+// `data` over `digest` ("SHA256", ...) and returns the signature as
+// sign_bytes() does (RSASSA-PKCS1-v1_5, or ECDSA in DER).
+class ExternalKey {
+public:
+    ExternalKey() = default;
+    ExternalKey(const ExternalKey &) = delete;
+    ExternalKey &operator=(const ExternalKey &) = delete;
+    virtual ~ExternalKey() = default;
+    virtual Result<std::string> sign(std::string_view data, std::string_view digest) = 0;
+};
+
+// Whether `signature` of `data` over `digest` verifies with `public_key`.
+bool verify_signature(const EVP_PKEY *public_key, std::string_view data, std::string_view signature,
+                      std::string_view digest);
+
+// What signs a CreateSession request: `key`, or `external` when the key is
+// held in a token.
 struct SigningMaterial {
     CertPtr certificate;
     std::vector<CertPtr> intermediates;
     KeyPtr key;
+    std::shared_ptr<ExternalKey> external;
     KeyKind kind = KeyKind::ec;
 };
+
+// The signature of `data` with the material's key (external or not).
+Result<std::string> sign_with(const SigningMaterial &material, std::string_view data,
+                              std::string_view digest);
 
 // The SigV4-X509 headers to add to `request` (X-Amz-Date, Authorization).
 // The request must already carry Content-Type and X-Amz-X509 (and

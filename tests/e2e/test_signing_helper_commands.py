@@ -11,8 +11,9 @@
   config `credential_process` line served natively by aws.shared-config,
   all against the emulator's Roles Anywhere (certificates issued by the test
   with the openssl CLI from the emulator's CA);
-- PKCS#11, TPM and certificate-store flags fail with one line naming what is
-  supported.
+- certificate-store flags and malformed PKCS#11 URIs or TPM inputs fail with
+  one line naming what is supported (tokens and TPMs themselves:
+  test_hardware_keys.py).
 """
 import base64
 import json
@@ -198,8 +199,9 @@ def test_read_certificate_data_errors(helper, tmp_path):
         run(helper, "read-certificate-data", "--certificate", str(junk)))
     assert "do not exist on Linux" in one_error_line(
         run(helper, "read-certificate-data", "--cert-selector", '{"x":"y"}'))
-    assert "PKCS#11 URIs (pkcs11:...) are not supported yet" in one_error_line(
-        run(helper, "read-certificate-data", "--certificate", "pkcs11:token=node;object=cert"))
+    assert "cannot be loaded" in one_error_line(
+        run(helper, "read-certificate-data", "--certificate", "pkcs11:token=node;object=cert",
+            "--pkcs11-lib", str(tmp_path / "no-such-module.so")))
 
 
 # ---- sign-string ----
@@ -293,10 +295,9 @@ def test_sign_string_errors_are_one_line_and_name_the_fix(helper, leaves, tmp_pa
         (["--private-key", str(key), "--format", "yaml"], "--format must be json, text or bin"),
         ([], "sign-string needs --private-key FILE"),
         (["--certificate", str(cert)], "no private key block"),
-        (["--private-key", "pkcs11:token=node;object=key?pin-value=123456"], "PKCS#11 URIs"),
-        (["--private-key", "handle:0x81000001"], "TPM 2.0 persistent handles"),
-        (["--private-key", str(key), "--tpm-key-password", "tpm-secret-pw"], "TPM 2.0 keys are not supported yet"),
-        (["--private-key", str(key), "--pkcs11-lib", "/usr/lib/softhsm/libsofthsm2.so"], "PKCS#11 is not supported"),
+        (["--private-key", "pkcs11:token=node;colour=blue?pin-value=123456"], "unknown path attribute colour"),
+        (["--private-key", "handle:0x81000001"], "say whether the TPM key has a password"),
+        (["--private-key", "handle:0x40000001", "--tpm-key-password", "tpm-secret-pw"], "not a persistent handle"),
         (["--cert-selector", "file:///x.json"], "do not exist on Linux"),
         (["--private-key", str(key), "--colour", "blue"], "unknown flag --colour"),
     ]
@@ -306,7 +307,7 @@ def test_sign_string_errors_are_one_line_and_name_the_fix(helper, leaves, tmp_pa
         assert "123456" not in line and "tpm-secret-pw" not in line
     tss2 = tmp_path / "tpm.key"
     tss2.write_text("-----BEGIN TSS2 PRIVATE KEY-----\nMAA=\n-----END TSS2 PRIVATE KEY-----\n")
-    assert "TSS2 PRIVATE KEY) are not supported yet" in one_error_line(
+    assert "is not a valid TPM 2.0 key file" in one_error_line(
         run(helper, "sign-string", "--private-key", str(tss2)))
 
 
@@ -375,8 +376,8 @@ def test_credential_process_pkcs12_with_a_key_or_a_password_is_refused(helper, e
                               env=env_for(emulator)))
     assert "holds no key (not a PKCS#12 bundle)" in line
     line = one_error_line(run(helper, "credential-process", "--config", cp_config,
-                              *ra_flags("pkcs11:token=node;object=cert"), env=env_for(emulator)))
-    assert "PKCS#11 URIs (pkcs11:...) are not supported yet" in line
+                              *ra_flags("pkcs11:token=node;colour=blue"), env=env_for(emulator)))
+    assert "unknown path attribute colour" in line
     assert emulator.count(CREATE_SESSION) == 0
 
 

@@ -77,3 +77,13 @@ TEST(Redact, ASecretSpelledByTheMarkerDoesNotGrowTheText) {
     register_secret("DACT");
     EXPECT_EQ(redact("x [REDACTED] y DACT"), "x [REDACTED] y [REDACTED]");
 }
+
+TEST(Redact, Pkcs11UrisKeepTheirTokenLabelButNeverThePin) {
+    EXPECT_EQ(redact("certificate pkcs11:token=node-hsm;object=ra-key?pin-value=7391-2846: login failed"),
+              "certificate pkcs11:token=node-hsm;object=ra-key?pin-value=[REDACTED] login failed");
+    EXPECT_EQ(redact("--private-key 'pkcs11:model=SoftHSM%20v2;token=t1?module-path=/m.so&pin-value=48213'"),
+              "--private-key 'pkcs11:model=SoftHSM%20v2;token=t1?module-path=/m.so&pin-value=[REDACTED]");
+    // Outside a PKCS#11 URI, token= stays a secret.
+    EXPECT_THAT(redact("url?token=abcdef123456&x=1"), Not(HasSubstr("abcdef123456")));
+    EXPECT_THAT(redact("pkcs11:object=a other token=abcdef123456"), Not(HasSubstr("abcdef123456")));
+}

@@ -676,12 +676,14 @@ TEST_F(RolesAnywhere, Pkcs12WithAPasswordOrNoKeyIsNamed) {
                 HasSubstr("holds no key (not a PKCS#12 bundle): set privateKey"));
 }
 
-TEST_F(RolesAnywhere, HardwareStoresAreNotSupportedYet) {
+TEST_F(RolesAnywhere, HardwareKeyLocationsAreCheckedWhenTheConfigIsRead) {
     for (const auto &[key, value, expected] :
-         {std::tuple{"certificate", "pkcs11:token=node;object=cert",
-                     "PKCS#11 URIs (pkcs11:...) are not supported yet"},
-          std::tuple{"privateKey", "pkcs11:token=node;object=key?pin-value=1234", "PKCS#11 URIs"},
-          std::tuple{"privateKey", "handle:0x81000001", "TPM 2.0 persistent handles"}}) {
+         {std::tuple{"certificate", "pkcs11:token=node;object=cert", "its key must be in a token too"},
+          std::tuple{"privateKey", "pkcs11:token=node;bogus=1?pin-value=1234",
+                     "unknown path attribute bogus"},
+          std::tuple{"privateKey", "pkcs11:object=a%zz?pin-value=1234", "broken percent escape"},
+          std::tuple{"privateKey", "handle:0x01000001", "not a persistent handle"},
+          std::tuple{"certificate", "handle:0x81000001", "cannot be a TPM handle"}}) {
         auto settings = settings_for("ec-p256");
         settings[key] = value;
         auto instance = source(settings);
@@ -693,6 +695,5 @@ TEST_F(RolesAnywhere, HardwareStoresAreNotSupportedYet) {
         write("tpm.key", "-----BEGIN TSS2 PRIVATE KEY-----\nMAA=\n-----END TSS2 PRIVATE KEY-----\n");
     auto tss2 = fetch(settings);
     ASSERT_FALSE(tss2.ok());
-    EXPECT_THAT(tss2.error().message,
-                HasSubstr("TPM 2.0 key files (TSS2 PRIVATE KEY) are not supported yet"));
+    EXPECT_THAT(tss2.error().message, HasSubstr("is not a valid TPM 2.0 key file"));
 }

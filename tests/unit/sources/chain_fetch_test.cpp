@@ -334,7 +334,7 @@ TEST_F(ChainFetchTest, NativeSigningHelperOffSpawns) {
 
 TEST_F(ChainFetchTest, UnknownHelperFlagsOrNoRolesAnywhereModuleSpawn) {
     if (!sources::signing_helper_recognised()) GTEST_SKIP() << "built without plugins/source-process";
-    write("[profile ra]\n" + kHelper.substr(0, kHelper.size() - 1) + " --pkcs8-password x\n");
+    write("[profile ra]\n" + kHelper.substr(0, kHelper.size() - 1) + " --cert-selector x\n");
     ASSERT_TRUE(fetch("ra"));
     EXPECT_EQ(fake_calls().at(0).factory, "aws.process");
 

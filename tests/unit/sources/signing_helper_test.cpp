@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "log/redact.hpp"
 #include "sources/signing_helper.hpp"
 
 using pullcred::sources::parse_signing_helper_command;
@@ -72,11 +73,8 @@ TEST(SigningHelper, WhatOnlyTheHelperCanDoIsSpawned) {
         std::string reason;
     };
     const Case cases[] = {
-        {base + " --pkcs8-password hunter2", "--pkcs8-password"},
         {base + " --cert-selector x", "--cert-selector"},
-        {base + " --private-key pkcs11:token=x", "PKCS#11"},
-        {base + " --private-key handle:0x81000001", "TPM"},
-        {base + " --certificate pkcs11:object=c", "PKCS#11"},
+        {base + " --pkcs8-password", "no value"},
         {base + " positional", "argument"},
         {base + " -certificate x", "argument"},
         {base + " --session-duration", "no value"},
@@ -106,4 +104,34 @@ TEST(SigningHelper, APkcs12CertificateAloneIsServedNatively) {
     ASSERT_EQ(parsed.kind, Kind::native) << parsed.reason;
     EXPECT_EQ(parsed.config["certificate"], "/pki/node.p12");
     EXPECT_FALSE(parsed.config.contains("privateKey"));
+}
+
+TEST(SigningHelper, HardwareKeysAndPasswordsAreServedNativelyAndNeverShown) {
+    if (!pullcred::sources::signing_helper_recognised())
+        GTEST_SKIP() << "built without plugins/source-process";
+    auto parsed = parse_signing_helper_command(
+        "aws_signing_helper credential-process --certificate "
+        "'pkcs11:token=node-hsm;object=ra?pin-value=4711-pin'"
+        " --pkcs11-lib /usr/lib/softhsm/libsofthsm2.so --reuse-pin"
+        " --trust-anchor-arn arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"
+        " --profile-arn arn:aws:rolesanywhere:us-west-2:111122223333:profile/p"
+        " --role-arn arn:aws:iam::111122223333:role/pull --pkcs8-password hunter2-pk8");
+    ASSERT_EQ(parsed.kind, Kind::native) << parsed.reason;
+    EXPECT_EQ(parsed.config["certificate"], "pkcs11:token=node-hsm;object=ra?pin-value=4711-pin");
+    EXPECT_EQ(parsed.config["pkcs11Lib"], "/usr/lib/softhsm/libsofthsm2.so");
+    EXPECT_EQ(parsed.config["reusePin"], true);
+    EXPECT_EQ(parsed.config["privateKeyPassword"], "hunter2-pk8");
+    auto tpm = parse_signing_helper_command(
+        "aws_signing_helper credential-process --certificate /pki/node.pem --private-key handle:0x81000001"
+        " --tpm-key-password tpm-pw-0042 --no-tpm-key-password=false"
+        " --trust-anchor-arn arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"
+        " --profile-arn arn:aws:rolesanywhere:us-west-2:111122223333:profile/p"
+        " --role-arn arn:aws:iam::111122223333:role/pull");
+    ASSERT_EQ(tpm.kind, Kind::native) << tpm.reason;
+    EXPECT_EQ(tpm.config["privateKey"], "handle:0x81000001");
+    EXPECT_EQ(tpm.config["tpmKeyPassword"], "tpm-pw-0042");
+    EXPECT_EQ(tpm.config["noTpmKeyPassword"], false);
+    // Read once, the secrets are redacted from every later output.
+    const auto shown = pullcred::log::redact("failed: 4711-pin hunter2-pk8 tpm-pw-0042 token=node-hsm");
+    EXPECT_EQ(shown, "failed: [REDACTED] [REDACTED] [REDACTED] token=[REDACTED]");
 }
