@@ -127,10 +127,12 @@ Status update_credentials_file(const std::filesystem::path &given, const std::st
                                const AwsKeys &keys) {
     std::error_code ec;
     // A symlinked file is rewritten where it points, the link kept.
-    const auto path = std::filesystem::is_symlink(given, ec) ? std::filesystem::canonical(given, ec) : given;
+    struct stat link {};
+    const bool is_link = ::lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+    const auto path = is_link ? std::filesystem::canonical(given, ec) : given;
     if (ec)
         return make_error("cannot follow the AWS credentials file link " + given.string() + ": " +
-                          ec.message());
+                          ec.message() + "; fix the link or set AWS_SHARED_CREDENTIALS_FILE");
     const auto directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::exists(directory, ec)) {
         std::filesystem::create_directories(directory, ec);

@@ -1,5 +1,6 @@
 #include "cli/imds_server.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/unicast.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -28,6 +29,8 @@ std::string shown(std::string_view text) {
     if (text.size() > kMax) out += "...";
     return out;
 }
+
+constexpr std::size_t kMaxDrainBytes = 1U << 20U;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
@@ -60,12 +63,12 @@ private:
                 log::info("imds: " + peer_ + " read timed out; connection closed");
             return close();
         }
-        if (ec) {
-            const bool too_large = ec == http::error::header_limit || ec == http::error::buffer_overflow ||
-                                   ec == http::error::body_limit;
-            return refuse(too_large ? http::status::payload_too_large : http::status::bad_request,
-                          too_large ? "request too large" : "malformed request", ec.message());
-        }
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+            return refuse(http::status::request_header_fields_too_large, "request header too large",
+                          ec.message());
+        if (ec == http::error::body_limit)
+            return refuse(http::status::payload_too_large, "request body too large", ec.message());
+        if (ec) return refuse(http::status::bad_request, "malformed request", ec.message());
         const auto &request = parser_->get();
         if (static_cast<std::size_t>(std::distance(request.begin(), request.end())) > options_.max_fields)
             return refuse(http::status::request_header_fields_too_large, "too many header fields",
@@ -112,6 +115,8 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<Response> response_;
     std::string peer_;
+    std::array<char, 4096> scratch_{};
+    std::size_t drained_ = 0;
 };
 
 class Listener {
@@ -125,6 +130,8 @@ public:
         const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), options_.port);
         acceptor_.open(endpoint.protocol(), ec);
         if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        // On the listener too, so that the handshake's SYN-ACK carries it.
+        if (!ec) acceptor_.set_option(asio::ip::unicast::hops(options_.hop_limit), ec);
         if (!ec) acceptor_.bind(endpoint, ec);
         if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
         if (ec)

@@ -93,11 +93,12 @@ Response Service::token(const Request &request) {
         return reply(request, http::status::bad_request,
                      "unable to process requests with X-Forwarded-For header");
     int ttl = kMaxTokenTtlSeconds;
-    if (auto header = request.find(bsv(kTtlHeader)); header != request.end()) {
+    // An empty header is no header, as in the helper.
+    if (auto header = request.find(bsv(kTtlHeader)); header != request.end() && !header->value().empty()) {
         const auto text = header->value();
         const auto *end = text.data() + text.size();
         auto [parsed_end, error] = std::from_chars(text.data(), end, ttl);
-        if (error != std::errc() || parsed_end != end || text.empty() || ttl < 1 || ttl > kMaxTokenTtlSeconds)
+        if (error != std::errc() || parsed_end != end || ttl < 1 || ttl > kMaxTokenTtlSeconds)
             return reply(request, http::status::bad_request, "invalid token TTL");
     }
     auto token = new_token();
