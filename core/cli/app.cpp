@@ -31,8 +31,8 @@ Commands:
                        for `aws_signing_helper credential-process` (same flags)
   signing-helper COMMAND
                        aws_signing_helper's commands (credential-process,
-                       read-certificate-data, sign-string, version); also as
-                       aws_signing_helper
+                       serve, update, read-certificate-data, sign-string,
+                       version); also as aws_signing_helper
   node install|uninstall
                        put pullcred on a node (bundle, config, kubelet flags)
                        or remove it; what the Helm chart's DaemonSet runs

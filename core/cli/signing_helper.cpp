@@ -1,6 +1,7 @@
 // `pullcred signing-helper COMMAND` and pullcred run as `aws_signing_helper`:
-// the commands of IAM Roles Anywhere's helper. credential-process runs here;
-// read-certificate-data and sign-string run in pullcred-signing-helper (beside
+// the commands of IAM Roles Anywhere's helper. credential-process, serve and
+// update run here; read-certificate-data and sign-string run in
+// pullcred-signing-helper (beside
 // pullcred-host), which links OpenSSL so that the host does not.
 #include <cerrno>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/signing_helper_commands.hpp"
 #include "util/install_prefix.hpp"
 
 #ifndef PULLCRED_VERSION
@@ -27,6 +29,12 @@ constexpr std::string_view kUsage =
 The commands of aws_signing_helper (IAM Roles Anywhere), same flags and output:
   credential-process     credential_process JSON from Roles Anywhere
                          (see `pullcred credential-process --help`)
+  serve                  an IMDSv2-compatible endpoint on 127.0.0.1 (--port 9911,
+                         --hop-limit 64) serving those credentials, or those of
+                         any config profile (--profile NAME)
+  update                 keep a profile of the AWS credentials file fresh
+                         (--profile default, --once; --pullcred-profile NAME
+                         for a config profile)
   read-certificate-data  the certificate's key type, DER, serial and algorithms
   sign-string            sign the helper's fixed test string (or stdin) with the key
   version                pullcred's version
@@ -36,8 +44,8 @@ AES-256) given alone as --certificate; keys: PEM (PKCS#8, SEC1 EC, PKCS#1 RSA,
 encrypted PKCS#8).
 Not on Linux: --cert-selector, --system-store-name, --system-store-location,
 --use-latest-expiring-certificate (Windows/macOS certificate stores).
-Not supported yet: serve, update, PKCS#11 (pkcs11: URIs, --pkcs11-lib,
---reuse-pin) and TPM 2.0 keys (handle:, TSS2 key files, --tpm-key-password).
+Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM
+2.0 keys (handle:, TSS2 key files, --tpm-key-password).
 `pullcred signing-helper COMMAND --help` for a command.
 )";
 
@@ -76,15 +84,17 @@ int run_signing_helper(const CommandLine &command) {
         return run_credential_process(inner);
     }
     if (name == "read-certificate-data" || name == "sign-string") exec_tool(name, rest);
-    if (name == "serve" || name == "update")
-        return fail("aws_signing_helper " + name +
-                    " is not supported by pullcred yet; run the real aws_signing_helper for it, or serve "
-                    "credentials with `pullcred credential-process`");
+    if (name == "serve" || name == "update") {
+        CommandLine inner = command;
+        inner.args = rest;
+        return name == "serve" ? run_signing_helper_serve(inner) : run_signing_helper_update(inner);
+    }
     constexpr std::size_t kMaxShown = 40;
     std::string shown;
     for (char c : name.substr(0, kMaxShown)) shown += (c >= 0x21 && c <= 0x7e) ? c : '?';
     return fail("unknown signing-helper command \"" + shown +
-                "\" (credential-process, read-certificate-data, sign-string, version); run `pullcred "
+                "\" (credential-process, serve, update, read-certificate-data, sign-string, version); run "
+                "`pullcred "
                 "signing-helper --help`");
 }
 

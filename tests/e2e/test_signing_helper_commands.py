@@ -156,10 +156,11 @@ def test_help_names_what_linux_lacks_and_what_is_not_supported_yet(helper):
         assert "PKCS#11" in text and "TPM" in text, args
 
 
-def test_unknown_and_unsupported_commands_are_one_line(helper):
+def test_unknown_commands_are_one_line(helper):
     assert "unknown signing-helper command" in one_error_line(run(helper, "frobnicate"))
+    # serve and update: tests/e2e/test_signing_helper_serve.py
     for command in ("serve", "update"):
-        assert "is not supported by pullcred yet" in one_error_line(run(helper, command))
+        assert f"signing-helper {command} needs --certificate" in one_error_line(run(helper, command))
 
 
 # ---- read-certificate-data ----
