@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
+#include "sources/signing_helper.hpp"
 
 namespace pullcred::cli {
 
@@ -20,11 +21,13 @@ constexpr const char *kFlagsProfile = "credential-process";
 // --pkcs8-password travels to the source in this variable of our own
 // process, never through the config, logs or errors.
 constexpr const char *kPasswordVariable = "PULLCRED_CREDENTIAL_PROCESS_PKCS8_PASSWORD";
+constexpr const char *kTpmPasswordVariable = "PULLCRED_CREDENTIAL_PROCESS_TPM_KEY_PASSWORD";
 
-constexpr const char *kHelperFlags[] = {"certificate",      "private-key",   "intermediates",
-                                        "trust-anchor-arn", "profile-arn",   "role-arn",
-                                        "session-duration", "endpoint",      "role-session-name",
-                                        "pkcs8-password",   "no-verify-ssl", "with-proxy"};
+constexpr const char *kHelperFlags[] = {
+    "certificate",       "private-key",    "intermediates",    "trust-anchor-arn",
+    "profile-arn",       "role-arn",       "session-duration", "endpoint",
+    "role-session-name", "pkcs8-password", "no-verify-ssl",    "with-proxy",
+    "pkcs11-lib",        "reuse-pin",      "tpm-key-password", "no-tpm-key-password"};
 
 Result<AwsKeys> resolve_in(Session &session, const std::string &profile, const std::string &region_hint,
                            bool *cached) {
@@ -76,6 +79,13 @@ CredentialSelection::CredentialSelection(po::options_description &options, std::
         "do not verify the endpoint's TLS certificate")("with-proxy", po::bool_switch(&flags_.with_proxy),
                                                         "use HTTPS_PROXY / NO_PROXY (default: direct)")(
         "pkcs8-password", po::value(&flags_.pkcs8_password), "password of an encrypted PKCS#8 key")(
+        "pkcs11-lib", po::value(&flags_.pkcs11_lib),
+        "PKCS#11 module for pkcs11: URIs (default: p11-kit's proxy, p11-kit-proxy.so)")(
+        "reuse-pin", po::bool_switch(&flags_.reuse_pin),
+        "use the token's user PIN as a key's context-specific PIN")(
+        "tpm-key-password", po::value(&flags_.tpm_key_password),
+        "password of the TPM 2.0 key")("no-tpm-key-password", po::bool_switch(&flags_.no_tpm_key_password),
+                                       "the TPM 2.0 key behind a handle: has no password")(
         "debug", "debug logging on stderr")(profile_flag_.c_str(), po::value(&config_profile_),
                                             "serve this profile of --config instead of the flags above");
 }
@@ -101,6 +111,9 @@ CommandLine CredentialSelection::normalized(const CommandLine &command) const {
 Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOptions &global) {
     global_ = global;
     if (!flags_.pkcs8_password.empty()) log::register_secret(flags_.pkcs8_password);
+    if (!flags_.tpm_key_password.empty()) log::register_secret(flags_.tpm_key_password);
+    sources::register_pkcs11_pin(flags_.certificate);
+    sources::register_pkcs11_pin(flags_.private_key);
     if (parsed.values.count("debug") != 0U) {
         auto settings = log::settings();
         settings.level = log::Level::debug;
@@ -134,6 +147,9 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
                           " NAME to serve a profile of the config); see pullcred " + command_ + " --help");
     if (!flags_.pkcs8_password.empty() && ::setenv(kPasswordVariable, flags_.pkcs8_password.c_str(), 1) != 0)
         return make_error("cannot pass --pkcs8-password on to the source");
+    if (!flags_.tpm_key_password.empty() &&
+        ::setenv(kTpmPasswordVariable, flags_.tpm_key_password.c_str(), 1) != 0)
+        return make_error("cannot pass --tpm-key-password on to the source");
     nlohmann::json settings{{"source", "aws.roles-anywhere"},
                             {"certificate", flags_.certificate},
                             {"trustAnchorArn", flags_.trust_anchor_arn},
@@ -146,6 +162,10 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
     if (!flags_.endpoint.empty()) settings["endpoint"] = flags_.endpoint;
     if (!flags_.role_session_name.empty()) settings["roleSessionName"] = flags_.role_session_name;
     if (!flags_.pkcs8_password.empty()) settings["privateKeyPasswordEnv"] = kPasswordVariable;
+    if (!flags_.tpm_key_password.empty()) settings["tpmKeyPasswordEnv"] = kTpmPasswordVariable;
+    if (!flags_.pkcs11_lib.empty()) settings["pkcs11Lib"] = flags_.pkcs11_lib;
+    if (flags_.reuse_pin) settings["reusePin"] = true;
+    if (flags_.no_tpm_key_password) settings["noTpmKeyPassword"] = true;
     if (flags_.no_verify_ssl) settings["noVerifySsl"] = true;
     if (flags_.with_proxy) settings["withProxy"] = true;
     config::Profile profile;

@@ -65,6 +65,10 @@ private:
         std::string endpoint;
         std::string role_session_name;
         std::string pkcs8_password;
+        std::string pkcs11_lib;
+        bool reuse_pin = false;
+        std::string tpm_key_password;
+        bool no_tpm_key_password = false;
         bool no_verify_ssl = false;
         bool with_proxy = false;
     };

@@ -216,8 +216,10 @@ const std::vector<FactoryNeeds> &source_needs() {
           {"fromEnvironment", static_environment}}},
         {"aws.shared-config", {{nullptr, shared_config}}},
         {"aws.roles-anywhere",
-         {{nullptr, files_named_by({"certificate", "privateKey", "intermediates", "privateKeyPasswordFile"})},
-          {"privateKeyPasswordEnv", env_named_by("privateKeyPasswordEnv")}}},
+         {{nullptr, files_named_by({"certificate", "privateKey", "intermediates", "privateKeyPasswordFile",
+                                    "tpmKeyPasswordFile"})},
+          {"privateKeyPasswordEnv", env_named_by("privateKeyPasswordEnv")},
+          {"tpmKeyPasswordEnv", env_named_by("tpmKeyPasswordEnv")}}},
         {"aws.process", {{"command", process_command}}},
     };
     return table;

@@ -39,13 +39,15 @@ The commands of aws_signing_helper (IAM Roles Anywhere), same flags and output:
   sign-string            sign the helper's fixed test string (or stdin) with the key
   version                pullcred's version
 
-Certificates: PEM, DER, or a PKCS#12 bundle with an empty password (legacy or
-AES-256) given alone as --certificate; keys: PEM (PKCS#8, SEC1 EC, PKCS#1 RSA,
-encrypted PKCS#8).
+Certificates: PEM, DER, a PKCS#12 bundle with an empty password (legacy or
+AES-256) given alone as --certificate, or a PKCS#11 URI
+(pkcs11:token=...;object=...?pin-value=PIN). Keys: PEM (PKCS#8, SEC1 EC,
+PKCS#1 RSA, encrypted PKCS#8 with --pkcs8-password), PKCS#11 URIs
+(--pkcs11-lib, default p11-kit-proxy.so; --reuse-pin) and TPM 2.0 keys (TSS2
+key files, persistent handles handle:0x81000001; --tpm-key-password,
+--no-tpm-key-password; the TPM from TPM_DEVICE, /dev/tpmrm0 or /dev/tpm0).
 Not on Linux: --cert-selector, --system-store-name, --system-store-location,
 --use-latest-expiring-certificate (Windows/macOS certificate stores).
-Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM
-2.0 keys (handle:, TSS2 key files, --tpm-key-password).
 `pullcred signing-helper COMMAND --help` for a command.
 )";
 

@@ -531,3 +531,26 @@ def test_pkcs8_password_in_a_credential_process_line_is_served_natively(emulator
     assert completed.returncode == 1
     stderr = completed.stderr.decode()
     assert "cannot decrypt the key" in stderr and "not-the-password-77" not in stderr, stderr
+
+
+def credential_process(emulator, *flags, env):
+    """`pullcred credential-process` with the helper's flags; the credential_process JSON."""
+    completed = run("credential-process", *flags, "--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE,
+                    "--role-arn", ROLE, env=emulator_env(emulator, env))
+    assert completed.returncode == 0, completed.stderr.decode() + emulator.log_tail()
+    document = json.loads(completed.stdout)
+    assert document["Version"] == 1 and document["AccessKeyId"].startswith("ASIA")
+    return completed
+
+
+def test_the_command_line_takes_the_hardware_flags(emulator, token, tpm, tmp_path):
+    before = emulator.count(CREATE_SESSION, "ok")
+    pkcs11 = credential_process(emulator, "--certificate", token.uri("ec"), "--pkcs11-lib", SOFTHSM_LIB,
+                                "--reuse-pin", env=token.env)
+    assert USER_PIN.encode() not in pkcs11.stderr
+    tpm_password = credential_process(emulator, "--certificate", str(tpm.certs["handle"]), "--private-key",
+                                      tpm.keys["handle"], "--tpm-key-password", TPM_PASSWORD, env=tpm.env)
+    assert TPM_PASSWORD.encode() not in tpm_password.stderr
+    credential_process(emulator, "--certificate", str(tpm.certs["ec"]), "--private-key", tpm.keys["ec"],
+                       "--no-tpm-key-password", env=tpm.env)
+    assert emulator.count(CREATE_SESSION, "ok") == before + 3
