@@ -33,6 +33,8 @@ execute_process(COMMAND "${PULLCRED_CURL_CC}" --version OUTPUT_VARIABLE _pullcre
 string(REGEX REPLACE "\n.*" "" _pullcred_cc_version "${_pullcred_cc_version}")
 file(SHA256 "${_pullcred_curl_dir}/recipe.cmake" _pullcred_recipe_sha)
 file(SHA256 "${_pullcred_curl_dir}/build-curl.cmake" _pullcred_script_sha)
+set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             "${_pullcred_curl_dir}/build-curl.cmake")
 string(SHA256 _pullcred_curl_key
        "${_pullcred_recipe_sha} ${_pullcred_script_sha} ${_pullcred_cc_version} ${OPENSSL_VERSION} ${CMAKE_SYSTEM_PROCESSOR}")
 string(SUBSTRING "${_pullcred_curl_key}" 0 16 _pullcred_curl_key)
