@@ -2,8 +2,8 @@
 # script mode (cmake -P), into PREFIX (lib/libcurl.a, include/curl/):
 #   cmake -DPREFIX=<dir> -DDOWNLOADS=<dir> -DCC=<compiler> -P build-curl.cmake
 # cmake/Curl.cmake runs it at configure time when PREFIX is not complete yet.
-# Every input (package version, hashes, curl options) is in curl/recipe.cmake,
-# whose digest names PREFIX: a change of recipe builds a new PREFIX.
+# Every input (package version, hashes, curl options) is in recipe.cmake; the
+# digests of both files name PREFIX, so a change of either builds a new one.
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/recipe.cmake")
 foreach(var PREFIX DOWNLOADS CC)
@@ -17,10 +17,10 @@ if(NOT DPKG_SOURCE)
   message(FATAL_ERROR "dpkg-source not found: apt-get install dpkg-dev, or configure with -DPULLCRED_SYSTEM_CURL=ON")
 endif()
 
-# The three files of the source package, each checked against the hash pinned
-# in recipe.cmake (for the others, the .dsc's own Checksums-Sha256, which dpkg-source
-# checks again). Debian's pool drops a version once a newer one is
-# published; snapshot.debian.org keeps every file under its SHA-1.
+# The .dsc and the files it lists, each checked against the SHA-256 pinned in
+# recipe.cmake (for the others, the .dsc's own Checksums-Sha256, which
+# dpkg-source checks again). Debian's pool drops a version once a newer one
+# is published; snapshot.debian.org keeps every file under its SHA-1.
 file(MAKE_DIRECTORY "${DOWNLOADS}")
 foreach(entry IN LISTS PULLCRED_CURL_FILES)
   string(REPLACE "|" ";" entry "${entry}")
