@@ -34,7 +34,7 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "pullcred maintainers")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Image credential provider for kubelet.\nSelf-contained: ships its own glibc, libcurl and OpenSSL in ${PULLCRED_BUNDLE_PREFIX}/lib/pullcred/sys.")
+    "Image credential provider for kubelet.\nSelf-contained: ships its own glibc and OpenSSL in ${PULLCRED_BUNDLE_PREFIX}/lib/pullcred/sys, libcurl linked in.")
 # Nothing from the host: the bundle carries every library it loads.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "")

@@ -116,7 +116,10 @@ std::optional<UrlParts> parse_url(const std::string &text, std::string &problem)
         problem = "out of memory";
         return std::nullopt;
     }
-    if (const auto code = curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0); code != CURLUE_OK) {
+    // Any scheme parses, so that the check below names the one allowed even
+    // when libcurl is built without the URL's protocol.
+    if (const auto code = curl_url_set(url.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
+        code != CURLUE_OK) {
         problem = std::string("the URL is malformed (") + curl_url_strerror(code) + ")";
         return std::nullopt;
     }

@@ -148,7 +148,7 @@ if [[ -d $out/$sys_rel ]]; then
   done
 fi
 
-# Licences of what was copied in (glibc, OpenSSL, libcurl and its tree).
+# Licences of what was copied in (glibc, OpenSSL, ...; libcurl's comes with the install tree).
 if command -v dpkg-query >/dev/null && [[ -d $out/$sys_rel ]]; then
   notices=$out/share/doc/pullcred/third-party
   mkdir -p "$notices"

@@ -38,6 +38,18 @@ def project_version():
     return re.search(r"^CMAKE_PROJECT_VERSION:STATIC=(.+)$", cache, re.M).group(1)
 
 
+def system_curl():
+    """Whether the build links the system's libcurl (-DPULLCRED_SYSTEM_CURL=ON) rather than its own."""
+    cache_file = BUILD_DIR / "CMakeCache.txt"
+    cache = cache_file.read_text() if cache_file.is_file() else ""
+    return re.search(r"^PULLCRED_SYSTEM_CURL:BOOL=(ON|TRUE|1|YES)$", cache, re.M | re.I) is not None
+
+
+# Debian's libcurl4 and what it loads; pullcred's own libcurl (cmake/curl/recipe.cmake) needs none of them.
+CURL_TREE = re.compile(r"libcurl|gnutls|nettle|hogweed|krb5|gssapi|k5crypto|kerberos|ldap|lber|sasl|ssh|rtmp|"
+                       r"idn2|psl|brotli|zstd|nghttp2|unistring|tasn1|p11-kit|libz\.")
+
+
 def run(args, **kwargs):
     kwargs.setdefault("capture_output", True)
     kwargs.setdefault("text", True)
@@ -196,8 +208,9 @@ def test_bundle_holds_the_install_tree_and_every_library_it_loads(bundle, plain_
     bundled = {p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file()}
     assert shipped <= bundled, shipped - bundled
     sys_dir = bundle / "lib" / "pullcred" / "sys"
-    for name in ("ld-linux-x86-64.so.2", "libc.so.6", "libcurl.so.4", "libssl.so.3", "libcrypto.so.3"):
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6", "libssl.so.3", "libcrypto.so.3"):
         assert (sys_dir / name).is_file(), name
+    assert (sys_dir / "libcurl.so.4").is_file() == system_curl()
     loader = sys_dir / "ld-linux-x86-64.so.2"
     for elf in elf_files(bundle):
         headers = run(["readelf", "-lW", elf]).stdout
@@ -334,6 +347,33 @@ def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     assert project_version() in version.stdout
     assert helper.returncode == 0, helper.stderr
     assert helper.stdout.strip() == f"pullcred {project_version()}"
+
+
+def check_net_library_without_the_curl_tree(root):
+    """libpullcred-net.so of a bundle at `root` carries its libcurl: no libcurl.so.4, nor any library of
+    Debian's libcurl4 tree, is needed (readelf), loaded (the bundled loader's --list, as ldd) or shipped,
+    and none of libcurl's symbols is exported."""
+    net = root / "lib" / "pullcred" / "libpullcred-net.so"
+    needed = re.findall(r"\(NEEDED\).*\[(.+)\]", run(["readelf", "-dW", net]).stdout)
+    assert needed and not [n for n in needed if CURL_TREE.search(n)], needed
+    listing = run([root / "lib" / "pullcred" / "sys" / "ld-linux-x86-64.so.2", "--list", net])
+    assert listing.returncode == 0, listing.stderr
+    loaded = [line.split()[0] for line in listing.stdout.splitlines() if "=>" in line]
+    assert "libssl.so.3" in loaded and not [n for n in loaded if CURL_TREE.search(n)], loaded
+    shipped = [p.name for p in (root / "lib" / "pullcred" / "sys").iterdir()]
+    assert not [n for n in shipped if CURL_TREE.search(n)], shipped
+    exported = run(["nm", "-D", "--defined-only", net]).stdout.split()
+    assert not [s for s in exported if s.startswith("curl_")], "libpullcred-net.so exports libcurl's symbols"
+    assert (root / "share" / "doc" / "pullcred" / "third-party" / "curl" / "copyright").is_file()
+
+
+@pytest.mark.skipif(system_curl(), reason="built with -DPULLCRED_SYSTEM_CURL=ON")
+def test_bundle_and_deb_ship_the_minimal_static_libcurl(tmp_path, bundle, deb):
+    check_net_library_without_the_curl_tree(bundle)
+    root = tmp_path / "root"
+    extracted = run(["dpkg", "-x", deb, root])
+    assert extracted.returncode == 0, extracted.stderr
+    check_net_library_without_the_curl_tree(root / PREFIX.lstrip("/"))
 
 
 def test_node_install_copies_the_whole_bundle(tmp_path):
