@@ -20,6 +20,7 @@ constexpr std::int64_t kStampLife = 30 * kDay;
 constexpr std::size_t kMaxScanned = 100000;
 constexpr std::string_view kMarker = "housekeeping";
 constexpr std::string_view kStampPrefix = "config-ok-";
+constexpr std::string_view kPlanPrefix = "hitplan-"; // request/hit_plan.hpp: KEY.plan
 
 enum class Kind { entry, lock, temporary };
 
@@ -37,13 +38,13 @@ bool is_hex64(std::string_view text) {
 
 // A file name pullcred writes: KEY.json, KEY.lock or KEY.tmp.PID.
 std::optional<OwnFile> own_file(std::string_view name) {
-    constexpr std::array<std::string_view, 3> kPrefixes{"auth-", "creds-", kStampPrefix};
+    constexpr std::array<std::string_view, 4> kPrefixes{"auth-", "creds-", kStampPrefix, kPlanPrefix};
     for (const auto prefix : kPrefixes) {
         if (!name.starts_with(prefix) || name.size() < prefix.size() + 64) continue;
         if (!is_hex64(name.substr(prefix.size(), 64))) return std::nullopt;
         const auto key = std::string(name.substr(0, prefix.size() + 64));
         const auto suffix = name.substr(key.size());
-        if (suffix == ".json") return OwnFile{key, Kind::entry};
+        if (suffix == (prefix == kPlanPrefix ? ".plan" : ".json")) return OwnFile{key, Kind::entry};
         if (suffix == ".lock") return OwnFile{key, Kind::lock};
         if (suffix.starts_with(".tmp.") && suffix.size() > 5 &&
             suffix.substr(5).find_first_not_of("0123456789") == std::string_view::npos)
@@ -67,7 +68,7 @@ bool path_exists(const std::filesystem::path &path) {
 }
 
 bool entry_is_done(const Store &store, const OwnFile &file, std::int64_t age, std::int64_t now_unix) {
-    if (file.key.starts_with(kStampPrefix)) return age > kStampLife;
+    if (file.key.starts_with(kStampPrefix) || file.key.starts_with(kPlanPrefix)) return age > kStampLife;
     const auto entry = store.read(file.key);
     if (!entry) return age > kDay;
     return entry->expires_unix + kHour < now_unix;
