@@ -1,5 +1,6 @@
 #include "request/hit_plan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -19,7 +20,19 @@ namespace pullcred::request {
 
 namespace {
 
-constexpr std::string_view kMagic = "pullcred-hit-plan/2\n";
+constexpr std::string_view kMagic = "pullcred-hit-plan/4\n";
+// After the magic line: the rule count and where each section starts, each
+// in 20 digits and a space or newline:
+//   always: the indexes of the rules that may match any image, one a line;
+//   labels: "label<TAB>index" lines, sorted, for the rules whose patterns are
+//           all literal (literal_label): only an image with that first host
+//           label can meet them;
+//   lines:  per rule, its line's offset in 20 digits, then the end;
+//   rules:  per rule "offset length" of its slice, then its patterns, all
+//           separated by tabs;
+//   slices: the slices' text.
+constexpr std::size_t kFields = 6;
+constexpr std::size_t kHeaderSize = kFields * 21;
 constexpr std::int64_t kRacyWindowNs = 2'000'000'000; // as cache/inputs.cpp
 constexpr std::size_t kMaxPlanBytes = std::size_t{256} * 1024 * 1024;
 
@@ -168,35 +181,48 @@ bool record_hit_plan(const cache::Store &store, const std::filesystem::path &pat
                      const config::Config &config, std::int64_t now_ns) {
     if (now_ns - identity.mtime_ns < kRacyWindowNs || now_ns - identity.ctime_ns < kRacyWindowNs)
         return false;
+    std::string always;
+    std::vector<std::string> labelled;
+    std::string offsets;
     std::string lines;
     std::string slices;
     for (std::size_t index = 0; index < config.registries.size(); ++index) {
         auto slice = checked_slice(document, config, index);
         if (!slice) return false;
         const auto &patterns = config.registries[index].match_images;
-        std::string labels;
-        std::size_t literal = 0;
+        std::vector<std::string> labels;
         for (const auto &pattern : patterns) {
             if (!plain_pattern(pattern)) return false;
             // An invalid pattern counts as matching every registry (kubelet_cache_scope.cpp).
             const auto label =
                 dispatch::validate_pattern(pattern) ? literal_label(pattern) : std::string_view();
             if (label.empty()) break;
-            labels += "\t" + std::string(label);
-            ++literal;
+            labels.emplace_back(label);
         }
-        if (literal != patterns.size()) labels.clear();
-        lines += std::to_string(slices.size()) + " " + std::to_string(slice->size()) + " " +
-                 std::to_string(labels.empty() ? 0 : literal) + labels;
+        if (labels.size() == patterns.size()) {
+            for (const auto &label : labels) labelled.push_back(label + "\t" + std::to_string(index) + "\n");
+        } else {
+            always += std::to_string(index) + "\n";
+        }
+        offsets += fixed_width(lines.size());
+        lines += std::to_string(slices.size()) + " " + std::to_string(slice->size());
         for (const auto &pattern : patterns) lines += "\t" + pattern;
         lines += "\n";
         slices += *slice;
     }
-    std::string header(kMagic);
-    header += std::to_string(config.registries.size()) + " ";
-    const auto start = header.size() + 21 + lines.size(); // 20 digits and '\n'
-    header += fixed_width(start) + "\n";
-    return write_private(store, hit_plan_key(path, identity), header + lines + slices);
+    offsets += fixed_width(lines.size());
+    std::sort(labelled.begin(), labelled.end());
+    std::string labels;
+    for (const auto &line : labelled) labels += line;
+
+    std::string text(kMagic);
+    std::size_t at = kMagic.size() + kHeaderSize;
+    for (const auto field : {config.registries.size(), at, at += always.size(), at += labels.size(),
+                             at += offsets.size(), at += lines.size()})
+        text += fixed_width(field) + " ";
+    text.back() = '\n';
+    text += always + labels + offsets + lines + slices;
+    return write_private(store, hit_plan_key(path, identity), text);
 }
 
 std::optional<HitPlan> HitPlan::open(const cache::Store &store, std::string_view key) {
@@ -207,51 +233,111 @@ std::optional<HitPlan> HitPlan::open(const cache::Store &store, std::string_view
     // As cache::Store::read: ours, private, one link.
     const bool trusted = ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode) &&
                          info.st_uid == ::geteuid() && (info.st_mode & 077) == 0 && info.st_nlink == 1 &&
+                         static_cast<std::size_t>(info.st_size) > kMagic.size() + kHeaderSize &&
                          static_cast<std::size_t>(info.st_size) < kMaxPlanBytes;
     if (!trusted) return std::nullopt;
-    std::string header(std::min(kMagic.size() + 64, static_cast<std::size_t>(info.st_size)), '\0');
+    std::string header(kMagic.size() + kHeaderSize, '\0');
     if (!read_at(fd.get(), header, 0)) return std::nullopt;
     std::string_view fields(header);
     if (!fields.starts_with(kMagic)) return std::nullopt;
     fields.remove_prefix(kMagic.size());
-    const auto count = take_number(fields);
-    const auto start = take_number(fields);
-    if (!count || !start || *start > static_cast<std::size_t>(info.st_size)) return std::nullopt;
-    std::string rules(*start, '\0');
-    if (!read_at(fd.get(), rules, 0)) return std::nullopt;
-    return HitPlan(std::move(fd), std::move(rules), *start);
+    Sections sections{};
+    std::size_t previous = kMagic.size() + kHeaderSize;
+    for (std::size_t i = 0; i < kFields; ++i) {
+        const auto value = take_number(fields);
+        if (!value) return std::nullopt;
+        sections[i] = *value;
+        // The section offsets only grow, and stay inside the file.
+        if (i > 0 && (*value < previous || *value > static_cast<std::size_t>(info.st_size)))
+            return std::nullopt;
+        if (i > 0) previous = *value;
+    }
+    if (sections[4] - sections[3] != 20 * (sections[0] + 1)) return std::nullopt;
+    // The always and labels sections, read whole: a few bytes a rule.
+    std::string index(sections[3] - sections[1], '\0');
+    if (!read_at(fd.get(), index, sections[1])) return std::nullopt;
+    return HitPlan(std::move(fd), sections, std::move(index));
+}
+
+std::optional<std::string> HitPlan::rule_line(std::size_t index) const {
+    std::string bounds(40, '\0');
+    if (!read_at(fd_.get(), bounds, sections_[3] + 20 * index)) return std::nullopt;
+    std::size_t from = 0;
+    std::size_t to = 0;
+    const auto *data = bounds.data();
+    if (std::from_chars(data, data + 20, from).ec != std::errc() ||
+        std::from_chars(data + 20, data + 40, to).ec != std::errc() || to < from ||
+        sections_[4] + to > sections_[5])
+        return std::nullopt;
+    std::string line(to - from, '\0');
+    if (line.empty() || !read_at(fd_.get(), line, sections_[4] + from) || line.back() != '\n')
+        return std::nullopt;
+    line.pop_back();
+    return line;
+}
+
+std::vector<std::size_t> HitPlan::candidates(std::string_view label) const {
+    const std::string_view always(index_.data(), sections_[2] - sections_[1]);
+    std::string_view labels(index_.data() + always.size(), index_.size() - always.size());
+    std::vector<std::size_t> found;
+    for (std::string_view rest = always; !rest.empty();) {
+        const auto value = take_number(rest);
+        if (!value) break;
+        found.push_back(*value);
+    }
+    if (label.empty()) { // every labelled rule may match
+        for (std::string_view rest = labels; !rest.empty();) {
+            const auto tab = rest.find('\t');
+            if (tab == std::string_view::npos) break;
+            rest.remove_prefix(tab + 1);
+            const auto value = take_number(rest);
+            if (!value) break;
+            found.push_back(*value);
+        }
+    } else {
+        // The first line not below "label<TAB>", by bisection over the sorted lines.
+        const std::string key = std::string(label) + "\t";
+        std::size_t low = 0;
+        std::size_t high = labels.size();
+        while (low < high) {
+            const auto middle = low + (high - low) / 2;
+            const auto start = middle == 0 ? 0 : labels.rfind('\n', middle - 1) + 1;
+            const auto end = labels.find('\n', start);
+            if (end == std::string_view::npos) return {}; // not a plan pullcred wrote
+            if (labels.substr(start, end - start) < key) {
+                low = end + 1;
+            } else {
+                high = start;
+            }
+        }
+        for (auto rest = labels.substr(std::min(low, labels.size())); rest.starts_with(key);) {
+            rest.remove_prefix(key.size());
+            const auto value = take_number(rest);
+            if (!value) break;
+            found.push_back(*value);
+        }
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    return found;
 }
 
 std::optional<config::Config> HitPlan::config_for(std::string_view image) const {
     const auto parsed = dispatch::ImageRef::parse(image);
     if (!parsed) return std::nullopt; // no answer from the cache for it either
-    const auto label = first_label_of(*parsed);
-    std::string_view text(rules_);
-    text.remove_prefix(kMagic.size());
-    const auto count = take_number(text);
-    if (!count || !take_number(text)) return std::nullopt;
+    const auto count = sections_[0];
 
-    // The earlier rules that may matter: which rule serves an image, and how
-    // kubelet may cache the answer, depend on them. The others stand in the
-    // model as rules without patterns (their number counts too).
-    std::vector<std::pair<std::size_t, std::string_view>> earlier; // (rule index, its tab-separated patterns)
-    for (std::size_t index = 0; index < *count; ++index) {
-        const auto end = text.find('\n');
-        if (end == std::string_view::npos) return std::nullopt;
-        auto line = text.substr(0, end);
-        text.remove_prefix(end + 1);
+    // Only the rules that may match the image's registry matter: which rule
+    // serves the image, and how kubelet may cache the answer, depend on them.
+    std::vector<std::pair<std::size_t, std::string>> earlier; // (rule index, its tab-separated patterns)
+    for (const auto index : candidates(first_label_of(*parsed))) {
+        if (index >= count) return std::nullopt;
+        auto text = rule_line(index);
+        if (!text) return std::nullopt;
+        std::string_view line(*text);
         const auto offset = take_number(line);
         const auto length = take_number(line);
-        const auto literal = take_number(line);
-        if (!offset || !length || !literal || line.empty()) return std::nullopt;
-        // A rule whose patterns are all literal matters only when one has the image's first label.
-        bool matters = *literal == 0 || label.empty();
-        for (std::size_t i = 0; i < *literal; ++i) {
-            const auto next = std::min(line.find('\t'), line.size());
-            matters = matters || line.substr(0, next) == label;
-            line.remove_prefix(std::min(next + 1, line.size()));
-        }
-        if (!matters) continue;
+        if (!offset || !length || line.empty()) return std::nullopt;
         bool matched = false;
         for (std::size_t from = 0; from <= line.size() && !matched;) {
             const auto next = std::min(line.find('\t', from), line.size());
@@ -259,12 +345,12 @@ std::optional<config::Config> HitPlan::config_for(std::string_view image) const 
             from = next + 1;
         }
         if (!matched) {
-            earlier.emplace_back(index, line);
+            earlier.emplace_back(index, std::string(line));
             continue;
         }
-        if (*length > kMaxPlanBytes) return std::nullopt;
+        if (*length > kMaxPlanBytes || *offset > kMaxPlanBytes) return std::nullopt;
         std::string slice(*length, '\0');
-        if (!read_at(fd_.get(), slice, slices_at_ + *offset)) return std::nullopt;
+        if (!read_at(fd_.get(), slice, sections_[5] + *offset)) return std::nullopt;
         std::vector<config::Problem> problems;
         auto document = config::read_document(slice, "", problems);
         if (!document) return std::nullopt;
@@ -278,19 +364,20 @@ std::optional<config::Config> HitPlan::config_for(std::string_view image) const 
         auto rule = std::move(config.registries[0]);
         rule.index = index;
         config.registries.clear();
-        config.registries.resize(earlier.size() + (*count > 1 ? 2 : 1));
+        config.registries.resize(earlier.size() + (count > 1 ? 2 : 1));
         auto at = config.registries.begin();
         for (const auto &[before, patterns] : earlier) {
             at->index = before;
-            for (std::size_t from = 0; from <= patterns.size();) {
-                const auto next = std::min(patterns.find('\t', from), patterns.size());
-                at->match_images.emplace_back(patterns.substr(from, next - from));
+            std::string_view rest(patterns);
+            for (std::size_t from = 0; from <= rest.size();) {
+                const auto next = std::min(rest.find('\t', from), rest.size());
+                at->match_images.emplace_back(rest.substr(from, next - from));
                 from = next + 1;
             }
             ++at;
         }
         *at = std::move(rule);
-        if (*count > 1) (at + 1)->index = index + 1 < *count ? index + 1 : index - 1;
+        if (count > 1) (at + 1)->index = index + 1 < count ? index + 1 : index - 1;
         return config;
     }
     return std::nullopt;

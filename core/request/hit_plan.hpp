@@ -13,12 +13,14 @@
 // identity (see docs/architecture.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/store.hpp"
 #include "config/model.hpp"
@@ -39,7 +41,7 @@ bool record_hit_plan(const cache::Store &store, const std::filesystem::path &pat
                      const FileIdentity &identity, const nlohmann::json &document,
                      const config::Config &config, std::int64_t now_ns);
 
-// A trusted plan: its rules read, a slice read when a rule matches.
+// A trusted plan: its index read whole, a rule's line and slice only when the rule may match.
 class HitPlan {
 public:
     static std::optional<HitPlan> open(const cache::Store &store, std::string_view key);
@@ -55,11 +57,17 @@ public:
     [[nodiscard]] std::optional<config::Config> config_for(std::string_view image) const;
 
 private:
-    HitPlan(UniqueFd fd, std::string rules, std::size_t slices_at)
-        : fd_(std::move(fd)), rules_(std::move(rules)), slices_at_(slices_at) {}
+    // The rule count, then where the always, labels, lines, rules and slices sections start.
+    using Sections = std::array<std::size_t, 6>;
+    HitPlan(UniqueFd fd, Sections sections, std::string index)
+        : fd_(std::move(fd)), sections_(sections), index_(std::move(index)) {}
+    // The rules that may match an image whose first host label is `label`, in order.
+    [[nodiscard]] std::vector<std::size_t> candidates(std::string_view label) const;
+    [[nodiscard]] std::optional<std::string> rule_line(std::size_t index) const;
+
     UniqueFd fd_;
-    std::string rules_; // the file up to the slices
-    std::size_t slices_at_;
+    Sections sections_;
+    std::string index_; // the always and labels sections
 };
 
 } // namespace pullcred::request

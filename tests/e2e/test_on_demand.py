@@ -73,10 +73,10 @@ def cache_key_type(run):
     return json.loads(run.stdout)["cacheKeyType"]
 
 
-# The plan's line for rules[0], and the same bytes saying that it may match the image's registry:
-# kubelet must then key the answer on the image (kubelet_cache_scope.cpp), the cache key stays.
-FIRST_RULE = b"1\t100000000000\t100000000000.dkr.ecr.us-east-1.amazonaws.com\n"
-FORGED_RULE = b"1\t111122223333\t*.dkr.ecr.*.amazonaws.com/zzzzzzzzzzzzzzzzzz\n"
+# rules[2] in the plan, and the same bytes saying that it may match the image's registry: kubelet
+# must then key the answer on the image (kubelet_cache_scope.cpp); the cache key stays.
+FORGERY = [(b"100000000002\t2\n", b"111122223333\t2\n"),
+           (b"\t100000000002.dkr.ecr.us-east-1.amazonaws.com\n", b"\t*.dkr.ecr.*.amazonaws.com/zzzzzzzzzzzzzzzzzz\n")]
 
 
 def test_a_hit_is_served_from_the_plan_of_this_very_config(node, emulator):
@@ -91,8 +91,10 @@ def test_a_hit_is_served_from_the_plan_of_this_very_config(node, emulator):
 
     # The plan is what answers: ours, private, with another first rule.
     original = plans[0].read_bytes()
-    assert FIRST_RULE in original and len(FIRST_RULE) == len(FORGED_RULE)
-    forged = original.replace(FIRST_RULE, FORGED_RULE)
+    forged = original
+    for real, fake in FORGERY:
+        assert forged.count(real) == 1 and len(real) == len(fake)
+        forged = forged.replace(real, fake)
     plans[0].write_bytes(forged)
     assert cache_key_type(node.get()) == "Image"
 
