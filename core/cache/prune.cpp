@@ -67,6 +67,10 @@ bool path_exists(const std::filesystem::path &path) {
     return ::lstat(path.c_str(), &info) == 0;
 }
 
+std::string_view entry_suffix(const OwnFile &file) {
+    return file.key.starts_with(kPlanPrefix) ? ".plan" : ".json";
+}
+
 bool entry_is_done(const Store &store, const OwnFile &file, std::int64_t age, std::int64_t now_unix) {
     if (file.key.starts_with(kStampPrefix) || file.key.starts_with(kPlanPrefix)) return age > kStampLife;
     const auto entry = store.read(file.key);
@@ -80,7 +84,7 @@ bool remove_under_lock(const Store &store, const OwnFile &file, bool entry, std:
     const auto lock_path = store.path_of(file.key, ".lock");
     auto lock = KeyLock::try_acquire(lock_path);
     if (!lock) return false;
-    const auto entry_path = store.path_of(file.key);
+    const auto entry_path = store.path_of(file.key, entry_suffix(file));
     if (entry) {
         // Looked at again under the lock: a writer may have just replaced it.
         const auto age = age_of(entry_path, now_unix);
