@@ -4,7 +4,6 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,9 +127,8 @@ std::optional<std::size_t> take_number(std::string_view &text) {
 }
 
 std::string fixed_width(std::size_t value) {
-    std::array<char, 24> buffer{};
-    std::snprintf(buffer.data(), buffer.size(), "%020zu", value);
-    return buffer.data();
+    auto digits = std::to_string(value);
+    return std::string(20 - std::min<std::size_t>(digits.size(), 20), '0') + digits;
 }
 
 // Fills `into` from `offset`; false unless every byte was read.
@@ -216,9 +214,12 @@ bool record_hit_plan(const cache::Store &store, const std::filesystem::path &pat
     for (const auto &line : labelled) labels += line;
 
     std::string text(kMagic);
-    std::size_t at = kMagic.size() + kHeaderSize;
-    for (const auto field : {config.registries.size(), at, at += always.size(), at += labels.size(),
-                             at += offsets.size(), at += lines.size()})
+    const auto always_at = kMagic.size() + kHeaderSize;
+    const auto labels_at = always_at + always.size();
+    const auto offsets_at = labels_at + labels.size();
+    const auto lines_at = offsets_at + offsets.size();
+    const auto slices_at = lines_at + lines.size();
+    for (const auto field : {config.registries.size(), always_at, labels_at, offsets_at, lines_at, slices_at})
         text += fixed_width(field) + " ";
     text.back() = '\n';
     text += always + labels + offsets + lines + slices;
