@@ -20,6 +20,7 @@ constexpr std::int64_t kStampLife = 30 * kDay;
 constexpr std::size_t kMaxScanned = 100000;
 constexpr std::string_view kMarker = "housekeeping";
 constexpr std::string_view kStampPrefix = "config-ok-";
+constexpr std::string_view kPlanPrefix = "hitplan-"; // request/hit_plan.hpp: KEY.plan
 
 enum class Kind { entry, lock, temporary };
 
@@ -37,13 +38,13 @@ bool is_hex64(std::string_view text) {
 
 // A file name pullcred writes: KEY.json, KEY.lock or KEY.tmp.PID.
 std::optional<OwnFile> own_file(std::string_view name) {
-    constexpr std::array<std::string_view, 3> kPrefixes{"auth-", "creds-", kStampPrefix};
+    constexpr std::array<std::string_view, 4> kPrefixes{"auth-", "creds-", kStampPrefix, kPlanPrefix};
     for (const auto prefix : kPrefixes) {
         if (!name.starts_with(prefix) || name.size() < prefix.size() + 64) continue;
         if (!is_hex64(name.substr(prefix.size(), 64))) return std::nullopt;
         const auto key = std::string(name.substr(0, prefix.size() + 64));
         const auto suffix = name.substr(key.size());
-        if (suffix == ".json") return OwnFile{key, Kind::entry};
+        if (suffix == (prefix == kPlanPrefix ? ".plan" : ".json")) return OwnFile{key, Kind::entry};
         if (suffix == ".lock") return OwnFile{key, Kind::lock};
         if (suffix.starts_with(".tmp.") && suffix.size() > 5 &&
             suffix.substr(5).find_first_not_of("0123456789") == std::string_view::npos)
@@ -66,8 +67,12 @@ bool path_exists(const std::filesystem::path &path) {
     return ::lstat(path.c_str(), &info) == 0;
 }
 
+std::string_view entry_suffix(const OwnFile &file) {
+    return file.key.starts_with(kPlanPrefix) ? ".plan" : ".json";
+}
+
 bool entry_is_done(const Store &store, const OwnFile &file, std::int64_t age, std::int64_t now_unix) {
-    if (file.key.starts_with(kStampPrefix)) return age > kStampLife;
+    if (file.key.starts_with(kStampPrefix) || file.key.starts_with(kPlanPrefix)) return age > kStampLife;
     const auto entry = store.read(file.key);
     if (!entry) return age > kDay;
     return entry->expires_unix + kHour < now_unix;
@@ -79,7 +84,7 @@ bool remove_under_lock(const Store &store, const OwnFile &file, bool entry, std:
     const auto lock_path = store.path_of(file.key, ".lock");
     auto lock = KeyLock::try_acquire(lock_path);
     if (!lock) return false;
-    const auto entry_path = store.path_of(file.key);
+    const auto entry_path = store.path_of(file.key, entry_suffix(file));
     if (entry) {
         // Looked at again under the lock: a writer may have just replaced it.
         const auto age = age_of(entry_path, now_unix);

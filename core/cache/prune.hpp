@@ -1,10 +1,10 @@
 // Cache housekeeping. Without it every token rotation, config edit and key
 // would leave files behind for good. After a write, at most once an hour (the
 // mtime of a marker file), pullcred removes the files of its own naming
-// (creds-/auth-/config-ok- and 64 hex digits) that can no longer serve:
+// (creds-/auth-/config-ok-/hitplan- and 64 hex digits) that can no longer serve:
 //   - entries an hour past their expiry, and unreadable ones a day old;
-//   - config stamps untouched for 30 days (a missing stamp costs one schema
-//     check);
+//   - config stamps and hit plans untouched for 30 days (a missing stamp
+//     costs one schema check, a missing plan one full parse);
 //   - lock files a day old whose entry is gone;
 //   - temporary files an hour old (a writer that died mid-write).
 // An entry or lock is removed only while its key's lock is free and held by

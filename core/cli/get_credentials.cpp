@@ -13,11 +13,13 @@ int run_get_credentials(const CommandLine &command) {
     po::options_description own("get-credentials options");
     auto parsed = parse_command(command, own);
     if (parsed.help) {
-        print_command_help(
-            "pullcred get-credentials [--config FILE] < request.json", own,
-            "echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":"
-            "\"CredentialProviderRequest\",\"image\":\"111122223333.dkr.ecr.us-west-2.amazonaws."
-            "com/app\"}' | pullcred get-credentials --config /etc/pullcred/config.yaml");
+        print_command_help("pullcred get-credentials [--config FILE] < request.json", own,
+                           "echo "
+                           "'{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":"
+                           "\"CredentialProviderRequest\",\"image\":\"111122223333.dkr.ecr.us-"
+                           "west-2.amazonaws."
+                           "com/app\"}' | pullcred get-credentials --config "
+                           "/etc/pullcred/config.yaml");
         return 0;
     }
 
@@ -28,6 +30,7 @@ int run_get_credentials(const CommandLine &command) {
 
     auto session = Session::open(command.global);
     if (!session.loaded().ok()) return fail(session.loaded().summary());
+    session.load_modules_on_demand();
 
     auto context = session.answer_context();
     auto response = request::answer(*request, context);

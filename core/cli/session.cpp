@@ -3,6 +3,7 @@
 #include "cache/config_stamp.hpp"
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
+#include "modules/module_index.hpp"
 #include "sources/factories.hpp"
 
 namespace pullcred::cli {
@@ -21,7 +22,12 @@ Session Session::open(const GlobalOptions &options) {
 
 const modules::Discovery &Session::discovery(bool warn) {
     if (!discovery_) {
-        discovery_ = modules::discover_modules(modules::default_module_dir(), config().modules);
+        const auto dir = modules::default_module_dir();
+        const auto *open = on_demand_ ? cache() : nullptr;
+        discovery_ = open == nullptr
+                         ? modules::discover_modules(dir, config().modules)
+                         : modules::discover_modules_on_demand(dir, config().modules, open->store(),
+                                                               started_unix_ms_ * 1'000'000);
         sources::connect_builtin_sources(discovery_->registry, config().settings);
         if (warn)
             for (const auto &problem : discovery_->problems) log::warn(problem);

@@ -27,8 +27,12 @@ public:
     [[nodiscard]] const config::Config &config() const { return loaded_.config; }
 
     // The modules, loaded on first use. Their problems are logged as warnings
-    // then, unless the caller reports them itself (`warn` false).
+    // then, unless the caller reports them itself (`warn` false). Every module
+    // is loaded unless load_modules_on_demand().
     const modules::Discovery &discovery(bool warn = true);
+    // Only the modules whose factories the request uses are loaded
+    // (modules/module_index.hpp): for get-credentials.
+    void load_modules_on_demand() { on_demand_ = true; }
     providers::Providers &providers();
     // The cache, opened on first use; nullptr when disabled or unusable.
     const cache::Cache *cache();
@@ -36,7 +40,8 @@ public:
 
     [[nodiscard]] std::int64_t started_unix_ms() const { return started_unix_ms_; }
 
-    // What request::answer needs from this invocation; modules load only if it asks.
+    // What request::answer needs from this invocation; modules load only if it
+    // asks.
     request::AnswerContext answer_context() {
         return {config(), [this]() -> providers::Providers & { return providers(); }, started_unix_ms_ / 1000,
                 deadline_unix_ms(), cache()};
@@ -48,6 +53,7 @@ private:
     config::LoadResult loaded_;
     std::int64_t started_unix_ms_;
     std::optional<modules::Discovery> discovery_;
+    bool on_demand_ = false;
     std::unique_ptr<providers::Providers> providers_;
     std::optional<std::optional<cache::Cache>> cache_;
 };

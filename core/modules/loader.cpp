@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <mutex>
 #include <string_view>
+#include <sys/stat.h>
 
 #include <pullcred/descriptor_check.hpp>
 
@@ -17,7 +18,8 @@ namespace {
 
 // Never unloaded: factories and instances point into these libraries.
 std::deque<boost::dll::shared_library> &libraries() {
-    static auto *kept = new std::deque<boost::dll::shared_library>(); // NOLINT: intentionally leaked
+    static auto *kept = new std::deque<boost::dll::shared_library>(); // NOLINT: intentionally
+                                                                      // leaked
     return *kept;
 }
 
@@ -29,15 +31,16 @@ Status check_descriptor(const pullcred_module *descriptor, const std::filesystem
     return make_error(module_prefix(path) + problems.front());
 }
 
-Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256) {
+Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256,
+                                 FileIdentity *identity) {
     auto file = TrustedFile::open(path);
     if (!file) return file.error();
     if (!pinned_sha256.empty()) {
         auto digest = file->sha256_hex();
         if (!digest) return digest.error();
         if (*digest != pinned_sha256)
-            return make_error(module_prefix(path) +
-                              "refused, its SHA-256 does not match the sha256 pinned in the config");
+            return make_error(module_prefix(path) + "refused, its SHA-256 does not match the sha256 pinned "
+                                                    "in the config");
     }
 
     // dlopen runs a file's constructors: only a file that is a pullcred
@@ -46,7 +49,8 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
     if (!entry_defined)
         return make_error(module_prefix(path) + "refused before loading, it " +
                           entry_defined.error().message +
-                          "; name a pullcred module built for this platform with pullcred_add_module()");
+                          "; name a pullcred module built for this platform with "
+                          "pullcred_add_module()");
     if (!*entry_defined)
         return make_error(module_prefix(path) + "refused before loading, it has no symbol " +
                           std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
@@ -62,7 +66,8 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
     if (error || !library.is_loaded()) {
         std::string reason = error ? error.message() : "unknown error";
         if (const char *detail = ::dlerror()) reason = detail;
-        // dlerror names the file by the descriptor path; the user knows it by its own.
+        // dlerror names the file by the descriptor path; the user knows it by its
+        // own.
         for (auto at = reason.find(opened); at != std::string::npos; at = reason.find(opened, at))
             reason.replace(at, opened.size(), path.string());
         return make_error(module_prefix(path) + "cannot be loaded: " + reason +
@@ -75,6 +80,8 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
     const pullcred_module *descriptor = entry(PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR);
     if (auto valid = check_descriptor(descriptor, path); !valid) return valid.error();
 
+    struct stat info {};
+    if (identity != nullptr) *identity = ::fstat(file->fd(), &info) == 0 ? identity_of(info) : FileIdentity{};
     static std::mutex mutex;
     const std::lock_guard lock(mutex);
     libraries().push_back(std::move(library));

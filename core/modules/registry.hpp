@@ -1,5 +1,7 @@
 // The factories of every loaded module, by name. Two factories of one name
 // are refused: which one would serve a profile must never be a guess.
+// A module may be registered deferred (modules/module_index.hpp): its factory
+// names are known from the index and it is loaded on the first find() of one.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +27,14 @@ struct FactoryRef {
 class Registry {
 public:
     Status add(const LoadedModule &module);
+    // A module known by its factory names only; refused like add() refuses.
+    Status add_deferred(const std::filesystem::path &path, std::string pinned_sha256,
+                        std::vector<std::string> factory_names);
+    // A module that failed to load when it was indexed: tried again only when
+    // a name is found nowhere else.
+    void add_unknown(const std::filesystem::path &path, std::string pinned_sha256);
+    // Loads a deferred module when it provides `name`; problems loading it are
+    // logged as warnings.
     [[nodiscard]] const FactoryRef *find(std::string_view name) const;
     [[nodiscard]] const std::vector<LoadedModule> &modules() const { return modules_; }
     [[nodiscard]] const std::map<std::string, FactoryRef, std::less<>> &factories() const {
@@ -32,8 +42,21 @@ public:
     }
 
 private:
-    std::vector<LoadedModule> modules_;
-    std::map<std::string, FactoryRef, std::less<>> factories_;
+    struct Deferred {
+        std::filesystem::path path;
+        std::string pinned_sha256;
+        std::vector<std::string> names; // empty for an unknown module
+        bool tried = false;
+    };
+    Status add_loaded(const LoadedModule &module, const Deferred *replacing) const;
+    void load_deferred(Deferred &deferred) const;
+
+    // Mutable: find() loads deferred modules; the registry is otherwise read-only
+    // then.
+    mutable std::vector<LoadedModule> modules_;
+    mutable std::map<std::string, FactoryRef, std::less<>> factories_;
+    mutable std::vector<Deferred> deferred_;
+    std::map<std::string, std::size_t, std::less<>> deferred_names_; // into deferred_
 };
 
 // The install's module directory: <exe dir>/../lib/pullcred/modules.

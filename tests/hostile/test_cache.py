@@ -22,13 +22,14 @@ NOBODY = 65534
 
 
 def snapshot(directory):
-    """{name: (bytes, mode)} of the entries (lock, temporary and housekeeping files left out)."""
+    """{name: (bytes, mode)} of the entries (lock, temporary, housekeeping, stamp and module index files left
+    out)."""
     directory = pathlib.Path(directory)
     if not directory.is_dir() or directory.is_symlink():
         return {}
     found = {}
     for path in sorted(directory.iterdir()):
-        if (path.name.endswith(".lock") or ".tmp." in path.name or path.name.startswith("config-ok-")
+        if (path.name.endswith(".lock") or ".tmp." in path.name or path.name.startswith(("config-ok-", "modindex-"))
                 or path.name == "housekeeping"):
             continue
         if path.is_file() and not path.is_symlink():

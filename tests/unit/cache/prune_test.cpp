@@ -83,6 +83,21 @@ TEST_F(PruneTest, ConfigStampsLiveThirtyDays) {
     EXPECT_FALSE(has_config_stamp(*store_, "old"));
 }
 
+// request/hit_plan.hpp: KEY.plan, not an entry; kept as long as a stamp.
+TEST_F(PruneTest, HitPlansLiveThirtyDays) {
+    const auto recent = store_->path_of(key("hitplan-", 'c'), ".plan");
+    const auto old = store_->path_of(key("hitplan-", 'd'), ".plan");
+    for (const auto &plan : {recent, old}) {
+        std::ofstream(plan) << "pullcred-hit-plan/4\n";
+        fs::permissions(plan, fs::perms::owner_read | fs::perms::owner_write);
+    }
+    set_age(recent, 29 * kDay);
+    set_age(old, 31 * kDay);
+    EXPECT_EQ(prune(*store_, kNow), 1U);
+    EXPECT_TRUE(fs::exists(recent));
+    EXPECT_FALSE(fs::exists(old));
+}
+
 TEST_F(PruneTest, AKeyWhoseLockIsHeldIsLeftAlone) {
     const auto expired = entry(key("auth-", 'b'), kNow - 2 * kHour, 3 * kHour);
     auto held = KeyLock::try_acquire(store_->path_of(key("auth-", 'b'), ".lock"));
