@@ -16,8 +16,17 @@ std::int64_t now_unix_ms() {
 
 Session::Session(config::LoadResult loaded) : loaded_(std::move(loaded)), started_unix_ms_(now_unix_ms()) {}
 
+namespace {
+// The stamp that remember_valid_config leaves for this exact text.
+bool stamped_valid(const config::Config &config, std::string_view text) {
+    if (!config.cache.enabled) return false;
+    auto store = cache::Store::open(config.cache.dir);
+    return store.ok() && cache::has_config_stamp(*store, text);
+}
+} // namespace
+
 Session Session::open(const GlobalOptions &options) {
-    return Session(config::load_effective_config(config::locate_config(options.config)));
+    return Session(config::load_effective_config(config::locate_config(options.config), &stamped_valid));
 }
 
 const modules::Discovery &Session::discovery(bool warn) {

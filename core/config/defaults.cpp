@@ -27,10 +27,10 @@ LoadResult builtin_config() {
     return parse_config(kBuiltinConfig, "");
 }
 
-LoadResult load_effective_config(const ConfigLocation &location) {
+LoadResult load_effective_config(const ConfigLocation &location, const KnownValid &known_valid) {
     std::error_code error;
     if (!location.explicit_choice && !std::filesystem::exists(location.path, error)) return builtin_config();
-    return load_config_file(location.path);
+    return load_config_file(location.path, known_valid);
 }
 
 } // namespace pullcred::config

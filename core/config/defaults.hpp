@@ -20,7 +20,7 @@ ConfigLocation locate_config(const std::string &flag_value);
 
 // Loads the located file; without one (default path absent), the built-in
 // config that behaves like the reference ECR credential provider.
-LoadResult load_effective_config(const ConfigLocation &location);
+LoadResult load_effective_config(const ConfigLocation &location, const KnownValid &known_valid = {});
 
 LoadResult builtin_config();
 

@@ -36,11 +36,20 @@ std::string LoadResult::summary() const {
     return lines.front();
 }
 
-LoadResult parse_config(std::string_view text, const std::string &file_name) {
+LoadResult parse_config(std::string_view text, const std::string &file_name, const KnownValid &known_valid) {
     LoadResult result;
     result.config.file = file_name;
     auto document = read_document(text, file_name, result.problems);
     if (!document) return result;
+    if (known_valid) {
+        try {
+            build_config(*document, result.config, result.problems);
+            if (result.problems.empty() && known_valid(result.config, text)) return result;
+        } catch (const nlohmann::json::exception &) { // not schema-valid: the schema says why below
+        }
+        result = LoadResult{};
+        result.config.file = file_name;
+    }
     const auto *validator = schema_validator(result.problems);
     if (validator == nullptr) return result;
     result.problems = validator->validate(*document);
@@ -49,7 +58,7 @@ LoadResult parse_config(std::string_view text, const std::string &file_name) {
     return result;
 }
 
-LoadResult load_config_file(const std::filesystem::path &path) {
+LoadResult load_config_file(const std::filesystem::path &path, const KnownValid &known_valid) {
     // The config names the programs and modules pullcred runs: trust-checked
     // (util/trust.hpp) before a byte of it is used.
     auto input = read_input_file(path, "config");
@@ -62,7 +71,7 @@ LoadResult load_config_file(const std::filesystem::path &path) {
         result.problems.push_back({"", message});
         return result;
     }
-    auto result = parse_config((*input)->content, path.string());
+    auto result = parse_config((*input)->content, path.string(), known_valid);
     result.text = std::move((*input)->content);
     return result;
 }

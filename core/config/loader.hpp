@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,14 @@ struct LoadResult {
     [[nodiscard]] std::string summary() const;
 };
 
-LoadResult load_config_file(const std::filesystem::path &path);
-LoadResult parse_config(std::string_view text, const std::string &file_name);
+// Whether the config built from `text` is known to have passed the schema
+// already (cli/session.cpp: this exact text's stamp in its cache); then the
+// schema is not compiled and run again.
+using KnownValid = std::function<bool(const Config &config, std::string_view text)>;
+
+LoadResult load_config_file(const std::filesystem::path &path, const KnownValid &known_valid = {});
+LoadResult parse_config(std::string_view text, const std::string &file_name,
+                        const KnownValid &known_valid = {});
 
 // The schema text, compiled into the binary from config/pullcred.schema.json.
 std::string_view config_schema();

@@ -188,3 +188,27 @@ TEST(ConfigLoader, DurationsOutsideTheirRangeAreRefusedWithTheRange) {
     auto cache = parse(base + "registries: [{matchImages: [x.io], backend: aws.ecr, cacheDuration: 25h}]\n");
     EXPECT_THAT(cache.summary(), AllOf(HasSubstr("registries[0].cacheDuration"), HasSubstr("0s to 24h0m0s")));
 }
+
+// A text known to have passed the schema (its stamp) is built without it; the
+// schema still speaks for any text that is not known so, or does not build.
+TEST(ConfigLoader, KnownValidTextSkipsTheSchemaAndNothingElse) {
+    // Valid for the model, not for the schema: an unknown top-level key.
+    const std::string text = R"({"apiVersion":"pullcred/v1","kind":"Config","extraKey":1,
+        "profiles":{"node":{"source":"aws.static","secretDir":"/s"}},
+        "registries":[{"matchImages":["*.dkr.ecr.*.amazonaws.com"],"backend":"aws.ecr","profile":"node"}]})";
+    std::string asked;
+    const auto known = [&](const Config &config, std::string_view seen) {
+        asked = std::string(seen);
+        return config.registries.size() == 1;
+    };
+    const auto skipped = parse_config(text, "c.json", known);
+    EXPECT_TRUE(skipped.ok());
+    EXPECT_EQ(asked, text);
+    ASSERT_EQ(skipped.config.registries.size(), 1U);
+
+    EXPECT_FALSE(parse_config(text, "c.json", [](const Config &, std::string_view) { return false; }).ok());
+    EXPECT_FALSE(parse_config(text, "c.json").ok());
+    const auto unbuildable = parse_config(R"({"apiVersion":"pullcred/v1","kind":"Config","registries":"x"})",
+                                          "c.json", [](const Config &, std::string_view) { return true; });
+    EXPECT_FALSE(unbuildable.ok()) << "a text that does not build is never taken on trust";
+}
