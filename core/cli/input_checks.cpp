@@ -4,35 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "command/program_search.hpp"
 #include "util/input_file.hpp"
 #include "util/quote.hpp"
 
 namespace pullcred::cli {
-
-namespace {
-
-// execvp's search: each PATH entry (an empty one is the current directory).
-std::string find_on_path(const std::string &program) {
-    const char *env = std::getenv("PATH"); // NOLINT(concurrency-mt-unsafe): read-only use
-    const std::string dirs = env != nullptr ? env : "/bin:/usr/bin";
-    std::size_t start = 0;
-    while (true) {
-        const auto colon = dirs.find(':', start);
-        auto dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-        if (dir.empty()) dir = ".";
-        auto candidate = dir;
-        if (candidate.back() != '/') candidate += '/';
-        candidate += program;
-        struct stat info {};
-        if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-            ::access(candidate.c_str(), X_OK) == 0)
-            return candidate;
-        if (colon == std::string::npos) return {};
-        start = colon + 1;
-    }
-}
-
-} // namespace
 
 bool check_input_file(const std::string &file, const std::string &path, Problems &problems) {
     auto read = read_input_file(file, "file");
@@ -82,7 +58,7 @@ void check_command_program(const std::string &command, const std::string &path, 
                                       " starts with ~, which is not expanded: write its full path"});
         return;
     }
-    const auto program = word.find('/') != std::string::npos ? word : find_on_path(word);
+    const auto program = word.find('/') != std::string::npos ? word : command::resolve_program(word);
     if (program.empty()) {
         problems.push_back({path, "the program " + util::quote_bounded(word) +
                                       " was not found in any PATH directory of pullcred's environment: "

@@ -7,13 +7,10 @@
 
 #include "log/redact.hpp"
 
-#ifdef PULLCRED_HAVE_COMMAND_LINE
-#include "command_line.hpp"
-#endif
+#include "command/shell_words.hpp"
 
 namespace pullcred::sources {
 
-#ifdef PULLCRED_HAVE_COMMAND_LINE
 namespace {
 
 enum class FlagType { text, secret, integer, boolean, ignored };
@@ -87,7 +84,6 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
 }
 
 } // namespace
-#endif
 
 void register_pkcs11_pin(std::string_view value) {
     if (value.rfind("pkcs11:", 0) != 0) return;
@@ -99,20 +95,8 @@ void register_pkcs11_pin(std::string_view value) {
     }
 }
 
-bool signing_helper_recognised() {
-#ifdef PULLCRED_HAVE_COMMAND_LINE
-    return true;
-#else
-    return false;
-#endif
-}
-
 SigningHelperCommand parse_signing_helper_command(std::string_view command_line) {
-#ifndef PULLCRED_HAVE_COMMAND_LINE
-    (void)command_line;
-    return {};
-#else
-    const auto split = pullcred_process::split_command_line(command_line);
+    const auto split = command::split_shell_words(command_line);
     if (!split.ok() || split.words.size() < 2) return {};
     const auto &words = split.words;
     if (basename_of(words[0]) != "aws_signing_helper" || words[1] != "credential-process") return {};
@@ -174,7 +158,6 @@ SigningHelperCommand parse_signing_helper_command(std::string_view command_line)
     out.kind = SigningHelperCommand::Kind::native;
     out.config = std::move(config);
     return out;
-#endif
 }
 
 } // namespace pullcred::sources

@@ -4,7 +4,7 @@
 // factory, so that pullcred can serve it natively instead of spawning it.
 //
 // The line is split with the same POSIX word rules as aws.process uses to
-// run it (plugins/source-process/command_line.hpp). The program is
+// run it (libs/command/shell_words.hpp). The program is
 // recognised by its basename (`aws_signing_helper`, any directory). Flags
 // follow the helper's (spf13/pflag) syntax: `--name value` or
 // `--name=value`; boolean flags as `--name` or `--name=true|false`; the last
@@ -55,9 +55,5 @@ SigningHelperCommand parse_signing_helper_command(std::string_view command_line)
 // Remembers the pin-value of a PKCS#11 URI (`value` as given) as a secret
 // (log::register_secret), so that no output shows it; other values: nothing.
 void register_pkcs11_pin(std::string_view value);
-
-// False when pullcred was built without plugins/source-process (whose word
-// splitting this uses): then nothing is recognised and every command is spawned.
-bool signing_helper_recognised();
 
 } // namespace pullcred::sources

@@ -1,5 +1,7 @@
 #include "process_runner.hpp"
 
+#include "command/program_search.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -84,43 +86,6 @@ bool make_pipe(Fd &read_end, Fd &write_end) {
     write_end.reset(fds[1]);
     return above_stdio(read_end) && above_stdio(write_end);
 }
-
-// Where execve is tried, in order: the program itself when it names a path,
-// else each PATH entry (an empty entry is the current directory), as execvp.
-std::vector<std::string> candidates(const std::string &program) {
-    if (program.find('/') != std::string::npos) return {program};
-    const char *path = std::getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
-    const std::string_view dirs = path != nullptr ? path : "/bin:/usr/bin";
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (true) {
-        const auto colon = dirs.find(':', start);
-        auto dir =
-            dirs.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start);
-        if (dir.empty()) dir = ".";
-        out.push_back(std::string(dir) + (dir.back() == '/' ? "" : "/") + program);
-        if (colon == std::string_view::npos) break;
-        start = colon + 1;
-    }
-    return out;
-}
-
-} // namespace
-
-std::string resolve_program(const std::string &program) {
-    const auto paths = candidates(program);
-    if (paths.size() == 1 && program.find('/') != std::string::npos) return paths.front();
-    for (const auto &path : paths) {
-        struct stat info {};
-        if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0)
-            return path;
-    }
-    for (const auto &path : paths)
-        if (::access(path.c_str(), F_OK) == 0) return path;
-    return {};
-}
-
-namespace {
 
 struct ExecFailure {
     int error = 0;
@@ -420,7 +385,7 @@ RunResult run_process(const RunOptions &options) {
         return spawn_failed("fcntl");
     }
 
-    const auto paths = candidates(options.argv.front());
+    const auto paths = pullcred::command::exec_candidates(options.argv.front());
     ChildPlan plan;
     for (const auto &word : options.argv) plan.argv.push_back(word.c_str());
     plan.argv.push_back(nullptr);

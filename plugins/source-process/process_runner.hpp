@@ -59,9 +59,4 @@ struct RunResult {
 
 RunResult run_process(const RunOptions &options);
 
-// The file run_process would run for `program`: the program itself when it
-// names a path, else the first regular executable file on PATH, else the
-// first PATH entry that exists (execve refuses it); empty when none exists.
-std::string resolve_program(const std::string &program);
-
 } // namespace pullcred_process

@@ -1,5 +1,5 @@
 // aws.process: credentials from an AWS credential_process command. The
-// command line is split like a POSIX shell splits words (command_line.hpp)
+// command line is split like a POSIX shell splits words (libs/command/shell_words.hpp)
 // and run directly, without a shell (process_runner.hpp); its stdout is the
 // Version 1 JSON document (process_output.hpp). Every failure is one line
 // that names the profile, the program and what went wrong, and never quotes
@@ -17,7 +17,8 @@
 #include <variant>
 #include <vector>
 
-#include "command_line.hpp"
+#include "command/program_search.hpp"
+#include "command/shell_words.hpp"
 #include "process_output.hpp"
 #include "process_runner.hpp"
 
@@ -136,7 +137,7 @@ public:
         }
         const auto command = string_setting(config, "command");
         if (command.empty()) throw ConfigError("command is required: the credential_process command line");
-        auto split = split_command_line(command);
+        auto split = pullcred::command::split_shell_words(command);
         if (!split.ok()) throw ConfigError("command: " + split.error);
         if (split.words.empty()) throw ConfigError("command holds no program, only blanks");
         if (split.words.front().empty()) throw ConfigError("command: the program name is empty");
@@ -176,7 +177,7 @@ public:
 
         // The program is trust-checked by the host before it runs, and the
         // file checked is the file run: its resolved path becomes argv[0].
-        auto program = resolve_program(argv_.front());
+        auto program = pullcred::command::resolve_program(argv_.front());
         struct stat info {};
         const bool exists = !program.empty() && ::stat(program.c_str(), &info) == 0;
         // What execve would say of no regular file, without trying it.

@@ -305,7 +305,6 @@ const std::string kHelper =
 }
 
 TEST_F(ChainFetchTest, SigningHelperIsServedNativelyByRolesAnywhere) {
-    if (!sources::signing_helper_recognised()) GTEST_SKIP() << "built without plugins/source-process";
     write("[profile ra]\n" + kHelper);
     auto credentials = fetch("ra");
     ASSERT_TRUE(credentials) << credentials.error().message;
@@ -317,7 +316,6 @@ TEST_F(ChainFetchTest, SigningHelperIsServedNativelyByRolesAnywhere) {
 }
 
 TEST_F(ChainFetchTest, NativeSigningHelperOffSpawns) {
-    if (!sources::signing_helper_recognised()) GTEST_SKIP() << "built without plugins/source-process";
     write("[profile ra]\n" + kHelper);
     auto credentials = fetch("ra", {{"nativeSigningHelper", false}});
     ASSERT_TRUE(credentials) << credentials.error().message;
@@ -333,7 +331,6 @@ TEST_F(ChainFetchTest, NativeSigningHelperOffSpawns) {
 }
 
 TEST_F(ChainFetchTest, UnknownHelperFlagsOrNoRolesAnywhereModuleSpawn) {
-    if (!sources::signing_helper_recognised()) GTEST_SKIP() << "built without plugins/source-process";
     write("[profile ra]\n" + kHelper.substr(0, kHelper.size() - 1) + " --cert-selector x\n");
     ASSERT_TRUE(fetch("ra"));
     EXPECT_EQ(fake_calls().at(0).factory, "aws.process");

@@ -15,8 +15,6 @@ const std::string kRequired =
 }
 
 TEST(SigningHelper, RecognisesTheHelperAndMapsEveryFlag) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     auto parsed = parse_signing_helper_command(
         "/usr/local/bin/aws_signing_helper credential-process" + kRequired +
         " --intermediates /pki/chain.pem --region eu-west-1 --session-duration 900 --endpoint https://ra.test"
@@ -39,8 +37,6 @@ TEST(SigningHelper, RecognisesTheHelperAndMapsEveryFlag) {
 }
 
 TEST(SigningHelper, HonoursQuotingEqualsAndLastOccurrence) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     auto parsed = parse_signing_helper_command(
         "'aws_signing_helper' credential-process" + kRequired +
         " --certificate='/path with spaces/c.pem' --private-key \"/k dir/key.pem\" --with-proxy=false"
@@ -54,8 +50,6 @@ TEST(SigningHelper, HonoursQuotingEqualsAndLastOccurrence) {
 }
 
 TEST(SigningHelper, OtherCommandsAreNotTheHelper) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     for (const char *line :
          {"", "   ", "/bin/creds", "aws_signing_helper", "aws_signing_helper version",
           "aws_signing_helper serve --certificate c", "aws_signing_helper_x credential-process",
@@ -65,8 +59,6 @@ TEST(SigningHelper, OtherCommandsAreNotTheHelper) {
 }
 
 TEST(SigningHelper, WhatOnlyTheHelperCanDoIsSpawned) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     const std::string base = "aws_signing_helper credential-process" + kRequired;
     struct Case {
         std::string line;
@@ -94,8 +86,6 @@ TEST(SigningHelper, WhatOnlyTheHelperCanDoIsSpawned) {
 }
 
 TEST(SigningHelper, APkcs12CertificateAloneIsServedNatively) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     auto parsed = parse_signing_helper_command(
         "aws_signing_helper credential-process --certificate /pki/node.p12"
         " --trust-anchor-arn arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/ta"
@@ -107,8 +97,6 @@ TEST(SigningHelper, APkcs12CertificateAloneIsServedNatively) {
 }
 
 TEST(SigningHelper, HardwareKeysAndPasswordsAreServedNativelyAndNeverShown) {
-    if (!pullcred::sources::signing_helper_recognised())
-        GTEST_SKIP() << "built without plugins/source-process";
     auto parsed = parse_signing_helper_command(
         "aws_signing_helper credential-process --certificate "
         "'pkcs11:token=node-hsm;object=ra?pin-value=4711-pin'"

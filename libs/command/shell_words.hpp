@@ -17,15 +17,16 @@
 // a NAME=value assignment before the program, and a newline between words
 // (a second command). Quote such a character to pass it literally.
 //
-// Self-contained (the C++ standard library only), so other code can reuse
-// it, for example to recognise `aws_signing_helper credential-process ...`.
+// The C++ standard library only: aws.process runs command lines split so,
+// and the host recognises `aws_signing_helper credential-process ...` lines
+// with the same splitting.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace pullcred_process {
+namespace pullcred::command {
 
 struct SplitCommand {
     std::vector<std::string> words; // the argv; empty when `error` is set
@@ -35,6 +36,6 @@ struct SplitCommand {
 };
 
 // A line of only blanks gives no words and no error.
-SplitCommand split_command_line(std::string_view line);
+SplitCommand split_shell_words(std::string_view line);
 
-} // namespace pullcred_process
+} // namespace pullcred::command

@@ -1,12 +1,12 @@
-// POSIX word splitting of credential_process command lines (command_line.hpp).
+// POSIX word splitting of credential_process command lines (libs/command/shell_words.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <string>
 #include <vector>
 
-#include "command_line.hpp"
+#include "command/shell_words.hpp"
 
-using pullcred_process::split_command_line;
+using pullcred::command::split_shell_words;
 using testing::AllOf;
 using testing::HasSubstr;
 using testing::Not;
@@ -15,13 +15,13 @@ using Words = std::vector<std::string>;
 namespace {
 
 Words words(std::string_view line) {
-    auto split = split_command_line(line);
+    auto split = split_shell_words(line);
     EXPECT_TRUE(split.ok()) << "line: " << line << "\nerror: " << split.error;
     return split.words;
 }
 
 std::string error(std::string_view line) {
-    auto split = split_command_line(line);
+    auto split = split_shell_words(line);
     EXPECT_FALSE(split.ok()) << "line was accepted: " << line;
     EXPECT_TRUE(split.words.empty());
     return split.error;

@@ -1,10 +1,10 @@
-#include "command_line.hpp"
+#include "command/shell_words.hpp"
 
 #include <cstddef>
 #include <string>
 #include <utility>
 
-namespace pullcred_process {
+namespace pullcred::command {
 namespace {
 
 constexpr std::string_view kNoShell =
@@ -185,8 +185,8 @@ private:
 
 } // namespace
 
-SplitCommand split_command_line(std::string_view line) {
+SplitCommand split_shell_words(std::string_view line) {
     return Splitter(line).run();
 }
 
-} // namespace pullcred_process
+} // namespace pullcred::command
