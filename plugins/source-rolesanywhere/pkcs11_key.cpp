@@ -9,6 +9,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -151,9 +153,11 @@ std::optional<std::string> attribute_bytes(Session &session, CK_OBJECT_HANDLE ob
 std::optional<CK_ULONG> attribute_ulong(Session &session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
     auto bytes = attribute_bytes(session, object, type);
     if (!bytes || bytes->empty() || bytes->size() > sizeof(CK_ULONG)) return std::nullopt;
+    if (bytes->size() == 1) return static_cast<CK_ULONG>(static_cast<unsigned char>(bytes->front()));
+    std::array<unsigned char, sizeof(CK_ULONG)> raw{}; // native byte order, as the token wrote it
+    std::copy(bytes->begin(), bytes->end(), raw.begin());
     CK_ULONG value = 0;
-    if (bytes->size() == 1) return static_cast<CK_ULONG>(static_cast<unsigned char>((*bytes)[0]));
-    std::memcpy(&value, bytes->data(), bytes->size());
+    std::memcpy(&value, raw.data(), raw.size());
     return value;
 }
 
