@@ -4,7 +4,6 @@
 
 #include "modules/file_trust.hpp"
 #include "modules/loader.hpp"
-#include "sources/aws_shared_config.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::modules {
@@ -80,12 +79,8 @@ const IndexEntry *trusted_entry(const std::vector<IndexEntry> &entries, const co
 Discovery discover_modules_on_demand(const std::filesystem::path &module_dir,
                                      const std::vector<config::ModuleRef> &extra, const cache::Store &store,
                                      std::int64_t now_ns) {
-    Discovery discovery;
-    if (auto added = discovery.registry.add({"(built-in)", sources::builtin_module()}); !added)
-        discovery.problems.push_back(added.error().message);
-    std::vector<config::ModuleRef> files;
-    for (auto &path : module_files(module_dir)) files.push_back({std::move(path), ""});
-    files.insert(files.end(), extra.begin(), extra.end());
+    auto discovery = discovery_of_builtins();
+    const auto files = modules_to_discover(module_dir, extra);
 
     const auto key = module_index_key(module_dir, extra);
     const auto known = read_index(store, key);

@@ -122,15 +122,25 @@ std::vector<std::filesystem::path> module_files(const std::filesystem::path &mod
     return paths;
 }
 
-Discovery discover_modules(const std::filesystem::path &module_dir,
-                           const std::vector<config::ModuleRef> &extra) {
+Discovery discovery_of_builtins() {
     Discovery discovery;
-    // The built-in sources go through the same ABI as every module.
     if (auto added = discovery.registry.add({"(built-in)", sources::builtin_module()}); !added)
         discovery.problems.push_back(added.error().message);
+    return discovery;
+}
+
+std::vector<config::ModuleRef> modules_to_discover(const std::filesystem::path &module_dir,
+                                                   const std::vector<config::ModuleRef> &extra) {
     std::vector<config::ModuleRef> files;
     for (auto &path : module_files(module_dir)) files.push_back({std::move(path), ""});
     files.insert(files.end(), extra.begin(), extra.end());
+    return files;
+}
+
+Discovery discover_modules(const std::filesystem::path &module_dir,
+                           const std::vector<config::ModuleRef> &extra) {
+    auto discovery = discovery_of_builtins();
+    const auto files = modules_to_discover(module_dir, extra);
 
     for (const auto &[path, sha256] : files) {
         auto loaded = load_module(path, sha256);

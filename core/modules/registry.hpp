@@ -70,6 +70,13 @@ struct Discovery {
     std::vector<std::string> problems; // one line each, naming the file and the fix
 };
 
+// A discovery that holds the built-in sources only (they go through the same
+// ABI as every module).
+Discovery discovery_of_builtins();
+// The modules to discover: the *.so of `module_dir`, then those named in config.
+std::vector<config::ModuleRef> modules_to_discover(const std::filesystem::path &module_dir,
+                                                   const std::vector<config::ModuleRef> &extra);
+
 // Loads every *.so in `module_dir` (when it exists) and every module named in
 // config; a module that fails is reported and skipped.
 Discovery discover_modules(const std::filesystem::path &module_dir,

@@ -54,6 +54,19 @@ protected:
         return cache::Cache::open(config::CacheSettings{cache_dir_, true});
     }
 
+    // The access key ids profile "node" gives two invocations with one cache.
+    std::pair<std::string, std::string> two_invocations_sharing_a_cache() {
+        auto cache = open_cache();
+        EXPECT_TRUE(cache.has_value());
+        if (!cache) return {};
+        auto first_run = providers();
+        first_run->use_cache(&*cache);
+        const auto first = key_id(first_run->credentials_for("node", ""));
+        auto second_run = providers();
+        second_run->use_cache(&*cache);
+        return {first, key_id(second_run->credentials_for("node", ""))};
+    }
+
     static std::string key_id(const Result<sdk::Credentials> &credentials) {
         EXPECT_TRUE(credentials.ok()) << credentials.error().message;
         return credentials.ok() ? credentials->get(PULLCRED_FIELD_ACCESS_KEY_ID) : std::string();
@@ -90,26 +103,14 @@ TEST_F(ProvidersTest, AProfileLoopIsNamedNotFollowed) {
 
 TEST_F(ProvidersTest, ExpiringCredentialsAreCachedAcrossInvocations) {
     profile("node", {{"source", "test.counting"}});
-    auto cache = open_cache();
-    ASSERT_TRUE(cache.has_value());
-    auto first_run = providers();
-    first_run->use_cache(&*cache);
-    const auto first = key_id(first_run->credentials_for("node", ""));
-    auto second_run = providers();
-    second_run->use_cache(&*cache);
-    EXPECT_EQ(key_id(second_run->credentials_for("node", "")), first);
+    const auto [first, second] = two_invocations_sharing_a_cache();
+    EXPECT_EQ(second, first);
 }
 
 TEST_F(ProvidersTest, CredentialsThatNeverExpireAreNotCached) {
     profile("node", {{"source", "test.counting"}, {"lifetimeSeconds", 0}});
-    auto cache = open_cache();
-    ASSERT_TRUE(cache.has_value());
-    auto first_run = providers();
-    first_run->use_cache(&*cache);
-    const auto first = key_id(first_run->credentials_for("node", ""));
-    auto second_run = providers();
-    second_run->use_cache(&*cache);
-    EXPECT_NE(key_id(second_run->credentials_for("node", "")), first);
+    const auto [first, second] = two_invocations_sharing_a_cache();
+    EXPECT_NE(second, first);
 }
 
 TEST_F(ProvidersTest, ConfigErrorsNameTheProfileAndTheFix) {
