@@ -1,5 +1,6 @@
 // A fake network for unit tests of the host's seams: canned HTTP replies,
-// recorded requests and signing calls (a fixed, recognisable fake signature).
+// recorded requests and signing calls (a fixed, recognisable fake signature),
+// with the request and reply types of the SDK's pullcred/testing.hpp.
 #pragma once
 
 #include <cctype>
@@ -11,38 +12,15 @@
 #include <vector>
 
 #include <pullcred/module.hpp>
+#include <pullcred/testing.hpp>
 
 #include "http/net_services.hpp"
 
 namespace pullcred_test {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct RecordedRequest {
-    std::string method;
-    std::string url;
-    Headers headers;
-    std::string body;
-    std::uint32_t flags = 0;
-
-    [[nodiscard]] std::string header(std::string_view name) const {
-        for (const auto &[key, value] : headers) {
-            if (key.size() != name.size()) continue;
-            bool same = true;
-            for (std::size_t i = 0; i < key.size() && same; ++i)
-                same = std::tolower(static_cast<unsigned char>(key[i])) ==
-                       std::tolower(static_cast<unsigned char>(name[i]));
-            if (same) return value;
-        }
-        return {};
-    }
-    [[nodiscard]] int count(std::string_view name) const {
-        int n = 0;
-        for (const auto &[key, value] : headers)
-            if (key == name) ++n;
-        return n;
-    }
-};
+using pullcred::sdk::testing::Headers;
+using pullcred::sdk::testing::RecordedRequest;
+using pullcred::sdk::testing::Reply;
 
 struct RecordedSigning {
     RecordedRequest request;
@@ -54,26 +32,6 @@ struct RecordedSigning {
     std::int64_t now_unix_ms = 0;
 };
 
-struct Reply {
-    int status = 200;
-    Headers headers;
-    std::string body;
-    pullcred_status code = PULLCRED_OK; // not OK: no HTTP response, `error` instead
-    std::string error;
-};
-
-inline RecordedRequest record(const pullcred_http_request *request) {
-    RecordedRequest out;
-    out.method = std::string(pullcred::sdk::view(request->method));
-    out.url = std::string(pullcred::sdk::view(request->url));
-    for (std::size_t i = 0; i < request->header_count; ++i)
-        out.headers.emplace_back(pullcred::sdk::view(request->headers[i].name),
-                                 pullcred::sdk::view(request->headers[i].value));
-    out.body = std::string(pullcred::sdk::view(request->body));
-    out.flags = request->flags;
-    return out;
-}
-
 class FakeNet final : public pullcred::net::NetServices {
 public:
     std::deque<Reply> replies;
@@ -83,7 +41,7 @@ public:
 
     pullcred_status http(const pullcred_http_request *request, pullcred_http_response_sink *out,
                          pullcred_text_sink *error, const pullcred::net::HttpPolicy & /*policy*/) override {
-        requests.push_back(record(request));
+        requests.push_back(RecordedRequest::from(request));
         if (replies.empty()) {
             write(error, "fake network: no reply queued");
             return PULLCRED_FAILED;
@@ -104,7 +62,7 @@ public:
     pullcred_status sign_sigv4(const pullcred_http_request *request, const pullcred_sigv4_params *params,
                                pullcred_header_sink *out, pullcred_text_sink *error,
                                std::int64_t now_unix_ms) override {
-        RecordedSigning signing{record(request),
+        RecordedSigning signing{RecordedRequest::from(request),
                                 std::string(pullcred::sdk::view(params->service)),
                                 std::string(pullcred::sdk::view(params->region)),
                                 std::string(pullcred::sdk::view(params->access_key_id)),

@@ -1,6 +1,7 @@
 // The real registry-ecr.so, loaded through the host's module loader, against
 // a fake network: request shape, endpoints for every kind of host, every
 // reply shape.
+#include <algorithm>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -79,7 +80,9 @@ TEST_F(EcrBackend, PrivateRequestShapeSigningAndAnswer) {
     // The signed headers reach the wire, once each.
     EXPECT_THAT(sent.header("Authorization"),
                 HasSubstr("Credential=AKIDUNITTEST000001/20231114/us-west-2/ecr/"));
-    EXPECT_EQ(sent.count("Authorization"), 1);
+    EXPECT_EQ(std::count_if(sent.headers.begin(), sent.headers.end(),
+                            [](const auto &header) { return header.first == "Authorization"; }),
+              1);
     EXPECT_EQ(sent.header("X-Amz-Security-Token"), "unit-session-token-0001");
 
     ASSERT_EQ(host.net.signings.size(), 1U);
