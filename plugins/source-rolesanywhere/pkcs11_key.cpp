@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "pkcs11_module.hpp"
@@ -269,13 +270,16 @@ Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &u
     return found;
 }
 
-// RFC 7512 percent-encoding of an attribute value: every byte but the
-// unreserved characters.
-std::string uri_encoded(const std::string &value) {
-    static constexpr char kHex[] = "0123456789abcdef";
+// A path attribute's value percent-encoded as the helper's URI library does
+// (RFC 7512: unreserved and path characters kept, upper-case hex); `id`
+// encodes every byte.
+std::string uri_encoded(const std::string &value, bool every_byte) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    static constexpr std::string_view kKept = "-._~&:[]@!$'()*+,=";
     std::string out;
     for (const unsigned char c : value) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+        if (!every_byte &&
+            (std::isalnum(c) != 0 || kKept.find(static_cast<char>(c)) != std::string_view::npos)) {
             out += static_cast<char>(c);
         } else {
             out += '%';
@@ -286,8 +290,9 @@ std::string uri_encoded(const std::string &value) {
     return out;
 }
 
-// The URI naming one certificate object, with the attributes (sorted by
-// name) that aws_signing_helper puts in its listing.
+// The URI naming one certificate object, with the attributes that
+// aws_signing_helper puts in its listing (its order is a Go map's, random:
+// here sorted by name).
 std::string object_uri(const CertificateObject &object) {
     std::map<std::string, std::string> path{{"manufacturer", object.slot->manufacturer},
                                             {"model", object.slot->model},
@@ -300,7 +305,7 @@ std::string object_uri(const CertificateObject &object) {
     std::string out = "pkcs11:";
     for (const auto &[name, value] : path) {
         if (out.back() != ':') out += ';';
-        out += name + "=" + uri_encoded(value);
+        out += name + "=" + uri_encoded(value, name == "id");
     }
     return out;
 }

@@ -182,7 +182,9 @@ int read_certificate_data(const std::vector<std::string> &args) {
     if (help_asked(args)) {
         std::cout << "usage: aws_signing_helper read-certificate-data --certificate FILE\n\n"
                      "Prints the certificate's data as JSON: keyType (RSA or EC), certificateData\n"
-                     "(base64 DER), serialNumber (decimal), supportedAlgorithms.\n\n"
+                     "(base64 DER), serialNumber (decimal), supportedAlgorithms. A pkcs11: URI\n"
+                     "matching several certificates lists them instead (\"Matching identities\",\n"
+                     "then each one's SHA-1 fingerprint, subject and own URI).\n\n"
                      "  --certificate FILE  PEM (first CERTIFICATE block), DER, or a PKCS#12 bundle\n"
                      "                      with an empty password (its end-entity certificate),\n"
                      "                      or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"

@@ -306,17 +306,21 @@ def expected_listing_entry(cert_path, token_info, object_id, label):
     """One entry of aws_signing_helper's read-certificate-data list, computed
     without pullcred: `openssl x509 -fingerprint -sha1`, the subject from
     python3-cryptography (RFC 4514, last RDN first) and the object's URI with
-    the token's attributes sorted by name, values percent-encoded."""
+    the token's attributes sorted by name, values percent-encoded as the
+    helper's URI library does (upper-case hex, RFC 7512 path characters kept,
+    id fully encoded)."""
     fingerprint = check("openssl", "x509", "-in", str(cert_path), "-noout", "-fingerprint", "-sha1").decode()
     fingerprint = fingerprint.strip().split("=", 1)[1].replace(":", "").lower()
     subject = x509.load_pem_x509_certificate(cert_path.read_bytes()).subject.rfc4514_string()
     attributes = dict(token_info, id=bytes.fromhex(object_id), object=label.encode(), type=b"cert")
 
-    def encoded(value):
+    def encoded(name, value):
         value = value if isinstance(value, bytes) else value.encode()
-        return "".join(chr(b) if chr(b).isalnum() and b < 128 or chr(b) in "-._~" else f"%{b:02x}" for b in value)
+        kept = "-._~&:[]@!$'()*+,="
+        return "".join(chr(b) if name != "id" and b < 128 and (chr(b).isalnum() or chr(b) in kept)
+                       else f"%{b:02X}" for b in value)
 
-    uri = "pkcs11:" + ";".join(f"{name}={encoded(attributes[name])}" for name in sorted(attributes))
+    uri = "pkcs11:" + ";".join(f"{name}={encoded(name, attributes[name])}" for name in sorted(attributes))
     return f'{fingerprint} "{subject}"\n\tURI: {uri}\n'
 
 
