@@ -91,6 +91,18 @@ for f in "${elves[@]}"; do
     esac
   done < <(ldd "$f" 2>&1)
 done
+# OpenSSL's legacy provider (legacy PKCS#12 bundles) beside the bundled
+# libcrypto: a node or a FROM-scratch image may have no ossl-modules of its
+# own, and the Roles Anywhere module loads it from here (legacy_provider.cpp).
+if [[ -n ${source_of[libcrypto.so.3]:-} ]]; then
+  legacy=$(dirname "${source_of[libcrypto.so.3]}")/ossl-modules/legacy.so
+  [[ -f $legacy ]] || { echo "make-bundle.sh: $legacy not found (apt-get install libssl3)" >&2; exit 1; }
+  mkdir -p "$out/$sys_rel/ossl-modules"
+  cp -L "$legacy" "$out/$sys_rel/ossl-modules/legacy.so"
+  patchelf --force-rpath --set-rpath "\$ORIGIN/.." "$out/$sys_rel/ossl-modules/legacy.so"
+  chmod 0755 "$out/$sys_rel/ossl-modules" "$out/$sys_rel/ossl-modules/legacy.so"
+  elves+=("$out/$sys_rel/ossl-modules/legacy.so")
+fi
 if [[ -z $loader ]]; then
   # Every executable is static and no library pulls in the loader: nothing to add.
   rmdir "$out/$sys_rel"

@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "pkcs11_module.hpp"
@@ -62,21 +65,22 @@ Result<std::vector<Slot>> token_slots(CK_FUNCTION_LIST *f, const std::string &li
     return out;
 }
 
+bool slot_matches(const Slot &slot, const Pkcs11Uri &uri) {
+    if (uri.slot_id && *uri.slot_id != 0 && *uri.slot_id != slot.id) return false;
+    for (const auto &[name, value] : {std::pair<const char *, const std::string *>{"token", &slot.token},
+                                      {"model", &slot.model},
+                                      {"manufacturer", &slot.manufacturer},
+                                      {"serial", &slot.serial},
+                                      {"slot-description", &slot.slot_description},
+                                      {"slot-manufacturer", &slot.slot_manufacturer}})
+        if (const auto *wanted = uri.attribute(name); wanted != nullptr && *wanted != *value) return false;
+    return true;
+}
+
 std::vector<Slot> matching_slots(const std::vector<Slot> &slots, const Pkcs11Uri &uri) {
     std::vector<Slot> out;
-    for (const auto &slot : slots) {
-        if (uri.slot_id && *uri.slot_id != 0 && *uri.slot_id != slot.id) continue;
-        bool match = true;
-        for (const auto &[name, value] : {std::pair<const char *, const std::string *>{"token", &slot.token},
-                                          {"model", &slot.model},
-                                          {"manufacturer", &slot.manufacturer},
-                                          {"serial", &slot.serial},
-                                          {"slot-description", &slot.slot_description},
-                                          {"slot-manufacturer", &slot.slot_manufacturer}})
-            if (const auto *wanted = uri.attribute(name); wanted != nullptr && *wanted != *value)
-                match = false;
-        if (match) out.push_back(slot);
-    }
+    for (const auto &slot : slots)
+        if (slot_matches(slot, uri)) out.push_back(slot);
     return out;
 }
 
@@ -185,12 +189,21 @@ Result<Token> open_token(const Pkcs11Options &options) {
     return token;
 }
 
+struct CertificateObject {
+    CertPtr certificate;
+    std::string id;    // CKA_ID
+    std::string label; // CKA_LABEL
+    const Slot *slot = nullptr;
+    std::shared_ptr<Session> session;
+};
+
 // Every certificate `uri` names in `session`'s token (CKA_VALUE parsed).
-Result<std::vector<std::pair<CertPtr, std::string>>> certificates_in(Session &session, const Pkcs11Uri &uri,
-                                                                     const std::string &where) {
-    std::vector<std::pair<CertPtr, std::string>> out;
-    for (const auto object : find_objects(session, CKO_CERTIFICATE, uri)) {
-        auto der = attribute_bytes(session, object, CKA_VALUE);
+Result<std::vector<CertificateObject>> certificates_in(const std::shared_ptr<Session> &session,
+                                                       const Slot &slot, const Pkcs11Uri &uri,
+                                                       const std::string &where) {
+    std::vector<CertificateObject> out;
+    for (const auto object : find_objects(*session, CKO_CERTIFICATE, uri)) {
+        auto der = attribute_bytes(*session, object, CKA_VALUE);
         if (!der) continue;
         const auto *cursor = reinterpret_cast<const unsigned char *>(der->data()); // NOLINT
         CertPtr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der->size())));
@@ -199,58 +212,106 @@ Result<std::vector<std::pair<CertPtr, std::string>>> certificates_in(Session &se
             return make_error(where + ": a matching certificate object is not a valid X.509 certificate; "
                                       "select another with object= or id=");
         }
-        out.emplace_back(std::move(cert), attribute_bytes(session, object, CKA_ID).value_or(""));
+        out.push_back({std::move(cert), attribute_bytes(*session, object, CKA_ID).value_or(""),
+                       attribute_bytes(*session, object, CKA_LABEL).value_or(""), &slot, session});
     }
     return out;
 }
 
-Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &uri,
-                                          const std::string &where) {
-    const auto slots = matching_slots(token.slots, uri);
-    std::vector<std::pair<CertPtr, std::string>> all;
-    FoundCertificate found;
-    for (const auto &slot : slots) {
-        auto session = open_session(token.f, slot.id);
+// Every certificate `uri` matches: those every matching token shows without
+// a login, else (exactly one token matching) those it shows after logging in
+// with the URI's pin-value.
+Result<std::vector<CertificateObject>> matching_certificates(const Token &token, const Pkcs11Uri &uri,
+                                                             const std::string &where) {
+    std::vector<const Slot *> slots;
+    for (const auto &slot : token.slots)
+        if (slot_matches(slot, uri)) slots.push_back(&slot);
+    std::vector<CertificateObject> all;
+    for (const auto *slot : slots) {
+        auto session = open_session(token.f, slot->id);
         if (!session) continue;
-        auto certs = certificates_in(*session, uri, where);
+        auto certs = certificates_in(session, *slot, uri, where);
         if (!certs) return certs.error();
-        if (certs->empty()) continue;
-        if (!found.session) found.session = session;
         for (auto &cert : *certs) all.push_back(std::move(cert));
     }
-    if (all.empty()) {
-        if (slots.empty())
-            return make_error(where + ": no token matches it (" + std::to_string(token.slots.size()) +
-                              " token(s) in " + token.library +
-                              "); check token=, serial= and the library (--pkcs11-lib, pkcs11Lib)");
-        if (slots.size() > 1)
-            return make_error(where + ": " + std::to_string(slots.size()) +
-                              " tokens match and none shows a matching certificate without a login; add "
-                              "token= or serial= to select one token");
-        const auto *pin = uri.pin();
-        if (pin == nullptr)
-            return make_error(where +
-                              ": no certificate found without logging in, and the URI has no PIN; add "
-                              "?pin-value=PIN (pullcred never prompts)");
-        auto session = open_session(token.f, slots.front().id);
-        if (!session) return make_error(where + ": cannot open a session with the token");
-        if (const CK_RV rv = login(*session, CKU_USER, *pin); rv != CKR_OK)
-            return make_error(where + ": login failed (" + ckr_name(rv) + "); check the PIN in pin-value");
-        session->logged_in = true;
-        auto certs = certificates_in(*session, uri, where);
-        if (!certs) return certs.error();
-        if (certs->empty())
-            return make_error(where + ": no certificate matches it in token " + slots.front().token +
-                              "; check object= and id= (pkcs11-tool --list-objects shows them)");
-        found.session = session;
-        all = std::move(*certs);
-    }
-    if (all.size() > 1)
-        return make_error(where + ": " + std::to_string(all.size()) +
+    if (!all.empty()) return all;
+    if (slots.empty())
+        return make_error(where + ": no token matches it (" + std::to_string(token.slots.size()) +
+                          " token(s) in " + token.library +
+                          "); check token=, serial= and the library (--pkcs11-lib, pkcs11Lib)");
+    if (slots.size() > 1)
+        return make_error(where + ": " + std::to_string(slots.size()) +
+                          " tokens match and none shows a matching certificate without a login; add "
+                          "token= or serial= to select one token");
+    const auto *pin = uri.pin();
+    if (pin == nullptr)
+        return make_error(where + ": no certificate found without logging in, and the URI has no PIN; add "
+                                  "?pin-value=PIN (pullcred never prompts)");
+    auto session = open_session(token.f, slots.front()->id);
+    if (!session) return make_error(where + ": cannot open a session with the token");
+    if (const CK_RV rv = login(*session, CKU_USER, *pin); rv != CKR_OK)
+        return make_error(where + ": login failed (" + ckr_name(rv) + "); check the PIN in pin-value");
+    session->logged_in = true;
+    auto certs = certificates_in(session, *slots.front(), uri, where);
+    if (!certs) return certs.error();
+    if (certs->empty())
+        return make_error(where + ": no certificate matches it in token " + slots.front()->token +
+                          "; check object= and id= (pkcs11-tool --list-objects shows them)");
+    return certs;
+}
+
+Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &uri,
+                                          const std::string &where) {
+    auto all = matching_certificates(token, uri, where);
+    if (!all) return all.error();
+    if (all->size() > 1)
+        return make_error(where + ": " + std::to_string(all->size()) +
                           " certificates match; add object= or id= to select one");
-    found.certificate = std::move(all.front().first);
-    found.id = std::move(all.front().second);
+    FoundCertificate found;
+    found.certificate = std::move(all->front().certificate);
+    found.id = std::move(all->front().id);
+    found.session = std::move(all->front().session);
     return found;
+}
+
+// A path attribute's value percent-encoded as the helper's URI library does
+// (RFC 7512: unreserved and path characters kept, upper-case hex); `id`
+// encodes every byte.
+std::string uri_encoded(const std::string &value, bool every_byte) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    static constexpr std::string_view kKept = "-._~&:[]@!$'()*+,=";
+    std::string out;
+    for (const unsigned char c : value) {
+        if (!every_byte &&
+            (std::isalnum(c) != 0 || kKept.find(static_cast<char>(c)) != std::string_view::npos)) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4U];
+            out += kHex[c & 0xfU];
+        }
+    }
+    return out;
+}
+
+// The URI naming one certificate object, with the attributes that
+// aws_signing_helper puts in its listing (its order is a Go map's, random:
+// here sorted by name).
+std::string object_uri(const CertificateObject &object) {
+    std::map<std::string, std::string> path{{"manufacturer", object.slot->manufacturer},
+                                            {"model", object.slot->model},
+                                            {"serial", object.slot->serial},
+                                            {"slot-description", object.slot->slot_description},
+                                            {"slot-manufacturer", object.slot->slot_manufacturer},
+                                            {"type", "cert"}};
+    if (!object.id.empty()) path["id"] = object.id;
+    if (!object.label.empty()) path["object"] = object.label;
+    std::string out = "pkcs11:";
+    for (const auto &[name, value] : path) {
+        if (out.back() != ':') out += ';';
+        out += name + "=" + uri_encoded(value, name == "id");
+    }
+    return out;
 }
 
 // The certificates of the token that issue `leaf`, then its issuer, and so
@@ -520,14 +581,17 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
     return out;
 }
 
-Result<CertPtr> pkcs11_certificate(const std::string &certificate_uri, const Pkcs11Options &options) {
+Result<std::vector<Pkcs11Certificate>> pkcs11_certificates(const std::string &certificate_uri,
+                                                           const Pkcs11Options &options) {
     auto parsed = parse_pkcs11_uri(certificate_uri, "certificate");
     if (!parsed) return parsed.error();
     auto token = open_token(options);
     if (!token) return token.error();
-    auto found = find_certificate(*token, *parsed, "certificate " + parsed->shown());
-    if (!found) return found.error();
-    return std::move(found->certificate);
+    auto all = matching_certificates(*token, *parsed, "certificate " + parsed->shown());
+    if (!all) return all.error();
+    std::vector<Pkcs11Certificate> out;
+    for (auto &object : *all) out.push_back({object_uri(object), std::move(object.certificate)});
+    return out;
 }
 
 } // namespace pullcred_ra

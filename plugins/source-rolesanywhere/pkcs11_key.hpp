@@ -38,7 +38,13 @@ struct Pkcs11Material {
 Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const X509 *file_certificate,
                                        const std::string &key_uri, const Pkcs11Options &options);
 
-// The one certificate `certificate_uri` matches (read-certificate-data).
-Result<CertPtr> pkcs11_certificate(const std::string &certificate_uri, const Pkcs11Options &options);
+struct Pkcs11Certificate {
+    std::string uri; // the object's own URI, as aws_signing_helper lists it (no PIN)
+    CertPtr certificate;
+};
+
+// Every certificate `certificate_uri` matches (read-certificate-data's list).
+Result<std::vector<Pkcs11Certificate>> pkcs11_certificates(const std::string &certificate_uri,
+                                                           const Pkcs11Options &options);
 
 } // namespace pullcred_ra

@@ -3,6 +3,7 @@
 // keys as aws.roles-anywhere (PEM, DER, PKCS#12 files, PKCS#11 tokens, TPM 2.0). The host executes it for
 // `pullcred signing-helper ...` / `aws_signing_helper ...`, so that the host
 // itself never loads OpenSSL. Output and exit codes are the helper's.
+#include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -13,6 +14,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -139,11 +141,50 @@ constexpr std::string_view kStoreNote =
 
 // ---- read-certificate-data ----
 
+// "CN=...,O=..." (RFC 2253, last RDN first) as the helper prints a subject.
+std::string subject_line(const X509 *cert) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0,
+                                   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+        return {};
+    char *data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return {data, static_cast<std::size_t>(size)};
+}
+
+std::string sha1_hex(const X509 *cert) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (X509_digest(cert, EVP_sha1(), digest, &size) != 1) return {};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += kHex[digest[i] >> 4U];
+        out += kHex[digest[i] & 0xfU];
+    }
+    return out;
+}
+
+// Several certificates match a pkcs11: URI: the helper's list of them, each
+// with its SHA-1 fingerprint, subject and own URI.
+int list_identities(const std::vector<Pkcs11Certificate> &certs) {
+    std::ostringstream out;
+    out << "Matching identities\n";
+    for (std::size_t i = 0; i < certs.size(); ++i)
+        out << i + 1 << ") " << sha1_hex(certs[i].certificate.get()) << " \""
+            << subject_line(certs[i].certificate.get()) << "\"\n\tURI: " << certs[i].uri << "\n";
+    ERR_clear_error();
+    std::cout << out.str() << std::flush;
+    return 0;
+}
+
 int read_certificate_data(const std::vector<std::string> &args) {
     if (help_asked(args)) {
         std::cout << "usage: aws_signing_helper read-certificate-data --certificate FILE\n\n"
                      "Prints the certificate's data as JSON: keyType (RSA or EC), certificateData\n"
-                     "(base64 DER), serialNumber (decimal), supportedAlgorithms.\n\n"
+                     "(base64 DER), serialNumber (decimal), supportedAlgorithms. A pkcs11: URI\n"
+                     "matching several certificates lists them instead (\"Matching identities\",\n"
+                     "then each one's SHA-1 fingerprint, subject and own URI).\n\n"
                      "  --certificate FILE  PEM (first CERTIFICATE block), DER, or a PKCS#12 bundle\n"
                      "                      with an empty password (its end-entity certificate),\n"
                      "                      or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"
@@ -166,9 +207,10 @@ int read_certificate_data(const std::vector<std::string> &args) {
             "do not exist on Linux");
     CertPtr found;
     if (is_pkcs11_uri(certificate)) {
-        auto cert = pkcs11_certificate(certificate, pkcs11_options(flags));
-        if (!cert) return fail(cert.error().message);
-        found = std::move(*cert);
+        auto certs = pkcs11_certificates(certificate, pkcs11_options(flags));
+        if (!certs) return fail(certs.error().message);
+        if (certs->size() > 1) return list_identities(*certs);
+        found = std::move(certs->front().certificate);
     } else {
         auto bytes = read_whole_file(certificate, "--certificate");
         if (!bytes) return fail(bytes.error().message);

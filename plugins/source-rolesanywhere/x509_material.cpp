@@ -28,6 +28,7 @@
 #include "aws/sigv4/hash.hpp"
 #include "aws/sigv4/scope.hpp"
 #include "aws/sigv4/string_to_sign.hpp"
+#include "legacy_provider.hpp"
 
 namespace pullcred_ra {
 
@@ -474,15 +475,6 @@ namespace {
 struct Pkcs12Deleter {
     void operator()(PKCS12 *bundle) const { PKCS12_free(bundle); }
 };
-
-// Legacy bundles (RC2-40 certificate bags) need OpenSSL's legacy provider;
-// the default provider stays available beside it.
-// Loaded once and kept for the process (held here, so that it is not a leak).
-void load_legacy_provider() {
-    static OSSL_PROVIDER *const legacy = OSSL_PROVIDER_try_load(nullptr, "legacy", 1);
-    (void)legacy;
-    ERR_clear_error();
-}
 
 Result<CertificateFile> read_pkcs12(std::string_view bytes, std::string_view origin) {
     const auto *cursor = reinterpret_cast<const unsigned char *>(bytes.data()); // NOLINT

@@ -30,6 +30,7 @@ import time
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import PULLCRED, kubelet_request, scrubbed_env
@@ -299,6 +300,77 @@ def test_pkcs11_read_certificate_data_and_sign_string(token, tmp_path):
         assert_sign_string_verifies(tmp_path, token.certs[kind],
                                     ["--certificate", str(token.certs[kind]), "--private-key", token.uri(kind),
                                      "--pkcs11-lib", SOFTHSM_LIB], env)
+
+
+def expected_listing_entry(cert_path, token_info, object_id, label):
+    """One entry of aws_signing_helper's read-certificate-data list, computed
+    without pullcred: `openssl x509 -fingerprint -sha1`, the subject from
+    python3-cryptography (RFC 4514, last RDN first) and the object's URI with
+    the token's attributes sorted by name, values percent-encoded as the
+    helper's URI library does (upper-case hex, RFC 7512 path characters kept,
+    id fully encoded)."""
+    fingerprint = check("openssl", "x509", "-in", str(cert_path), "-noout", "-fingerprint", "-sha1").decode()
+    fingerprint = fingerprint.strip().split("=", 1)[1].replace(":", "").lower()
+    subject = x509.load_pem_x509_certificate(cert_path.read_bytes()).subject.rfc4514_string()
+    attributes = dict(token_info, id=bytes.fromhex(object_id), object=label.encode(), type=b"cert")
+
+    def encoded(name, value):
+        value = value if isinstance(value, bytes) else value.encode()
+        kept = "-._~&:[]@!$'()*+,="
+        return "".join(chr(b) if name != "id" and b < 128 and (chr(b).isalnum() or chr(b) in kept)
+                       else f"%{b:02X}" for b in value)
+
+    uri = "pkcs11:" + ";".join(f"{name}={encoded(name, attributes[name])}" for name in sorted(attributes))
+    return f'{fingerprint} "{subject}"\n\tURI: {uri}\n'
+
+
+def token_info(token):
+    """The token's attributes as `pkcs11-tool --list-slots` shows them; SoftHSM2
+    names itself "SoftHSM project" as the slot's manufacturer (not listed)."""
+    listing = check("pkcs11-tool", "--module", SOFTHSM_LIB, "--list-slots", env=dict(os.environ, **token.env))
+    for block in listing.decode().split("\nSlot ")[1:]:
+        head, *lines = block.splitlines()
+        fields = {name.strip(): value.strip() for name, value in (line.split(":", 1) for line in lines if ":" in line)}
+        if fields.get("token label") == TOKEN:
+            return {"manufacturer": fields["token manufacturer"], "model": fields["token model"],
+                    "serial": fields["serial num"], "slot-description": head.split("): ", 1)[1].strip(),
+                    "slot-manufacturer": "SoftHSM project"}
+    raise AssertionError(listing.decode())
+
+
+def test_pkcs11_read_certificate_data_lists_several_matching_certificates(token, ca, tmp_path):
+    # Two certificates under one label (a renewal beside the old one): the
+    # helper lists both instead of failing.
+    label = "ra-twin"
+    info = token_info(token)
+    expected = {}
+    for name, object_id in (("twin-a", "0a"), ("twin-b", "0b")):
+        cert_pem = tmp_path / f"{name}.pem"
+        cert = ca.issue(ec.generate_private_key(ec.SECP256R1()).public_key(), name, cert_pem)
+        der = tmp_path / f"{name}.der"
+        der.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+        token.tool("--write-object", str(der), "--type", "cert", "--id", object_id, "--label", label)
+        expected[expected_listing_entry(cert_pem, info, object_id, label)] = cert_pem
+    completed = run("signing-helper", "read-certificate-data", "--certificate", f"pkcs11:token={TOKEN};object={label}",
+                    "--pkcs11-lib", SOFTHSM_LIB, env=token.env)
+    assert completed.returncode == 0, completed.stderr.decode()
+    out = completed.stdout.decode()
+    assert out.startswith("Matching identities\n"), out
+    lines = out.splitlines(keepends=True)[1:]
+    assert len(lines) == 4, out
+    entries = []
+    for number, (first, second) in enumerate(zip(lines[0::2], lines[1::2]), start=1):
+        assert first.startswith(f"{number}) "), out
+        entries.append(first[len(f"{number}) "):] + second)
+    assert sorted(entries) == sorted(expected), out
+    # The URI each entry shows selects that one certificate.
+    for entry in entries:
+        uri = entry.split("URI: ", 1)[1].strip()
+        one = run("signing-helper", "read-certificate-data", "--certificate", uri, "--pkcs11-lib", SOFTHSM_LIB,
+                  env=token.env)
+        assert one.returncode == 0, one.stderr.decode()
+        der = check("openssl", "x509", "-in", str(expected[entry]), "-outform", "DER")
+        assert json.loads(one.stdout)["certificateData"] == base64.b64encode(der).decode()
 
 
 def test_pkcs11_errors_are_one_line_without_the_pin(emulator, token, tmp_path):

@@ -3,6 +3,7 @@
 directory and in a Debian bullseye root (glibc 2.31, older than the build
 host's) made with debootstrap and cached in build/tools/. Needs root (chroot);
 a debootstrap that cannot reach a mirror skips the bullseye tests."""
+import base64
 import json
 import os
 import pathlib
@@ -228,6 +229,79 @@ def test_bundle_holds_the_install_tree_and_every_library_it_loads(bundle, plain_
                 target = line.split("=>")[1].split()[0]
                 assert target.startswith(str(bundle) + "/"), f"{elf} loads {line.strip()}"
     assert (bundle / "share" / "doc" / "pullcred" / "third-party" / "LIBRARIES").is_file()
+
+
+SYSTEM_OSSL_MODULES = "/usr/lib/x86_64-linux-gnu/ossl-modules"
+
+
+def legacy_pkcs12(directory):
+    """A PKCS#12 bundle as `openssl pkcs12 -export -legacy` makes it (RC2-40
+    certificate bag, empty password), and its certificate in DER."""
+    key, cert = directory / "node.key", directory / "node.pem"
+    made = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-subj", "/CN=legacy-node", "-days", "2", "-keyout", key, "-out", cert])
+    assert made.returncode == 0, made.stderr
+    p12 = directory / "bundle.p12"
+    made = run(["openssl", "pkcs12", "-export", "-legacy", "-in", cert, "-inkey", key, "-passout", "pass:",
+                "-out", p12])
+    assert made.returncode == 0, made.stderr
+    info = run(["openssl", "pkcs12", "-in", p12, "-info", "-noout", "-passin", "pass:", "-legacy"])
+    assert "RC2" in info.stdout + info.stderr, info.stdout + info.stderr
+    der = subprocess.run(["openssl", "x509", "-in", str(cert), "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return p12, der
+
+
+def read_certificate_data(prefix_args, p12_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}  # no OPENSSL_MODULES
+    return run([*prefix_args, f"{PREFIX}/bin/pullcred", "signing-helper", "read-certificate-data",
+                "--certificate", p12_path], env=env)
+
+
+def in_namespace_without_system_modules(bundle):
+    """unshare -m: an empty directory over the system's ossl-modules (checked
+    empty), the bundle bind-mounted at /opt/pullcred on a root-owned tmpfs."""
+    empty = bundle.parent / "empty-ossl-modules"
+    empty.mkdir(exist_ok=True)
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            f"mount --bind {empty} {SYSTEM_OSSL_MODULES} && [ -z \"$(ls -A {SYSTEM_OSSL_MODULES})\" ] && "
+            f"mount -t tmpfs -o mode=0755 tmpfs /opt && mkdir {PREFIX} && mount --bind {bundle} {PREFIX} && "
+            f"exec \"$@\"", "sh"]
+
+
+def test_bundle_reads_a_legacy_pkcs12_without_the_systems_ossl_modules(tmp_path, bundle):
+    shipped = bundle / "lib" / "pullcred" / "sys" / "ossl-modules" / "legacy.so"
+    assert shipped.is_file()
+    assert (shipped.stat().st_mode & 0o777) == 0o755
+    p12, der = legacy_pkcs12(tmp_path)
+    expected = base64.b64encode(der).decode()
+    # On the host, the system's ossl-modules hidden: the bundle's own legacy.so.
+    assert os.path.isdir(SYSTEM_OSSL_MODULES), "the Debian build host has OpenSSL's modules there"
+    done = read_certificate_data(in_namespace_without_system_modules(bundle), p12)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["certificateData"] == expected and data["keyType"] == "EC", data
+    # In an otherwise empty root (as the FROM-scratch image): no system OpenSSL at all.
+    root = tmp_path / "scratch"
+    root.mkdir()
+    os.chmod(root, 0o755)
+    shutil.copytree(bundle, root / PREFIX.lstrip("/"), symlinks=True)
+    shutil.copyfile(p12, root / "bundle.p12")
+    unmount = mount_proc(root)
+    try:
+        done = read_certificate_data([CHROOT, root], "/bundle.p12")
+        assert done.returncode == 0, done.stderr
+        data = json.loads(done.stdout)
+        assert data["certificateData"] == expected
+        assert data["keyType"] == "EC"
+        # A directory writable by others is not trusted: nothing is loaded from it.
+        os.chmod(root / PREFIX.lstrip("/") / "lib" / "pullcred" / "sys" / "ossl-modules", 0o777)
+        refused = read_certificate_data([CHROOT, root], "/bundle.p12")
+        assert refused.returncode == 1, refused
+        assert refused.stdout == ""
+        assert "legacy provider" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    finally:
+        unmount()
 
 
 def test_install_tree_has_the_docker_credential_helper_name(plain_install):
