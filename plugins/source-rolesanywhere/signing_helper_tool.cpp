@@ -183,8 +183,8 @@ int read_certificate_data(const std::vector<std::string> &args) {
         std::cout << "usage: aws_signing_helper read-certificate-data --certificate FILE\n\n"
                      "Prints the certificate's data as JSON: keyType (RSA or EC), certificateData\n"
                      "(base64 DER), serialNumber (decimal), supportedAlgorithms. A pkcs11: URI\n"
-                     "matching several certificates lists them instead (\"Matching identities\",\n"
-                     "then each one's SHA-1 fingerprint, subject and own URI).\n\n"
+                     "lists the certificates it matches instead, as aws_signing_helper does\n"
+                     "(\"Matching identities\", then each one's SHA-1 fingerprint, subject and URI).\n\n"
                      "  --certificate FILE  PEM (first CERTIFICATE block), DER, or a PKCS#12 bundle\n"
                      "                      with an empty password (its end-entity certificate),\n"
                      "                      or a PKCS#11 URI (pkcs11:object=...?pin-value=...)\n"
@@ -205,20 +205,17 @@ int read_certificate_data(const std::vector<std::string> &args) {
         return fail(
             "read-certificate-data needs --certificate FILE (PEM, DER or PKCS#12); certificate stores "
             "do not exist on Linux");
-    CertPtr found;
     if (is_pkcs11_uri(certificate)) {
         auto certs = pkcs11_certificates(certificate, pkcs11_options(flags));
         if (!certs) return fail(certs.error().message);
-        if (certs->size() > 1) return list_identities(*certs);
-        found = std::move(certs->front().certificate);
-    } else {
-        auto bytes = read_whole_file(certificate, "--certificate");
-        if (!bytes) return fail(bytes.error().message);
-        auto file = read_certificate_file(*bytes, "--certificate " + certificate);
-        wipe_secret(*bytes);
-        if (!file) return fail(file.error().message);
-        found = std::move(file->certificate);
+        return list_identities(*certs);
     }
+    auto bytes = read_whole_file(certificate, "--certificate");
+    if (!bytes) return fail(bytes.error().message);
+    auto file = read_certificate_file(*bytes, "--certificate " + certificate);
+    wipe_secret(*bytes);
+    if (!file) return fail(file.error().message);
+    const CertPtr found = std::move(file->certificate);
     const X509 *cert = found.get();
     std::string key_type;
     switch (EVP_PKEY_get_base_id(X509_get0_pubkey(cert))) {

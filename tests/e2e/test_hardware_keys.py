@@ -285,21 +285,38 @@ def test_pkcs11_module_found_through_p11_kit_proxy_by_default(emulator, token, t
 def test_pkcs11_read_certificate_data_and_sign_string(token, tmp_path):
     env = dict(token.env)
     for kind in ("ec", "rsa"):
-        completed = run("signing-helper", "read-certificate-data", "--certificate", token.uri(kind, pin=None),
-                        "--pkcs11-lib", SOFTHSM_LIB, env=env)
-        assert completed.returncode == 0, completed.stderr.decode()
-        data = json.loads(completed.stdout)
-        der = check("openssl", "x509", "-in", str(token.certs[kind]), "-outform", "DER")
-        assert data["certificateData"] == base64.b64encode(der).decode()
-        assert data["keyType"] == kind.upper()
-        serial = check("openssl", "x509", "-in", str(token.certs[kind]), "-noout", "-serial").decode()
-        assert data["serialNumber"] == str(int(serial.strip().split("=")[1], 16))
+        # A pkcs11: URI lists what it matches, as the helper does: here one certificate.
+        entries = listed_identities(token, token.uri(kind, pin=None), env)
+        assert len(entries) == 1, entries
+        assert entries[0].startswith(sha1_fingerprint(token.certs[kind]) + " "), entries
         # The key in the token; the certificate beside it, or given as a file.
         assert_sign_string_verifies(tmp_path, token.certs[kind],
                                     ["--private-key", token.uri(kind), "--pkcs11-lib", SOFTHSM_LIB], env)
         assert_sign_string_verifies(tmp_path, token.certs[kind],
                                     ["--certificate", str(token.certs[kind]), "--private-key", token.uri(kind),
                                      "--pkcs11-lib", SOFTHSM_LIB], env)
+
+
+def sha1_fingerprint(cert_path):
+    fingerprint = check("openssl", "x509", "-in", str(cert_path), "-noout", "-fingerprint", "-sha1").decode()
+    return fingerprint.strip().split("=", 1)[1].replace(":", "").lower()
+
+
+def listed_identities(token, uri, env):
+    """The entries `read-certificate-data` lists for a pkcs11: URI, each as
+    '<sha1> "<subject>"\n\tURI: <uri>\n'."""
+    completed = run("signing-helper", "read-certificate-data", "--certificate", uri, "--pkcs11-lib", SOFTHSM_LIB,
+                    env=env)
+    assert completed.returncode == 0, completed.stderr.decode()
+    out = completed.stdout.decode()
+    assert out.startswith("Matching identities\n"), out
+    lines = out.splitlines(keepends=True)[1:]
+    assert len(lines) % 2 == 0, out
+    entries = []
+    for number, (first, second) in enumerate(zip(lines[0::2], lines[1::2]), start=1):
+        assert first.startswith(f"{number}) "), out
+        entries.append(first[len(f"{number}) "):] + second)
+    return entries
 
 
 def expected_listing_entry(cert_path, token_info, object_id, label):
@@ -309,8 +326,7 @@ def expected_listing_entry(cert_path, token_info, object_id, label):
     the token's attributes sorted by name, values percent-encoded as the
     helper's URI library does (upper-case hex, RFC 7512 path characters kept,
     id fully encoded)."""
-    fingerprint = check("openssl", "x509", "-in", str(cert_path), "-noout", "-fingerprint", "-sha1").decode()
-    fingerprint = fingerprint.strip().split("=", 1)[1].replace(":", "").lower()
+    fingerprint = sha1_fingerprint(cert_path)
     subject = x509.load_pem_x509_certificate(cert_path.read_bytes()).subject.rfc4514_string()
     attributes = dict(token_info, id=bytes.fromhex(object_id), object=label.encode(), type=b"cert")
 
@@ -351,26 +367,12 @@ def test_pkcs11_read_certificate_data_lists_several_matching_certificates(token,
         der.write_bytes(cert.public_bytes(serialization.Encoding.DER))
         token.tool("--write-object", str(der), "--type", "cert", "--id", object_id, "--label", label)
         expected[expected_listing_entry(cert_pem, info, object_id, label)] = cert_pem
-    completed = run("signing-helper", "read-certificate-data", "--certificate", f"pkcs11:token={TOKEN};object={label}",
-                    "--pkcs11-lib", SOFTHSM_LIB, env=token.env)
-    assert completed.returncode == 0, completed.stderr.decode()
-    out = completed.stdout.decode()
-    assert out.startswith("Matching identities\n"), out
-    lines = out.splitlines(keepends=True)[1:]
-    assert len(lines) == 4, out
-    entries = []
-    for number, (first, second) in enumerate(zip(lines[0::2], lines[1::2]), start=1):
-        assert first.startswith(f"{number}) "), out
-        entries.append(first[len(f"{number}) "):] + second)
-    assert sorted(entries) == sorted(expected), out
+    entries = listed_identities(token, f"pkcs11:token={TOKEN};object={label}", token.env)
+    assert len(entries) == 2 and sorted(entries) == sorted(expected), entries
     # The URI each entry shows selects that one certificate.
     for entry in entries:
         uri = entry.split("URI: ", 1)[1].strip()
-        one = run("signing-helper", "read-certificate-data", "--certificate", uri, "--pkcs11-lib", SOFTHSM_LIB,
-                  env=token.env)
-        assert one.returncode == 0, one.stderr.decode()
-        der = check("openssl", "x509", "-in", str(expected[entry]), "-outform", "DER")
-        assert json.loads(one.stdout)["certificateData"] == base64.b64encode(der).decode()
+        assert listed_identities(token, uri, token.env) == [entry]
 
 
 def test_pkcs11_errors_are_one_line_without_the_pin(emulator, token, tmp_path):
