@@ -220,9 +220,11 @@ Result<std::vector<CertificateObject>> certificates_in(const std::shared_ptr<Ses
 
 // Every certificate `uri` matches: those every matching token shows without
 // a login, else (exactly one token matching) those it shows after logging in
-// with the URI's pin-value.
+// with the URI's pin-value. None found after the login is an error unless
+// `none_is_an_answer` (a listing, which then says there are none).
 Result<std::vector<CertificateObject>> matching_certificates(const Token &token, const Pkcs11Uri &uri,
-                                                             const std::string &where) {
+                                                             const std::string &where,
+                                                             bool none_is_an_answer) {
     std::vector<const Slot *> slots;
     for (const auto &slot : token.slots)
         if (slot_matches(slot, uri)) slots.push_back(&slot);
@@ -254,7 +256,7 @@ Result<std::vector<CertificateObject>> matching_certificates(const Token &token,
     session->logged_in = true;
     auto certs = certificates_in(session, *slots.front(), uri, where);
     if (!certs) return certs.error();
-    if (certs->empty())
+    if (certs->empty() && !none_is_an_answer)
         return make_error(where + ": no certificate matches it in token " + slots.front()->token +
                           "; check object= and id= (pkcs11-tool --list-objects shows them)");
     return certs;
@@ -262,7 +264,7 @@ Result<std::vector<CertificateObject>> matching_certificates(const Token &token,
 
 Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &uri,
                                           const std::string &where) {
-    auto all = matching_certificates(token, uri, where);
+    auto all = matching_certificates(token, uri, where, false);
     if (!all) return all.error();
     if (all->size() > 1)
         return make_error(where + ": " + std::to_string(all->size()) +
@@ -587,7 +589,7 @@ Result<std::vector<Pkcs11Certificate>> pkcs11_certificates(const std::string &ce
     if (!parsed) return parsed.error();
     auto token = open_token(options);
     if (!token) return token.error();
-    auto all = matching_certificates(*token, *parsed, "certificate " + parsed->shown());
+    auto all = matching_certificates(*token, *parsed, "certificate " + parsed->shown(), true);
     if (!all) return all.error();
     std::vector<Pkcs11Certificate> out;
     for (auto &object : *all) out.push_back({object_uri(object), std::move(object.certificate)});

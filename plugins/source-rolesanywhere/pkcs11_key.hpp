@@ -43,7 +43,7 @@ struct Pkcs11Certificate {
     CertPtr certificate;
 };
 
-// Every certificate `certificate_uri` matches (read-certificate-data's list).
+// Every certificate `certificate_uri` matches, perhaps none (read-certificate-data's list).
 Result<std::vector<Pkcs11Certificate>> pkcs11_certificates(const std::string &certificate_uri,
                                                            const Pkcs11Options &options);
 

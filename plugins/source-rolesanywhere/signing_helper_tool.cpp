@@ -168,6 +168,10 @@ std::string sha1_hex(const X509 *cert) {
 // Several certificates match a pkcs11: URI: the helper's list of them, each
 // with its SHA-1 fingerprint, subject and own URI.
 int list_identities(const std::vector<Pkcs11Certificate> &certs) {
+    if (certs.empty()) {
+        std::cout << "No matching identities\n" << std::flush;
+        return 0;
+    }
     std::ostringstream out;
     out << "Matching identities\n";
     for (std::size_t i = 0; i < certs.size(); ++i)

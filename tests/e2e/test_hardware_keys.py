@@ -373,6 +373,12 @@ def test_pkcs11_read_certificate_data_lists_several_matching_certificates(token,
     for entry in entries:
         uri = entry.split("URI: ", 1)[1].strip()
         assert listed_identities(token, uri, token.env) == [entry]
+    # None, after logging in to the one matching token: an answer, not an error.
+    none = run("signing-helper", "read-certificate-data", "--certificate",
+               f"pkcs11:token={TOKEN};object=no-such-label?pin-value={USER_PIN}", "--pkcs11-lib", SOFTHSM_LIB,
+               env=token.env)
+    assert none.returncode == 0 and none.stdout == b"No matching identities\n", none
+    assert USER_PIN.encode() not in none.stderr
 
 
 def test_pkcs11_errors_are_one_line_without_the_pin(emulator, token, tmp_path):
