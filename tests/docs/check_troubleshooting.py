@@ -6,7 +6,7 @@ Usage: check_troubleshooting.py [SOURCE_DIR]   (default: two folders up)
 
 What counts as an error message
 -------------------------------
-The script reads every core/**, plugins/** and sdk/** file ending in .cpp, .hpp,
+The script reads every core/**, libs/**, plugins/** and sdk/** file ending in .cpp, .hpp,
 .c or .h (comments removed, string literals kept) and finds the calls of the
 helpers that make an error message:
 
@@ -64,7 +64,7 @@ import sys
 import time
 
 MIN_KEY_CHARS = 12
-SCAN_DIRS = ("core", "plugins", "sdk")
+SCAN_DIRS = ("core", "libs", "plugins", "sdk")
 EXTENSIONS = (".cpp", ".hpp", ".c", ".h")
 DOC = os.path.join("docs", "troubleshooting.md")
 
