@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes OUT_DIR/compile_commands.json for the static checks: the entries of
-core/ and plugins/ from SRC_DB (the ci preset's), plus the SDK example module
+core/, libs/ and plugins/ from SRC_DB (the ci preset's), plus the SDK example module
 (sdk/examples/docker-config-backend, built elsewhere against the installed SDK),
 compiled like a plugin; through it the checks see the SDK headers.
   lint-compile-db.py ROOT SRC_DB OUT_DIR"""
@@ -11,7 +11,7 @@ import sys
 
 root, src_db, out_dir = sys.argv[1:4]
 entries = json.load(open(src_db, encoding="utf-8"))
-keep = [e for e in entries if os.path.relpath(e["file"], root).split(os.sep)[0] in ("core", "plugins")]
+keep = [e for e in entries if os.path.relpath(e["file"], root).split(os.sep)[0] in ("core", "libs", "plugins")]
 template = next(e for e in entries if e["file"].endswith("plugins/source-static/static_source.cpp"))
 example = os.path.join(root, "sdk/examples/docker-config-backend")
 base = [a for a in shlex.split(template["command"])
