@@ -33,7 +33,7 @@ int run_credential_process(const CommandLine &command) {
             "arn:aws:rolesanywhere:us-west-2:111122223333:trust-anchor/abc --profile-arn "
             "arn:aws:rolesanywhere:us-west-2:111122223333:profile/def --role-arn "
             "arn:aws:iam::111122223333:role/ecr-pull");
-        std::cout << CredentialSelection::unsupported_note();
+        std::cout << CredentialSelection::key_store_note();
         return 0;
     }
     if (auto selected = selection.select(parsed, command.global); !selected)

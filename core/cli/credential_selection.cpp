@@ -90,11 +90,12 @@ CredentialSelection::CredentialSelection(po::options_description &options, std::
                                             "serve this profile of --config instead of the flags above");
 }
 
-const char *CredentialSelection::unsupported_note() {
+const char *CredentialSelection::key_store_note() {
     return "\nNot on Linux: the Windows/macOS certificate store flags (--cert-selector,\n"
            "--system-store-name, --system-store-location, --use-latest-expiring-certificate).\n"
-           "Not supported yet: PKCS#11 (pkcs11: URIs, --pkcs11-lib, --reuse-pin) and TPM 2.0\n"
-           "keys (handle:, TSS2 key files, --tpm-key-password).\n";
+           "Hardware keys: --certificate/--private-key take pkcs11: URIs (with --pkcs11-lib,\n"
+           "--reuse-pin) and TPM 2.0 keys (TSS2 key files, handle:0x81000001; --tpm-key-password,\n"
+           "--no-tpm-key-password).\n";
 }
 
 CommandLine CredentialSelection::normalized(const CommandLine &command) const {

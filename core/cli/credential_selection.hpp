@@ -49,8 +49,8 @@ public:
     // The IAM role's name (after the last '/' of its ARN), else the profile's name.
     [[nodiscard]] std::string role_name() const;
 
-    // The help text's note on flags that do not exist on Linux or not yet.
-    static const char *unsupported_note();
+    // The help text's note on key stores: the certificate stores Linux lacks, the hardware keys it has.
+    static const char *key_store_note();
 
 private:
     struct Flags {

@@ -84,7 +84,7 @@ int run_signing_helper_serve(const CommandLine &command) {
         std::cout << "\nAn IMDSv2 endpoint on 127.0.0.1 only: PUT /latest/api/token (header\n"
                      "x-aws-ec2-metadata-token-ttl-seconds, 1..21600) gives a session token that every\n"
                      "GET of /latest/meta-data/iam/security-credentials/[ROLE] needs (IMDSv1 is refused).\n"
-                  << CredentialSelection::unsupported_note();
+                  << CredentialSelection::key_store_note();
         return 0;
     }
     if (port < 0 || port > 65535) return fail("--port must be 0..65535 (0: any free port)");

@@ -52,7 +52,7 @@ int run_signing_helper_update(const CommandLine &command) {
                "mode 0600, other profiles and lines kept. --profile is the AWS credentials file's\n"
                "profile (as in aws_signing_helper); --pullcred-profile picks a profile of pullcred's "
                "config.\n"
-            << CredentialSelection::unsupported_note();
+            << CredentialSelection::key_store_note();
         return 0;
     }
     if (once && retry_errors) return fail("--once and --retry-errors cannot be used together; pick one");
