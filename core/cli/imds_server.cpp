@@ -1,6 +1,5 @@
 #include "cli/imds_server.hpp"
 
-#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/unicast.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -29,8 +28,6 @@ std::string shown(std::string_view text) {
     if (text.size() > kMax) out += "...";
     return out;
 }
-
-constexpr std::size_t kMaxDrainBytes = 1U << 20U;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
@@ -115,8 +112,6 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<Response> response_;
     std::string peer_;
-    std::array<char, 4096> scratch_{};
-    std::size_t drained_ = 0;
 };
 
 class Listener {
