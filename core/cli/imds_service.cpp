@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <pullcred/base64.hpp>
 #include <sys/random.h>
 #include <utility>
 
@@ -41,21 +42,15 @@ bool is_path(std::string_view target, std::string_view path) {
 } // namespace
 
 Result<std::string> new_token() {
-    std::array<unsigned char, 48> bytes{};
+    std::array<char, 48> bytes{};
     std::size_t got = 0;
     while (got < bytes.size()) {
         const auto n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
         if (n < 0) return make_error("the kernel gave no random bytes for an IMDS session token (getrandom)");
         got += static_cast<std::size_t>(n);
     }
-    constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string token;
-    for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        const unsigned value = (bytes[i] << 16U) | (bytes[i + 1] << 8U) | bytes[i + 2];
-        for (int shift = 18; shift >= 0; shift -= 6)
-            token += kAlphabet[(value >> static_cast<unsigned>(shift)) & 63U];
-    }
-    return token;
+    // 64 URL-safe characters: 48 bytes are whole base64 groups, with no padding.
+    return sdk::base64_encode(std::string_view(bytes.data(), bytes.size()), sdk::Base64Alphabet::url);
 }
 
 Service::Service(std::string role_name, Document document, Clock now)
