@@ -28,7 +28,6 @@ struct BottlerocketWanted {
     std::string aws_config; // plain text; settings.aws.config holds it base64-encoded
 };
 
-
 // The AWS config file for settings.aws.config. `fingerprint` (not secret) names
 // the profile's definition; with the expiry it goes into a comment line that
 // parse_config_marker reads back.
