@@ -52,7 +52,7 @@ Result<Served> shared_failure(const FailureRecord &failure, const std::optional<
                                ")");
     log::debug("the same fetch failed " + seconds_ago(failure.created_ms, now_ms) + " in process " +
                std::to_string(failure.pid) + "; its error is this request's");
-    return make_error(failure.error, failure.code);
+    return Error{failure.error, failure.code};
 }
 
 std::string waited_in_vain(const KeyLock &lock, const std::filesystem::path &lock_path,
@@ -121,7 +121,7 @@ Result<Served> Cache::through(const std::string &key, std::int64_t now_unix, con
                                "cache: a refresh is already running in " + process_name(lock.holder_pid()));
         waited_from = clock_();
         if (!lock.wait_until(deadline.unix_ms + kOutcomeGraceMs))
-            return make_error(waited_in_vain(lock, lock_path, deadline));
+            return Error::failed(waited_in_vain(lock, lock_path, deadline));
     }
 
     entry = read();

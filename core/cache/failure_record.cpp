@@ -58,14 +58,14 @@ Status write_failure_record(const std::filesystem::path &path, const FailureReco
     temp += ".tmp." + std::to_string(::getpid());
     const UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0)
-        return make_error("cache: cannot record the failure in " + path.string() + ": " +
-                          std::strerror(errno));
+        return Error::failed("cache: cannot record the failure in " + path.string() + ": " +
+                             std::strerror(errno));
     const bool written = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
     if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
         const int error = errno;
         ::unlink(temp.c_str());
-        return make_error("cache: cannot record the failure in " + path.string() + ": " +
-                          std::strerror(error));
+        return Error::failed("cache: cannot record the failure in " + path.string() + ": " +
+                             std::strerror(error));
     }
     return ok();
 }

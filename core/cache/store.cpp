@@ -30,16 +30,16 @@ std::string octal(mode_t mode) {
 Status check_directory(const std::filesystem::path &directory) {
     struct stat info {};
     if (::lstat(directory.c_str(), &info) != 0)
-        return make_error("cache directory " + directory.string() + ": " + std::strerror(errno));
+        return Error::failed("cache directory " + directory.string() + ": " + std::strerror(errno));
     const auto where = "cache directory " + directory.string() + ": ";
-    if (!S_ISDIR(info.st_mode)) return make_error(where + "not a directory; remove it or set cache.dir");
+    if (!S_ISDIR(info.st_mode)) return Error::failed(where + "not a directory; remove it or set cache.dir");
     if (info.st_uid != ::geteuid())
-        return make_error(where + "owned by uid " + std::to_string(info.st_uid) +
-                          ", not by the running user (uid " + std::to_string(::geteuid()) + "); fix: chown " +
-                          std::to_string(::geteuid()) + " " + directory.string());
+        return Error::failed(where + "owned by uid " + std::to_string(info.st_uid) +
+                             ", not by the running user (uid " + std::to_string(::geteuid()) +
+                             "); fix: chown " + std::to_string(::geteuid()) + " " + directory.string());
     if ((info.st_mode & 077) != 0)
-        return make_error(where + "mode " + octal(info.st_mode) + " lets others in; fix: chmod 700 " +
-                          directory.string());
+        return Error::failed(where + "mode " + octal(info.st_mode) + " lets others in; fix: chmod 700 " +
+                             directory.string());
     return ok();
 }
 
@@ -50,35 +50,36 @@ Status check_directory(const std::filesystem::path &directory) {
 // `.`, `..` or trailing slashes.
 Result<std::filesystem::path> make_private_path(const std::filesystem::path &directory) {
     const auto where = "cache directory " + directory.string() + ": ";
-    if (!directory.is_absolute()) return make_error(where + "not an absolute path; set cache.dir to one");
+    if (!directory.is_absolute()) return Error::failed(where + "not an absolute path; set cache.dir to one");
     std::filesystem::path walked = "/";
     for (const auto &part : directory.relative_path()) {
         if (part.empty() || part == ".") continue;
-        if (part == "..") return make_error(where + "holds `..`; write the path without it");
+        if (part == "..") return Error::failed(where + "holds `..`; write the path without it");
         const bool root = ::geteuid() == 0;
         struct stat parent {};
         if (root && ::lstat(walked.c_str(), &parent) == 0 && (parent.st_mode & 022) != 0 &&
             !(parent.st_uid == 0 && (parent.st_mode & S_ISVTX) != 0))
-            return make_error(
+            return Error::failed(
                 where + walked.string() + " has mode " + octal(parent.st_mode) +
                 " and others can write to it, so they could replace the cache; fix: chmod go-w " +
                 walked.string() + ", or set cache.dir elsewhere");
         walked /= part;
         struct stat info {};
         if (::lstat(walked.c_str(), &info) != 0) {
-            if (errno != ENOENT) return make_error(where + walked.string() + ": " + std::strerror(errno));
+            if (errno != ENOENT) return Error::failed(where + walked.string() + ": " + std::strerror(errno));
             if (::mkdir(walked.c_str(), 0700) != 0 && errno != EEXIST)
-                return make_error(where + "cannot create " + walked.string() + ": " + std::strerror(errno));
+                return Error::failed(where + "cannot create " + walked.string() + ": " +
+                                     std::strerror(errno));
             if (::lstat(walked.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-                return make_error(where + "cannot create " + walked.string());
+                return Error::failed(where + "cannot create " + walked.string());
             ::chmod(walked.c_str(), 0700);
             continue;
         }
         if (S_ISLNK(info.st_mode))
-            return make_error(where + walked.string() +
-                              " is a symbolic link; set cache.dir to the real path of the directory");
+            return Error::failed(where + walked.string() +
+                                 " is a symbolic link; set cache.dir to the real path of the directory");
         if (!S_ISDIR(info.st_mode))
-            return make_error(where + walked.string() + " is not a directory; remove it or set cache.dir");
+            return Error::failed(where + walked.string() + " is not a directory; remove it or set cache.dir");
     }
     return walked;
 }
@@ -94,16 +95,16 @@ Result<Entry> parse_entry(std::string_view text) {
         if (it == doc.end() || !it->is_number_integer()) return std::nullopt;
         return it->get<std::int64_t>();
     };
-    if (!doc.is_object() || number("version") != kEntryVersion) return make_error("unknown entry version");
+    if (!doc.is_object() || number("version") != kEntryVersion) return Error::failed("unknown entry version");
     auto created = number("created");
     auto expires = number("expires");
     auto refresh = number("refresh");
     auto data = doc.find("data");
     if (!created || !expires || !refresh || data == doc.end() || !data->is_object())
-        return make_error("entry lacks created, expires, refresh or data");
+        return Error::failed("entry lacks created, expires, refresh or data");
     auto inputs_field = doc.find("inputs");
     auto inputs = inputs_field == doc.end() ? std::nullopt : Inputs::from_json(*inputs_field);
-    if (!inputs) return make_error("entry lacks inputs");
+    if (!inputs) return Error::failed("entry lacks inputs");
     return Entry{*created, *expires, *refresh, *data, std::move(*inputs)};
 }
 
@@ -199,7 +200,7 @@ Status Store::write(std::string_view key, const Entry &entry) const {
     const auto text = encode_entry(entry);
     auto temp = path_of(key, ".tmp." + std::to_string(::getpid()));
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return make_error("cache: cannot write " + temp.string() + ": " + std::strerror(errno));
+    if (fd < 0) return Error::failed("cache: cannot write " + temp.string() + ": " + std::strerror(errno));
     std::size_t written = 0;
     while (written < text.size()) {
         const auto n = ::write(fd, text.data() + written, text.size() - written);
@@ -211,7 +212,7 @@ Status Store::write(std::string_view key, const Entry &entry) const {
     ::close(fd);
     if (!complete || ::rename(temp.c_str(), path_of(key).c_str()) != 0) {
         ::unlink(temp.c_str());
-        return make_error("cache: cannot write " + path_of(key).string());
+        return Error::failed("cache: cannot write " + path_of(key).string());
     }
     return ok();
 }

@@ -45,9 +45,9 @@ Result<AwsKeys> aws_keys_of(const sdk::Credentials &credentials, const std::stri
     keys.access_key_id = credentials.get(PULLCRED_FIELD_ACCESS_KEY_ID);
     keys.secret_access_key = credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY);
     if (keys.access_key_id.empty() || keys.secret_access_key.empty())
-        return make_error("profile '" + profile + "' gave no " +
-                          (keys.access_key_id.empty() ? "access_key_id" : "secret_access_key") +
-                          ": credential_process needs AWS keys");
+        return Error::failed("profile '" + profile + "' gave no " +
+                             (keys.access_key_id.empty() ? "access_key_id" : "secret_access_key") +
+                             ": credential_process needs AWS keys");
     keys.session_token = credentials.get(PULLCRED_FIELD_SESSION_TOKEN);
     keys.expires_unix = credentials.expires_unix;
     keys.expiration = credentials.get("expiration");
@@ -123,13 +123,13 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
     if (!config_profile_.empty()) {
         for (const char *flag : kHelperFlags)
             if (parsed.values.count(flag) != 0U && !parsed.values[flag].defaulted())
-                return make_error("--" + profile_flag_ + " serves a profile of the config; --" + flag +
-                                  " belongs to the signing-helper flags, not both");
+                return Error::failed("--" + profile_flag_ + " serves a profile of the config; --" + flag +
+                                     " belongs to the signing-helper flags, not both");
         auto session = Session::open(global_);
-        if (!session.loaded().ok()) return make_error(session.loaded().summary());
+        if (!session.loaded().ok()) return Error::failed(session.loaded().summary());
         if (session.config().profiles.find(config_profile_) == session.config().profiles.end()) {
             const auto &file = session.config().file;
-            return make_error(
+            return Error::failed(
                 "profile '" + config_profile_ + "' is not defined in " +
                 (file.empty() ? std::string("the built-in config (give --config FILE)") : "config " + file));
         }
@@ -144,13 +144,13 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
           {"--role-arn", &flags_.role_arn}})
         if (value->empty()) missing += (missing.empty() ? "" : ", ") + std::string(flag);
     if (!missing.empty())
-        return make_error(command_ + " needs " + missing + " (or --" + profile_flag_ +
-                          " NAME to serve a profile of the config); see pullcred " + command_ + " --help");
+        return Error::failed(command_ + " needs " + missing + " (or --" + profile_flag_ +
+                             " NAME to serve a profile of the config); see pullcred " + command_ + " --help");
     if (!flags_.pkcs8_password.empty() && ::setenv(kPasswordVariable, flags_.pkcs8_password.c_str(), 1) != 0)
-        return make_error("cannot pass --pkcs8-password on to the source");
+        return Error::failed("cannot pass --pkcs8-password on to the source");
     if (!flags_.tpm_key_password.empty() &&
         ::setenv(kTpmPasswordVariable, flags_.tpm_key_password.c_str(), 1) != 0)
-        return make_error("cannot pass --tpm-key-password on to the source");
+        return Error::failed("cannot pass --tpm-key-password on to the source");
     nlohmann::json settings{{"source", "aws.roles-anywhere"},
                             {"certificate", flags_.certificate},
                             {"trustAnchorArn", flags_.trust_anchor_arn},
@@ -181,17 +181,17 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
 Result<AwsKeys> CredentialSelection::resolve(bool *cached) const {
     if (!from_flags_) {
         auto session = Session::open(global_);
-        if (!session.loaded().ok()) return make_error(session.loaded().summary());
+        if (!session.loaded().ok()) return Error::failed(session.loaded().summary());
         if (session.config().profiles.find(profile_) == session.config().profiles.end())
-            return make_error("profile '" + profile_ + "' is no longer defined in config " +
-                              session.config().file + "; put it back or restart with another profile");
+            return Error::failed("profile '" + profile_ + "' is no longer defined in config " +
+                                 session.config().file + "; put it back or restart with another profile");
         return resolve_in(session, profile_, flags_.region, cached);
     }
     // The profile comes from the flags; the cache, settings and modules from
     // the config (--config, $PULLCRED_CONFIG or the default file, else the
     // built-in defaults), so repeated calls share cached credentials.
     auto loaded = config::load_effective_config(config::locate_config(global_.config));
-    if (!loaded.ok()) return make_error(loaded.summary());
+    if (!loaded.ok()) return Error::failed(loaded.summary());
     loaded.config.profiles[profile_] = *from_flags_;
     Session session(std::move(loaded));
     return resolve_in(session, profile_, flags_.region, cached);

@@ -119,8 +119,8 @@ Result<std::filesystem::path> credentials_file_path() {
     // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only use
     if (const char *home = std::getenv("HOME"); home != nullptr && *home != '\0')
         return std::filesystem::path(home) / ".aws" / "credentials";
-    return make_error("neither AWS_SHARED_CREDENTIALS_FILE nor HOME is set; set one to say where the AWS "
-                      "credentials file is");
+    return Error::failed("neither AWS_SHARED_CREDENTIALS_FILE nor HOME is set; set one to say where the AWS "
+                         "credentials file is");
 }
 
 Status update_credentials_file(const std::filesystem::path &given, const std::string &profile,
@@ -131,48 +131,48 @@ Status update_credentials_file(const std::filesystem::path &given, const std::st
     const bool is_link = ::lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
     const auto path = is_link ? std::filesystem::canonical(given, ec) : given;
     if (ec)
-        return make_error("cannot follow the AWS credentials file link " + given.string() + ": " +
-                          ec.message() + "; fix the link or set AWS_SHARED_CREDENTIALS_FILE");
+        return Error::failed("cannot follow the AWS credentials file link " + given.string() + ": " +
+                             ec.message() + "; fix the link or set AWS_SHARED_CREDENTIALS_FILE");
     const auto directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::exists(directory, ec)) {
         std::filesystem::create_directories(directory, ec);
         if (!ec) std::filesystem::permissions(directory, std::filesystem::perms::owner_all, ec);
         if (ec)
-            return make_error("cannot create the directory " + directory.string() +
-                              " of the AWS credentials file: " + ec.message() +
-                              "; create it or set AWS_SHARED_CREDENTIALS_FILE");
+            return Error::failed("cannot create the directory " + directory.string() +
+                                 " of the AWS credentials file: " + ec.message() +
+                                 "; create it or set AWS_SHARED_CREDENTIALS_FILE");
     }
     std::string text;
     struct stat status {};
     const bool exists = ::stat(path.c_str(), &status) == 0;
     if (exists) {
         if (!S_ISREG(status.st_mode))
-            return make_error("the AWS credentials file " + path.string() +
-                              " is not a regular file; remove it or set AWS_SHARED_CREDENTIALS_FILE");
+            return Error::failed("the AWS credentials file " + path.string() +
+                                 " is not a regular file; remove it or set AWS_SHARED_CREDENTIALS_FILE");
         if (static_cast<std::size_t>(status.st_size) > kMaxFileBytes)
-            return make_error("the AWS credentials file " + path.string() +
-                              " is larger than 16 MiB; is it the right file?");
+            return Error::failed("the AWS credentials file " + path.string() +
+                                 " is larger than 16 MiB; is it the right file?");
         std::ifstream in(path, std::ios::binary);
         std::ostringstream content;
         content << in.rdbuf();
         if (!in.good() && !in.eof())
-            return make_error("cannot read the AWS credentials file " + path.string() +
-                              "; fix its permissions or set AWS_SHARED_CREDENTIALS_FILE");
+            return Error::failed("cannot read the AWS credentials file " + path.string() +
+                                 "; fix its permissions or set AWS_SHARED_CREDENTIALS_FILE");
         text = content.str();
     }
     const auto updated = with_profile_keys(text, profile, keys);
     std::string temporary = (directory / ".credentials.pullcred-XXXXXX").string();
     const int fd = ::mkstemp(temporary.data());
     if (fd < 0)
-        return make_error("cannot write a temporary file in " + directory.string() +
-                          " for the AWS credentials file: " + errno_text(errno) +
-                          "; fix the directory's permissions");
+        return Error::failed("cannot write a temporary file in " + directory.string() +
+                             " for the AWS credentials file: " + errno_text(errno) +
+                             "; fix the directory's permissions");
     auto abandon = [&](const std::string &what) -> Status {
         const int error = errno;
         ::close(fd);
         ::unlink(temporary.c_str());
-        return make_error("cannot write the AWS credentials file " + path.string() + " (" + what +
-                          "): " + errno_text(error) + "; fix the directory's permissions or free space");
+        return Error::failed("cannot write the AWS credentials file " + path.string() + " (" + what +
+                             "): " + errno_text(error) + "; fix the directory's permissions or free space");
     };
     if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) return abandon("chmod 0600");
     if (exists && ::fchown(fd, status.st_uid, status.st_gid) != 0 && errno != EPERM) return abandon("chown");
@@ -186,14 +186,14 @@ Status update_credentials_file(const std::filesystem::path &given, const std::st
     if (::close(fd) != 0) {
         const int error = errno;
         ::unlink(temporary.c_str());
-        return make_error("cannot write the AWS credentials file " + path.string() + " (close): " +
-                          errno_text(error) + "; fix the directory's permissions or free space");
+        return Error::failed("cannot write the AWS credentials file " + path.string() + " (close): " +
+                             errno_text(error) + "; fix the directory's permissions or free space");
     }
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
         const int error = errno;
         ::unlink(temporary.c_str());
-        return make_error("cannot replace the AWS credentials file " + path.string() + ": " +
-                          errno_text(error) + "; fix the directory's permissions");
+        return Error::failed("cannot replace the AWS credentials file " + path.string() + ": " +
+                             errno_text(error) + "; fix the directory's permissions");
     }
     if (const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
         (void)::fsync(dir); // the rename is done; a failed directory sync only weakens durability

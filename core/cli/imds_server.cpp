@@ -130,8 +130,8 @@ public:
         if (!ec) acceptor_.bind(endpoint, ec);
         if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
         if (ec)
-            return make_error("cannot listen on 127.0.0.1:" + std::to_string(options_.port) + ": " +
-                              ec.message() + "; stop what uses the port or give --port");
+            return Error::failed("cannot listen on 127.0.0.1:" + std::to_string(options_.port) + ": " +
+                                 ec.message() + "; stop what uses the port or give --port");
         return ok();
     }
 

@@ -46,7 +46,8 @@ Result<std::string> new_token() {
     std::size_t got = 0;
     while (got < bytes.size()) {
         const auto n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
-        if (n < 0) return make_error("the kernel gave no random bytes for an IMDS session token (getrandom)");
+        if (n < 0)
+            return Error::failed("the kernel gave no random bytes for an IMDS session token (getrandom)");
         got += static_cast<std::size_t>(n);
     }
     // 64 URL-safe characters: 48 bytes are whole base64 groups, with no padding.
@@ -116,10 +117,10 @@ Response Service::token(const Request &request) {
 
 Result<std::int64_t> Service::check_token(const Request &request) {
     const auto header = request.find(bsv(kTokenHeader));
-    if (header == request.end() || header->value().empty()) return make_error("no token provided");
+    if (header == request.end() || header->value().empty()) return Error::failed("no token provided");
     const auto found = tokens_.find(std::string(header->value()));
     const auto now = now_();
-    if (found == tokens_.end() || found->second <= now) return make_error("invalid token provided");
+    if (found == tokens_.end() || found->second <= now) return Error::failed("invalid token provided");
     return (found->second - now) / 1000;
 }
 

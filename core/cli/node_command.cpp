@@ -94,7 +94,7 @@ Status check_config(const std::string &config) {
     if (problems.empty()) return ok();
     std::string all = "config " + config + " not installed: " + problems.front();
     if (problems.size() > 1) all += " (and " + std::to_string(problems.size() - 1) + " more problem(s))";
-    return make_error(all);
+    return Error::failed(all);
 }
 
 void log_changes(const node::Changes &changes) {
@@ -126,7 +126,8 @@ Result<node::AwsKeys> profile_keys(const fs::path &config, const std::string &pr
                        credentials->get(PULLCRED_FIELD_SECRET_ACCESS_KEY),
                        credentials->get(PULLCRED_FIELD_SESSION_TOKEN), credentials->expires_unix};
     if (keys.access_key_id.empty() || keys.secret_access_key.empty())
-        return make_error("profile '" + profile + "' gave no AWS keys: Bottlerocket's provider needs them");
+        return Error::failed("profile '" + profile +
+                             "' gave no AWS keys: Bottlerocket's provider needs them");
     return keys;
 }
 
@@ -137,18 +138,18 @@ Result<node::BottlerocketOptions> bottlerocket_options(const node::InstallOption
     out.socket = socket;
     out.host_root = options.host_root;
     auto refresh = parse_go_duration(flags.refresh_before);
-    if (!refresh) return make_error("--bottlerocket-refresh-before: " + refresh.error().message);
+    if (!refresh) return Error::failed("--bottlerocket-refresh-before: " + refresh.error().message);
     out.refresh_before = refresh->count();
     auto session = Session::open(GlobalOptions{options.config.string()});
     const auto &profiles = session.config().profiles;
     profile = flags.profile;
     if (profile.empty() && profiles.size() == 1) profile = profiles.begin()->first;
     if (profile.empty())
-        return make_error("--bottlerocket-profile NAME is required: the config has " +
-                          std::to_string(profiles.size()) + " profiles");
+        return Error::failed("--bottlerocket-profile NAME is required: the config has " +
+                             std::to_string(profiles.size()) + " profiles");
     const auto found = profiles.find(profile);
     if (found == profiles.end())
-        return make_error("--bottlerocket-profile: no profile '" + profile + "' in the config");
+        return Error::failed("--bottlerocket-profile: no profile '" + profile + "' in the config");
     out.fingerprint = sha256_hex(profile + "\n" + found->second.settings.dump()).substr(0, 16);
     out.wanted.image_patterns = options.match_images;
     out.wanted.cache_duration = options.default_cache_duration;

@@ -23,7 +23,7 @@ SchemaValidator::~SchemaValidator() = default;
 
 Result<SchemaValidator> SchemaValidator::compile(std::string_view schema_json) {
     auto document = parse_json_strict(schema_json);
-    if (!document) return make_error("schema: " + document.error().message);
+    if (!document) return Error::failed("schema: " + document.error().message);
     auto compiled = std::make_unique<Compiled>();
     try {
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
@@ -31,7 +31,7 @@ Result<SchemaValidator> SchemaValidator::compile(std::string_view schema_json) {
         parser.populateSchema(adapter, compiled->schema);
         compiled->text = *document;
     } catch (const std::exception &e) {
-        return make_error(std::string("schema: ") + e.what());
+        return Error::failed(std::string("schema: ") + e.what());
     }
     return SchemaValidator(std::move(compiled));
 }

@@ -110,7 +110,7 @@ public:
     Status on(const yaml_event_t &event) {
         switch (event.type) {
         case YAML_DOCUMENT_START_EVENT:
-            if (++documents_ > 1) return make_error("invalid YAML: more than one document");
+            if (++documents_ > 1) return Error::failed("invalid YAML: more than one document");
             return ok();
         case YAML_SCALAR_EVENT:
             return on_scalar(event);
@@ -133,8 +133,8 @@ private:
     Status count(const yaml_mark_t &mark, std::size_t added) {
         nodes_ += added;
         if (nodes_ > kMaxNodes)
-            return make_error(at_line(mark) + "more than " + std::to_string(kMaxNodes) +
-                              " values (after expanding aliases)");
+            return Error::failed(at_line(mark) + "more than " + std::to_string(kMaxNodes) +
+                                 " values (after expanding aliases)");
         return ok();
     }
 
@@ -142,12 +142,12 @@ private:
         const auto &scalar = event.data.scalar;
         const std::string_view text(reinterpret_cast<const char *>(scalar.value), scalar.length);
         if (text.size() > kMaxScalarBytes)
-            return make_error(at_line(event.start_mark) + "a value longer than " +
-                              std::to_string(kMaxScalarBytes) + " bytes");
+            return Error::failed(at_line(event.start_mark) + "a value longer than " +
+                                 std::to_string(kMaxScalarBytes) + " bytes");
         if (!sdk::valid_utf8(text))
-            return make_error(at_line(event.start_mark) + "a value that is not valid UTF-8");
+            return Error::failed(at_line(event.start_mark) + "a value that is not valid UTF-8");
         if (has_unprintable(text))
-            return make_error(at_line(event.start_mark) + "a value with an escaped control character");
+            return Error::failed(at_line(event.start_mark) + "a value with an escaped control character");
         const bool as_string = scalar.style != YAML_PLAIN_SCALAR_STYLE || text_of(scalar.tag) == YAML_STR_TAG;
         nlohmann::json value =
             as_string ? nlohmann::json(std::string(text)) : plain_scalar(std::string(text));
@@ -159,14 +159,15 @@ private:
         const auto name = text_of(event.data.alias.anchor);
         const auto found = anchors_.find(name);
         if (found == anchors_.end())
-            return make_error(at_line(event.start_mark) + "alias *" + name + " names no anchor before it");
+            return Error::failed(at_line(event.start_mark) + "alias *" + name + " names no anchor before it");
         if (auto counted = count(event.start_mark, found->second.nodes); !counted) return counted;
         return place(found->second.value, {}, found->second.nodes, event.start_mark);
     }
 
     Status open(const yaml_event_t &event) {
         if (open_.size() >= kMaxDepth)
-            return make_error(at_line(event.start_mark) + "nesting deeper than " + std::to_string(kMaxDepth));
+            return Error::failed(at_line(event.start_mark) + "nesting deeper than " +
+                                 std::to_string(kMaxDepth));
         if (auto counted = count(event.start_mark, 1); !counted) return counted;
         const bool sequence = event.type == YAML_SEQUENCE_START_EVENT;
         const auto *anchor = sequence ? event.data.sequence_start.anchor : event.data.mapping_start.anchor;
@@ -196,10 +197,10 @@ private:
             return ok();
         }
         if (!parent.key) {
-            if (!value.is_string()) return make_error(at_line(mark) + "mapping keys must be strings");
+            if (!value.is_string()) return Error::failed(at_line(mark) + "mapping keys must be strings");
             auto key = value.get<std::string>();
             if (parent.value.contains(key))
-                return make_error(at_line(mark) + "duplicate key " + util::quote_bounded(key));
+                return Error::failed(at_line(mark) + "duplicate key " + util::quote_bounded(key));
             parent.key = std::move(key);
             return ok();
         }
@@ -221,7 +222,7 @@ Error parse_error(const yaml_parser_t &parser) {
     if (parser.context != nullptr)
         message += " (" + std::string(parser.context) + " at line " +
                    std::to_string(parser.context_mark.line + 1) + ")";
-    return make_error(std::move(message));
+    return Error::failed(std::move(message));
 }
 
 } // namespace
@@ -230,11 +231,11 @@ Result<nlohmann::json> yaml_to_json(std::string_view text) {
     if (auto control = control_character(text)) {
         char code[8];
         static_cast<void>(std::snprintf(code, sizeof(code), "0x%02X", control->second));
-        return make_error("invalid YAML at line " + std::to_string(control->first) + ": control character " +
-                          code + " (only tab, LF and CR are allowed)");
+        return Error::failed("invalid YAML at line " + std::to_string(control->first) +
+                             ": control character " + code + " (only tab, LF and CR are allowed)");
     }
     yaml_parser_t parser;
-    if (yaml_parser_initialize(&parser) == 0) return make_error("invalid YAML: cannot start the parser");
+    if (yaml_parser_initialize(&parser) == 0) return Error::failed("invalid YAML: cannot start the parser");
     const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t *)> cleanup(&parser, yaml_parser_delete);
     yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char *>(text.data()), text.size());
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);

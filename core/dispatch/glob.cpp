@@ -308,7 +308,7 @@ Result<std::string> normalize_auth_key(std::string_view key) {
     detail::GoUrl url;
     detail::GoUrlScratch scratch;
     std::string message;
-    if (!detail::parse_go_url(rest, url, scratch, &message)) return make_error(message);
+    if (!detail::parse_go_url(rest, url, scratch, &message)) return Error::failed(message);
     // The docker client treats "/v1/" and "/v2/" like the bare host (docker/registry ResolveAuthConfig).
     auto path = url.path;
     if (path.starts_with("/v2/") || path.starts_with("/v1/")) path.remove_prefix(3);
@@ -324,12 +324,12 @@ bool match_auth_key(std::string_view key, std::string_view image) {
 
 Status validate_pattern(std::string_view pattern, PatternKind kind) {
     const auto bad = [&](const std::string &why) {
-        return make_error("pattern " + detail::go_quote(pattern) + " " + why);
+        return Error::failed("pattern " + detail::go_quote(pattern) + " " + why);
     };
-    if (pattern.empty()) return make_error("pattern is empty");
+    if (pattern.empty()) return Error::failed("pattern is empty");
     if (pattern.size() > kMaxImageRefLength)
-        return make_error("pattern is " + std::to_string(pattern.size()) + " bytes long; the limit is " +
-                          std::to_string(kMaxImageRefLength));
+        return Error::failed("pattern is " + std::to_string(pattern.size()) + " bytes long; the limit is " +
+                             std::to_string(kMaxImageRefLength));
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         const auto c = static_cast<unsigned char>(pattern[i]);
         if (c < 0x20 || c == 0x7f)

@@ -530,48 +530,48 @@ const char *repository_error(std::string_view repository) noexcept {
 } // namespace
 
 Result<ImageRef> ImageRef::parse(std::string_view image) {
-    if (image.empty()) return make_error("image reference is empty");
+    if (image.empty()) return Error::failed("image reference is empty");
     if (image.size() > kMaxImageRefLength)
-        return make_error("image reference is " + std::to_string(image.size()) +
-                          " bytes long; the limit is " + std::to_string(kMaxImageRefLength));
+        return Error::failed("image reference is " + std::to_string(image.size()) +
+                             " bytes long; the limit is " + std::to_string(kMaxImageRefLength));
     for (std::size_t i = 0; i < image.size(); ++i) {
         const auto c = static_cast<unsigned char>(image[i]);
         if (!allowed_in_image(c))
-            return make_error(describe_byte(c) + " at offset " + std::to_string(i) +
-                              " is not allowed in an image reference");
+            return Error::failed(describe_byte(c) + " at offset " + std::to_string(i) +
+                                 " is not allowed in an image reference");
     }
     if (has_scheme(image))
-        return make_error("an image reference has no URL scheme: kubelet sends \"registry/repository\", "
-                          "not \"https://registry/repository\"");
+        return Error::failed("an image reference has no URL scheme: kubelet sends \"registry/repository\", "
+                             "not \"https://registry/repository\"");
 
     const auto slash = image.find('/');
     const auto registry = image.substr(0, slash);
-    if (registry.empty()) return make_error("empty registry: the image starts with '/'");
+    if (registry.empty()) return Error::failed("empty registry: the image starts with '/'");
     if (registry.find('@') != npos)
-        return make_error(
+        return Error::failed(
             "'@' in the registry " + quoted(registry) +
             ": a digest follows the repository (\"registry/repo@sha256:...\") and URL userinfo is "
             "not allowed");
     if (const auto open = image.find('[', 1); open != npos)
-        return make_error("'[' at offset " + std::to_string(open) +
-                          ": brackets may only enclose an IPv6 address at the start of the registry "
-                          "(\"[::1]:5000/repo\")");
+        return Error::failed("'[' at offset " + std::to_string(open) +
+                             ": brackets may only enclose an IPv6 address at the start of the registry "
+                             "(\"[::1]:5000/repo\")");
     if (const auto close = image.find(']'); close != npos && (registry[0] != '[' || close >= registry.size()))
-        return make_error("']' at offset " + std::to_string(close) +
-                          " does not close an IPv6 address at the start of the registry");
+        return Error::failed("']' at offset " + std::to_string(close) +
+                             " does not close an IPv6 address at the start of the registry");
 
     if (const auto bad = registry.find_first_of("+="); bad != npos)
-        return make_error("character '" + std::string(registry.substr(bad, 1)) +
-                          "' is not allowed in the registry " + quoted(registry));
+        return Error::failed("character '" + std::string(registry.substr(bad, 1)) +
+                             "' is not allowed in the registry " + quoted(registry));
 
     detail::GoUrl url;
     detail::GoUrlScratch scratch; // stays empty: '%' is not an allowed byte
     std::string message;
-    if (!detail::parse_go_url(image, url, scratch, &message)) return make_error(message);
+    if (!detail::parse_go_url(image, url, scratch, &message)) return Error::failed(message);
     const auto split = detail::split_host_port(url.host);
-    if (split.host.empty()) return make_error("empty host in registry " + quoted(registry));
+    if (split.host.empty()) return Error::failed("empty host in registry " + quoted(registry));
     if (split.error == detail::SplitError::none && split.port.empty())
-        return make_error("empty port after ':' in registry " + quoted(registry));
+        return Error::failed("empty port after ':' in registry " + quoted(registry));
 
     ImageRef ref;
     ref.text_ = std::string(image);
@@ -591,22 +591,22 @@ Result<ImageRef> ImageRef::parse(std::string_view image) {
         if (const auto at = image.find('@', begin); at != npos) {
             const auto digest = image.substr(at + 1);
             if (const char *reason = digest_error(digest))
-                return make_error("malformed digest " + quoted(digest) + ": " + reason);
+                return Error::failed("malformed digest " + quoted(digest) + ": " + reason);
             ref.digest_ = span_of(digest);
             end = at;
         }
-        if (end == begin) return make_error("empty repository after '/'");
+        if (end == begin) return Error::failed("empty repository after '/'");
         const auto last_slash = image.rfind('/', end - 1);
         if (const auto colon = image.find(':', last_slash + 1); colon < end) {
             const auto tag = image.substr(colon + 1, end - colon - 1);
             if (const char *reason = tag_error(tag))
-                return make_error("malformed tag " + quoted(tag) + ": " + reason);
+                return Error::failed("malformed tag " + quoted(tag) + ": " + reason);
             ref.tag_ = span_of(tag);
             end = colon;
         }
         const auto repository = image.substr(begin, end - begin);
         if (const char *reason = repository_error(repository))
-            return make_error("malformed repository " + quoted(repository) + ": " + reason);
+            return Error::failed("malformed repository " + quoted(repository) + ": " + reason);
         ref.repository_ = span_of(repository);
     }
     return ref;

@@ -23,12 +23,13 @@ Result<NetServices *> load_net_services() {
     library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
     if (error || !library->is_loaded()) {
         const char *detail = ::dlerror();
-        return make_error("cannot load " + path.string() + ": " + (detail ? detail : error.message()) +
-                          "; reinstall pullcred");
+        return Error::failed("cannot load " + path.string() + ": " + (detail ? detail : error.message()) +
+                             "; reinstall pullcred");
     }
-    if (!library->has(kNetServicesSymbol)) return make_error(path.string() + " lacks " + kNetServicesSymbol);
+    if (!library->has(kNetServicesSymbol))
+        return Error::failed(path.string() + " lacks " + kNetServicesSymbol);
     services = library->get<NetServicesEntry>(kNetServicesSymbol)();
-    if (services == nullptr) return make_error(path.string() + ": initialisation failed");
+    if (services == nullptr) return Error::failed(path.string() + ": initialisation failed");
     return services;
 }
 

@@ -34,7 +34,7 @@ std::string_view to_string(CacheKeyType type) {
 }
 
 Error request_error(std::string_view what) {
-    return make_error("kubelet request: " + std::string(what));
+    return Error::failed("kubelet request: " + std::string(what));
 }
 
 } // namespace

@@ -54,8 +54,8 @@ public:
         while (done < length) {
             const auto n = ::pread(fd_, bytes + done, length - done, static_cast<off_t>(offset + done));
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return make_error(std::string("could not be read: ") + std::strerror(errno));
-            if (n == 0) return make_error("is shorter than its own headers say (truncated?)");
+            if (n < 0) return Error::failed(std::string("could not be read: ") + std::strerror(errno));
+            if (n == 0) return Error::failed("is shorter than its own headers say (truncated?)");
             done += static_cast<std::size_t>(n);
         }
         return ok();
@@ -87,40 +87,40 @@ private:
 
 Result<Elf64_Ehdr> read_header(const ElfFile &file) {
     Elf64_Ehdr header{};
-    if (!file.holds(0, SELFMAG)) return make_error("is not an ELF file");
+    if (!file.holds(0, SELFMAG)) return Error::failed("is not an ELF file");
     if (auto status = file.read(0, &header, SELFMAG); !status) return status.error();
-    if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) return make_error("is not an ELF file");
-    if (!file.holds(0, sizeof(Elf64_Ehdr))) return make_error("is too short to be an ELF shared object");
+    if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) return Error::failed("is not an ELF file");
+    if (!file.holds(0, sizeof(Elf64_Ehdr))) return Error::failed("is too short to be an ELF shared object");
     if (auto status = file.read(0, &header, sizeof header); !status) return status.error();
-    if (header.e_ident[EI_CLASS] == ELFCLASS32) return make_error("is a 32-bit ELF file, not 64-bit");
-    if (header.e_ident[EI_CLASS] != ELFCLASS64) return make_error("is an ELF file of an unknown class");
-    if (header.e_ident[EI_DATA] != kData) return make_error("is an ELF file of the other byte order");
+    if (header.e_ident[EI_CLASS] == ELFCLASS32) return Error::failed("is a 32-bit ELF file, not 64-bit");
+    if (header.e_ident[EI_CLASS] != ELFCLASS64) return Error::failed("is an ELF file of an unknown class");
+    if (header.e_ident[EI_DATA] != kData) return Error::failed("is an ELF file of the other byte order");
     if (header.e_ident[EI_VERSION] != EV_CURRENT || header.e_version != EV_CURRENT)
-        return make_error("is an ELF file of an unknown version");
+        return Error::failed("is an ELF file of an unknown version");
     if (header.e_machine != kMachine)
-        return make_error("is an ELF file for another machine (e_machine " +
-                          std::to_string(header.e_machine) + ")");
+        return Error::failed("is an ELF file for another machine (e_machine " +
+                             std::to_string(header.e_machine) + ")");
     if (header.e_type != ET_DYN)
-        return make_error("is an ELF file but not a shared object (e_type " + std::to_string(header.e_type) +
-                          ")");
+        return Error::failed("is an ELF file but not a shared object (e_type " +
+                             std::to_string(header.e_type) + ")");
     return header;
 }
 
 Result<std::uint64_t> section_count(const ElfFile &file, const Elf64_Ehdr &header) {
-    if (header.e_shoff == 0) return make_error("has no ELF section headers");
+    if (header.e_shoff == 0) return Error::failed("has no ELF section headers");
     if (header.e_shentsize != sizeof(Elf64_Shdr))
-        return make_error("has ELF section headers of a wrong size");
+        return Error::failed("has ELF section headers of a wrong size");
     std::uint64_t count = header.e_shnum;
     if (count == 0) { // extended numbering: the count is section 0's sh_size
         if (!file.holds(header.e_shoff, sizeof(Elf64_Shdr)))
-            return make_error("has section headers past its end");
+            return Error::failed("has section headers past its end");
         Elf64_Shdr first{};
         if (auto status = file.read(header.e_shoff, &first, sizeof first); !status) return status.error();
         count = first.sh_size;
     }
-    if (count == 0 || count > kMaxSections) return make_error("has an invalid number of ELF sections");
+    if (count == 0 || count > kMaxSections) return Error::failed("has an invalid number of ELF sections");
     if (!file.holds(header.e_shoff, count * sizeof(Elf64_Shdr)))
-        return make_error("has section headers past its end");
+        return Error::failed("has section headers past its end");
     return count;
 }
 
@@ -130,18 +130,18 @@ Result<bool> table_defines(const ElfFile &file, const Elf64_Ehdr &header, std::u
                            const Elf64_Shdr &symbols, std::string_view name) {
     if (symbols.sh_entsize != sizeof(Elf64_Sym) || symbols.sh_size % sizeof(Elf64_Sym) != 0 ||
         !file.holds(symbols.sh_offset, symbols.sh_size))
-        return make_error("has a malformed dynamic symbol table");
+        return Error::failed("has a malformed dynamic symbol table");
     const auto count = symbols.sh_size / sizeof(Elf64_Sym);
-    if (count > kMaxSymbols) return make_error("has more dynamic symbols than any module could");
+    if (count > kMaxSymbols) return Error::failed("has more dynamic symbols than any module could");
     if (symbols.sh_link == 0 || symbols.sh_link >= sections)
-        return make_error("has a dynamic symbol table without a string table");
+        return Error::failed("has a dynamic symbol table without a string table");
     Elf64_Shdr strings{};
     if (auto status =
             file.read(header.e_shoff + symbols.sh_link * sizeof(Elf64_Shdr), &strings, sizeof strings);
         !status)
         return status.error();
     if (strings.sh_type != SHT_STRTAB || !file.holds(strings.sh_offset, strings.sh_size))
-        return make_error("has a malformed dynamic string table");
+        return Error::failed("has a malformed dynamic string table");
 
     std::string wanted(name);
     wanted.push_back('\0');
@@ -165,7 +165,7 @@ Result<bool> table_defines(const ElfFile &file, const Elf64_Ehdr &header, std::u
 Result<bool> defines_dynamic_function(int fd, std::string_view name) {
     struct stat info {};
     if (::fstat(fd, &info) != 0)
-        return make_error(std::string("could not be examined: ") + std::strerror(errno));
+        return Error::failed(std::string("could not be examined: ") + std::strerror(errno));
     const ElfFile file(fd, static_cast<std::uint64_t>(info.st_size));
     auto header = read_header(file);
     if (!header) return header.error();

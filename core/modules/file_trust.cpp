@@ -20,12 +20,12 @@ Status check_owner_and_mode(const struct stat &info, std::string_view what, cons
                             const std::filesystem::path &module) {
     const auto uid = ::geteuid();
     if (info.st_uid != 0 && info.st_uid != uid)
-        return make_error(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
-                          " is owned by uid " + std::to_string(info.st_uid) + "; fix: chown root " +
-                          path.string());
+        return Error::failed(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
+                             " is owned by uid " + std::to_string(info.st_uid) + "; fix: chown root " +
+                             path.string());
     if (trust::writable_by_group_or_others(info))
-        return make_error(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
-                          " is writable by group or others; fix: chmod go-w " + path.string());
+        return Error::failed(module_prefix(module) + "refused, " + std::string(what) + " " + path.string() +
+                             " is writable by group or others; fix: chmod go-w " + path.string());
     return ok();
 }
 
@@ -38,22 +38,22 @@ std::string fd_path(int fd) {
 Result<TrustedFile> TrustedFile::open(const std::filesystem::path &path) {
     // O_NONBLOCK: a FIFO in the module's place must not hang the open.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return make_error(module_prefix(path) + "cannot open: " + std::strerror(errno));
+    if (fd < 0) return Error::failed(module_prefix(path) + "cannot open: " + std::strerror(errno));
     TrustedFile file(fd, path);
     struct stat info {};
     if (::fstat(fd, &info) != 0)
-        return make_error(module_prefix(path) + "cannot stat: " + std::strerror(errno));
-    if (!S_ISREG(info.st_mode)) return make_error(module_prefix(path) + "not a regular file");
+        return Error::failed(module_prefix(path) + "cannot stat: " + std::strerror(errno));
+    if (!S_ISREG(info.st_mode)) return Error::failed(module_prefix(path) + "not a regular file");
     std::error_code error;
     const auto resolved = std::filesystem::read_symlink(fd_path(fd), error);
     if (error)
-        return make_error(module_prefix(path) +
-                          "cannot resolve the opened file (is /proc mounted?): " + error.message());
+        return Error::failed(module_prefix(path) +
+                             "cannot resolve the opened file (is /proc mounted?): " + error.message());
     if (auto status = check_owner_and_mode(info, "file", resolved, path); !status) return status.error();
     struct stat directory {};
     if (::stat(resolved.parent_path().c_str(), &directory) != 0)
-        return make_error(module_prefix(path) + "cannot stat directory " + resolved.parent_path().string() +
-                          ": " + std::strerror(errno));
+        return Error::failed(module_prefix(path) + "cannot stat directory " +
+                             resolved.parent_path().string() + ": " + std::strerror(errno));
     if (auto status = check_owner_and_mode(directory, "directory", resolved.parent_path(), path); !status)
         return status.error();
     // As root, the whole way to the file too (util/trust.hpp).
@@ -79,10 +79,10 @@ Result<std::string> TrustedFile::sha256_hex() const {
     for (off_t offset = 0;;) {
         const auto n = ::pread(fd_, buffer, sizeof buffer, offset);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(module_prefix(path_) + "cannot read: " + std::strerror(errno));
+        if (n < 0) return Error::failed(module_prefix(path_) + "cannot read: " + std::strerror(errno));
         if (n == 0) break;
         total += static_cast<std::uint64_t>(n);
-        if (total > kMaxModuleBytes) return make_error(module_prefix(path_) + "larger than 256 MiB");
+        if (total > kMaxModuleBytes) return Error::failed(module_prefix(path_) + "larger than 256 MiB");
         hash.update(std::string_view(buffer, static_cast<std::size_t>(n)));
         offset += n;
     }

@@ -6,7 +6,6 @@
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "modules/rejected_credentials.hpp"
-#include "modules/status_code.hpp"
 #include "util/input_file.hpp"
 #include "util/quote.hpp"
 
@@ -133,7 +132,7 @@ pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_
     auto credentials = resolve(sdk::view(request->profile), sdk::view(request->region_hint));
     if (!credentials) {
         write_error(error, credentials.error().message);
-        return status_of(credentials.error());
+        return credentials.error().status();
     }
     for (const auto &[name, value] : credentials->fields)
         out->set_field(out->ctx, sdk::str(name), sdk::str(value));

@@ -7,7 +7,6 @@
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
 #include "modules/call_guard.hpp"
-#include "modules/status_code.hpp"
 
 namespace pullcred::modules {
 
@@ -70,8 +69,8 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
     }();
     if (status != PULLCRED_OK || instance->handle_ == nullptr) {
         instance->handle_ = nullptr;
-        return make_error(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
-                          (error.empty() ? std::string("no reason given") : error));
+        return Error::failed(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
+                             (error.empty() ? std::string("no reason given") : error));
     }
     return instance;
 }
@@ -79,14 +78,14 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
 Error Instance::failure(pullcred_status status) const {
     const CallGuard guard(who(), "last_error", call_budget());
     const auto text = sdk::view(factory_.factory->last_error(handle_));
-    return make_error(component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) +
-                          ": " + (text.empty() ? std::string("no reason given") : std::string(text)),
-                      error_code(status));
+    return Error{component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) + ": " +
+                     (text.empty() ? std::string("no reason given") : std::string(text)),
+                 sdk::error_code(status)};
 }
 
 Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std::string_view region_hint) {
     if (factory_.factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-        return make_error(std::string(factory_.factory->name) + " is not a credential source");
+        return Error::failed(std::string(factory_.factory->name) + " is not a credential source");
     sdk::Credentials credentials;
     auto sink = sdk::detail::credentials_sink(credentials);
     const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
@@ -109,7 +108,7 @@ Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std
 Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry,
                                      std::string_view profile, const ForwardedServiceAccount &forwarded) {
     if (factory_.factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-        return make_error(std::string(factory_.factory->name) + " is not a registry backend");
+        return Error::failed(std::string(factory_.factory->name) + " is not a registry backend");
     sdk::Auth auth;
     pullcred_auth_sink sink{sizeof(pullcred_auth_sink), &auth,
                             [](void *ctx, pullcred_str name, pullcred_str user, pullcred_str password) {
@@ -159,12 +158,12 @@ Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &
     if (factory.factory->config_schema == nullptr) return ok();
     auto validator = config::SchemaValidator::compile(factory.factory->config_schema);
     if (!validator)
-        return make_error("module " + factory.module_path.string() + ": factory " + factory.factory->name +
-                          " ships an invalid schema: " + validator.error().message);
+        return Error::failed("module " + factory.module_path.string() + ": factory " + factory.factory->name +
+                             " ships an invalid schema: " + validator.error().message);
     auto problems = validator->validate(config);
     if (problems.empty()) return ok();
     const auto &first = problems.front();
-    return make_error(config::join_path(path, first.path) + ": " + first.message);
+    return Error::failed(config::join_path(path, first.path) + ": " + first.message);
 }
 
 } // namespace pullcred::modules

@@ -28,7 +28,7 @@ std::deque<boost::dll::shared_library> &libraries() {
 Status check_descriptor(const pullcred_module *descriptor, const std::filesystem::path &path) {
     const auto problems = sdk::descriptor_problems(descriptor);
     if (problems.empty()) return ok();
-    return make_error(module_prefix(path) + problems.front());
+    return Error::failed(module_prefix(path) + problems.front());
 }
 
 Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_view pinned_sha256,
@@ -39,23 +39,24 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
         auto digest = file->sha256_hex();
         if (!digest) return digest.error();
         if (*digest != pinned_sha256)
-            return make_error(module_prefix(path) + "refused, its SHA-256 does not match the sha256 pinned "
-                                                    "in the config");
+            return Error::failed(module_prefix(path) +
+                                 "refused, its SHA-256 does not match the sha256 pinned "
+                                 "in the config");
     }
 
     // dlopen runs a file's constructors: only a file that is a pullcred
     // module at all gets that far.
     auto entry_defined = defines_dynamic_function(file->fd(), PULLCRED_MODULE_ENTRY_SYMBOL);
     if (!entry_defined)
-        return make_error(module_prefix(path) + "refused before loading, it " +
-                          entry_defined.error().message +
-                          "; name a pullcred module built for this platform with "
-                          "pullcred_add_module()");
+        return Error::failed(module_prefix(path) + "refused before loading, it " +
+                             entry_defined.error().message +
+                             "; name a pullcred module built for this platform with "
+                             "pullcred_add_module()");
     if (!*entry_defined)
-        return make_error(module_prefix(path) + "refused before loading, it has no symbol " +
-                          std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
-                          " (it is no pullcred module); build it with pullcred_add_module() and "
-                          "PULLCRED_MODULE(...)");
+        return Error::failed(module_prefix(path) + "refused before loading, it has no symbol " +
+                             std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
+                             " (it is no pullcred module); build it with pullcred_add_module() and "
+                             "PULLCRED_MODULE(...)");
 
     const auto opened = file->descriptor_path();
     boost::dll::fs::error_code error;
@@ -70,12 +71,13 @@ Result<LoadedModule> load_module(const std::filesystem::path &path, std::string_
         // own.
         for (auto at = reason.find(opened); at != std::string::npos; at = reason.find(opened, at))
             reason.replace(at, opened.size(), path.string());
-        return make_error(module_prefix(path) + "cannot be loaded: " + reason +
-                          "; check that it is a pullcred module built for this platform");
+        return Error::failed(module_prefix(path) + "cannot be loaded: " + reason +
+                             "; check that it is a pullcred module built for this platform");
     }
     if (!library.has(PULLCRED_MODULE_ENTRY_SYMBOL))
-        return make_error(module_prefix(path) + "has no symbol " + std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
-                          "; build it with pullcred_add_module() and PULLCRED_MODULE(...)");
+        return Error::failed(module_prefix(path) + "has no symbol " +
+                             std::string(PULLCRED_MODULE_ENTRY_SYMBOL) +
+                             "; build it with pullcred_add_module() and PULLCRED_MODULE(...)");
     auto &entry = library.get<std::remove_pointer_t<pullcred_module_entry_fn>>(PULLCRED_MODULE_ENTRY_SYMBOL);
     const pullcred_module *descriptor = entry(PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR);
     if (auto valid = check_descriptor(descriptor, path); !valid) return valid.error();

@@ -31,13 +31,13 @@ Status Registry::add_loaded(const LoadedModule &module, const Deferred *replacin
     for (std::size_t i = 0; i < descriptor->factory_count; ++i) {
         const auto *factory = descriptor->factories[i];
         if (auto existing = factories_.find(factory->name); existing != factories_.end())
-            return make_error(already_provided(module.path, factory->name, existing->second.module_path));
+            return Error::failed(already_provided(module.path, factory->name, existing->second.module_path));
         if (auto other = deferred_names_.find(factory->name);
             other != deferred_names_.end() && &deferred_[other->second] != replacing)
-            return make_error(already_provided(module.path, factory->name, deferred_[other->second].path));
+            return Error::failed(already_provided(module.path, factory->name, deferred_[other->second].path));
         for (std::size_t j = 0; j < i; ++j)
             if (std::string_view(descriptor->factories[j]->name) == factory->name)
-                return make_error(defined_twice(module.path, factory->name));
+                return Error::failed(defined_twice(module.path, factory->name));
     }
     for (std::size_t i = 0; i < descriptor->factory_count; ++i) {
         const auto *factory = descriptor->factories[i];
@@ -53,12 +53,12 @@ Status Registry::add_deferred(const std::filesystem::path &path, std::string pin
     for (std::size_t i = 0; i < factory_names.size(); ++i) {
         const auto &name = factory_names[i];
         if (auto existing = factories_.find(name); existing != factories_.end())
-            return make_error(already_provided(path, name, existing->second.module_path));
+            return Error::failed(already_provided(path, name, existing->second.module_path));
         if (auto other = deferred_names_.find(name); other != deferred_names_.end())
-            return make_error(already_provided(path, name, deferred_[other->second].path));
+            return Error::failed(already_provided(path, name, deferred_[other->second].path));
         if (std::find(factory_names.begin(), factory_names.begin() + static_cast<std::ptrdiff_t>(i), name) !=
             factory_names.begin() + static_cast<std::ptrdiff_t>(i))
-            return make_error(defined_twice(path, name));
+            return Error::failed(defined_twice(path, name));
     }
     for (const auto &name : factory_names) deferred_names_.emplace(name, deferred_.size());
     deferred_.push_back({path, std::move(pinned_sha256), std::move(factory_names), false});

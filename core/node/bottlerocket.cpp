@@ -29,10 +29,12 @@ std::string excerpt(const std::string &body) {
 Result<std::string> call(const fs::path &socket, const std::string &method, const std::string &target,
                          const std::string &body, bool show_body) {
     auto reply = unix_http_request(socket, method, target, body);
-    if (!reply) return make_error("Bottlerocket API " + method + " " + target + ": " + reply.error().message);
+    if (!reply)
+        return Error::failed("Bottlerocket API " + method + " " + target + ": " + reply.error().message);
     if (reply->status < 200 || reply->status > 299)
-        return make_error("Bottlerocket API " + method + " " + target + ": HTTP " +
-                          std::to_string(reply->status) + (show_body ? excerpt(reply->body) : std::string()));
+        return Error::failed("Bottlerocket API " + method + " " + target + ": HTTP " +
+                             std::to_string(reply->status) +
+                             (show_body ? excerpt(reply->body) : std::string()));
     return reply->body;
 }
 
@@ -41,7 +43,7 @@ Result<json> get_settings(const fs::path &socket) {
     if (!body) return body.error();
     auto settings = json::parse(*body, nullptr, false);
     if (settings.is_discarded() || !settings.is_object())
-        return make_error("Bottlerocket API GET /settings: the reply is not a JSON object");
+        return Error::failed("Bottlerocket API GET /settings: the reply is not a JSON object");
     if (settings.contains("settings") && settings["settings"].is_object()) return settings["settings"];
     return settings;
 }

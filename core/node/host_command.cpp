@@ -90,17 +90,17 @@ int wait_for(pid_t child) {
 } // namespace
 
 Status run_on_host(const std::vector<std::string> &argv, int host_pid) {
-    if (argv.empty()) return make_error("empty command");
+    if (argv.empty()) return Error::failed("empty command");
     std::string shown;
     for (const auto &arg : argv) shown += (shown.empty() ? "" : " ") + arg;
     std::array<int, 2> pipe_fds{};
     if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0)
-        return make_error("`" + shown + "`: pipe: " + std::strerror(errno));
+        return Error::failed("`" + shown + "`: pipe: " + std::strerror(errno));
     UniqueFd read_end(pipe_fds[0]);
     const pid_t child = ::fork();
     if (child < 0) {
         ::close(pipe_fds[1]);
-        return make_error("`" + shown + "`: fork: " + std::strerror(errno));
+        return Error::failed("`" + shown + "`: fork: " + std::strerror(errno));
     }
     if (child == 0) run_child(argv, host_pid, pipe_fds[1]);
     ::close(pipe_fds[1]);
@@ -114,12 +114,12 @@ Status run_on_host(const std::vector<std::string> &argv, int host_pid) {
     }
     const int status = wait_for(child);
     if (!report.empty())
-        return make_error("`" + shown + "` could not run on the host: " + report +
-                          " (the installer needs a privileged pod with hostPID, or --host-pid)");
+        return Error::failed("`" + shown + "` could not run on the host: " + report +
+                             " (the installer needs a privileged pod with hostPID, or --host-pid)");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ok();
     if (WIFEXITED(status))
-        return make_error("`" + shown + "` exited with status " + std::to_string(WEXITSTATUS(status)));
-    return make_error("`" + shown + "` was killed by signal " + std::to_string(WTERMSIG(status)));
+        return Error::failed("`" + shown + "` exited with status " + std::to_string(WEXITSTATUS(status)));
+    return Error::failed("`" + shown + "` was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
 } // namespace pullcred::node

@@ -25,7 +25,7 @@ Status write_all(int fd, std::string_view data, const fs::path &path) {
         const auto written = ::write(fd, data.data(), data.size());
         if (written < 0) {
             if (errno == EINTR) continue;
-            return make_error("write " + path.string() + ": " + errno_text(errno));
+            return Error::failed("write " + path.string() + ": " + errno_text(errno));
         }
         data.remove_prefix(static_cast<std::size_t>(written));
     }
@@ -37,16 +37,16 @@ template <class Fill> Status atomic_write(const fs::path &path, mode_t mode, Fil
     auto temp = path;
     temp += ".pullcred-tmp-" + std::to_string(::getpid());
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (fd.get() < 0) return make_error("create " + temp.string() + ": " + errno_text(errno));
+    if (fd.get() < 0) return Error::failed("create " + temp.string() + ": " + errno_text(errno));
     auto filled = fill(fd.get(), temp);
     if (filled && ::fchmod(fd.get(), mode) != 0)
-        filled = make_error("chmod " + temp.string() + ": " + errno_text(errno));
+        filled = Error::failed("chmod " + temp.string() + ": " + errno_text(errno));
     if (filled && ::fsync(fd.get()) != 0)
-        filled = make_error("fsync " + temp.string() + ": " + errno_text(errno));
+        filled = Error::failed("fsync " + temp.string() + ": " + errno_text(errno));
     if (::close(fd.release()) != 0 && filled)
-        filled = make_error("close " + temp.string() + ": " + errno_text(errno));
+        filled = Error::failed("close " + temp.string() + ": " + errno_text(errno));
     if (filled && ::rename(temp.c_str(), path.c_str()) != 0)
-        filled = make_error("rename " + temp.string() + " to " + path.string() + ": " + errno_text(errno));
+        filled = Error::failed("rename " + temp.string() + " to " + path.string() + ": " + errno_text(errno));
     if (!filled) ::unlink(temp.c_str());
     return filled;
 }
@@ -60,14 +60,14 @@ bool mode_is(const fs::path &path, mode_t mode) {
 
 Result<std::string> file_sha256(const fs::path &path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return make_error("read " + path.string() + ": " + errno_text(errno));
+    if (fd.get() < 0) return Error::failed("read " + path.string() + ": " + errno_text(errno));
     Sha256 hash;
     std::array<char, 65536> buffer{};
     for (;;) {
         const auto got = ::read(fd.get(), buffer.data(), buffer.size());
         if (got < 0) {
             if (errno == EINTR) continue;
-            return make_error("read " + path.string() + ": " + errno_text(errno));
+            return Error::failed("read " + path.string() + ": " + errno_text(errno));
         }
         if (got == 0) break;
         hash.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
@@ -81,9 +81,9 @@ Result<bool> make_dirs(const fs::path &dir, mode_t mode, std::vector<fs::path> *
     if (dir.has_parent_path() && dir.parent_path() != dir)
         if (auto parent = make_dirs(dir.parent_path(), mode, created); !parent) return parent.error();
     if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
-        return make_error("mkdir " + dir.string() + ": " + errno_text(errno));
+        return Error::failed("mkdir " + dir.string() + ": " + errno_text(errno));
     if (::chmod(dir.c_str(), mode) != 0)
-        return make_error("chmod " + dir.string() + ": " + errno_text(errno));
+        return Error::failed("chmod " + dir.string() + ": " + errno_text(errno));
     if (created != nullptr) created->push_back(dir);
     return true;
 }
@@ -108,13 +108,13 @@ Result<bool> copy_if_changed(const fs::path &from, const fs::path &to, mode_t mo
     }
     auto copied = atomic_write(to, mode, [&](int out, const fs::path &temp) -> Status {
         UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-        if (in.get() < 0) return make_error("read " + from.string() + ": " + errno_text(errno));
+        if (in.get() < 0) return Error::failed("read " + from.string() + ": " + errno_text(errno));
         std::array<char, 65536> buffer{};
         for (;;) {
             const auto got = ::read(in.get(), buffer.data(), buffer.size());
             if (got < 0) {
                 if (errno == EINTR) continue;
-                return make_error("read " + from.string() + ": " + errno_text(errno));
+                return Error::failed("read " + from.string() + ": " + errno_text(errno));
             }
             if (got == 0) return ok();
             if (auto w = write_all(out, std::string_view(buffer.data(), static_cast<std::size_t>(got)), temp);
@@ -132,11 +132,11 @@ Result<bool> link_if_changed(const fs::path &target, const fs::path &link) {
     const auto temp = link.parent_path() / ("." + link.filename().string() + ".pullcred-new");
     ::unlink(temp.c_str());
     if (::symlink(target.c_str(), temp.c_str()) != 0)
-        return make_error("link " + link.string() + ": " + errno_text(errno));
+        return Error::failed("link " + link.string() + ": " + errno_text(errno));
     if (::rename(temp.c_str(), link.c_str()) != 0) {
         const auto code = errno;
         ::unlink(temp.c_str());
-        return make_error("link " + link.string() + ": " + errno_text(code));
+        return Error::failed("link " + link.string() + ": " + errno_text(code));
     }
     return true;
 }
@@ -144,7 +144,7 @@ Result<bool> link_if_changed(const fs::path &target, const fs::path &link) {
 Result<bool> remove_file(const fs::path &path) {
     if (::unlink(path.c_str()) == 0) return true;
     if (errno == ENOENT) return false;
-    return make_error("remove " + path.string() + ": " + errno_text(errno));
+    return Error::failed("remove " + path.string() + ": " + errno_text(errno));
 }
 
 } // namespace pullcred::node

@@ -43,7 +43,7 @@ fs::path on_host(const fs::path &host_root, const fs::path &path) {
 Status refuse_unsupported_host(const fs::path &host_root) {
     std::error_code error;
     if (fs::exists(host_root / "run/api.sock", error))
-        return make_error(
+        return Error::failed(
             "Bottlerocket host (" + (host_root / "run/api.sock").string() +
             " exists): host files are not edited there; `pullcred node install` configures it through "
             "the API socket (core/node/bottlerocket.hpp)");
@@ -56,8 +56,8 @@ Result<ProviderApi> detect_provider_api(const InstallOptions &options, std::vect
         const auto &given = options.provider_api_version;
         const auto version = given.starts_with(prefix) ? given.substr(prefix.size()) : std::string();
         if (version != "v1" && version != "v1beta1" && version != "v1alpha1")
-            return make_error("--provider-api-version: \"" + given + "\" is not " + prefix +
-                              "v1, v1beta1 or v1alpha1");
+            return Error::failed("--provider-api-version: \"" + given + "\" is not " + prefix +
+                                 "v1, v1beta1 or v1alpha1");
         return ProviderApi{"kubelet.config.k8s.io/" + version, given, {}};
     }
     if (!options.kubelet_version.empty()) {
@@ -164,7 +164,8 @@ Status Installer::copy_bundle(Changes &changes) {
                 files.push_back(it->path().lexically_relative(root));
         }
         if (error)
-            return make_error("node bundle: cannot list " + (root / tree).string() + ": " + error.message());
+            return Error::failed("node bundle: cannot list " + (root / tree).string() + ": " +
+                                 error.message());
     }
     const auto dest = on_host(options_.host_root, options_.paths.install_dir);
     auto place = [&](const fs::path &file, auto &&write) -> Status {
@@ -172,7 +173,7 @@ Status Installer::copy_bundle(Changes &changes) {
         if (auto made = make_dirs((dest / file).parent_path(), 0755, &created); !made) return made.error();
         remember_dirs(created);
         Result<bool> written = write(dest / file);
-        if (!written) return make_error("node bundle: " + written.error().message);
+        if (!written) return Error::failed("node bundle: " + written.error().message);
         remember_file(dest / file);
         if (*written) {
             changes.bundle = true;
@@ -189,8 +190,8 @@ Status Installer::copy_bundle(Changes &changes) {
         const auto target = fs::read_symlink(root / link, error);
         // Only a name beside the link: the bundle never points outside itself.
         if (error || target.has_parent_path() || !fs::is_regular_file((root / link).parent_path() / target))
-            return make_error("node bundle: " + (root / link).string() +
-                              " must be a symbolic link to a file beside it: rebuild the bundle");
+            return Error::failed("node bundle: " + (root / link).string() +
+                                 " must be a symbolic link to a file beside it: rebuild the bundle");
         if (auto placed = place(link, [&](const fs::path &to) { return link_if_changed(target, to); });
             !placed)
             return placed;
@@ -236,7 +237,7 @@ Status Installer::sync_secrets(Changes &changes) {
     if (options_.secrets_dir.empty()) return ok();
     std::error_code error;
     if (!fs::is_directory(options_.secrets_dir, error))
-        return make_error("--secrets-dir " + options_.secrets_dir.string() + ": not a directory");
+        return Error::failed("--secrets-dir " + options_.secrets_dir.string() + ": not a directory");
     const auto host_secrets = on_host(options_.host_root, options_.secrets_dir);
     std::set<std::string> wanted;
     std::vector<fs::path> secrets;
@@ -249,7 +250,7 @@ Status Installer::sync_secrets(Changes &changes) {
         if (auto made = make_dirs(host_dir, 0700, &created); !made) return made.error();
         remember_dirs(created);
         if (::chmod(host_dir.c_str(), 0700) != 0)
-            return make_error("chmod " + host_dir.string() + ": " + std::strerror(errno));
+            return Error::failed("chmod " + host_dir.string() + ": " + std::strerror(errno));
         // A Secret volume: <key> -> ..data/<key>, ..data -> ..<timestamp>; follow them.
         std::vector<fs::path> keys;
         for (const auto &entry : fs::directory_iterator(secret, error))
@@ -324,7 +325,7 @@ Result<Changes> Installer::sync(const ProviderApi &api) {
     load_manifest();
     Changes changes;
     if (options_.match_images.empty())
-        return make_error("--provider-match-image: at least one pattern is required");
+        return Error::failed("--provider-match-image: at least one pattern is required");
     if (auto status = refuse_unsupported_host(options_.host_root); !status) return status.error();
     // Check the kubelet side first: an unknown layout changes nothing.
     if (auto unit = find_kubelet_unit(options_.host_root); !unit) return unit.error();

@@ -71,7 +71,7 @@ Result<ProviderApi> provider_api_for(const std::optional<KubeletVersion> &versio
                    "kubelet " + name +
                        " needs feature gate KubeletCredentialProviders=true for credential providers; "
                        "pullcred does not add feature gates (a removed gate stops kubelet on upgrade)");
-    return make_error(
+    return Error::failed(
         "kubelet " + name +
         " predates image credential providers (1.20+): its flags would stop kubelet from starting");
 }
@@ -79,12 +79,12 @@ Result<ProviderApi> provider_api_for(const std::optional<KubeletVersion> &versio
 Result<std::string> run_version_command(const fs::path &binary, int timeout_seconds) {
     std::array<int, 2> pipe_fds{};
     if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0)
-        return make_error(std::string("pipe: ") + std::strerror(errno));
+        return Error::failed(std::string("pipe: ") + std::strerror(errno));
     const pid_t child = ::fork();
     if (child < 0) {
         ::close(pipe_fds[0]);
         ::close(pipe_fds[1]);
-        return make_error(std::string("fork: ") + std::strerror(errno));
+        return Error::failed(std::string("fork: ") + std::strerror(errno));
     }
     if (child == 0) {
         ::dup2(pipe_fds[1], 1);
@@ -128,10 +128,10 @@ Result<std::string> run_version_command(const fs::path &binary, int timeout_seco
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     if (timed_out)
-        return make_error(binary.string() + " --version: no answer in " + std::to_string(timeout_seconds) +
-                          "s");
+        return Error::failed(binary.string() + " --version: no answer in " + std::to_string(timeout_seconds) +
+                             "s");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return make_error(binary.string() + " --version failed (status " + std::to_string(status) + ")");
+        return Error::failed(binary.string() + " --version failed (status " + std::to_string(status) + ")");
     return output;
 }
 

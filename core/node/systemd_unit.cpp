@@ -82,7 +82,7 @@ Result<KubeletUnit> find_kubelet_unit(const fs::path &host_root) {
     if (unit.unit.empty()) {
         std::string looked;
         for (const char *dir : kUnitDirs) looked += (looked.empty() ? "/" : ", /") + std::string(dir);
-        return make_error(
+        return Error::failed(
             "no kubelet.service under " + host_root.string() + " (looked in " + looked +
             "): pullcred sets kubelet's flags with a systemd drop-in and does not guess which env "
             "file a kubelet it cannot see reads");
@@ -113,14 +113,14 @@ Result<KubeletUnit> find_kubelet_unit(const fs::path &host_root) {
             } else {
                 unit.exec_start = value;
                 if (file.filename().string() > kDropInName && file != unit.unit)
-                    return make_error("drop-in " + file.string() +
-                                      " sets kubelet's ExecStart after pullcred's " + kDropInName +
-                                      ", so pullcred's flags would be lost; rename it below 90-");
+                    return Error::failed("drop-in " + file.string() +
+                                         " sets kubelet's ExecStart after pullcred's " + kDropInName +
+                                         ", so pullcred's flags would be lost; rename it below 90-");
             }
         }
     }
     if (unit.exec_start.empty())
-        return make_error(unit.unit.string() + " and its drop-ins set no ExecStart for kubelet");
+        return Error::failed(unit.unit.string() + " and its drop-ins set no ExecStart for kubelet");
     unit.executable = first_word(unit.exec_start);
     if (by_name.contains("10-kubeadm.conf")) {
         unit.layout = "kubeadm";

@@ -34,15 +34,15 @@ Result<std::string> dechunk(std::string_view data) {
     std::string body;
     while (true) {
         const auto eol = data.find("\r\n");
-        if (eol == std::string_view::npos) return make_error("truncated chunked body");
+        if (eol == std::string_view::npos) return Error::failed("truncated chunked body");
         auto size_text = trim(data.substr(0, data.find_first_of(";\r")));
         std::size_t size = 0;
         const auto *end = size_text.data() + size_text.size();
         auto [ptr, ec] = std::from_chars(size_text.data(), end, size, 16);
-        if (ec != std::errc() || ptr != end || size_text.empty()) return make_error("bad chunk size");
+        if (ec != std::errc() || ptr != end || size_text.empty()) return Error::failed("bad chunk size");
         data.remove_prefix(eol + 2);
         if (size == 0) return body;
-        if (size > data.size() || data.size() - size < 2) return make_error("truncated chunked body");
+        if (size > data.size() || data.size() - size < 2) return Error::failed("truncated chunked body");
         body.append(data.substr(0, size));
         data.remove_prefix(size + 2);
     }
@@ -52,18 +52,18 @@ Result<std::string> dechunk(std::string_view data) {
 
 Result<HttpReply> parse_http_reply(std::string_view raw) {
     const auto head_end = raw.find("\r\n\r\n");
-    if (head_end == std::string_view::npos) return make_error("malformed HTTP reply (no end of headers)");
+    if (head_end == std::string_view::npos) return Error::failed("malformed HTTP reply (no end of headers)");
     auto head = raw.substr(0, head_end);
     auto body = raw.substr(head_end + 4);
     const auto line_end = head.find("\r\n");
     const auto status_line = head.substr(0, line_end);
     if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ')
-        return make_error("malformed HTTP reply (status line)");
+        return Error::failed("malformed HTTP reply (status line)");
     HttpReply reply;
     const auto code = status_line.substr(9, 3);
     auto [ptr, ec] = std::from_chars(code.data(), code.data() + code.size(), reply.status);
     if (ec != std::errc() || ptr != code.data() + code.size() || reply.status < 100 || reply.status > 599)
-        return make_error("malformed HTTP reply (status code)");
+        return Error::failed("malformed HTTP reply (status code)");
     bool chunked = false;
     std::optional<std::size_t> length;
     auto headers = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
@@ -72,7 +72,7 @@ Result<HttpReply> parse_http_reply(std::string_view raw) {
         const auto header = headers.substr(0, eol);
         headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
         const auto colon = header.find(':');
-        if (colon == std::string_view::npos) return make_error("malformed HTTP reply (header line)");
+        if (colon == std::string_view::npos) return Error::failed("malformed HTTP reply (header line)");
         const auto name = lower(trim(header.substr(0, colon)));
         const auto value = trim(header.substr(colon + 1));
         if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) chunked = true;
@@ -80,17 +80,17 @@ Result<HttpReply> parse_http_reply(std::string_view raw) {
             std::size_t parsed = 0;
             auto [p, e] = std::from_chars(value.data(), value.data() + value.size(), parsed);
             if (e != std::errc() || p != value.data() + value.size())
-                return make_error("malformed HTTP reply (Content-Length)");
+                return Error::failed("malformed HTTP reply (Content-Length)");
             length = parsed;
         }
     }
     if (chunked) {
         auto decoded = dechunk(body);
-        if (!decoded) return make_error("malformed HTTP reply (" + decoded.error().message + ")");
+        if (!decoded) return Error::failed("malformed HTTP reply (" + decoded.error().message + ")");
         reply.body = std::move(*decoded);
     } else if (length) {
         if (body.size() < *length)
-            return make_error("truncated HTTP reply (shorter than its Content-Length)");
+            return Error::failed("truncated HTTP reply (shorter than its Content-Length)");
         reply.body = std::string(body.substr(0, *length));
     } else {
         reply.body = std::string(body);
@@ -105,32 +105,32 @@ Result<HttpReply> unix_http_request(const std::filesystem::path &socket, std::st
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (socket.native().size() >= sizeof address.sun_path)
-        return make_error(where + "socket path too long for AF_UNIX");
+        return Error::failed(where + "socket path too long for AF_UNIX");
     std::memcpy(address.sun_path, socket.c_str(), socket.native().size());
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (fd.get() < 0) return make_error(where + "socket: " + std::strerror(errno));
+    if (fd.get() < 0) return Error::failed(where + "socket: " + std::strerror(errno));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto wait_for = [&](short events) -> Status {
         while (true) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0)
-                return make_error(where + "no reply within " + std::to_string(timeout.count()) + " ms");
+                return Error::failed(where + "no reply within " + std::to_string(timeout.count()) + " ms");
             pollfd entry{fd.get(), events, 0};
             const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
             if (ready > 0) return ok();
-            if (ready < 0 && errno != EINTR) return make_error(where + "poll: " + std::strerror(errno));
+            if (ready < 0 && errno != EINTR) return Error::failed(where + "poll: " + std::strerror(errno));
         }
     };
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
     if (::connect(fd.get(), reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
         if (errno != EINPROGRESS && errno != EAGAIN)
-            return make_error(where + "connect: " + std::strerror(errno));
+            return Error::failed(where + "connect: " + std::strerror(errno));
         if (auto ready = wait_for(POLLOUT); !ready) return ready.error();
         int error = 0;
         socklen_t size = sizeof error;
         ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
-        if (error != 0) return make_error(where + "connect: " + std::strerror(error));
+        if (error != 0) return Error::failed(where + "connect: " + std::strerror(error));
     }
     std::string request = std::string(method) + " " + std::string(target) +
                           " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
@@ -145,7 +145,7 @@ Result<HttpReply> unix_http_request(const std::filesystem::path &socket, std::st
         const auto sent = ::send(fd.get(), pending.data(), pending.size(), MSG_NOSIGNAL);
         if (sent < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
-            return make_error(where + "send: " + std::strerror(errno));
+            return Error::failed(where + "send: " + std::strerror(errno));
         }
         pending.remove_prefix(static_cast<std::size_t>(sent));
     }
@@ -156,15 +156,15 @@ Result<HttpReply> unix_http_request(const std::filesystem::path &socket, std::st
         const auto got = ::recv(fd.get(), buffer, sizeof buffer, 0);
         if (got < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
-            return make_error(where + "recv: " + std::strerror(errno));
+            return Error::failed(where + "recv: " + std::strerror(errno));
         }
         if (got == 0) break;
         raw.append(buffer, static_cast<std::size_t>(got));
         if (raw.size() > cap)
-            return make_error(where + "reply larger than " + std::to_string(cap) + " bytes");
+            return Error::failed(where + "reply larger than " + std::to_string(cap) + " bytes");
     }
     auto reply = parse_http_reply(raw);
-    if (!reply) return make_error(where + reply.error().message);
+    if (!reply) return Error::failed(where + reply.error().message);
     return reply;
 }
 

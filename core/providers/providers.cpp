@@ -38,16 +38,16 @@ Result<modules::Instance *> Providers::source_instance(std::string_view profile)
     if (auto it = sources_.find(profile); it != sources_.end()) return it->second.get();
     auto found = config_.profiles.find(std::string(profile));
     if (found == config_.profiles.end())
-        return make_error("profile \"" + std::string(profile) + "\" is not defined in profiles");
+        return Error::failed("profile \"" + std::string(profile) + "\" is not defined in profiles");
     const auto &definition = found->second;
     const auto *factory = registry_.find(definition.source);
     const auto path = "profiles." + definition.name;
     if (factory == nullptr)
-        return make_error(path + ".source: no module provides \"" + definition.source +
-                          "\"; run `pullcred modules` to list the sources available");
+        return Error::failed(path + ".source: no module provides \"" + definition.source +
+                             "\"; run `pullcred modules` to list the sources available");
     if (factory->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-        return make_error(path + ".source: \"" + definition.source +
-                          "\" is a registry backend, not a source");
+        return Error::failed(path + ".source: \"" + definition.source +
+                             "\" is a registry backend, not a source");
     const auto settings = module_config_of_profile(definition);
     if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
     auto instance =
@@ -63,10 +63,11 @@ Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule
     const auto path = "registries[" + std::to_string(rule.index) + "]";
     const auto *factory = registry_.find(rule.backend);
     if (factory == nullptr)
-        return make_error(path + ".backend: no module provides \"" + rule.backend +
-                          "\"; run `pullcred modules` to list the backends available");
+        return Error::failed(path + ".backend: no module provides \"" + rule.backend +
+                             "\"; run `pullcred modules` to list the backends available");
     if (factory->factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-        return make_error(path + ".backend: \"" + rule.backend + "\" is a credential source, not a backend");
+        return Error::failed(path + ".backend: \"" + rule.backend +
+                             "\" is a credential source, not a backend");
     const auto settings = module_config_of_rule(rule);
     if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
     auto instance = modules::Instance::create(*factory, path, &environment_, settings);
@@ -141,7 +142,7 @@ Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, st
     if (std::find(resolving_.begin(), resolving_.end(), profile) != resolving_.end()) {
         std::string chain;
         for (const auto &name : resolving_) chain += name + " -> ";
-        return make_error("profile loop: " + chain + std::string(profile));
+        return Error::failed("profile loop: " + chain + std::string(profile));
     }
     resolving_.emplace_back(profile);
     auto resolved = fetch_credentials(profile, region_hint);
@@ -211,7 +212,7 @@ Status Providers::assume_web_identity(const std::string &slot, const std::string
         return modules::recorded_env(environment_, std::string(name));
     };
     auto endpoint = aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, env});
-    if (!endpoint) return make_error("service account: " + endpoint.error().message);
+    if (!endpoint) return Error::failed("service account: " + endpoint.error().message);
     const modules::HostServices services("service account", &environment_);
     const sdk::Host host(services.table());
     sources::sts::RoleRequest request{role_arn,
@@ -219,7 +220,7 @@ Status Providers::assume_web_identity(const std::string &slot, const std::string
                                       std::nullopt, std::nullopt};
     auto credentials = sources::sts::assume_role_with_web_identity(
         host, *endpoint, request, token, "service account: AssumeRoleWithWebIdentity of " + role_arn);
-    if (!credentials.ok()) return make_error(credentials.status().message);
+    if (!credentials.ok()) return Error::failed(credentials.error().message);
     log::register_secret(credentials.value().get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
     log::register_secret(credentials.value().get(PULLCRED_FIELD_SESSION_TOKEN));
     auto issued = credentials.value();

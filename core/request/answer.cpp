@@ -80,7 +80,7 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context) {
     auto image = dispatch::parse_image_ref(request.image);
     if (!image)
-        return make_error("image " + util::quote_bounded(request.image) + ": " + image.error().message);
+        return Error::failed("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
     auto selection = select_rule(context.config, request.image);
     if (selection.rule == nullptr) {

@@ -32,7 +32,7 @@ Result<sdk::Auth> auth_from_json(const nlohmann::json &data) {
         if (auto expires = data.find("expires"); expires != data.end())
             auth.expires_unix = expires->get<std::int64_t>();
     } catch (const nlohmann::json::exception &) {
-        return make_error("cache entry has an unexpected shape");
+        return Error::failed("cache entry has an unexpected shape");
     }
     return auth;
 }
@@ -57,7 +57,7 @@ Result<std::optional<std::chrono::nanoseconds>> cache_duration_for(const config:
     if (expires_unix) {
         const auto remaining = *expires_unix - now_unix_seconds;
         if (remaining <= 0)
-            return make_error("the registry token has already expired; check the node's clock");
+            return Error::failed("the registry token has already expired; check the node's clock");
         const std::chrono::nanoseconds half = std::chrono::seconds(remaining / 2);
         duration = duration ? std::min(*duration, half) : half;
     }

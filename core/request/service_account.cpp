@@ -39,7 +39,7 @@ bool is_iam_name(std::string_view text, std::size_t max_length) {
 // A role ARN and where it came from, for the error that refuses it.
 Result<std::string> checked_role(std::string role, const std::string &source) {
     if (is_iam_role_arn(role)) return role;
-    return make_error(
+    return Error::failed(
         source + " is " + util::quote_bounded(role) +
         ", which is not an IAM role ARN; set it to arn:<partition>:iam::<12-digit account>:role/"
         "<path/><name> (for example arn:aws:iam::111122223333:role/ecr-pull)");
@@ -139,9 +139,9 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
     if (role && !*role) return role->error();
     if (!role) {
         if (requires_service_account(rule))
-            return make_error("registries[" + std::to_string(rule.index) +
-                              "] requires a service-account role, and " +
-                              "the pod's service account has no " + annotation + " annotation");
+            return Error::failed("registries[" + std::to_string(rule.index) +
+                                 "] requires a service-account role, and " +
+                                 "the pod's service account has no " + annotation + " annotation");
         return std::optional<ServiceAccountPlan>{};
     }
     const auto &arn = **role;

@@ -23,8 +23,6 @@ namespace {
 
 using sdk::Credentials;
 using sdk::CredentialsRequest;
-using SdkStatus = sdk::Status;
-template <class T> using SdkResult = sdk::Result<T>;
 
 constexpr const char *kSharedConfigSchema = R"({
   "type": "object",
@@ -70,18 +68,17 @@ std::string q_name(std::string_view name) {
 
 // Reads the web identity token, surrounding blanks removed (a JWT has none).
 // Messages name the file, never the token.
-SdkResult<std::string> read_token(const sdk::Host &host, const std::string &path, const std::string &what) {
+Result<std::string> read_token(const sdk::Host &host, const std::string &path, const std::string &what) {
     auto read = host.read_file(path);
-    if (!read.ok()) return SdkStatus::failed(what + ": web_identity_token_file: " + read.status().message);
-    if (!read.value())
-        return SdkStatus::failed(what + ": web_identity_token_file " + path + " does not exist");
+    if (!read.ok()) return Error::failed(what + ": web_identity_token_file: " + read.error().message);
+    if (!read.value()) return Error::failed(what + ": web_identity_token_file " + path + " does not exist");
     std::string token = std::move(*read.value());
     if (token.size() > kMaxWebIdentityToken)
-        return SdkStatus::failed(what + ": web_identity_token_file " + path + " is larger than " +
-                                 std::to_string(kMaxWebIdentityToken) + " bytes");
+        return Error::failed(what + ": web_identity_token_file " + path + " is larger than " +
+                             std::to_string(kMaxWebIdentityToken) + " bytes");
     const auto first = token.find_first_not_of(" \t\r\n");
     if (first == std::string::npos)
-        return SdkStatus::failed(what + ": web_identity_token_file " + path + " is empty");
+        return Error::failed(what + ": web_identity_token_file " + path + " is empty");
     token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
     log::register_secret(token);
     return token;
@@ -96,8 +93,8 @@ public:
           native_signing_helper_(native_signing_helper) {}
 
     // `top` is the selected profile (region, STS endpoint settings).
-    SdkResult<Credentials> resolve(const ChainPlan &plan, const aws::Profile &top,
-                                   std::string_view region_hint) {
+    Result<Credentials> resolve(const ChainPlan &plan, const aws::Profile &top,
+                                std::string_view region_hint) {
         const auto who = "AWS profile " + q_name(top.name());
         if (plan.chain.size() > 1 || !plan.hops.empty()) {
             std::string chain;
@@ -107,14 +104,14 @@ public:
                         ", then " + std::to_string(plan.hops.size()) + " AssumeRole (" + chain + ")");
         }
         std::optional<aws::Endpoint> endpoint;
-        auto sts_endpoint = [&]() -> SdkResult<aws::Endpoint> {
+        auto sts_endpoint = [&]() -> Result<aws::Endpoint> {
             if (endpoint) return *endpoint;
             auto region = sts_region(top);
             aws::EndpointOptions options;
             options.profile = &top;
             options.env = env_;
             auto resolved = aws::resolve_endpoint("sts", region, options);
-            if (!resolved) return SdkStatus::failed(who + ": STS endpoint: " + resolved.error().message);
+            if (!resolved) return Error::failed(who + ": STS endpoint: " + resolved.error().message);
             endpoint = *resolved;
             return *endpoint;
         };
@@ -123,7 +120,7 @@ public:
         if (!credentials.ok()) return credentials;
         for (const auto &hop : plan.hops) {
             auto resolved = sts_endpoint();
-            if (!resolved.ok()) return resolved.status();
+            if (!resolved.ok()) return resolved.error();
             sts::RoleRequest request{hop.role_arn, hop.role_session_name.value_or(default_session_name()),
                                      hop.external_id, hop.duration_seconds};
             const auto what = who + ": AssumeRole of " + hop.role_arn + " (role_arn of profile " +
@@ -143,8 +140,8 @@ public:
 
 private:
     template <class EndpointFn>
-    SdkResult<Credentials> base(const ChainPlan &plan, const std::string &who, std::string_view region_hint,
-                                EndpointFn &sts_endpoint) {
+    Result<Credentials> base(const ChainPlan &plan, const std::string &who, std::string_view region_hint,
+                             EndpointFn &sts_endpoint) {
         const auto &profile = plan.base_profile;
         switch (plan.base) {
         case BaseKind::static_keys: {
@@ -160,10 +157,10 @@ private:
             auto key_id = aws::env_value(env_, "AWS_ACCESS_KEY_ID");
             auto secret = aws::env_value(env_, "AWS_SECRET_ACCESS_KEY");
             if (!key_id || !secret)
-                return SdkStatus::failed("AWS profile " + q_name(profile.name()) +
-                                         " has credential_source = Environment, but " +
-                                         (!key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
-                                         " is not set in pullcred's environment");
+                return Error::failed("AWS profile " + q_name(profile.name()) +
+                                     " has credential_source = Environment, but " +
+                                     (!key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
+                                     " is not set in pullcred's environment");
             Credentials credentials;
             credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *key_id;
             credentials.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = *secret;
@@ -175,14 +172,14 @@ private:
             return process(profile, region_hint);
         case BaseKind::web_identity: {
             auto resolved = sts_endpoint();
-            if (!resolved.ok()) return resolved.status();
+            if (!resolved.ok()) return resolved.error();
             const auto role_arn = profile.role_arn().value_or("");
             const auto what = who + ": AssumeRoleWithWebIdentity of " + role_arn + " (profile " +
                               q_name(profile.name()) + ")";
             auto token = read_token(host_, profile.web_identity_token_file().value_or(""), what);
-            if (!token.ok()) return token.status();
+            if (!token.ok()) return token.error();
             auto duration = profile.duration_seconds();
-            if (!duration) return SdkStatus::failed(duration.error().message);
+            if (!duration) return Error::failed(duration.error().message);
             sts::RoleRequest request{role_arn, profile.role_session_name().value_or(default_session_name()),
                                      std::nullopt, *duration};
             host_.debug(what + " at " + resolved.value().url);
@@ -193,22 +190,22 @@ private:
         case BaseKind::container: {
             auto credentials = fetch_container_credentials(host_, env_);
             if (credentials.ok() || (plan.chain.size() == 1 && plan.hops.empty())) return credentials;
-            return SdkStatus{credentials.status().code,
-                             "AWS profile " + q_name(profile.name()) +
-                                 " (credential_source = EcsContainer): " + credentials.status().message};
+            return credentials.error().with_message(
+                "AWS profile " + q_name(profile.name()) +
+                " (credential_source = EcsContainer): " + credentials.error().message);
         }
         case BaseKind::instance_metadata: {
             auto credentials = fetch_instance_metadata_credentials(host_, env_);
             if (credentials.ok() || (plan.chain.size() == 1 && plan.hops.empty())) return credentials;
-            return SdkStatus{credentials.status().code, "AWS profile " + q_name(profile.name()) +
-                                                            " (credential_source = Ec2InstanceMetadata): " +
-                                                            credentials.status().message};
+            return credentials.error().with_message(
+                "AWS profile " + q_name(profile.name()) +
+                " (credential_source = Ec2InstanceMetadata): " + credentials.error().message);
         }
         }
-        return SdkStatus::failed(who + ": unknown credential mechanism");
+        return Error::failed(who + ": unknown credential mechanism");
     }
 
-    SdkResult<Credentials> process(const aws::Profile &profile, std::string_view region_hint) {
+    Result<Credentials> process(const aws::Profile &profile, std::string_view region_hint) {
         const auto command = profile.credential_process().value_or("");
         const auto who = "AWS profile " + q_name(profile.name());
         const auto helper = parse_signing_helper_command(command);
@@ -235,26 +232,25 @@ private:
         }
         const auto *factory = find_factory("aws.process");
         if (factory == nullptr)
-            return SdkStatus::failed(who +
-                                     " uses credential_process, but no module provides aws.process "
-                                     "(the source-process module): install it, or run `pullcred modules`");
+            return Error::failed(who + " uses credential_process, but no module provides aws.process "
+                                       "(the source-process module): install it, or run `pullcred modules`");
         return run_sub(*factory, {{"command", command}, {"profileName", profile.name()}},
                        who + ": credential_process", profile.name(), region_hint);
     }
 
-    SdkResult<Credentials> run_sub(const modules::FactoryRef &factory, const nlohmann::json &config,
-                                   const std::string &what, const std::string &profile_name,
-                                   std::string_view region_hint) {
+    Result<Credentials> run_sub(const modules::FactoryRef &factory, const nlohmann::json &config,
+                                const std::string &what, const std::string &profile_name,
+                                std::string_view region_hint) {
         auto key = std::string(factory.factory->name) + "\n" + config.dump();
         auto it = subs_.find(key);
         if (it == subs_.end()) {
             auto created = SubSource::create(factory, raw_host_, config, what);
-            if (!created.ok()) return created.status();
+            if (!created.ok()) return created.error();
             it = subs_.emplace(std::move(key), std::move(created.value())).first;
         }
         auto credentials = it->second->get_credentials(profile_name, region_hint);
         if (!credentials.ok())
-            return SdkStatus{credentials.status().code, what + ": " + credentials.status().message};
+            return credentials.error().with_message(what + ": " + credentials.error().message);
         return credentials;
     }
 
@@ -280,11 +276,11 @@ private:
     std::map<std::string, std::unique_ptr<SubSource>> subs_;
 };
 
-SdkResult<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::FileReader &read = {}) {
+Result<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::FileReader &read = {}) {
     auto paths = aws::shared_config_paths(env);
-    if (!paths) return SdkStatus::failed(paths.error().message);
+    if (!paths) return Error::failed(paths.error().message);
     auto files = aws::SharedConfig::load(*paths, read);
-    if (!files) return SdkStatus::failed(files.error().message);
+    if (!files) return Error::failed(files.error().message);
     return std::move(*files);
 }
 
@@ -296,9 +292,9 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
                                         bool native_signing_helper_default);
 
 // A built-in source's describe, from its settings.
-SdkResult<std::string> describe_settings(std::string_view source, const sdk::Config &settings) {
+Result<std::string> describe_settings(std::string_view source, const sdk::Config &settings) {
     auto text = describe_resolution(source, settings, host_native_signing_helper());
-    if (!text) return SdkStatus::failed(text.error().message);
+    if (!text) return Error::failed(text.error().message);
     return *text;
 }
 
@@ -311,18 +307,18 @@ public:
           resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")),
           settings_(config) {}
 
-    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+    Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         return describe_settings("aws.shared-config", settings_);
     }
 
-    SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
+    Result<Credentials> get_credentials(const CredentialsRequest &request) override {
         auto files = load_files(env_, aws::host_files(host_));
-        if (!files.ok()) return files.status();
+        if (!files.ok()) return files.error();
         const auto name = profile_.empty() ? aws::selected_profile_name(env_) : profile_;
         auto plan = plan_profile(files.value(), name);
-        if (!plan) return SdkStatus::failed(plan.error().message);
+        if (!plan) return Error::failed(plan.error().message);
         auto top = files.value().profile(name);
-        if (!top) return SdkStatus::failed(top.error().message);
+        if (!top) return Error::failed(top.error().message);
         return resolver_.resolve(*plan, *top, request.region_hint);
     }
 
@@ -340,19 +336,19 @@ public:
         : host_(host), env_(aws::host_env(host_)), region_(config.value("region", "")),
           resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")), settings_(config) {}
 
-    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+    Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         return describe_settings("aws.default-chain", settings_);
     }
 
-    SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
+    Result<Credentials> get_credentials(const CredentialsRequest &request) override {
         const auto name = aws::selected_profile_name(env_);
         aws::Profile top(name);
         if (!environment_keys()) {
             auto files = load_files(env_, aws::host_files(host_));
-            if (!files.ok()) return files.status();
+            if (!files.ok()) return files.error();
             top = files.value().profile_or_empty(name);
             if (top.empty() && explicitly_selected())
-                return SdkStatus::failed(files.value().profile(name).error().message);
+                return Error::failed(files.value().profile(name).error().message);
             files_ = std::move(files.value());
         }
         ChainPlan plan;
@@ -364,7 +360,7 @@ public:
         case ChainStep::web_identity_env: {
             auto role_arn = aws::env_value(env_, "AWS_ROLE_ARN");
             if (!role_arn)
-                return SdkStatus::failed(
+                return Error::failed(
                     "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role "
                     "to assume with the web identity token");
             aws::Profile from_env(name);
@@ -381,7 +377,7 @@ public:
         }
         case ChainStep::profile: {
             auto planned = plan_profile(*files_, name);
-            if (!planned) return SdkStatus::failed(planned.error().message);
+            if (!planned) return Error::failed(planned.error().message);
             host_.debug("credentials from AWS profile \"" + name + "\"");
             return resolver_.resolve(*planned, top, request.region_hint);
         }
@@ -393,16 +389,16 @@ public:
             auto credentials = resolver_.resolve(plan, top, request.region_hint);
             if (credentials.ok()) return credentials;
             // botocore's chain ends with IMDS: its failure is the chain's.
-            return SdkStatus{credentials.status().code,
-                             "no AWS credentials: " + skipped_steps(env_, top) +
-                                 ", no AWS_CONTAINER_CREDENTIALS_* variable is set (set AWS_PROFILE and "
-                                 "AWS_CONFIG_FILE, or keys, in the kubelet provider's env), and " +
-                                 credentials.status().message};
+            return credentials.error().with_message(
+                "no AWS credentials: " + skipped_steps(env_, top) +
+                ", no AWS_CONTAINER_CREDENTIALS_* variable is set (set AWS_PROFILE and "
+                "AWS_CONFIG_FILE, or keys, in the kubelet provider's env), and " +
+                credentials.error().message);
         }
         case ChainStep::none:
             break;
         }
-        return SdkStatus::failed(no_credentials_message(env_, top));
+        return Error::failed(no_credentials_message(env_, top));
     }
 
 private:
@@ -411,7 +407,7 @@ private:
     }
     [[nodiscard]] bool explicitly_selected() const { return aws::selected_profile_name(env_) != "default"; }
 
-    SdkResult<Credentials> from_environment() {
+    Result<Credentials> from_environment() {
         host_.debug("credentials from the environment (AWS_ACCESS_KEY_ID)");
         Credentials credentials;
         credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *aws::env_value(env_, "AWS_ACCESS_KEY_ID");
@@ -512,7 +508,7 @@ std::string describe_base(const ChainPlan &plan, bool native_signing_helper, con
 Result<std::string> describe_plan(const aws::EnvLookup &env, const std::string &profile,
                                   bool native_signing_helper) {
     auto files = load_files(env);
-    if (!files.ok()) return make_error(files.status().message);
+    if (!files.ok()) return Error::failed(files.error().message);
     const auto name = profile.empty() ? aws::selected_profile_name(env) : profile;
     auto plan = plan_profile(files.value(), name);
     if (!plan) return plan.error();
@@ -536,7 +532,7 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
     aws::Profile top(name);
     if (!(aws::env_value(env, "AWS_ACCESS_KEY_ID") && aws::env_value(env, "AWS_SECRET_ACCESS_KEY"))) {
         auto files = load_files(env);
-        if (!files.ok()) return make_error(files.status().message);
+        if (!files.ok()) return Error::failed(files.error().message);
         top = files.value().profile_or_empty(name);
         if (top.empty() && name != "default") return files.value().profile(name).error();
     }
@@ -556,7 +552,7 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
     case ChainStep::none:
         break;
     }
-    return make_error(no_credentials_message(env, top));
+    return Error::failed(no_credentials_message(env, top));
 }
 
 } // namespace

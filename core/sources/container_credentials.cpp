@@ -74,13 +74,13 @@ sdk::Result<std::optional<std::string>> authorization(const sdk::Host &host, con
     std::string origin;
     if (auto path = aws::env_value(env, kTokenFile)) {
         auto read = host.read_file(*path);
-        if (!read.ok()) return sdk::Status::failed(std::string(kTokenFile) + ": " + read.status().message);
+        if (!read.ok()) return sdk::Error::failed(std::string(kTokenFile) + ": " + read.error().message);
         if (!read.value())
-            return sdk::Status::failed(std::string(kTokenFile) + " names " + sdk::printable_ascii(*path) +
-                                       ", which does not exist: mount the token there or unset the variable");
+            return sdk::Error::failed(std::string(kTokenFile) + " names " + sdk::printable_ascii(*path) +
+                                      ", which does not exist: mount the token there or unset the variable");
         if (read.value()->size() > kMaxTokenBytes)
-            return sdk::Status::failed(std::string(kTokenFile) + " names " + sdk::printable_ascii(*path) +
-                                       ", which is larger than " + std::to_string(kMaxTokenBytes) + " bytes");
+            return sdk::Error::failed(std::string(kTokenFile) + " names " + sdk::printable_ascii(*path) +
+                                      ", which is larger than " + std::to_string(kMaxTokenBytes) + " bytes");
         // botocore sends the file as read; a final newline is trimmed here too.
         token = trimmed(*read.value());
         origin = std::string(kTokenFile) + " (" + sdk::printable_ascii(*path) + ")";
@@ -90,10 +90,10 @@ sdk::Result<std::optional<std::string>> authorization(const sdk::Host &host, con
     }
     if (!token) return std::optional<std::string>();
     log::register_secret(*token);
-    if (token->empty()) return sdk::Status::failed(origin + " is empty: put the token there or unset it");
+    if (token->empty()) return sdk::Error::failed(origin + " is empty: put the token there or unset it");
     if (token->find_first_of("\r\n") != std::string::npos)
-        return sdk::Status::failed(origin + " holds a line break, which a header cannot carry: keep the "
-                                            "token on one line");
+        return sdk::Error::failed(origin + " holds a line break, which a header cannot carry: keep the "
+                                           "token on one line");
     return token;
 }
 
@@ -114,24 +114,26 @@ std::string container_url_host(std::string_view url) {
 sdk::Status check_container_url(std::string_view url, std::string_view variable) {
     auto parts = split_url(url);
     if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
-        return sdk::Status::failed(std::string(variable) +
-                                   " is not an http:// or https:// URL with a host: set it to the container "
-                                   "credentials endpoint's URL");
-    if (parts->scheme == "https" || is_loopback(parts->host) || is_allowed_host(parts->host)) return {};
-    return sdk::Status::failed(std::string(variable) + " names host " +
-                               sdk::printable_ascii(parts->host, 120) +
-                               ", which is not allowed over http: use a loopback address, 169.254.170.2, "
-                               "169.254.170.23 or fd00:ec2::23, or an https:// URL");
+        return sdk::Error::failed(std::string(variable) +
+                                  " is not an http:// or https:// URL with a host: set it to the container "
+                                  "credentials endpoint's URL");
+    if (parts->scheme == "https" || is_loopback(parts->host) || is_allowed_host(parts->host))
+        return sdk::ok();
+    return sdk::Error::failed(std::string(variable) + " names host " +
+                              sdk::printable_ascii(parts->host, 120) +
+                              ", which is not allowed over http: use a loopback address, 169.254.170.2, "
+                              "169.254.170.23 or fd00:ec2::23, or an https:// URL");
 }
 
 sdk::Result<sdk::Credentials> fetch_container_credentials(const sdk::Host &host, const aws::EnvLookup &env) {
     auto endpoint = container_endpoint(env);
     if (!endpoint)
-        return sdk::Status::failed("container credentials: neither " + std::string(kRelative) + " nor " +
-                                   std::string(kFull) + " is set in pullcred's environment");
-    if (auto checked = check_container_url(endpoint->url, endpoint->variable); !checked.ok()) return checked;
+        return sdk::Error::failed("container credentials: neither " + std::string(kRelative) + " nor " +
+                                  std::string(kFull) + " is set in pullcred's environment");
+    if (auto checked = check_container_url(endpoint->url, endpoint->variable); !checked.ok())
+        return checked.error();
     auto token = authorization(host, env);
-    if (!token.ok()) return token.status();
+    if (!token.ok()) return token.error();
     const auto what = "container credentials endpoint " + container_url_host(endpoint->url) + " (from " +
                       endpoint->variable + ")";
     sdk::HttpRequest request;
@@ -144,7 +146,7 @@ sdk::Result<sdk::Credentials> fetch_container_credentials(const sdk::Host &host,
     auto response = host.http(request);
     for (int attempt = 2; attempt <= 3 && (!response.ok() || response.value().status >= 500); ++attempt)
         response = host.http(request);
-    if (!response.ok()) return sdk::Status{response.status().code, what + ": " + response.status().message};
+    if (!response.ok()) return response.error().with_message(what + ": " + response.error().message);
     const auto &reply = response.value();
     if (reply.status != 200) {
         auto message = metadata_error_message(reply.body);
@@ -153,11 +155,11 @@ sdk::Result<sdk::Credentials> fetch_container_credentials(const sdk::Host &host,
                     (reply.status == 401 || reply.status == 403
                          ? " (check AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE)"
                          : std::string());
-        return reply.status >= 500 || reply.status == 429 ? sdk::Status::retryable(std::move(text))
-                                                          : sdk::Status::failed(std::move(text));
+        return reply.status >= 500 || reply.status == 429 ? sdk::Error::retryable(std::move(text))
+                                                          : sdk::Error::failed(std::move(text));
     }
     auto credentials = parse_metadata_credentials(reply.body);
-    if (!credentials.ok()) return sdk::Status::failed(what + ": " + credentials.status().message);
+    if (!credentials.ok()) return sdk::Error::failed(what + ": " + credentials.error().message);
     return credentials;
 }
 

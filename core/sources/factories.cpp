@@ -56,9 +56,9 @@ sdk::Result<std::unique_ptr<SubSource>> SubSource::create(const modules::Factory
                                                           const std::string &what) {
     const auto *c_factory = factory.factory;
     if (c_factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || c_factory->get_credentials == nullptr)
-        return sdk::Status::failed(what + ": \"" + c_factory->name + "\" is not a credential source");
+        return sdk::Error::failed(what + ": \"" + c_factory->name + "\" is not a credential source");
     if (auto valid = modules::validate_factory_config(factory, config, what); !valid)
-        return sdk::Status::failed(valid.error().message);
+        return sdk::Error::failed(valid.error().message);
     const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string error;
     pullcred_text_sink sink{&error, &sdk::detail::append_text};
@@ -69,8 +69,8 @@ sdk::Result<std::unique_ptr<SubSource>> SubSource::create(const modules::Factory
     }();
     if (status != PULLCRED_OK || sub->handle_ == nullptr) {
         sub->handle_ = nullptr;
-        return sdk::Status::failed(what + ": " + c_factory->name + " rejected its config: " +
-                                   (error.empty() ? std::string("no reason given") : error));
+        return sdk::Error::failed(what + ": " + c_factory->name + " rejected its config: " +
+                                  (error.empty() ? std::string("no reason given") : error));
     }
     return sub;
 }
@@ -96,8 +96,9 @@ sdk::Result<sdk::Credentials> SubSource::get_credentials(std::string_view profil
             const modules::CallGuard guard(who_, "last_error", call_budget());
             return std::string(sdk::view(factory_->last_error(handle_)));
         }();
-        return sdk::Status{status, std::string(factory_->name) + ": " +
-                                       (text.empty() ? std::string("no reason given") : text)};
+        return Error{std::string(factory_->name) + ": " +
+                         (text.empty() ? std::string("no reason given") : text),
+                     sdk::error_code(status)};
     }
     log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
     log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));

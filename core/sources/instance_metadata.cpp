@@ -62,9 +62,9 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
     const auto base = instance_metadata_endpoint(env);
     const auto what = "EC2 instance metadata at " + sdk::printable_ascii(base, 120);
     if (instance_metadata_disabled(env))
-        return sdk::Status::failed(what + " is off (AWS_EC2_METADATA_DISABLED)");
+        return sdk::Error::failed(what + " is off (AWS_EC2_METADATA_DISABLED)");
     if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
-        return sdk::Status::failed(
+        return sdk::Error::failed(
             "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http:// or https:// URL: set it to the instance "
             "metadata service's URL or unset it");
 
@@ -73,18 +73,18 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
     // No answer at all: not on EC2 (botocore would still try the GET, which
     // fails the same way a second later).
     if (!token_reply.ok())
-        return sdk::Status::failed(what + " did not answer: " + token_reply.status().message);
+        return sdk::Error::failed(what + " did not answer: " + token_reply.error().message);
     std::vector<std::pair<std::string, std::string>> headers;
     const int token_status = token_reply.value().status;
     if (token_status == 200 && !token_reply.value().body.empty()) {
         log::register_secret(token_reply.value().body);
         headers.emplace_back("X-aws-ec2-metadata-token", token_reply.value().body);
     } else if (token_status == 400) {
-        return sdk::Status::failed(what + " refused the session token request (HTTP 400)");
+        return sdk::Error::failed(what + " refused the session token request (HTTP 400)");
     } else if (env_true(env, "AWS_EC2_METADATA_V1_DISABLED")) {
-        return sdk::Status::failed(what + " refused a session token (HTTP " + std::to_string(token_status) +
-                                   ") and AWS_EC2_METADATA_V1_DISABLED forbids IMDSv1: allow IMDSv2 on the "
-                                   "instance (or raise its metadata hop limit in a container)");
+        return sdk::Error::failed(what + " refused a session token (HTTP " + std::to_string(token_status) +
+                                  ") and AWS_EC2_METADATA_V1_DISABLED forbids IMDSv1: allow IMDSv2 on the "
+                                  "instance (or raise its metadata hop limit in a container)");
     } else {
         // botocore falls back to IMDSv1 (no token) after 403, 404 and 405.
         host.debug(what + " gave no session token (HTTP " + std::to_string(token_status) +
@@ -98,25 +98,25 @@ sdk::Result<sdk::Credentials> fetch_instance_metadata_credentials(const sdk::Hos
                 std::to_string(token_status) +
                 "); raise the instance's metadata hop limit (HttpPutResponseHopLimit) when pullcred runs in "
                 "a container";
-        return sdk::Status::failed(std::move(text));
+        return sdk::Error::failed(std::move(text));
     };
 
     auto listing = call(host, "GET", base + std::string(kRolePath), headers);
-    if (!listing.ok()) return sdk::Status::failed(what + ": " + listing.status().message);
+    if (!listing.ok()) return sdk::Error::failed(what + ": " + listing.error().message);
     if (listing.value().status == 404)
-        return sdk::Status::failed(what + ": this instance has no IAM role: attach an instance profile");
+        return sdk::Error::failed(what + ": this instance has no IAM role: attach an instance profile");
     if (listing.value().status != 200) return refused(listing.value().status);
     auto role = parse_role_listing(listing.value().body);
     if (!role)
-        return sdk::Status::failed(what + ": this instance has no IAM role: attach an instance profile");
+        return sdk::Error::failed(what + ": this instance has no IAM role: attach an instance profile");
 
     auto reply = call(host, "GET", base + std::string(kRolePath) + *role, headers);
-    if (!reply.ok()) return sdk::Status::failed(what + ": " + reply.status().message);
+    if (!reply.ok()) return sdk::Error::failed(what + ": " + reply.error().message);
     if (reply.value().status != 200) return refused(reply.value().status);
     auto credentials = parse_metadata_credentials(reply.value().body);
     if (!credentials.ok())
-        return sdk::Status::failed(what + ", role " + sdk::printable_ascii(*role, 120) + ": " +
-                                   credentials.status().message);
+        return sdk::Error::failed(what + ", role " + sdk::printable_ascii(*role, 120) + ": " +
+                                  credentials.error().message);
     host.debug("credentials of instance role " + sdk::printable_ascii(*role, 120) + " from " + what);
     return credentials;
 }

@@ -20,15 +20,15 @@ std::optional<std::string> string_field(const nlohmann::json &document, const ch
 sdk::Result<sdk::Credentials> parse_metadata_credentials(std::string_view body) {
     auto document = nlohmann::json::parse(body, nullptr, false);
     if (document.is_discarded() || !document.is_object())
-        return sdk::Status::failed("the credentials reply is not a JSON object (malformed reply)");
+        return sdk::Error::failed("the credentials reply is not a JSON object (malformed reply)");
     if (auto code = string_field(document, "Code"); code && *code != "Success")
-        return sdk::Status::failed("the credentials reply's Code is " + sdk::printable_ascii(*code, 80) +
-                                   ", not Success");
+        return sdk::Error::failed("the credentials reply's Code is " + sdk::printable_ascii(*code, 80) +
+                                  ", not Success");
     auto key_id = string_field(document, "AccessKeyId");
     auto secret = string_field(document, "SecretAccessKey");
     if (!key_id || !secret)
-        return sdk::Status::failed(std::string("the credentials reply has no ") +
-                                   (!key_id ? "AccessKeyId" : "SecretAccessKey") + " (malformed reply)");
+        return sdk::Error::failed(std::string("the credentials reply has no ") +
+                                  (!key_id ? "AccessKeyId" : "SecretAccessKey") + " (malformed reply)");
     log::register_secret(*secret);
     sdk::Credentials credentials;
     credentials.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *key_id;
@@ -40,7 +40,7 @@ sdk::Result<sdk::Credentials> parse_metadata_credentials(std::string_view body) 
     if (auto expiration = string_field(document, "Expiration")) {
         auto expires = sdk::parse_rfc3339(*expiration);
         if (!expires)
-            return sdk::Status::failed(
+            return sdk::Error::failed(
                 "the credentials reply's Expiration is not an RFC 3339 time (malformed reply)");
         credentials.expires_unix = *expires;
     }

@@ -35,7 +35,7 @@ Status check_static_keys(const aws::Profile &profile, const aws::SharedConfig &f
                           : !profile.aws_secret_access_key() ? "aws_secret_access_key"
                                                              : nullptr;
     if (missing == nullptr) return ok();
-    return make_error(
+    return Error::failed(
         "AWS profile " + q_name(profile.name()) + " (" + files_of(files) + ") has " +
         (missing == std::string_view("aws_access_key_id") ? "aws_secret_access_key" : "aws_access_key_id") +
         " but no " + missing);
@@ -59,8 +59,8 @@ Status profile_providers(const aws::Profile &profile, const aws::SharedConfig &f
     plan.base_profile = profile;
     if (profile.web_identity_token_file()) {
         if (!profile.role_arn())
-            return make_error("AWS profile " + q_name(profile.name()) + " (" + files_of(files) +
-                              ") has web_identity_token_file but no role_arn: add the role to assume");
+            return Error::failed("AWS profile " + q_name(profile.name()) + " (" + files_of(files) +
+                                 ") has web_identity_token_file but no role_arn: add the role to assume");
         plan.base = BaseKind::web_identity;
         return ok();
     }
@@ -86,9 +86,9 @@ Status profile_providers(const aws::Profile &profile, const aws::SharedConfig &f
         return ok();
     }
     if (profile.role_arn())
-        return make_error("AWS profile " + q_name(profile.name()) + " (" + files_of(files) +
-                          ") has role_arn but neither source_profile nor credential_source");
-    return make_error(
+        return Error::failed("AWS profile " + q_name(profile.name()) + " (" + files_of(files) +
+                             ") has role_arn but neither source_profile nor credential_source");
+    return Error::failed(
         "AWS profile " + q_name(profile.name()) + " (" + files_of(files) +
         ") has no credentials: none of aws_access_key_id + aws_secret_access_key, credential_process, "
         "role_arn + source_profile / credential_source, web_identity_token_file + role_arn");
@@ -139,9 +139,9 @@ Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view 
         const auto credential_source = current.credential_source();
         const auto where = "AWS profile " + q_name(current.name()) + " (" + files_of(files) + ")";
         if (source_profile && credential_source)
-            return make_error(where + " has both source_profile and credential_source: keep one");
+            return Error::failed(where + " has both source_profile and credential_source: keep one");
         if (!source_profile && !credential_source)
-            return make_error(
+            return Error::failed(
                 where + " has role_arn but neither source_profile nor credential_source: add the "
                         "profile (or credential_source = Environment) whose credentials assume the role");
         if (credential_source) {
@@ -156,12 +156,12 @@ Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view 
                 plan.base_profile = current;
                 break;
             }
-            return make_error(where + ": credential_source \"" + *credential_source +
-                              "\" is not valid (Environment, Ec2InstanceMetadata or EcsContainer)");
+            return Error::failed(where + ": credential_source \"" + *credential_source +
+                                 "\" is not valid (Environment, Ec2InstanceMetadata or EcsContainer)");
         }
         const auto &next = *source_profile;
         if (!files.has_profile(next))
-            return make_error(where + ": its source_profile " + q_name(next) + " does not exist");
+            return Error::failed(where + ": its source_profile " + q_name(next) + " does not exist");
         if (std::find(plan.chain.begin(), plan.chain.end(), next) != plan.chain.end()) {
             if (next == current.name() && has_static_keys(current)) {
                 // A profile may source its own static keys (botocore).
@@ -172,8 +172,8 @@ Result<ChainPlan> plan_profile(const aws::SharedConfig &files, std::string_view 
             }
             auto loop = plan.chain;
             loop.push_back(next);
-            return make_error("AWS profiles loop through source_profile: " + chain_text(loop) + " (" +
-                              files_of(files) + "); end the chain at a profile with credentials");
+            return Error::failed("AWS profiles loop through source_profile: " + chain_text(loop) + " (" +
+                                 files_of(files) + "); end the chain at a profile with credentials");
         }
         plan.chain.push_back(next);
         auto source = files.profile(next);

@@ -38,12 +38,12 @@ sdk::Result<std::string> portal_url(const aws::EnvLookup &env, const SsoSettings
         auto value = aws::env_value(env, variable);
         if (!value) continue;
         auto parsed = aws::parse_endpoint_url(*value, variable);
-        if (!parsed) return sdk::Status::failed(parsed.error().message);
+        if (!parsed) return sdk::Error::failed(parsed.error().message);
         return parsed->url;
     }
     if (!aws::is_valid_region(settings.region))
-        return sdk::Status::failed("AWS profile " + q_name(settings.profile) + ": sso_region " +
-                                   sdk::printable_ascii(settings.region, 80) + " is not a region name");
+        return sdk::Error::failed("AWS profile " + q_name(settings.profile) + ": sso_region " +
+                                  sdk::printable_ascii(settings.region, 80) + " is not a region name");
     const auto &partition = aws::partition_for_region(settings.region);
     return "https://portal.sso." + settings.region + "." + std::string(partition.dns_suffix);
 }
@@ -63,17 +63,17 @@ Result<SsoSettings> sso_settings(const aws::Profile &profile, const aws::SharedC
     if (auto session = profile.get("sso_session")) {
         const auto *section = files.sso_session(*session);
         if (section == nullptr)
-            return make_error(where + " names sso_session " + q_name(*session) +
-                              ", but there is no [sso-session " + *session +
-                              "] section: add it (sso_start_url, sso_region)");
+            return Error::failed(where + " names sso_session " + q_name(*session) +
+                                 ", but there is no [sso-session " + *session +
+                                 "] section: add it (sso_start_url, sso_region)");
         const std::array<std::pair<const char *, std::optional<std::string> *>, 2> keys{
             {{"sso_start_url", &start_url}, {"sso_region", &region}}};
         for (const auto &[key, value] : keys) {
             auto it = section->values.find(key);
             if (it == section->values.end() || it->second.empty()) continue;
             if (*value && **value != it->second)
-                return make_error(where + ": " + key + " differs between the profile and [sso-session " +
-                                  *session + "]: keep one");
+                return Error::failed(where + ": " + key + " differs between the profile and [sso-session " +
+                                     *session + "]: keep one");
             *value = it->second;
         }
         out.session_name = *session;
@@ -87,8 +87,8 @@ Result<SsoSettings> sso_settings(const aws::Profile &profile, const aws::SharedC
                                      {"sso_role_name", !out.role_name.empty()}})
         if (!value) missing += (missing.empty() ? "" : ", ") + std::string(key);
     if (!missing.empty())
-        return make_error(where + " uses IAM Identity Center (SSO) but lacks " + missing +
-                          ": add them (as `aws configure sso` writes them)");
+        return Error::failed(where + " uses IAM Identity Center (SSO) but lacks " + missing +
+                             ": add them (as `aws configure sso` writes them)");
     out.start_url = *start_url;
     out.region = *region;
     return out;
@@ -101,19 +101,19 @@ std::string sso_cache_file_name(const SsoSettings &settings) {
 sdk::Result<SsoToken> parse_sso_token(std::string_view json) {
     auto document = nlohmann::json::parse(json, nullptr, false);
     if (document.is_discarded() || !document.is_object())
-        return sdk::Status::failed("it is not a JSON object");
+        return sdk::Error::failed("it is not a JSON object");
     SsoToken out;
     auto token = string_field(document, "accessToken");
-    if (!token) return sdk::Status::failed("it has no accessToken");
+    if (!token) return sdk::Error::failed("it has no accessToken");
     log::register_secret(*token);
     out.access_token = std::move(*token);
     auto expires_at = string_field(document, "expiresAt");
-    if (!expires_at) return sdk::Status::failed("it has no expiresAt");
+    if (!expires_at) return sdk::Error::failed("it has no expiresAt");
     // The AWS CLI v1 wrote "...UTC" where v2 writes "...Z".
     if (expires_at->size() > 3 && expires_at->ends_with("UTC"))
         expires_at->replace(expires_at->size() - 3, 3, "Z");
     auto expires = sdk::parse_rfc3339(*expires_at);
-    if (!expires) return sdk::Status::failed("its expiresAt is not an RFC 3339 time");
+    if (!expires) return sdk::Error::failed("its expiresAt is not an RFC 3339 time");
     out.expires_unix = *expires;
     return out;
 }
@@ -122,18 +122,18 @@ sdk::Result<sdk::Credentials> parse_role_credentials(std::string_view json) {
     auto document = nlohmann::json::parse(json, nullptr, false);
     if (document.is_discarded() || !document.is_object() || !document.contains("roleCredentials") ||
         !document["roleCredentials"].is_object())
-        return sdk::Status::failed(
+        return sdk::Error::failed(
             "the GetRoleCredentials reply has no roleCredentials object (malformed reply)");
     const auto &role = document["roleCredentials"];
     auto key_id = string_field(role, "accessKeyId");
     auto secret = string_field(role, "secretAccessKey");
     auto token = string_field(role, "sessionToken");
     if (!key_id || !secret || !token)
-        return sdk::Status::failed(std::string("the GetRoleCredentials reply has no ") +
-                                   (!key_id   ? "accessKeyId"
-                                    : !secret ? "secretAccessKey"
-                                              : "sessionToken") +
-                                   " (malformed reply)");
+        return sdk::Error::failed(std::string("the GetRoleCredentials reply has no ") +
+                                  (!key_id   ? "accessKeyId"
+                                   : !secret ? "secretAccessKey"
+                                             : "sessionToken") +
+                                  " (malformed reply)");
     log::register_secret(*secret);
     log::register_secret(*token);
     sdk::Credentials credentials;
@@ -142,7 +142,7 @@ sdk::Result<sdk::Credentials> parse_role_credentials(std::string_view json) {
     credentials.fields[PULLCRED_FIELD_SESSION_TOKEN] = *token;
     auto expiration = role.find("expiration");
     if (expiration == role.end() || !expiration->is_number_integer())
-        return sdk::Status::failed("the GetRoleCredentials reply has no expiration (malformed reply)");
+        return sdk::Error::failed("the GetRoleCredentials reply has no expiration (malformed reply)");
     credentials.expires_unix = expiration->get<std::int64_t>() / 1000;
     return credentials;
 }
@@ -152,27 +152,27 @@ sdk::Result<sdk::Credentials> fetch_sso_credentials(const sdk::Host &host, const
     const auto who = "AWS profile " + q_name(settings.profile) + " (SSO)";
     auto home = aws::home_directory(env);
     if (!home)
-        return sdk::Status::failed(who + ": no home directory to find ~/.aws/sso/cache in: set HOME in the "
-                                         "kubelet provider's env");
+        return sdk::Error::failed(who + ": no home directory to find ~/.aws/sso/cache in: set HOME in the "
+                                        "kubelet provider's env");
     const auto path = *home + "/.aws/sso/cache/" + sso_cache_file_name(settings);
     auto read = host.read_file(path);
-    if (!read.ok()) return sdk::Status::failed(who + ": token cache: " + read.status().message);
+    if (!read.ok()) return sdk::Error::failed(who + ": token cache: " + read.error().message);
     if (!read.value())
-        return sdk::Status::failed(who + ": no SSO token in " + path + ": " + login_hint(settings));
+        return sdk::Error::failed(who + ": no SSO token in " + path + ": " + login_hint(settings));
     if (read.value()->size() > kMaxCacheFileBytes)
-        return sdk::Status::failed(who + ": token cache " + path + " is larger than " +
-                                   std::to_string(kMaxCacheFileBytes) + " bytes: " + login_hint(settings));
+        return sdk::Error::failed(who + ": token cache " + path + " is larger than " +
+                                  std::to_string(kMaxCacheFileBytes) + " bytes: " + login_hint(settings));
     auto token = parse_sso_token(*read.value());
     if (!token.ok())
-        return sdk::Status::failed(who + ": token cache " + path + " is unusable (" + token.status().message +
-                                   "): " + login_hint(settings));
+        return sdk::Error::failed(who + ": token cache " + path + " is unusable (" + token.error().message +
+                                  "): " + login_hint(settings));
     if (token.value().expires_unix * 1000 <= host.now_unix_ms())
-        return sdk::Status::failed(who + ": the SSO session expired at " +
-                                   sdk::format_rfc3339(token.value().expires_unix) + ": " +
-                                   login_hint(settings));
+        return sdk::Error::failed(who + ": the SSO session expired at " +
+                                  sdk::format_rfc3339(token.value().expires_unix) + ": " +
+                                  login_hint(settings));
 
     auto portal = portal_url(env, settings);
-    if (!portal.ok()) return portal.status();
+    if (!portal.ok()) return portal.error();
     sdk::HttpRequest request;
     request.url = portal.value() +
                   "/federation/credentials?role_name=" + sts::form_encode(settings.role_name) +
@@ -183,20 +183,20 @@ sdk::Result<sdk::Credentials> fetch_sso_credentials(const sdk::Host &host, const
                       sdk::printable_ascii(portal.value(), 120) + ")";
     host.debug(what);
     auto response = host.http(request);
-    if (!response.ok()) return sdk::Status{response.status().code, what + ": " + response.status().message};
+    if (!response.ok()) return response.error().with_message(what + ": " + response.error().message);
     const auto &reply = response.value();
     if (reply.status == 401)
-        return sdk::Status::failed(
+        return sdk::Error::failed(
             what + ": the portal refused the SSO session (expired or signed out): " + login_hint(settings));
     if (reply.status != 200) {
         auto message = metadata_error_message(reply.body);
         auto text =
             what + " failed: HTTP " + std::to_string(reply.status) + (message.empty() ? "" : ": " + message);
-        return reply.status >= 500 || reply.status == 429 ? sdk::Status::retryable(std::move(text))
-                                                          : sdk::Status::failed(std::move(text));
+        return reply.status >= 500 || reply.status == 429 ? sdk::Error::retryable(std::move(text))
+                                                          : sdk::Error::failed(std::move(text));
     }
     auto credentials = parse_role_credentials(reply.body);
-    if (!credentials.ok()) return sdk::Status::failed(what + ": " + credentials.status().message);
+    if (!credentials.ok()) return sdk::Error::failed(what + ": " + credentials.error().message);
     return credentials;
 }
 

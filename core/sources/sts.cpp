@@ -116,29 +116,30 @@ sdk::Result<sdk::Credentials> call(const sdk::Host &host, const aws::Endpoint &e
     request.body = std::move(body);
     const auto where = " (STS endpoint " + endpoint.url + ")";
     if (signer != nullptr) {
-        sdk::SigV4Params params{endpoint.signing_name, endpoint.signing_region, signer->get("access_key_id"),
-                                signer->get("secret_access_key"), signer->get("session_token")};
+        sdk::SigV4Params params{
+            endpoint.signing_name, endpoint.signing_region, signer->get(PULLCRED_FIELD_ACCESS_KEY_ID),
+            signer->get(PULLCRED_FIELD_SECRET_ACCESS_KEY), signer->get(PULLCRED_FIELD_SESSION_TOKEN)};
         if (auto signed_ok = host.sign_sigv4(request, params); !signed_ok.ok())
-            return sdk::Status{signed_ok.code, what + ": cannot sign the request: " + signed_ok.message};
+            return signed_ok.error().with_message(what +
+                                                  ": cannot sign the request: " + signed_ok.error().message);
     }
     auto response = host.http(request);
-    if (!response.ok())
-        return sdk::Status{response.status().code, what + ": " + response.status().message + where};
+    if (!response.ok()) return response.error().with_message(what + ": " + response.error().message + where);
     const auto &reply = response.value();
     if (auto error = parse_error(reply.body)) {
         const bool retry = reply.status >= 500 || retryable_code(error->code);
         auto text = what + " failed: " + sdk::printable_ascii(error->code) + ": " +
                     sdk::printable_ascii(error->message) + where;
-        return retry ? sdk::Status::retryable(std::move(text)) : sdk::Status::failed(std::move(text));
+        return retry ? sdk::Error::retryable(std::move(text)) : sdk::Error::failed(std::move(text));
     }
     if (reply.status < 200 || reply.status > 299) {
         auto text = what + " failed: STS answered HTTP " + std::to_string(reply.status) +
                     " without an STS error document" + where;
-        return reply.status >= 500 || reply.status == 429 ? sdk::Status::retryable(std::move(text))
-                                                          : sdk::Status::failed(std::move(text));
+        return reply.status >= 500 || reply.status == 429 ? sdk::Error::retryable(std::move(text))
+                                                          : sdk::Error::failed(std::move(text));
     }
     auto issued = parse_credentials(reply.body);
-    if (!issued.ok()) return sdk::Status::failed(what + ": " + issued.status().message + where);
+    if (!issued.ok()) return sdk::Error::failed(what + ": " + issued.error().message + where);
     auto &value = issued.value();
     log::register_secret(value.secret_access_key);
     log::register_secret(value.session_token);
@@ -169,9 +170,9 @@ std::optional<std::string> element_text(std::string_view xml, std::string_view t
 sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml) {
     auto block = raw_element(xml, "Credentials");
     if (!block)
-        return sdk::Status::failed(xml.find("<Credentials") == std::string_view::npos
-                                       ? "the STS reply has no <Credentials> (malformed reply)"
-                                       : "the STS reply is truncated inside <Credentials> (malformed reply)");
+        return sdk::Error::failed(xml.find("<Credentials") == std::string_view::npos
+                                      ? "the STS reply has no <Credentials> (malformed reply)"
+                                      : "the STS reply is truncated inside <Credentials> (malformed reply)");
     IssuedCredentials out;
     std::string expiration;
     const std::array<std::pair<std::string_view, std::string *>, 4> fields{
@@ -182,13 +183,13 @@ sdk::Result<IssuedCredentials> parse_credentials(std::string_view xml) {
     for (const auto &[name, target] : fields) {
         auto text = element_text(*block, name);
         if (!text || text->empty())
-            return sdk::Status::failed("the STS reply has no <" + std::string(name) +
-                                       "> in <Credentials> (malformed reply)");
+            return sdk::Error::failed("the STS reply has no <" + std::string(name) +
+                                      "> in <Credentials> (malformed reply)");
         *target = std::move(*text);
     }
     auto expires = sdk::parse_rfc3339(expiration);
     if (!expires)
-        return sdk::Status::failed("the STS reply's <Expiration> is not an RFC 3339 time (malformed reply)");
+        return sdk::Error::failed("the STS reply's <Expiration> is not an RFC 3339 time (malformed reply)");
     out.expires_unix = *expires;
     return out;
 }

@@ -24,8 +24,8 @@ std::string take_fraction(std::uint64_t &value, int digits) {
 Result<std::chrono::nanoseconds> parse_go_duration_exact(std::string_view text) {
     auto parsed = sdk::parse_go_duration(text);
     if (!parsed.error.empty())
-        return make_error("invalid duration \"" + std::string(text) + "\": " + parsed.error +
-                          " (use Go syntax such as 5h, 90m or 1h30m)");
+        return Error::failed("invalid duration \"" + std::string(text) + "\": " + parsed.error +
+                             " (use Go syntax such as 5h, 90m or 1h30m)");
     return std::chrono::nanoseconds(parsed.nanoseconds);
 }
 

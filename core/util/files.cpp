@@ -41,12 +41,12 @@ Result<std::optional<OpenedFile>> open_regular_file(const std::filesystem::path 
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::optional<OpenedFile>();
-        return make_error(prefix_of(path, what) + "cannot be opened: " + describe_errno(errno));
+        return Error::failed(prefix_of(path, what) + "cannot be opened: " + describe_errno(errno));
     }
     struct stat info {};
     if (::fstat(fd.get(), &info) != 0)
-        return make_error(prefix_of(path, what) + "cannot be examined: " + describe_errno(errno));
-    if (!S_ISREG(info.st_mode)) return make_error(prefix_of(path, what) + describe_type(info.st_mode));
+        return Error::failed(prefix_of(path, what) + "cannot be examined: " + describe_errno(errno));
+    if (!S_ISREG(info.st_mode)) return Error::failed(prefix_of(path, what) + describe_type(info.st_mode));
     return std::optional<OpenedFile>(OpenedFile{std::move(fd), info});
 }
 
@@ -57,10 +57,10 @@ Result<std::string> read_opened_file(const OpenedFile &file, const std::filesyst
     for (;;) {
         const ssize_t n = ::read(file.fd.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(prefix_of(path, what) + "cannot be read: " + describe_errno(errno));
+        if (n < 0) return Error::failed(prefix_of(path, what) + "cannot be read: " + describe_errno(errno));
         if (n == 0) break;
         if (content.size() + static_cast<std::size_t>(n) > cap)
-            return make_error(prefix_of(path, what) + "is larger than " + std::to_string(cap) + " bytes");
+            return Error::failed(prefix_of(path, what) + "is larger than " + std::to_string(cap) + " bytes");
         content.append(buffer, static_cast<std::size_t>(n));
     }
     return content;
@@ -70,7 +70,7 @@ Result<std::string> read_file_capped(const std::filesystem::path &path, std::str
                                      std::size_t cap) {
     auto file = open_regular_file(path, what);
     if (!file) return file.error();
-    if (!*file) return make_error(std::string(what) + " " + path.string() + ": no such file");
+    if (!*file) return Error::failed(std::string(what) + " " + path.string() + ": no such file");
     return read_opened_file(**file, path, what, cap);
 }
 
@@ -80,7 +80,7 @@ Result<std::string> read_stream_capped(std::istream &in, std::string_view what, 
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
         content.append(buffer, static_cast<std::size_t>(in.gcount()));
         if (content.size() > cap)
-            return make_error(std::string(what) + ": larger than " + std::to_string(cap) + " bytes");
+            return Error::failed(std::string(what) + ": larger than " + std::to_string(cap) + " bytes");
     }
     return content;
 }

@@ -32,13 +32,13 @@ Result<nlohmann::json> parse_json_strict(std::string_view text) {
     try {
         value = nlohmann::json::parse(text.begin(), text.end(), track_keys);
     } catch (const TooDeep &) {
-        return make_error("invalid JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        return Error::failed("invalid JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
     } catch (const nlohmann::json::exception &e) {
         std::string what = e.what();
         if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-        return make_error("invalid JSON: " + what);
+        return Error::failed("invalid JSON: " + what);
     }
-    if (!duplicate.empty()) return make_error("invalid JSON: duplicate key \"" + duplicate + "\"");
+    if (!duplicate.empty()) return Error::failed("invalid JSON: duplicate key \"" + duplicate + "\"");
     return value;
 }
 

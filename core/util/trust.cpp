@@ -58,7 +58,7 @@ public:
         if (::fstat(fd, &opened) != 0) return failure("cannot stat the opened file", errno);
         std::error_code error;
         const auto absolute = std::filesystem::absolute(path_, error);
-        if (error) return make_error(prefix_ + "cannot resolve the path: " + error.message());
+        if (error) return Error::failed(prefix_ + "cannot resolve the path: " + error.message());
 
         UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (root.get() < 0) return failure("cannot open /", errno);
@@ -82,7 +82,8 @@ public:
                 return errno == ENOENT || errno == ENOTDIR ? changed()
                                                            : failure("cannot check " + full, errno);
             if (S_ISLNK(entry.st_mode)) {
-                if (++links > kMaxSymlinks) return make_error(prefix_ + "more than 40 symlinks on the way");
+                if (++links > kMaxSymlinks)
+                    return Error::failed(prefix_ + "more than 40 symlinks on the way");
                 if (entry.st_uid != 0) return untrusted("symlink " + full, entry, full, true);
                 auto target = read_link(here.fd.get(), name, full);
                 if (!target) return target.error();
@@ -122,7 +123,7 @@ private:
         const auto n = ::readlinkat(directory, name.c_str(), target.data(), target.size());
         if (n < 0) return failure("cannot read symlink " + full, errno).error();
         if (static_cast<std::size_t>(n) >= target.size())
-            return make_error(prefix_ + "symlink " + full + " is longer than PATH_MAX");
+            return Error::failed(prefix_ + "symlink " + full + " is longer than PATH_MAX");
         target.resize(static_cast<std::size_t>(n));
         return target;
     }
@@ -144,17 +145,17 @@ private:
             fixes.push_back("chmod go-w " + name);
         text += "; fix: ";
         for (std::size_t i = 0; i < fixes.size(); ++i) text += (i == 0 ? "" : " && ") + fixes[i];
-        return make_error(std::move(text));
+        return Error::failed(std::move(text));
     }
 
     Status changed() const {
-        return make_error(prefix_ +
-                          "the path no longer leads to the file that was opened (it changed while it was "
-                          "checked); try again, and find what keeps replacing it");
+        return Error::failed(prefix_ +
+                             "the path no longer leads to the file that was opened (it changed while it was "
+                             "checked); try again, and find what keeps replacing it");
     }
 
     Status failure(const std::string &doing, int error) const {
-        return make_error(prefix_ + doing + ": " + std::strerror(error));
+        return Error::failed(prefix_ + doing + ": " + std::strerror(error));
     }
 
     std::string prefix_;

@@ -33,10 +33,10 @@ using pullcred::sdk::Auth;
 using pullcred::sdk::AuthRequest;
 using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
 using pullcred::sdk::HttpRequest;
-using SdkStatus = pullcred::sdk::Status;
-template <class T> using SdkResult = pullcred::sdk::Result<T>;
+using pullcred::sdk::Result;
 
 constexpr const char *kSchema = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
@@ -108,27 +108,26 @@ public:
         }
     }
 
-    SdkResult<Auth> get_auth(const AuthRequest &request) override {
+    Result<Auth> get_auth(const AuthRequest &request) override {
         const std::string registry(request.registry);
         const std::string profile(request.profile);
-        if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        if (registry.empty()) return Error::failed("the request names no registry host");
         auto found = target_for(registry);
-        if (!found.ok()) return found.status();
+        if (!found.ok()) return found.error();
         Target target = std::move(found.value());
         if (profile.empty())
-            return SdkStatus::failed(
-                "the rule names no profile, and aws.ecr needs AWS credentials to call ECR: "
-                "add `profile: NAME` (one of `profiles`) to the rule for " +
-                registry);
+            return Error::failed("the rule names no profile, and aws.ecr needs AWS credentials to call ECR: "
+                                 "add `profile: NAME` (one of `profiles`) to the rule for " +
+                                 registry);
 
         auto credentials = host_.credentials(profile, target.region);
-        if (!credentials.ok()) return credentials.status();
+        if (!credentials.ok()) return credentials.error();
         const auto access_key_id = credentials.value().get(PULLCRED_FIELD_ACCESS_KEY_ID);
         const auto secret_access_key = credentials.value().get(PULLCRED_FIELD_SECRET_ACCESS_KEY);
         if (access_key_id.empty() || secret_access_key.empty())
-            return SdkStatus::failed("profile '" + profile + "' gave no " +
-                                     (access_key_id.empty() ? "access_key_id" : "secret_access_key") +
-                                     ": aws.ecr needs AWS keys to sign GetAuthorizationToken");
+            return Error::failed("profile '" + profile + "' gave no " +
+                                 (access_key_id.empty() ? "access_key_id" : "secret_access_key") +
+                                 ": aws.ecr needs AWS keys to sign GetAuthorizationToken");
 
         auto endpoint = endpoint_for(target);
         CallContext context{target.is_public ? "ECR Public" : "ECR",
@@ -138,8 +137,8 @@ public:
                             target.account,
                             target.is_public};
         if (!endpoint.ok()) {
-            const auto &status = endpoint.status();
-            return SdkStatus{status.code, failure_prefix(context) + status.message};
+            const auto &status = endpoint.error();
+            return status.with_message(failure_prefix(context) + status.message);
         }
         const auto &resolved = endpoint.value();
         context.region = resolved.signing_region;
@@ -156,8 +155,8 @@ public:
                                           secret_access_key,
                                           credentials.value().get(PULLCRED_FIELD_SESSION_TOKEN)};
         if (auto signed_ok = host_.sign_sigv4(call, params); !signed_ok.ok())
-            return SdkStatus{signed_ok.code,
-                             failure_prefix(context) + "cannot sign the request: " + signed_ok.message};
+            return signed_ok.error().with_message(failure_prefix(context) +
+                                                  "cannot sign the request: " + signed_ok.error().message);
 
         host_.debug("GetAuthorizationToken for " + registry + ": " + context.api + " at " + resolved.url +
                     " (" + resolved.source + "), signed for " + resolved.signing_region + "/" +
@@ -165,18 +164,18 @@ public:
                     (target.account.empty() ? std::string() : ", registry account " + target.account));
         auto response = host_.http(call);
         if (!response.ok()) {
-            const auto &status = response.status();
-            return SdkStatus{status.code, failure_prefix(context) + status.message};
+            const auto &status = response.error();
+            return status.with_message(failure_prefix(context) + status.message);
         }
         auto token = parse_reply(response.value(), context);
-        if (!token.ok()) return token.status();
+        if (!token.ok()) return token.error();
 
         const auto now = host_.now_unix_ms() / 1000;
         if (token.value().expires_unix <= now)
-            return SdkStatus::failed(failure_prefix(context) + "the token it issued expired " +
-                                     std::to_string(now - token.value().expires_unix) + " s ago (expiresAt " +
-                                     std::to_string(token.value().expires_unix) +
-                                     "); check the node's clock (NTP)");
+            return Error::failed(failure_prefix(context) + "the token it issued expired " +
+                                 std::to_string(now - token.value().expires_unix) + " s ago (expiresAt " +
+                                 std::to_string(token.value().expires_unix) +
+                                 "); check the node's clock (NTP)");
 
         Auth auth;
         auth.entries.push_back(
@@ -187,16 +186,16 @@ public:
 
     // The endpoint get_auth will call, from the registry host and the rule
     // alone: no credentials, no network.
-    SdkResult<std::string> describe(const AuthRequest &request) override {
+    Result<std::string> describe(const AuthRequest &request) override {
         const std::string registry(request.registry);
-        if (registry.empty()) return SdkStatus::failed("the request names no registry host");
+        if (registry.empty()) return Error::failed("the request names no registry host");
         auto found = target_for(registry);
-        if (!found.ok()) return found.status();
+        if (!found.ok()) return found.error();
         const Target &target = found.value();
         const std::string api =
             std::string(target.is_public ? "ECR Public" : "ECR") + " GetAuthorizationToken";
         auto endpoint = endpoint_for(target);
-        if (!endpoint.ok()) return endpoint.status();
+        if (!endpoint.ok()) return endpoint.error();
         const auto &resolved = endpoint.value();
         std::string text = resolved.url + " (" + api + ", signed for " + resolved.signing_region + "/" +
                            resolved.signing_name + ", partition " + resolved.partition;
@@ -212,12 +211,12 @@ public:
     }
 
 private:
-    static SdkStatus refuse_look_alike(const std::string &registry) {
-        if (!pullcred::aws::looks_like_ecr_private_host(registry)) return SdkStatus::success();
-        return SdkStatus::failed(pullcred::util::quote_bounded(registry) +
-                                 " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
-                                 "12-digit account id, so aws.ecr refuses it rather than answer with the "
-                                 "token of the profile's own account");
+    static pullcred::sdk::Status refuse_look_alike(const std::string &registry) {
+        if (!pullcred::aws::looks_like_ecr_private_host(registry)) return pullcred::sdk::ok();
+        return Error::failed(pullcred::util::quote_bounded(registry) +
+                             " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
+                             "12-digit account id, so aws.ecr refuses it rather than answer with the "
+                             "token of the profile's own account");
     }
 
     static Target target_of(const pullcred::aws::EcrHost &ecr) {
@@ -232,8 +231,8 @@ private:
 
     // An ECR host is its own target; any other host is a mirror of the rule's
     // mirrorOf, or gets nothing.
-    SdkResult<Target> target_for(const std::string &registry) const {
-        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused;
+    Result<Target> target_for(const std::string &registry) const {
+        if (auto refused = refuse_look_alike(registry); !refused.ok()) return refused.error();
         if (auto ecr = pullcred::aws::parse_ecr_host(registry)) {
             Target target = target_of(*ecr);
             target.is_ecr_host = true;
@@ -243,7 +242,7 @@ private:
             return target;
         }
         if (!mirror_)
-            return SdkStatus::failed(
+            return Error::failed(
                 pullcred::util::quote_bounded(registry) +
                 " is not an Amazon ECR host and the rule declares no mirrorOf, so aws.ecr gives it no ECR "
                 "token: narrow the rule's matchImages to ECR hosts (such as *.dkr.ecr.*.amazonaws.com), or, "
@@ -256,7 +255,7 @@ private:
     // the FIPS / dual-stack API, unless an endpoint URL is configured (rule
     // `endpoint` or AWS_ENDPOINT_URL*): then that URL wins, as it names the
     // exact endpoint to call.
-    SdkResult<pullcred::aws::Endpoint> endpoint_for(const Target &target) const {
+    Result<pullcred::aws::Endpoint> endpoint_for(const Target &target) const {
         const std::string service = target.is_public ? "ecr-public" : "ecr";
         pullcred::aws::EndpointOptions options;
         options.env = pullcred::aws::host_env(host_);
@@ -264,7 +263,7 @@ private:
         if (target.fips) options.use_fips = false;
         if (target.dualstack) options.use_dualstack = false;
         auto probe = pullcred::aws::resolve_endpoint(service, target.region, options);
-        if (!probe) return SdkStatus::failed(probe.error().message);
+        if (!probe) return Error::failed(probe.error().message);
         if (probe->source != "default" || (!target.fips && !target.dualstack)) {
             if (target.fips || target.dualstack)
                 host_.debug("the registry host asks for a " +
@@ -276,7 +275,7 @@ private:
         if (target.fips) options.use_fips = true;
         if (target.dualstack) options.use_dualstack = true;
         auto resolved = pullcred::aws::resolve_endpoint(service, target.region, options);
-        if (!resolved) return SdkStatus::failed(resolved.error().message);
+        if (!resolved) return Error::failed(resolved.error().message);
         return std::move(resolved.value());
     }
 

@@ -14,9 +14,9 @@ namespace pullcred_ecr {
 
 namespace {
 
+using pullcred::sdk::Error;
 using pullcred::sdk::HttpResponse;
 using pullcred::sdk::printable_ascii;
-using SdkStatus = pullcred::sdk::Status;
 
 constexpr std::size_t kMaxReplyBytes = 1024 * 1024;
 
@@ -130,8 +130,8 @@ std::string request_id_of(const pullcred::sdk::HttpResponse &response) {
     return plain ? id : std::string();
 }
 
-SdkStatus error_status(const AwsError &error, const CallContext &context, int status,
-                       const std::string &request_id) {
+pullcred::sdk::Error error_status(const AwsError &error, const CallContext &context, int status,
+                                  const std::string &request_id) {
     std::string text = failure_prefix(context) + error.code;
     if (!error.message.empty()) text += ": " + error.message;
     const std::string id = request_id.empty() ? std::string() : ", request id " + request_id;
@@ -141,13 +141,12 @@ SdkStatus error_status(const AwsError &error, const CallContext &context, int st
         text += " (in an HTTP 200 reply" + id + ")";
     if (const auto hint = hint_for(error, context, status); !hint.empty()) text += "; " + hint;
     const bool retryable = status >= 500 || status == 429 || is_throttling(error.code);
-    return retryable ? SdkStatus::retryable(std::move(text)) : SdkStatus::failed(std::move(text));
+    return retryable ? Error::retryable(std::move(text)) : Error::failed(std::move(text));
 }
 
-SdkStatus bad_reply(const CallContext &context, const std::string &what) {
-    return SdkStatus::failed(failure_prefix(context) + what + " (from " + context.endpoint +
-                             "; is the endpoint really " + context.api +
-                             ", with no proxy rewriting the reply?)");
+pullcred::sdk::Error bad_reply(const CallContext &context, const std::string &what) {
+    return Error::failed(failure_prefix(context) + what + " (from " + context.endpoint +
+                         "; is the endpoint really " + context.api + ", with no proxy rewriting the reply?)");
 }
 
 bool is_json_content_type(std::string_view type) {
@@ -195,13 +194,13 @@ pullcred::sdk::Result<Token> parse_reply(const HttpResponse &response, const Cal
         if (!type.empty()) what += " (Content-Type " + printable_ascii(type, 100) + ")";
         std::string message = failure_prefix(context) + what + " from " + context.endpoint;
         if (response.status >= 500 || response.status == 429)
-            return SdkStatus::retryable(message +
-                                        "; the service kept failing through every retry, try again later");
+            return Error::retryable(message +
+                                    "; the service kept failing through every retry, try again later");
         if (response.status == 407)
             message += "; a proxy asks for authentication: check HTTPS_PROXY";
         else if (response.status == 403 || response.status == 404)
             message += "; check that the endpoint (" + context.endpoint + ") is " + context.api;
-        return SdkStatus::failed(message);
+        return Error::failed(message);
     }
 
     const auto type = response.header("content-type");

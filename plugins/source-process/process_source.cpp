@@ -33,9 +33,9 @@ using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
 using pullcred::sdk::Credentials;
 using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
-using SdkStatus = pullcred::sdk::Status;
-template <class T> using SdkResult = pullcred::sdk::Result<T>;
+using pullcred::sdk::Result;
 using std::chrono::milliseconds;
 
 constexpr const char *kSchema = R"({
@@ -154,12 +154,12 @@ public:
     }
 
     // The program only: its arguments may carry secrets.
-    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+    Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         return "credential_process: runs " + argv_.front() + " (timeout " +
                std::to_string(timeout_.count() / 1000) + " s)";
     }
 
-    SdkResult<Credentials> get_credentials(const CredentialsRequest &request) override {
+    Result<Credentials> get_credentials(const CredentialsRequest &request) override {
         const std::string profile =
             !profile_name_.empty()
                 ? profile_name_
@@ -171,9 +171,9 @@ public:
         const bool clipped = budget < timeout_;
         const auto limit = std::min(timeout_, budget);
         if (limit < kShortestRun)
-            return SdkStatus::failed(what + " was not started: only " +
-                                     format_duration(std::max(left, milliseconds(0))) +
-                                     " are left before pullcred's deadline");
+            return Error::failed(what + " was not started: only " +
+                                 format_duration(std::max(left, milliseconds(0))) +
+                                 " are left before pullcred's deadline");
 
         // The program is trust-checked by the host before it runs, and the
         // file checked is the file run: its resolved path becomes argv[0].
@@ -186,10 +186,10 @@ public:
             refused.end = RunResult::End::exec_failed;
             refused.error = exists ? EACCES : ENOENT;
             refused.program = program.empty() ? argv_.front() : program;
-            return SdkStatus::failed(what + " " + exec_failure(refused));
+            return Error::failed(what + " " + exec_failure(refused));
         }
         if (auto checked = host_.check_program(program); !checked.ok())
-            return SdkStatus{checked.code, what + " was not run: " + checked.message};
+            return checked.error().with_message(what + " was not run: " + checked.error().message);
 
         RunOptions options;
         options.argv = argv_;
@@ -206,35 +206,34 @@ public:
 
         switch (run.end) {
         case RunResult::End::exec_failed:
-            return SdkStatus::failed(what + " " + exec_failure(run));
+            return Error::failed(what + " " + exec_failure(run));
         case RunResult::End::spawn_failed:
-            return SdkStatus::failed(what + " could not be started: " + run.operation +
-                                     " failed: " + error_text(run.error));
+            return Error::failed(what + " could not be started: " + run.operation +
+                                 " failed: " + error_text(run.error));
         case RunResult::End::timed_out:
-            return SdkStatus::failed(what + " did not finish within " + format_duration(limit) +
-                                     (clipped ? " (its timeout " + format_duration(timeout_) +
-                                                    ", cut short by pullcred's deadline)"
-                                              : "") +
-                                     " and was stopped" + stderr_suffix("; its last line on stderr: "));
+            return Error::failed(what + " did not finish within " + format_duration(limit) +
+                                 (clipped ? " (its timeout " + format_duration(timeout_) +
+                                                ", cut short by pullcred's deadline)"
+                                          : "") +
+                                 " and was stopped" + stderr_suffix("; its last line on stderr: "));
         case RunResult::End::stdout_too_large:
-            return SdkStatus::failed(
-                what + " printed more than 1 MiB on stdout and was stopped (a credential_process "
-                       "prints one small JSON document)");
+            return Error::failed(what +
+                                 " printed more than 1 MiB on stdout and was stopped (a credential_process "
+                                 "prints one small JSON document)");
         case RunResult::End::signaled:
-            return SdkStatus::failed(what + " was killed by signal " + signal_name(run.signal) +
-                                     stderr_suffix("; its last line on stderr: "));
+            return Error::failed(what + " was killed by signal " + signal_name(run.signal) +
+                                 stderr_suffix("; its last line on stderr: "));
         case RunResult::End::exited:
             break;
         }
         if (run.exit_code != 0)
-            return SdkStatus::failed(
+            return Error::failed(
                 what + " exited with code " + std::to_string(run.exit_code) +
                 (line.empty() ? std::string(" and printed nothing on stderr") : ": " + line));
 
         const auto now_unix = host_.now_unix_ms() / 1000;
         auto parsed = parse_credential_output(run.out, now_unix);
-        if (auto *problem = std::get_if<std::string>(&parsed))
-            return SdkStatus::failed(what + " " + *problem);
+        if (auto *problem = std::get_if<std::string>(&parsed)) return Error::failed(what + " " + *problem);
         auto &keys = std::get<ProcessCredentials>(parsed);
         Credentials out;
         out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::move(keys.access_key_id);

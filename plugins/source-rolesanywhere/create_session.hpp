@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "util/result.hpp"
+#include <pullcred/result.hpp>
 
 namespace pullcred_ra {
 

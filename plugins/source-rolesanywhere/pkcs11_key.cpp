@@ -23,7 +23,7 @@
 
 namespace pullcred_ra {
 
-using pullcred::make_error;
+using pullcred::sdk::Error;
 
 namespace {
 
@@ -44,7 +44,8 @@ Result<std::vector<Slot>> token_slots(CK_FUNCTION_LIST *f, const std::string &li
     std::vector<CK_SLOT_ID> ids(count);
     if (rv == CKR_OK && count > 0) rv = f->C_GetSlotList(CK_TRUE, ids.data(), &count);
     if (rv != CKR_OK)
-        return make_error("PKCS#11 library " + library + ": cannot list its tokens (" + ckr_name(rv) + ")");
+        return Error::failed("PKCS#11 library " + library + ": cannot list its tokens (" + ckr_name(rv) +
+                             ")");
     ids.resize(count);
     std::vector<Slot> out;
     for (const auto id : ids) {
@@ -209,8 +210,8 @@ Result<std::vector<CertificateObject>> certificates_in(const std::shared_ptr<Ses
         CertPtr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der->size())));
         if (!cert) {
             ERR_clear_error();
-            return make_error(where + ": a matching certificate object is not a valid X.509 certificate; "
-                                      "select another with object= or id=");
+            return Error::failed(where + ": a matching certificate object is not a valid X.509 certificate; "
+                                         "select another with object= or id=");
         }
         out.push_back({std::move(cert), attribute_bytes(*session, object, CKA_ID).value_or(""),
                        attribute_bytes(*session, object, CKA_LABEL).value_or(""), &slot, session});
@@ -238,27 +239,27 @@ Result<std::vector<CertificateObject>> matching_certificates(const Token &token,
     }
     if (!all.empty()) return all;
     if (slots.empty())
-        return make_error(where + ": no token matches it (" + std::to_string(token.slots.size()) +
-                          " token(s) in " + token.library +
-                          "); check token=, serial= and the library (--pkcs11-lib, pkcs11Lib)");
+        return Error::failed(where + ": no token matches it (" + std::to_string(token.slots.size()) +
+                             " token(s) in " + token.library +
+                             "); check token=, serial= and the library (--pkcs11-lib, pkcs11Lib)");
     if (slots.size() > 1)
-        return make_error(where + ": " + std::to_string(slots.size()) +
-                          " tokens match and none shows a matching certificate without a login; add "
-                          "token= or serial= to select one token");
+        return Error::failed(where + ": " + std::to_string(slots.size()) +
+                             " tokens match and none shows a matching certificate without a login; add "
+                             "token= or serial= to select one token");
     const auto *pin = uri.pin();
     if (pin == nullptr)
-        return make_error(where + ": no certificate found without logging in, and the URI has no PIN; add "
-                                  "?pin-value=PIN (pullcred never prompts)");
+        return Error::failed(where + ": no certificate found without logging in, and the URI has no PIN; add "
+                                     "?pin-value=PIN (pullcred never prompts)");
     auto session = open_session(token.f, slots.front()->id);
-    if (!session) return make_error(where + ": cannot open a session with the token");
+    if (!session) return Error::failed(where + ": cannot open a session with the token");
     if (const CK_RV rv = login(*session, CKU_USER, *pin); rv != CKR_OK)
-        return make_error(where + ": login failed (" + ckr_name(rv) + "); check the PIN in pin-value");
+        return Error::failed(where + ": login failed (" + ckr_name(rv) + "); check the PIN in pin-value");
     session->logged_in = true;
     auto certs = certificates_in(session, *slots.front(), uri, where);
     if (!certs) return certs.error();
     if (certs->empty() && !none_is_an_answer)
-        return make_error(where + ": no certificate matches it in token " + slots.front()->token +
-                          "; check object= and id= (pkcs11-tool --list-objects shows them)");
+        return Error::failed(where + ": no certificate matches it in token " + slots.front()->token +
+                             "; check object= and id= (pkcs11-tool --list-objects shows them)");
     return certs;
 }
 
@@ -267,8 +268,8 @@ Result<FoundCertificate> find_certificate(const Token &token, const Pkcs11Uri &u
     auto all = matching_certificates(token, uri, where, false);
     if (!all) return all.error();
     if (all->size() > 1)
-        return make_error(where + ": " + std::to_string(all->size()) +
-                          " certificates match; add object= or id= to select one");
+        return Error::failed(where + ": " + std::to_string(all->size()) +
+                             " certificates match; add object= or id= to select one");
     FoundCertificate found;
     found.certificate = std::move(all->front().certificate);
     found.id = std::move(all->front().id);
@@ -357,7 +358,7 @@ std::vector<CertPtr> token_chain(Session &session, const X509 *leaf) {
 // The raw r || s of PKCS#11 ECDSA as the DER ECDSA-Sig-Value.
 Result<std::string> ecdsa_der(const std::string &raw) {
     if (raw.empty() || raw.size() % 2 != 0)
-        return make_error("the token returned a malformed ECDSA signature");
+        return Error::failed("the token returned a malformed ECDSA signature");
     const auto half = static_cast<int>(raw.size() / 2);
     const auto *bytes = reinterpret_cast<const unsigned char *>(raw.data()); // NOLINT
     ECDSA_SIG *sig = ECDSA_SIG_new();
@@ -367,12 +368,12 @@ Result<std::string> ecdsa_der(const std::string &raw) {
         BN_free(r);
         BN_free(s);
         ECDSA_SIG_free(sig);
-        return make_error("signing: out of memory");
+        return Error::failed("signing: out of memory");
     }
     unsigned char *der = nullptr;
     const int length = i2d_ECDSA_SIG(sig, &der);
     ECDSA_SIG_free(sig);
-    if (length <= 0) return make_error("signing: cannot encode the ECDSA signature");
+    if (length <= 0) return Error::failed("signing: cannot encode the ECDSA signature");
     std::string out(reinterpret_cast<const char *>(der), static_cast<std::size_t>(length)); // NOLINT
     OPENSSL_free(der);
     return out;
@@ -390,10 +391,10 @@ public:
 
     Result<std::string> sign(std::string_view data, std::string_view digest) override {
         if (always_auth_ && (!reuse_pin_ || pin_.empty()))
-            return make_error(where_ +
-                              ": the key needs its context-specific PIN for every signature "
-                              "(CKA_ALWAYS_AUTHENTICATE) and pullcred never prompts; set --reuse-pin "
-                              "(reusePin) when it equals the user PIN");
+            return Error::failed(where_ +
+                                 ": the key needs its context-specific PIN for every signature "
+                                 "(CKA_ALWAYS_AUTHENTICATE) and pullcred never prompts; set --reuse-pin "
+                                 "(reusePin) when it equals the user PIN");
         CK_MECHANISM_TYPE mechanism = 0;
         std::string input;
         if (type_ == CKK_EC) {
@@ -401,11 +402,11 @@ public:
                                : digest == "SHA384" ? EVP_sha384()
                                : digest == "SHA512" ? EVP_sha512()
                                                     : nullptr;
-            if (md == nullptr) return make_error("signing: unknown digest (SHA256, SHA384 or SHA512)");
+            if (md == nullptr) return Error::failed("signing: unknown digest (SHA256, SHA384 or SHA512)");
             unsigned char hash[EVP_MAX_MD_SIZE];
             unsigned int hash_length = 0;
             if (EVP_Digest(data.data(), data.size(), hash, &hash_length, md, nullptr) != 1)
-                return make_error("signing: cannot hash the data");
+                return Error::failed("signing: cannot hash the data");
             input.assign(reinterpret_cast<const char *>(hash), hash_length); // NOLINT
             mechanism = CKM_ECDSA;
         } else {
@@ -413,18 +414,18 @@ public:
                         : digest == "SHA384" ? CKM_SHA384_RSA_PKCS
                         : digest == "SHA512" ? CKM_SHA512_RSA_PKCS
                                              : 0;
-            if (mechanism == 0) return make_error("signing: unknown digest (SHA256, SHA384 or SHA512)");
+            if (mechanism == 0) return Error::failed("signing: unknown digest (SHA256, SHA384 or SHA512)");
             input.assign(data);
         }
         CK_MECHANISM chosen{mechanism, nullptr, 0};
         auto *f = session_->f;
         if (const CK_RV rv = f->C_SignInit(session_->handle, &chosen, object_); rv != CKR_OK)
-            return make_error(where_ + ": the token cannot start signing (" + ckr_name(rv) + ")");
+            return Error::failed(where_ + ": the token cannot start signing (" + ckr_name(rv) + ")");
         if (always_auth_) {
             if (const CK_RV rv = login(*session_, CKU_CONTEXT_SPECIFIC, pin_); rv != CKR_OK) {
                 CK_ULONG none = 0;
                 f->C_Sign(session_->handle, nullptr, 0, nullptr, &none); // ends the operation
-                return make_error(
+                return Error::failed(
                     where_ + ": the user PIN is not the key's context-specific PIN (" + ckr_name(rv) +
                     "); --reuse-pin only helps when both are the same, and pullcred never prompts");
             }
@@ -436,7 +437,7 @@ public:
         if (rv == CKR_OK)
             rv = f->C_Sign(session_->handle, bytes, input.size(),
                            reinterpret_cast<CK_BYTE *>(signature.data()), &length); // NOLINT
-        if (rv != CKR_OK) return make_error(where_ + ": the token failed to sign (" + ckr_name(rv) + ")");
+        if (rv != CKR_OK) return Error::failed(where_ + ": the token failed to sign (" + ckr_name(rv) + ")");
         signature.resize(length);
         return type_ == CKK_EC ? ecdsa_der(signature) : Result<std::string>(std::move(signature));
     }
@@ -477,8 +478,8 @@ Result<Pkcs11Material> pick_key(const std::shared_ptr<Session> &session,
         out.key = std::move(key);
         return out;
     }
-    if (!last_error.empty()) return make_error(last_error);
-    return make_error(
+    if (!last_error.empty()) return Error::failed(last_error);
+    return Error::failed(
         where + ": no private key in the token matches the certificate (" +
         std::to_string(candidates.size()) +
         " candidate(s)); check object= and id= (pkcs11-tool --list-objects --login shows them)");
@@ -505,7 +506,7 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
     } else if (cert_uri) {
         search = *cert_uri;
     } else {
-        return make_error("privateKey: give the key's PKCS#11 URI");
+        return Error::failed("privateKey: give the key's PKCS#11 URI");
     }
     const std::string where = (own_key_uri ? "privateKey " : "the key beside certificate ") + search.shown();
 
@@ -524,7 +525,7 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
         out.chain = token_chain(*session, out.certificate.get());
     } else {
         out.certificate.reset(X509_dup(file_certificate));
-        if (!out.certificate) return make_error("certificate: out of memory");
+        if (!out.certificate) return Error::failed("certificate: out of memory");
     }
 
     std::string pin;
@@ -541,26 +542,27 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
     }
     if (key_slot == nullptr) {
         wipe_secret(pin);
-        return make_error(where + ": " +
-                          (slots.empty() ? std::string("no token matches it")
-                                         : std::to_string(slots.size()) + " tokens match it") +
-                          "; add token= or serial= to select the key's token");
+        return Error::failed(where + ": " +
+                             (slots.empty() ? std::string("no token matches it")
+                                            : std::to_string(slots.size()) + " tokens match it") +
+                             "; add token= or serial= to select the key's token");
     }
     if (!session || session->slot != key_slot->id) {
         session = open_session(token->f, key_slot->id);
         if (!session) {
             wipe_secret(pin);
-            return make_error(where + ": cannot open a session with token " + key_slot->token);
+            return Error::failed(where + ": cannot open a session with token " + key_slot->token);
         }
     }
     if (!session->logged_in) {
         if (pin.empty())
-            return make_error(where + ": using the key needs the token's user PIN; add ?pin-value=PIN to the "
-                                      "URI (pullcred never prompts)");
+            return Error::failed(where +
+                                 ": using the key needs the token's user PIN; add ?pin-value=PIN to the "
+                                 "URI (pullcred never prompts)");
         if (const CK_RV rv = login(*session, CKU_USER, pin); rv != CKR_OK) {
             wipe_secret(pin);
-            return make_error(where + ": login to token " + key_slot->token + " failed (" + ckr_name(rv) +
-                              "); check the PIN in pin-value");
+            return Error::failed(where + ": login to token " + key_slot->token + " failed (" + ckr_name(rv) +
+                                 "); check the PIN in pin-value");
         }
         session->logged_in = true;
     }
@@ -572,8 +574,8 @@ Result<Pkcs11Material> pkcs11_material(const std::string &certificate_uri, const
     }
     if (candidates.empty()) {
         wipe_secret(pin);
-        return make_error(where + ": no private key matches it in token " + key_slot->token +
-                          "; check object= and id= (pkcs11-tool --list-objects --login shows them)");
+        return Error::failed(where + ": no private key matches it in token " + key_slot->token +
+                             "; check object= and id= (pkcs11-tool --list-objects --login shows them)");
     }
     auto picked = pick_key(session, candidates, out.certificate.get(), pin, options.reuse_pin, where);
     wipe_secret(pin);

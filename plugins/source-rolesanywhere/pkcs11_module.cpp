@@ -10,14 +10,15 @@
 
 namespace pullcred_ra {
 
-using pullcred::make_error;
+using pullcred::sdk::Error;
 
 namespace {
 
-pullcred::Error untrusted(const std::string &library, const std::string &where) {
-    return make_error("PKCS#11 library " + library + ": " + where +
-                      " can be changed by a user other than root; make it owned by root and writable by root "
-                      "alone (chown root; chmod go-w)");
+pullcred::sdk::Error untrusted(const std::string &library, const std::string &where) {
+    return Error::failed(
+        "PKCS#11 library " + library + ": " + where +
+        " can be changed by a user other than root; make it owned by root and writable by root "
+        "alone (chown root; chmod go-w)");
 }
 
 // As root: the library and every directory above it owned by root and not
@@ -95,27 +96,27 @@ Result<CK_FUNCTION_LIST *> pkcs11_module(const std::string &library) {
     if (auto trusted = trusted_path(library); !trusted) return trusted.error();
     void *handle = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr)
-        return make_error("PKCS#11 library " + library +
-                          " cannot be loaded (missing, or not a shared library); give the module's "
-                          "path with --pkcs11-lib (pkcs11Lib), e.g. /usr/lib/softhsm/libsofthsm2.so" +
-                          (library == kDefaultPkcs11Library
-                               ? std::string(", or install p11-kit's proxy (Debian p11-kit-modules)")
-                               : std::string()));
+        return Error::failed("PKCS#11 library " + library +
+                             " cannot be loaded (missing, or not a shared library); give the module's "
+                             "path with --pkcs11-lib (pkcs11Lib), e.g. /usr/lib/softhsm/libsofthsm2.so" +
+                             (library == kDefaultPkcs11Library
+                                  ? std::string(", or install p11-kit's proxy (Debian p11-kit-modules)")
+                                  : std::string()));
     auto *get_list = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(handle, "C_GetFunctionList")); // NOLINT
     CK_FUNCTION_LIST *functions = nullptr;
     if (get_list == nullptr || get_list(&functions) != CKR_OK || functions == nullptr) {
         ::dlclose(handle);
-        return make_error("PKCS#11 library " + library +
-                          " is not a PKCS#11 module (no C_GetFunctionList); give the module's path with "
-                          "--pkcs11-lib (pkcs11Lib)");
+        return Error::failed("PKCS#11 library " + library +
+                             " is not a PKCS#11 module (no C_GetFunctionList); give the module's path with "
+                             "--pkcs11-lib (pkcs11Lib)");
     }
     CK_C_INITIALIZE_ARGS args{};
     args.flags = CKF_OS_LOCKING_OK;
     const CK_RV rv = functions->C_Initialize(&args);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         ::dlclose(handle);
-        return make_error("PKCS#11 library " + library + ": C_Initialize failed (" + ckr_name(rv) +
-                          "); check the module's own configuration (SoftHSM: SOFTHSM2_CONF)");
+        return Error::failed("PKCS#11 library " + library + ": C_Initialize failed (" + ckr_name(rv) +
+                             "); check the module's own configuration (SoftHSM: SOFTHSM2_CONF)");
     }
     // Kept for the process: see the header.
     state.modules.emplace(library, functions);

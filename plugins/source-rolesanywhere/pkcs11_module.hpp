@@ -9,11 +9,11 @@
 #include <string>
 #include <string_view>
 
-#include "util/result.hpp"
+#include <pullcred/result.hpp>
 
 namespace pullcred_ra {
 
-using pullcred::Result;
+using pullcred::sdk::Result;
 
 // The default, as aws_signing_helper's: p11-kit's proxy, which offers every
 // module registered with p11-kit.

@@ -6,7 +6,7 @@
 
 namespace pullcred_ra {
 
-using pullcred::make_error;
+using pullcred::sdk::Error;
 
 namespace {
 
@@ -70,7 +70,7 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
     const auto eq = part.find('=');
     const auto name = part.substr(0, eq);
     if (eq == std::string_view::npos)
-        return make_error(
+        return Error::failed(
             where + ": an attribute has no '=': write each as name=value, separated by ';' (path) or '&' "
                     "(query)");
     const bool vendor =
@@ -78,11 +78,11 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
             std::string_view::npos;
     if (!vendor && !(in_query ? known(kQueryNames, name) : known(kPathNames, name)))
-        return make_error(where + ": unknown " + (in_query ? "query" : "path") + " attribute " +
-                          shown_name(name) +
-                          " (RFC 7512: token, manufacturer, serial, model, object, id, type, slot-id, "
-                          "slot-description, slot-manufacturer; query: pin-value, pin-source, module-path, "
-                          "module-name)");
+        return Error::failed(
+            where + ": unknown " + (in_query ? "query" : "path") + " attribute " + shown_name(name) +
+            " (RFC 7512: token, manufacturer, serial, model, object, id, type, slot-id, "
+            "slot-description, slot-manufacturer; query: pin-value, pin-source, module-path, "
+            "module-name)");
     Attribute out;
     out.name = std::string(name);
     const auto value = part.substr(eq + 1);
@@ -92,22 +92,22 @@ Result<Attribute> parse_attribute(std::string_view part, bool in_query, const st
             const int high = i + 1 < value.size() ? hex_value(value[i + 1]) : -1;
             const int low = i + 2 < value.size() ? hex_value(value[i + 2]) : -1;
             if (high < 0 || low < 0)
-                return make_error(where + ": " + shown_attribute(out.name) +
-                                  " has a broken percent escape: write a byte as %XX (two hex digits)");
+                return Error::failed(where + ": " + shown_attribute(out.name) +
+                                     " has a broken percent escape: write a byte as %XX (two hex digits)");
             out.value.push_back(static_cast<char>((high << 4) | low));
             i += 2;
             continue;
         }
         if (!in_query && c == '&')
-            return make_error(
+            return Error::failed(
                 where + ": " + shown_attribute(out.name) +
                 " holds '&': query attributes such as pin-value go after '?'; write a literal & "
                 "as %26");
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
             (in_query && c == ';'))
-            return make_error(where + ": " + shown_attribute(out.name) +
-                              " holds a space, control or reserved character: percent-encode it "
-                              "(a space is %20)");
+            return Error::failed(where + ": " + shown_attribute(out.name) +
+                                 " holds a space, control or reserved character: percent-encode it "
+                                 "(a space is %20)");
         out.value.push_back(c);
     }
     return out;
@@ -171,10 +171,10 @@ std::string Pkcs11Uri::shown() const {
 
 Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text, std::string_view what) {
     const std::string where = std::string(what) + " (a PKCS#11 URI)";
-    if (!is_pkcs11_uri(text)) return make_error(where + ": does not start with pkcs11:");
+    if (!is_pkcs11_uri(text)) return Error::failed(where + ": does not start with pkcs11:");
     if (text.size() > kMaxUri)
-        return make_error(where +
-                          ": longer than 4096 bytes; shorten it to the attributes that select the object");
+        return Error::failed(where +
+                             ": longer than 4096 bytes; shorten it to the attributes that select the object");
     auto rest = text.substr(kScheme.size());
     std::string_view query_text;
     bool has_query = false;
@@ -189,8 +189,8 @@ Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text, std::string_view what)
         if (!attribute) return attribute.error();
         auto &target = in_query ? out.query : out.path;
         if (target.count(attribute->name) != 0U)
-            return make_error(where + ": attribute " + attribute->name +
-                              " appears twice; give each attribute once");
+            return Error::failed(where + ": attribute " + attribute->name +
+                                 " appears twice; give each attribute once");
         // Vendor attributes (x-...) select nothing here: checked, then dropped.
         if (attribute->name.rfind("x-", 0) != 0) target.emplace(attribute->name, std::move(attribute->value));
         return true;
@@ -208,20 +208,20 @@ Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view text, std::string_view what)
             if (!added) return added.error();
         }
     if (const auto *type = out.attribute("type"); type != nullptr && !known(kTypes, *type))
-        return make_error(where + ": type must be cert, private, public, data or secret-key");
+        return Error::failed(where + ": type must be cert, private, public, data or secret-key");
     if (const auto *slot = out.attribute("slot-id")) {
         std::uint64_t value = 0;
         if (slot->empty() || slot->size() > 19)
-            return make_error(where + ": slot-id must be a decimal number");
+            return Error::failed(where + ": slot-id must be a decimal number");
         for (char c : *slot) {
-            if (c < '0' || c > '9') return make_error(where + ": slot-id must be a decimal number");
+            if (c < '0' || c > '9') return Error::failed(where + ": slot-id must be a decimal number");
             value = value * 10 + static_cast<std::uint64_t>(c - '0');
         }
         out.slot_id = value;
     }
     if (out.query.count("pin-source") != 0U)
-        return make_error(where + ": pin-source is not supported (as aws_signing_helper); give the PIN as "
-                                  "?pin-value=PIN");
+        return Error::failed(where + ": pin-source is not supported (as aws_signing_helper); give the PIN as "
+                                     "?pin-value=PIN");
     return out;
 }
 

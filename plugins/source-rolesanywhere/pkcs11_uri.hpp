@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "util/result.hpp"
+#include <pullcred/result.hpp>
 
 namespace pullcred_ra {
 
-using pullcred::Result;
+using pullcred::sdk::Result;
 
 struct Pkcs11Uri {
     std::map<std::string, std::string> path;  // decoded path attributes by name

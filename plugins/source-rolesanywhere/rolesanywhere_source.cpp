@@ -36,10 +36,10 @@ using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
 using pullcred::sdk::Credentials;
 using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
 using pullcred::sdk::HttpRequest;
-using SdkStatus = pullcred::sdk::Status;
-template <class T> using SdkResult = pullcred::sdk::Result<T>;
+using pullcred::sdk::Result;
 
 constexpr const char *kSchema = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
@@ -247,7 +247,7 @@ public:
     RolesAnywhereSource(const RolesAnywhereSource &) = delete;
     RolesAnywhereSource &operator=(const RolesAnywhereSource &) = delete;
 
-    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+    Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         return "IAM Roles Anywhere CreateSession with the certificate " + shown_key_location(certificate_) +
                (is_pkcs11_uri(private_key_) || is_tpm_handle(private_key_)
                     ? " and the key " + shown_key_location(private_key_)
@@ -255,10 +255,10 @@ public:
                ", role " + role_arn_ + " (trust anchor " + trust_anchor_arn_ + ")";
     }
 
-    SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
+    Result<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
         const std::int64_t now = host_.now_unix_ms() / 1000;
         auto material = load_material(now);
-        if (!material.ok()) return material.status();
+        if (!material.ok()) return material.error();
         const auto &signer = material.value();
 
         pullcred::aws::EndpointOptions options;
@@ -266,8 +266,7 @@ public:
         if (!endpoint_.empty()) options.endpoint_url = endpoint_;
         auto endpoint = pullcred::aws::resolve_endpoint("rolesanywhere", region_, options);
         if (!endpoint)
-            return SdkStatus::failed("Roles Anywhere endpoint for " + region_ + ": " +
-                                     endpoint.error().message);
+            return Error::failed("Roles Anywhere endpoint for " + region_ + ": " + endpoint.error().message);
         const std::string prefix = "Roles Anywhere CreateSession at " + endpoint->url + " (trust anchor " +
                                    trust_anchor_arn_ + ", certificate serial " +
                                    serial_decimal(signer.certificate.get()) + "): ";
@@ -294,7 +293,7 @@ public:
         }
         auto signature = sign_request(request, signer, endpoint->signing_region, now, signed_headers);
         if (!signature)
-            return SdkStatus::failed(prefix + "cannot sign the request: " + signature.error().message);
+            return Error::failed(prefix + "cannot sign the request: " + signature.error().message);
 
         HttpRequest call;
         call.method = request.method;
@@ -314,18 +313,17 @@ public:
                          : ", " + std::to_string(signer.intermediates.size()) + " intermediate(s)") +
                     ", role " + role_arn_ + ", " + std::to_string(duration_) + " s");
         auto response = host_.http(call);
-        if (!response.ok()) return SdkStatus{response.status().code, prefix + response.status().message};
+        if (!response.ok()) return response.error().with_message(prefix + response.error().message);
         const auto &reply = response.value();
         auto parsed = parse_session_reply(reply.status, reply.header("X-Amzn-ErrorType"), reply.body);
         if (!parsed.credentials)
             return parsed.error.kind == ReplyFailure::retryable
-                       ? SdkStatus::retryable(prefix + parsed.error.message)
-                       : SdkStatus::failed(prefix + parsed.error.message);
+                       ? Error::retryable(prefix + parsed.error.message)
+                       : Error::failed(prefix + parsed.error.message);
         auto &issued = *parsed.credentials;
         if (issued.expires_unix <= now)
-            return SdkStatus::failed(prefix + "the credentials it issued expired at " + issued.expiration +
-                                     ", before now (" + format_rfc3339(now) +
-                                     "): check the node's clock (NTP)");
+            return Error::failed(prefix + "the credentials it issued expired at " + issued.expiration +
+                                 ", before now (" + format_rfc3339(now) + "): check the node's clock (NTP)");
         Credentials out;
         out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::move(issued.access_key_id);
         out.fields[PULLCRED_FIELD_SECRET_ACCESS_KEY] = std::move(issued.secret_access_key);
@@ -362,40 +360,41 @@ private:
     }
 
     // A key, certificate or password file, through the host; errors name `what` and the path.
-    [[nodiscard]] pullcred::Result<std::string> read_file(const std::string &path,
-                                                          std::string_view what) const {
+    [[nodiscard]] pullcred::sdk::Result<std::string> read_file(const std::string &path,
+                                                               std::string_view what) const {
         auto read = host_.read_file(path);
-        if (!read.ok()) return pullcred::make_error(std::string(what) + ": " + read.status().message);
+        if (!read.ok()) return pullcred::sdk::Error::failed(std::string(what) + ": " + read.error().message);
         if (!read.value())
-            return pullcred::make_error(std::string(what) + " " + path + ": cannot read it: no such file");
+            return pullcred::sdk::Error::failed(std::string(what) + " " + path +
+                                                ": cannot read it: no such file");
         return std::move(*read.value());
     }
 
     // A password given literally, in a file or in an environment variable
     // (whose settings are named in errors).
-    SdkResult<std::optional<std::string>> password(const PasswordSetting &setting) const {
+    Result<std::optional<std::string>> password(const PasswordSetting &setting) const {
         if (!setting.literal.empty()) return std::optional<std::string>(setting.literal);
         if (!setting.file.empty()) {
             auto text = read_file(setting.file, setting.file_key);
-            if (!text) return SdkStatus::failed(text.error().message);
+            if (!text) return Error::failed(text.error().message);
             return std::optional<std::string>(strip_line_end(std::move(*text)));
         }
         if (!setting.env.empty()) {
             auto value = host_.env(setting.env);
             if (!value)
-                return SdkStatus::failed(std::string(setting.env_key) + ": environment variable " +
-                                         setting.env + " is not set");
+                return Error::failed(std::string(setting.env_key) + ": environment variable " + setting.env +
+                                     " is not set");
             return value;
         }
         return std::optional<std::string>();
     }
 
     // The certificate and key of a PKCS#11 token (the certificate in it, or `file_certificate`).
-    SdkResult<bool> load_pkcs11(SigningMaterial &material, const X509 *file_certificate) const {
+    Result<bool> load_pkcs11(SigningMaterial &material, const X509 *file_certificate) const {
         const bool cert_in_token = is_pkcs11_uri(certificate_);
         auto found = pkcs11_material(cert_in_token ? certificate_ : std::string(), file_certificate,
                                      is_pkcs11_uri(private_key_) ? private_key_ : std::string(), pkcs11_);
-        if (!found) return SdkStatus::failed(found.error().message);
+        if (!found) return Error::failed(found.error().message);
         material.certificate = std::move(found->certificate);
         material.intermediates = std::move(found->chain); // replaced by intermediates when that is set
         material.external = std::move(found->key);
@@ -403,45 +402,45 @@ private:
         return true;
     }
 
-    SdkResult<SigningMaterial> load_material(std::int64_t now) const {
+    Result<SigningMaterial> load_material(std::int64_t now) const {
         SigningMaterial material;
         const std::string key_origin = "privateKey " + shown_key_location(private_key_);
         if (is_pkcs11_uri(certificate_)) {
             auto loaded = load_pkcs11(material, nullptr);
-            if (!loaded.ok()) return loaded.status();
+            if (!loaded.ok()) return loaded.error();
             return check_material(
                 std::move(material),
                 "privateKey " + shown_key_location(private_key_.empty() ? certificate_ : private_key_), now);
         }
         auto cert_text = read_file(certificate_, "certificate");
-        if (!cert_text) return SdkStatus::failed(cert_text.error().message);
+        if (!cert_text) return Error::failed(cert_text.error().message);
         auto file = read_certificate_file(*cert_text, "certificate " + certificate_);
         wipe_secret(*cert_text);
-        if (!file) return SdkStatus::failed(file.error().message);
+        if (!file) return Error::failed(file.error().message);
         material.certificate = std::move(file->certificate);
         if (file->pkcs12) {
             if (!private_key_.empty())
-                return SdkStatus::failed("certificate " + certificate_ +
-                                         " is a PKCS#12 bundle holding its own key: remove privateKey");
+                return Error::failed("certificate " + certificate_ +
+                                     " is a PKCS#12 bundle holding its own key: remove privateKey");
             if (!intermediates_.empty())
-                return SdkStatus::failed("certificate " + certificate_ +
-                                         " is a PKCS#12 bundle holding its own chain: remove intermediates");
+                return Error::failed("certificate " + certificate_ +
+                                     " is a PKCS#12 bundle holding its own chain: remove intermediates");
             material.key = std::move(file->key);
             material.intermediates = std::move(file->chain);
             return check_material(std::move(material), "certificate " + certificate_, now);
         }
         if (private_key_.empty())
-            return SdkStatus::failed("certificate " + certificate_ +
-                                     " holds no key (not a PKCS#12 bundle): set privateKey "
-                                     "(credential-process: --private-key)");
+            return Error::failed("certificate " + certificate_ +
+                                 " holds no key (not a PKCS#12 bundle): set privateKey "
+                                 "(credential-process: --private-key)");
         if (is_pkcs11_uri(private_key_)) {
             const CertPtr certificate = std::move(material.certificate);
             auto loaded = load_pkcs11(material, certificate.get());
-            if (!loaded.ok()) return loaded.status();
+            if (!loaded.ok()) return loaded.error();
             return check_material(std::move(material), key_origin, now);
         }
         auto tpm_secret = password(tpm_password_);
-        if (!tpm_secret.ok()) return tpm_secret.status();
+        if (!tpm_secret.ok()) return tpm_secret.error();
         TpmKeyOptions tpm;
         tpm.password = std::move(tpm_secret.value());
         tpm.no_password = no_tpm_password_;
@@ -453,23 +452,23 @@ private:
         } wipe_tpm{tpm.password};
         if (is_tpm_handle(private_key_)) {
             auto key = tpm_private_key(private_key_, "", tpm, key_origin);
-            if (!key) return SdkStatus::failed(key.error().message);
+            if (!key) return Error::failed(key.error().message);
             material.key = std::move(*key);
         } else {
             auto key_text = read_file(private_key_, "privateKey");
-            if (!key_text) return SdkStatus::failed(key_text.error().message);
+            if (!key_text) return Error::failed(key_text.error().message);
             if (is_tss2_key_file(*key_text)) {
                 auto key = tpm_private_key(private_key_, *key_text, tpm, key_origin);
                 wipe_secret(*key_text);
-                if (!key) return SdkStatus::failed(key.error().message);
+                if (!key) return Error::failed(key.error().message);
                 material.key = std::move(*key);
             } else {
                 auto secret = password(pkcs8_password_);
-                if (!secret.ok()) return secret.status();
+                if (!secret.ok()) return secret.error();
                 auto key = private_key(*key_text, key_origin, secret.value());
                 wipe_secret(*key_text);
                 if (secret.value()) wipe_secret(*secret.value());
-                if (!key) return SdkStatus::failed(key.error().message);
+                if (!key) return Error::failed(key.error().message);
                 material.key = std::move(*key);
             }
         }
@@ -478,11 +477,11 @@ private:
 
     // The key's kind, key and certificate belonging together, the
     // certificate valid now, and the intermediates read.
-    SdkResult<SigningMaterial> check_material(SigningMaterial material, const std::string &key_origin,
-                                              std::int64_t now) const {
+    Result<SigningMaterial> check_material(SigningMaterial material, const std::string &key_origin,
+                                           std::int64_t now) const {
         if (!material.external) {
             auto kind = key_kind(material.key.get(), key_origin);
-            if (!kind) return SdkStatus::failed(kind.error().message);
+            if (!kind) return Error::failed(kind.error().message);
             material.kind = *kind;
         }
 
@@ -490,29 +489,27 @@ private:
         const std::string described = "certificate " + shown_key_location(certificate_) + " (" + subject +
                                       ", serial " + serial_decimal(material.certificate.get()) + ")";
         if (!material.external && !key_matches_certificate(material.certificate.get(), material.key.get()))
-            return SdkStatus::failed(
-                key_origin + " does not belong to " + described +
-                ": their public keys differ; point privateKey at the key of this "
-                "certificate (after a rotation, both files must come from the same pair)");
+            return Error::failed(key_origin + " does not belong to " + described +
+                                 ": their public keys differ; point privateKey at the key of this "
+                                 "certificate (after a rotation, both files must come from the same pair)");
         auto not_before = not_before_unix(material.certificate.get());
         auto not_after = not_after_unix(material.certificate.get());
-        if (!not_before) return SdkStatus::failed(described + ": " + not_before.error().message);
-        if (!not_after) return SdkStatus::failed(described + ": " + not_after.error().message);
+        if (!not_before) return Error::failed(described + ": " + not_before.error().message);
+        if (!not_after) return Error::failed(described + ": " + not_after.error().message);
         if (now < *not_before)
-            return SdkStatus::failed(described + " is not valid yet: valid from " +
-                                     format_rfc3339(*not_before) + ", now is " + format_rfc3339(now) +
-                                     "; check the node's clock (NTP)");
+            return Error::failed(described + " is not valid yet: valid from " + format_rfc3339(*not_before) +
+                                 ", now is " + format_rfc3339(now) + "; check the node's clock (NTP)");
         if (now > *not_after)
-            return SdkStatus::failed(described + " expired at " + format_rfc3339(*not_after) + " (now " +
-                                     format_rfc3339(now) +
-                                     "); renew it (kubelet rotates its client certificate when "
-                                     "rotateCertificates is on)");
+            return Error::failed(described + " expired at " + format_rfc3339(*not_after) + " (now " +
+                                 format_rfc3339(now) +
+                                 "); renew it (kubelet rotates its client certificate when "
+                                 "rotateCertificates is on)");
 
         if (!intermediates_.empty()) {
             auto bundle = read_file(intermediates_, "intermediates");
-            if (!bundle) return SdkStatus::failed(bundle.error().message);
+            if (!bundle) return Error::failed(bundle.error().message);
             auto chain = all_certificates(*bundle, "intermediates " + intermediates_);
-            if (!chain) return SdkStatus::failed(chain.error().message);
+            if (!chain) return Error::failed(chain.error().message);
             material.intermediates = std::move(*chain);
         }
         return material;

@@ -122,8 +122,8 @@ Pkcs11Options pkcs11_options(const ParsedFlags &flags) {
 Result<std::string> read_whole_file(const std::string &path, std::string_view flag) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return pullcred::make_error(std::string(flag) + " " + path +
-                                    ": cannot read it (missing or not readable)");
+        return pullcred::sdk::Error::failed(std::string(flag) + " " + path +
+                                            ": cannot read it (missing or not readable)");
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
@@ -257,7 +257,7 @@ Result<std::string> fixed_string_to_sign(const EVP_PKEY *public_key) {
     OPENSSL_free(spki);
     if (!key) {
         ERR_clear_error();
-        return pullcred::make_error("sign-string: cannot encode the key's public half");
+        return pullcred::sdk::Error::failed("sign-string: cannot encode the key's public half");
     }
     if (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_EC)
         (void)EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
@@ -266,7 +266,7 @@ Result<std::string> fixed_string_to_sign(const EVP_PKEY *public_key) {
     const int length = i2d_PublicKey(key.get(), &encoded);
     if (length <= 0) {
         ERR_clear_error();
-        return pullcred::make_error("sign-string: cannot encode the key's public half");
+        return pullcred::sdk::Error::failed("sign-string: cannot encode the key's public half");
     }
     std::string input = "IAM RA";
     input.append(reinterpret_cast<const char *>(encoded), static_cast<std::size_t>(length)); // NOLINT
@@ -275,7 +275,7 @@ Result<std::string> fixed_string_to_sign(const EVP_PKEY *public_key) {
     unsigned int digest_length = 0;
     if (EVP_Digest(input.data(), input.size(), digest, &digest_length, EVP_sha256(), nullptr) != 1) {
         ERR_clear_error();
-        return pullcred::make_error("sign-string: cannot hash the key's public half");
+        return pullcred::sdk::Error::failed("sign-string: cannot hash the key's public half");
     }
     return std::string("AWS Roles Anywhere Credential Helper Signing Test") + "1" +
            std::string(reinterpret_cast<const char *>(digest), digest_length); // NOLINT
@@ -290,9 +290,10 @@ Result<SigningMaterial> signing_key(ParsedFlags &flags) {
     const std::string path = private_key_path.empty() ? certificate : private_key_path;
     const std::string flag = private_key_path.empty() ? "--certificate" : "--private-key";
     if (path.empty())
-        return pullcred::make_error("sign-string needs --private-key FILE (or --certificate with a PKCS#12 "
-                                    "bundle or a PEM file holding "
-                                    "the key)");
+        return pullcred::sdk::Error::failed(
+            "sign-string needs --private-key FILE (or --certificate with a PKCS#12 "
+            "bundle or a PEM file holding "
+            "the key)");
     SigningMaterial out;
     if (is_pkcs11_uri(path)) {
         // The certificate: --certificate (a file or a URI), else the one beside the key.
@@ -334,7 +335,7 @@ Result<SigningMaterial> signing_key(ParsedFlags &flags) {
     if (!bytes) return bytes.error();
     std::optional<std::string> password;
     if (const auto it = flags.values.find("pkcs8-password"); it != flags.values.end()) password = it->second;
-    Result<KeyPtr> key = pullcred::make_error("no key");
+    Result<KeyPtr> key = pullcred::sdk::Error::failed("no key");
     if (is_tss2_key_file(*bytes)) {
         key = tpm_private_key(path, *bytes, tpm, flag + " " + path);
     } else if (bytes->find("-----BEGIN ") == std::string::npos) {
@@ -342,7 +343,7 @@ Result<SigningMaterial> signing_key(ParsedFlags &flags) {
         if (!file) {
             key = file.error();
         } else if (!file->key) {
-            key = pullcred::make_error(
+            key = pullcred::sdk::Error::failed(
                 flag + " " + path + " is a certificate without a key: give the key with --private-key FILE");
         } else {
             key = std::move(file->key);
@@ -412,7 +413,7 @@ int sign_string(const std::vector<std::string> &args) {
         auto kind = key_kind(material->key.get(), "sign-string: the key");
         if (!kind) return fail(kind.error().message);
     }
-    Result<std::string> data = pullcred::make_error("no data");
+    Result<std::string> data = pullcred::sdk::Error::failed("no data");
     if (flags.switches.count("stdin") != 0U)
         data = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     else

@@ -18,7 +18,7 @@
 
 namespace pullcred_ra {
 
-using pullcred::make_error;
+using pullcred::sdk::Error;
 
 namespace {
 
@@ -91,9 +91,9 @@ Result<bool> load_tpm2_provider() {
     provider = OSSL_PROVIDER_try_load(nullptr, "tpm2", 1);
     if (provider == nullptr) {
         ERR_clear_error();
-        return make_error("the tpm2 OpenSSL provider cannot be loaded (TCTI " + *tcti +
-                          "); install Debian tpm2-openssl, and check that the TPM answers (tpm2_getcap "
-                          "properties-fixed)");
+        return Error::failed("the tpm2 OpenSSL provider cannot be loaded (TCTI " + *tcti +
+                             "); install Debian tpm2-openssl, and check that the TPM answers (tpm2_getcap "
+                             "properties-fixed)");
     }
     // Everything else (TLS, hashing, other keys) stays with the default
     // provider; a TPM key still signs in its own provider.
@@ -118,12 +118,12 @@ struct UiMethodDeleter {
 
 Result<KeyPtr> load_from_store(const std::string &uri, PasswordSlot &slot, const std::string &where) {
     std::unique_ptr<UI_METHOD, UiMethodDeleter> ui(UI_UTIL_wrap_read_pem_callback(password_callback, 0));
-    if (!ui) return make_error(where + ": out of memory");
+    if (!ui) return Error::failed(where + ": out of memory");
     OSSL_STORE_CTX *store =
         OSSL_STORE_open_ex(uri.c_str(), nullptr, nullptr, ui.get(), &slot, nullptr, nullptr, nullptr);
     if (store == nullptr)
-        return make_error(where + ": the TPM cannot open it (" + openssl_reason() +
-                          "); check the handle (tpm2_getcap handles-persistent) and the TPM");
+        return Error::failed(where + ": the TPM cannot open it (" + openssl_reason() +
+                             "); check the handle (tpm2_getcap handles-persistent) and the TPM");
     KeyPtr key;
     while (!key && OSSL_STORE_eof(store) == 0) {
         OSSL_STORE_INFO *info = OSSL_STORE_load(store);
@@ -133,7 +133,8 @@ Result<KeyPtr> load_from_store(const std::string &uri, PasswordSlot &slot, const
         OSSL_STORE_INFO_free(info);
     }
     OSSL_STORE_close(store);
-    if (!key) return make_error(where + ": the TPM gives no private key for it (" + openssl_reason() + ")");
+    if (!key)
+        return Error::failed(where + ": the TPM gives no private key for it (" + openssl_reason() + ")");
     ERR_clear_error();
     return key;
 }
@@ -150,24 +151,24 @@ bool is_tss2_key_file(std::string_view text) {
 
 Result<std::uint32_t> parse_tpm_handle(std::string_view value, std::string_view what) {
     const std::string where = std::string(what) + " (a TPM handle)";
-    if (!is_tpm_handle(value)) return make_error(where + ": does not start with handle:");
+    if (!is_tpm_handle(value)) return Error::failed(where + ": does not start with handle:");
     auto digits = value.substr(kHandle.size());
     if (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X") digits.remove_prefix(2);
     if (digits.empty() || digits.size() > 8)
-        return make_error(where + ": write it as handle:0x81000001 (eight hex digits at most)");
+        return Error::failed(where + ": write it as handle:0x81000001 (eight hex digits at most)");
     std::uint32_t handle = 0;
     for (char c : digits) {
         int digit = -1;
         if (c >= '0' && c <= '9') digit = c - '0';
         if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
         if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-        if (digit < 0) return make_error(where + ": write it as handle:0x81000001 (hex digits only)");
+        if (digit < 0) return Error::failed(where + ": write it as handle:0x81000001 (hex digits only)");
         handle = (handle << 4U) | static_cast<std::uint32_t>(digit);
     }
     if (!persistent(handle))
-        return make_error(where +
-                          ": not a persistent handle (0x81000000 to 0x81FFFFFF); make the key persistent "
-                          "with tpm2_evictcontrol and give its handle");
+        return Error::failed(where +
+                             ": not a persistent handle (0x81000000 to 0x81FFFFFF); make the key persistent "
+                             "with tpm2_evictcontrol and give its handle");
     return handle;
 }
 
@@ -177,60 +178,62 @@ Result<Tss2Key> parse_tss2_key(std::string_view der, std::string_view origin) {
         where + " is not a valid TPM 2.0 key file (draft-bottomley-tpm2-keys); re-create it "
                 "(openssl genpkey -provider tpm2 ...)";
     auto outer = read_der(der);
-    if (!outer || outer->tag != 0x30 || !der.empty()) return make_error(malformed);
+    if (!outer || outer->tag != 0x30 || !der.empty()) return Error::failed(malformed);
     auto body = outer->content;
     auto type = read_der(body);
-    if (!type || type->tag != 0x06) return make_error(malformed);
+    if (!type || type->tag != 0x06) return Error::failed(malformed);
     if (type->content != kLoadableOid)
-        return make_error(where +
-                          ": only loadable keys are supported (as aws_signing_helper), not importable or "
-                          "sealed ones; create the key in the TPM (openssl genpkey -provider tpm2)");
+        return Error::failed(where +
+                             ": only loadable keys are supported (as aws_signing_helper), not importable or "
+                             "sealed ones; create the key in the TPM (openssl genpkey -provider tpm2)");
     Tss2Key out;
     std::string_view field = body;
     for (;;) {
         auto peek = field;
         auto next = read_der(peek);
-        if (!next) return make_error(malformed);
+        if (!next) return Error::failed(malformed);
         if (next->tag == 0x02) break; // parent INTEGER
         field = peek;
         switch (next->tag) {
         case 0xA0: { // [0] emptyAuth BOOLEAN
             auto inner = next->content;
             auto flag = read_der(inner);
-            if (!flag || flag->tag != 0x01 || flag->content.size() != 1) return make_error(malformed);
+            if (!flag || flag->tag != 0x01 || flag->content.size() != 1) return Error::failed(malformed);
             out.empty_auth = flag->content[0] != 0;
             break;
         }
         case 0xA1:
         case 0xA3:
-            return make_error(where +
-                              ": keys bound to a TPM policy are not supported (as aws_signing_helper); "
-                              "create the key without a policy");
+            return Error::failed(where +
+                                 ": keys bound to a TPM policy are not supported (as aws_signing_helper); "
+                                 "create the key without a policy");
         case 0xA2:
-            return make_error(where + ": the key has a 'secret' field (an importable key); create the key in "
-                                      "the TPM instead");
+            return Error::failed(where +
+                                 ": the key has a 'secret' field (an importable key); create the key in "
+                                 "the TPM instead");
         default:
-            if ((next->tag & 0xE0U) != 0xA0U) return make_error(malformed); // later optional fields
+            if ((next->tag & 0xE0U) != 0xA0U) return Error::failed(malformed); // later optional fields
             break;
         }
     }
     auto parent = read_der(field);
     if (!parent || parent->tag != 0x02 || parent->content.empty() || parent->content.size() > 5)
-        return make_error(malformed);
+        return Error::failed(malformed);
     std::uint64_t parent_value = 0;
     for (char c : parent->content) parent_value = (parent_value << 8U) | static_cast<unsigned char>(c);
     out.parent = static_cast<std::uint32_t>(parent_value);
     if (!persistent(out.parent) && out.parent != 0x40000001U && out.parent != 0x40000007U &&
         out.parent != 0x4000000BU && out.parent != 0x4000000CU)
-        return make_error(where + ": its parent is neither a persistent handle nor a hierarchy (owner, null, "
-                                  "endorsement, platform); re-create the key under one of those");
+        return Error::failed(where +
+                             ": its parent is neither a persistent handle nor a hierarchy (owner, null, "
+                             "endorsement, platform); re-create the key under one of those");
     for (const char *blob : {"public", "private"}) {
         auto octets = read_der(field);
         if (!octets || octets->tag != 0x04 || octets->content.size() < 2 ||
             octets->content.size() - 2 !=
                 ((static_cast<std::size_t>(static_cast<unsigned char>(octets->content[0])) << 8U) |
                  static_cast<std::size_t>(static_cast<unsigned char>(octets->content[1]))))
-            return make_error(where + ": its " + blob + " blob has the wrong length; re-create the key");
+            return Error::failed(where + ": its " + blob + " blob has the wrong length; re-create the key");
     }
     return out;
 }
@@ -240,21 +243,22 @@ Result<std::string> tpm_tcti(const char *tpm2openssl_tcti, const char *tpm_devic
     if (tpm_device != nullptr && *tpm_device != '\0') {
         struct stat info {};
         if (::stat(tpm_device, &info) != 0)
-            return make_error(std::string("TPM_DEVICE ") + tpm_device +
-                              " does not exist; point it at the TPM device (/dev/tpmrm0) or a simulator's "
-                              "Unix socket");
+            return Error::failed(std::string("TPM_DEVICE ") + tpm_device +
+                                 " does not exist; point it at the TPM device (/dev/tpmrm0) or a simulator's "
+                                 "Unix socket");
         if (S_ISSOCK(info.st_mode)) return "swtpm:path=" + std::string(tpm_device);
         if (S_ISCHR(info.st_mode)) return "device:" + std::string(tpm_device);
-        return make_error(std::string("TPM_DEVICE ") + tpm_device +
-                          " is neither a character device nor a Unix socket; point it at the TPM device "
-                          "(/dev/tpmrm0) or a simulator's Unix socket");
+        return Error::failed(std::string("TPM_DEVICE ") + tpm_device +
+                             " is neither a character device nor a Unix socket; point it at the TPM device "
+                             "(/dev/tpmrm0) or a simulator's Unix socket");
     }
     for (const char *device : {"/dev/tpmrm0", "/dev/tpm0"}) {
         struct stat info {};
         if (::stat(device, &info) == 0 && S_ISCHR(info.st_mode)) return "device:" + std::string(device);
     }
-    return make_error("no TPM found: neither /dev/tpmrm0 nor /dev/tpm0 exists; set TPM_DEVICE (a device or a "
-                      "simulator's Unix socket) or TPM2OPENSSL_TCTI");
+    return Error::failed(
+        "no TPM found: neither /dev/tpmrm0 nor /dev/tpm0 exists; set TPM_DEVICE (a device or a "
+        "simulator's Unix socket) or TPM2OPENSSL_TCTI");
 }
 
 namespace {
@@ -264,10 +268,10 @@ namespace {
 Result<KeyPtr> signing_checked(Result<KeyPtr> key, const TpmKeyOptions &options, const std::string &where) {
     if (!key) return key;
     if (auto signature = sign_bytes(key->get(), "pullcred TPM key check", "SHA256"); !signature)
-        return make_error(where + ": the TPM refused to sign with the key (" + signature.error().message +
-                          "); " +
-                          (options.password ? "check --tpm-key-password (tpmKeyPassword...)"
-                                            : "the key may need a password: --tpm-key-password"));
+        return Error::failed(where + ": the TPM refused to sign with the key (" + signature.error().message +
+                             "); " +
+                             (options.password ? "check --tpm-key-password (tpmKeyPassword...)"
+                                               : "the key may need a password: --tpm-key-password"));
     return key;
 }
 
@@ -282,13 +286,14 @@ Result<KeyPtr> tpm_private_key(std::string_view location, std::string_view pem, 
         auto handle = parse_tpm_handle(location, origin);
         if (!handle) return handle.error();
         if (!options.password && !options.no_password)
-            return make_error(
+            return Error::failed(
                 where + ": say whether the TPM key has a password: --tpm-key-password PASS "
                         "(tpmKeyPassword...) or --no-tpm-key-password (noTpmKeyPassword); pullcred never "
                         "prompts");
         if (options.password && options.no_password)
-            return make_error(where + ": --tpm-key-password and --no-tpm-key-password contradict each other; "
-                                      "give one");
+            return Error::failed(where +
+                                 ": --tpm-key-password and --no-tpm-key-password contradict each other; "
+                                 "give one");
         if (auto loaded = load_tpm2_provider(); !loaded) return loaded.error();
         std::string uri(location);
         if (options.password) uri += "?pass";
@@ -299,27 +304,28 @@ Result<KeyPtr> tpm_private_key(std::string_view location, std::string_view pem, 
     const PemBlock *found = nullptr;
     for (const auto &block : *blocks)
         if (block.label == "TSS2 PRIVATE KEY") found = &block;
-    if (found == nullptr) return make_error(where + ": no TSS2 PRIVATE KEY block");
+    if (found == nullptr) return Error::failed(where + ": no TSS2 PRIVATE KEY block");
     auto info = parse_tss2_key(found->der, origin);
     if (!info) return info.error();
     if (info->empty_auth && options.password)
-        return make_error(where +
-                          ": --tpm-key-password is given but the key file says the key has no password; "
-                          "remove it");
+        return Error::failed(where +
+                             ": --tpm-key-password is given but the key file says the key has no password; "
+                             "remove it");
     if (!info->empty_auth && !options.password)
-        return make_error(
+        return Error::failed(
             where + ": the TPM key has a password (the file's emptyAuth is not set); give "
                     "--tpm-key-password (tpmKeyPasswordFile, tpmKeyPasswordEnv); pullcred never prompts");
     if (auto loaded = load_tpm2_provider(); !loaded) return loaded.error();
     BIO *bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-    if (bio == nullptr) return make_error(where + ": out of memory");
+    if (bio == nullptr) return Error::failed(where + ": out of memory");
     KeyPtr key(PEM_read_bio_PrivateKey_ex(bio, nullptr, password_callback, &slot, nullptr, "?provider=tpm2"));
     BIO_free(bio);
     if (!key) {
         const auto reason = openssl_reason();
-        return make_error(where + ": the TPM cannot load the key (" + reason +
-                          "); it must have been created in this TPM, under a parent it still holds, and the "
-                          "password must be right");
+        return Error::failed(
+            where + ": the TPM cannot load the key (" + reason +
+            "); it must have been created in this TPM, under a parent it still holds, and the "
+            "password must be right");
     }
     return signing_checked(std::move(key), options, where);
 }

@@ -32,7 +32,7 @@
 
 namespace pullcred_ra {
 
-using pullcred::make_error;
+using pullcred::sdk::Error;
 
 void KeyDeleter::operator()(EVP_PKEY *key) const {
     EVP_PKEY_free(key);
@@ -125,7 +125,7 @@ Result<std::int64_t> asn1_time_unix(const ASN1_TIME *time, std::string_view what
     std::tm parts{};
     if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
         ERR_clear_error();
-        return make_error("the certificate's " + std::string(what) + " date cannot be read");
+        return Error::failed("the certificate's " + std::string(what) + " date cannot be read");
     }
     return static_cast<std::int64_t>(timegm(&parts));
 }
@@ -170,19 +170,19 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
         const auto line_end = text.find('\n', label_start);
         if (label_end == std::string_view::npos ||
             (line_end != std::string_view::npos && label_end > line_end))
-            return make_error(std::string(origin) + ": malformed PEM BEGIN line");
+            return Error::failed(std::string(origin) + ": malformed PEM BEGIN line");
         const std::string label(text.substr(label_start, label_end - label_start));
         // Only a label of the PEM alphabet is ever quoted: anything else may be key material.
         constexpr std::size_t kMaxLabel = 64;
         if (label.empty() || label.size() > kMaxLabel ||
             label.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ") != std::string::npos)
-            return make_error(std::string(origin) + ": malformed PEM BEGIN line");
+            return Error::failed(std::string(origin) + ": malformed PEM BEGIN line");
         const std::string end_marker = "-----END " + label + "-----";
         const auto body_start = label_end + kDashes.size();
         const auto end = text.find(end_marker, body_start);
         if (end == std::string_view::npos)
-            return make_error(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
-                              " has no END line");
+            return Error::failed(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
+                                 " has no END line");
         // Header lines ("Proc-Type: ...") come first and contain ':'; the
         // blank line after them is skipped with the rest of the whitespace.
         std::string_view body = text.substr(body_start, end - body_start);
@@ -203,8 +203,8 @@ Result<std::vector<PemBlock>> pem_blocks(std::string_view text, std::string_view
         auto der = base64_decode(base64);
         wipe(base64);
         if (!der || der->empty())
-            return make_error(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
-                              " is not valid base64");
+            return Error::failed(std::string(origin) + ": PEM block " + std::string(shown_label(label)) +
+                                 " is not valid base64");
         block.der = std::move(*der);
         blocks.push_back(std::move(block));
         position = end + end_marker.size();
@@ -221,13 +221,14 @@ Result<std::vector<CertPtr>> all_certificates(std::string_view pem, std::string_
         const unsigned char *cursor = der_bytes(block.der);
         CertPtr cert(d2i_X509(nullptr, &cursor, der_length(block.der)));
         if (!cert)
-            return make_error(std::string(origin) + ": CERTIFICATE block " + std::to_string(out.size() + 1) +
-                              " is not a valid X.509 certificate (" + openssl_error() + ")");
+            return Error::failed(std::string(origin) + ": CERTIFICATE block " +
+                                 std::to_string(out.size() + 1) + " is not a valid X.509 certificate (" +
+                                 openssl_error() + ")");
         out.push_back(std::move(cert));
     }
     if (out.empty())
-        return make_error(std::string(origin) + ": no CERTIFICATE block (found " + describe_labels(*blocks) +
-                          ")");
+        return Error::failed(std::string(origin) + ": no CERTIFICATE block (found " +
+                             describe_labels(*blocks) + ")");
     return out;
 }
 
@@ -250,15 +251,15 @@ Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
             break;
         }
     if (found == nullptr)
-        return make_error(std::string(origin) +
-                          ": no private key block (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or "
-                          "ENCRYPTED PRIVATE KEY; found " +
-                          describe_labels(blocks.blocks) + ")");
+        return Error::failed(std::string(origin) +
+                             ": no private key block (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or "
+                             "ENCRYPTED PRIVATE KEY; found " +
+                             describe_labels(blocks.blocks) + ")");
     const std::string where = std::string(origin) + ": " + found->label + ": ";
     if (found->has_headers)
-        return make_error(where +
-                          "legacy encrypted PEM (Proc-Type: 4,ENCRYPTED) is not supported; convert the "
-                          "key to PKCS#8 (openssl pkcs8 -topk8)");
+        return Error::failed(where +
+                             "legacy encrypted PEM (Proc-Type: 4,ENCRYPTED) is not supported; convert the "
+                             "key to PKCS#8 (openssl pkcs8 -topk8)");
     const unsigned char *cursor = der_bytes(found->der);
     const long length = der_length(found->der);
     KeyPtr key;
@@ -274,24 +275,24 @@ Result<KeyPtr> private_key(std::string_view pem, std::string_view origin,
         key.reset(d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &cursor, length));
     } else { // ENCRYPTED PRIVATE KEY
         if (!password)
-            return make_error(where +
-                              "the key is encrypted: set privateKeyPasswordFile or privateKeyPasswordEnv "
-                              "(credential-process: --pkcs8-password)");
+            return Error::failed(where +
+                                 "the key is encrypted: set privateKeyPasswordFile or privateKeyPasswordEnv "
+                                 "(credential-process: --pkcs8-password)");
         X509_SIG *sealed = d2i_X509_SIG(nullptr, &cursor, length);
         if (sealed == nullptr)
-            return make_error(where + "not a valid encrypted PKCS#8 key (" + openssl_error() + ")");
+            return Error::failed(where + "not a valid encrypted PKCS#8 key (" + openssl_error() + ")");
         PKCS8_PRIV_KEY_INFO *info =
             PKCS8_decrypt(sealed, password->data(), static_cast<int>(password->size()));
         X509_SIG_free(sealed);
         if (info == nullptr) {
             ERR_clear_error();
-            return make_error(where +
-                              "cannot decrypt the key: wrong password, or a cipher this OpenSSL lacks");
+            return Error::failed(where +
+                                 "cannot decrypt the key: wrong password, or a cipher this OpenSSL lacks");
         }
         key.reset(EVP_PKCS82PKEY(info));
         PKCS8_PRIV_KEY_INFO_free(info);
     }
-    if (!key) return make_error(where + "not a valid private key (" + openssl_error() + ")");
+    if (!key) return Error::failed(where + "not a valid private key (" + openssl_error() + ")");
     return key;
 }
 
@@ -305,8 +306,8 @@ Result<KeyKind> key_kind(const EVP_PKEY *key, std::string_view origin) {
         break;
     }
     const char *type = EVP_PKEY_get0_type_name(key);
-    return make_error(std::string(origin) + ": unsupported key algorithm " + (type ? type : "(unknown)") +
-                      ": IAM Roles Anywhere signs with RSA or EC (P-256, P-384) keys");
+    return Error::failed(std::string(origin) + ": unsupported key algorithm " + (type ? type : "(unknown)") +
+                         ": IAM Roles Anywhere signs with RSA or EC (P-256, P-384) keys");
 }
 
 std::string_view algorithm_of(KeyKind kind) {
@@ -324,12 +325,12 @@ Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string
                        : digest == "SHA384" ? EVP_sha384()
                        : digest == "SHA512" ? EVP_sha512()
                                             : nullptr;
-    if (md == nullptr) return make_error("signing: unknown digest (SHA256, SHA384 or SHA512)");
+    if (md == nullptr) return Error::failed("signing: unknown digest (SHA256, SHA384 or SHA512)");
     struct CtxDeleter {
         void operator()(EVP_MD_CTX *ctx) const { EVP_MD_CTX_free(ctx); }
     };
     std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
-    if (!ctx) return make_error("signing: out of memory");
+    if (!ctx) return Error::failed("signing: out of memory");
     EVP_PKEY_CTX *key_ctx = nullptr;
     // A key of another provider (a TPM's) signs there: OpenSSL 3.0 would
     // otherwise pick a signature by the global properties and hand it a
@@ -343,17 +344,18 @@ Result<std::string> sign_bytes(EVP_PKEY *key, std::string_view data, std::string
                                 ? EVP_DigestSignInit(ctx.get(), &key_ctx, md, nullptr, key)
                                 : EVP_DigestSignInit_ex(ctx.get(), &key_ctx, EVP_MD_get0_name(md), nullptr,
                                                         properties.c_str(), key, nullptr);
-    if (initialised != 1) return make_error("signing: cannot use the private key (" + openssl_error() + ")");
+    if (initialised != 1)
+        return Error::failed("signing: cannot use the private key (" + openssl_error() + ")");
     if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
         EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PADDING) != 1)
-        return make_error("signing: cannot select PKCS#1 v1.5 padding (" + openssl_error() + ")");
+        return Error::failed("signing: cannot select PKCS#1 v1.5 padding (" + openssl_error() + ")");
     const auto *bytes = reinterpret_cast<const unsigned char *>(data.data()); // NOLINT
     std::size_t length = 0;
     if (EVP_DigestSign(ctx.get(), nullptr, &length, bytes, data.size()) != 1)
-        return make_error("signing failed (" + openssl_error() + ")");
+        return Error::failed("signing failed (" + openssl_error() + ")");
     std::vector<unsigned char> signature(length);
     if (EVP_DigestSign(ctx.get(), signature.data(), &length, bytes, data.size()) != 1)
-        return make_error("signing failed (" + openssl_error() + ")");
+        return Error::failed("signing failed (" + openssl_error() + ")");
     return std::string(reinterpret_cast<const char *>(signature.data()), length); // NOLINT
 }
 
@@ -482,25 +484,26 @@ Result<CertificateFile> read_pkcs12(std::string_view bytes, std::string_view ori
         d2i_PKCS12(nullptr, &cursor, static_cast<long>(bytes.size())));
     if (!bundle) {
         ERR_clear_error();
-        return make_error(std::string(origin) +
-                          ": neither a PEM nor a DER X.509 certificate nor a PKCS#12 bundle; give one of "
-                          "those (openssl x509 -in FILE -noout checks a certificate)");
+        return Error::failed(std::string(origin) +
+                             ": neither a PEM nor a DER X.509 certificate nor a PKCS#12 bundle; give one of "
+                             "those (openssl x509 -in FILE -noout checks a certificate)");
     }
     if (PKCS12_mac_present(bundle.get()) == 1 && PKCS12_verify_mac(bundle.get(), nullptr, 0) != 1 &&
         PKCS12_verify_mac(bundle.get(), "", 0) != 1) {
         ERR_clear_error();
-        return make_error(std::string(origin) +
-                          ": the PKCS#12 bundle has a password; only bundles with an empty password are read "
-                          "(as aws_signing_helper): re-export it with openssl pkcs12 -export -passout pass:");
+        return Error::failed(
+            std::string(origin) +
+            ": the PKCS#12 bundle has a password; only bundles with an empty password are read "
+            "(as aws_signing_helper): re-export it with openssl pkcs12 -export -passout pass:");
     }
     load_legacy_provider();
     EVP_PKEY *key = nullptr;
     X509 *cert = nullptr;
     STACK_OF(X509) *others = nullptr;
     if (PKCS12_parse(bundle.get(), "", &key, &cert, &others) != 1) {
-        return make_error(std::string(origin) + ": cannot decrypt the PKCS#12 bundle (" + openssl_error() +
-                          "); legacy RC2 bundles need OpenSSL's legacy provider (ossl-modules/legacy.so), "
-                          "or re-export the bundle without -legacy");
+        return Error::failed(std::string(origin) + ": cannot decrypt the PKCS#12 bundle (" + openssl_error() +
+                             "); legacy RC2 bundles need OpenSSL's legacy provider (ossl-modules/legacy.so), "
+                             "or re-export the bundle without -legacy");
     }
     CertificateFile out;
     out.pkcs12 = true;
@@ -510,13 +513,13 @@ Result<CertificateFile> read_pkcs12(std::string_view bytes, std::string_view ori
         out.chain.emplace_back(sk_X509_value(others, i));
     sk_X509_free(others);
     if (!out.key)
-        return make_error(std::string(origin) +
-                          ": the PKCS#12 bundle holds no private key; export it with its key (openssl "
-                          "pkcs12 -export -inkey KEY)");
+        return Error::failed(std::string(origin) +
+                             ": the PKCS#12 bundle holds no private key; export it with its key (openssl "
+                             "pkcs12 -export -inkey KEY)");
     if (!out.certificate)
-        return make_error(std::string(origin) +
-                          ": the PKCS#12 bundle holds no certificate matching its key; export it with "
-                          "the key's certificate (openssl pkcs12 -export -in CERT -inkey KEY)");
+        return Error::failed(std::string(origin) +
+                             ": the PKCS#12 bundle holds no certificate matching its key; export it with "
+                             "the key's certificate (openssl pkcs12 -export -in CERT -inkey KEY)");
     return out;
 }
 

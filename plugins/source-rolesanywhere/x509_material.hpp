@@ -16,11 +16,11 @@
 #include <openssl/types.h>
 
 #include "aws/sigv4/request.hpp"
-#include "util/result.hpp"
+#include <pullcred/result.hpp>
 
 namespace pullcred_ra {
 
-using pullcred::Result;
+using pullcred::sdk::Result;
 
 struct KeyDeleter {
     void operator()(EVP_PKEY *key) const;

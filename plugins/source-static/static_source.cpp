@@ -32,9 +32,9 @@ using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
 using pullcred::sdk::Credentials;
 using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
-using SdkStatus = pullcred::sdk::Status;
-template <class T> using SdkResult = pullcred::sdk::Result<T>;
+using pullcred::sdk::Result;
 
 constexpr const char *kSchema = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
@@ -129,7 +129,7 @@ public:
         }
     }
 
-    SdkResult<std::string> describe(const CredentialsRequest & /*request*/) override {
+    Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         if (const auto *dir = std::get_if<SecretDirMode>(&mode_))
             return "static keys from the Secret in " + dir->dir;
         if (const auto *file = std::get_if<ConfigFileMode>(&mode_))
@@ -138,7 +138,7 @@ public:
         return std::string("static keys from the environment (AWS_ACCESS_KEY_ID)");
     }
 
-    SdkResult<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
+    Result<Credentials> get_credentials(const CredentialsRequest & /*request*/) override {
         if (const auto *dir = std::get_if<SecretDirMode>(&mode_)) return from_secret_dir(*dir);
         if (const auto *file = std::get_if<ConfigFileMode>(&mode_)) return from_config_file(*file);
         return from_environment();
@@ -146,25 +146,24 @@ public:
 
 private:
     // One file of the Secret: its trimmed value, nullopt when absent or empty
-    // (a SdkStatus when unreadable or malformed).
-    SdkResult<std::optional<std::string>> secret_file(const SecretDirMode &mode,
-                                                      std::string_view name) const {
+    // (an Error when unreadable or malformed).
+    Result<std::optional<std::string>> secret_file(const SecretDirMode &mode, std::string_view name) const {
         const auto path = join(mode.dir, name);
         auto read = read_small_file(path);
-        if (!read.ok()) return SdkStatus::failed("secretDir: " + read.status().message);
+        if (!read.ok()) return Error::failed("secretDir: " + read.error().message);
         if (!read.value()) return std::optional<std::string>{};
         const auto value = trim(*read.value());
         if (value.empty()) return std::optional<std::string>{};
         if (has_forbidden_bytes(value))
-            return SdkStatus::failed("secretDir: " + path +
-                                     " holds blanks or control characters inside its value; it must hold the "
-                                     "value alone (a trailing newline is fine)");
+            return Error::failed("secretDir: " + path +
+                                 " holds blanks or control characters inside its value; it must hold the "
+                                 "value alone (a trailing newline is fine)");
         return std::optional<std::string>(std::string(value));
     }
 
-    SdkResult<Credentials> from_secret_dir(const SecretDirMode &mode) const {
+    Result<Credentials> from_secret_dir(const SecretDirMode &mode) const {
         if (auto problem = check_directory(mode.dir, "secretDir"))
-            return SdkStatus::failed(*problem + "; " + std::string(kLayout));
+            return Error::failed(*problem + "; " + std::string(kLayout));
         Credentials out;
         struct Field {
             const char *file;
@@ -177,15 +176,15 @@ private:
               Field{"AWS_SESSION_TOKEN", PULLCRED_FIELD_SESSION_TOKEN, false},
               Field{"REGION", PULLCRED_FIELD_REGION, false}}) {
             auto value = secret_file(mode, file);
-            if (!value.ok()) return value.status();
+            if (!value.ok()) return value.error();
             if (!value.value()) {
                 if (!required) continue;
                 if (auto files = aws_files_in(mode)) return from_config_file(*files);
                 const auto path = join(mode.dir, file);
                 const auto read = read_small_file(path);
                 const auto exists = !read.ok() || read.value().has_value();
-                return SdkStatus::failed("secretDir: " + path + (exists ? " is empty" : " is missing") +
-                                         "; " + std::string(kLayout));
+                return Error::failed("secretDir: " + path + (exists ? " is empty" : " is missing") + "; " +
+                                     std::string(kLayout));
             }
             out.fields[field] = std::move(*value.value());
         }
@@ -210,7 +209,7 @@ private:
         return files;
     }
 
-    SdkResult<Credentials> from_config_file(const ConfigFileMode &mode) const {
+    Result<Credentials> from_config_file(const ConfigFileMode &mode) const {
         const auto env = pullcred::aws::host_env(host_);
         pullcred::aws::SharedConfigPaths paths;
         std::string texts[2];
@@ -219,22 +218,21 @@ private:
               std::tuple{"credentialsFile", &mode.credentials_file, &paths.credentials_file, &texts[1]}}) {
             if (path->empty()) continue;
             auto expanded = pullcred::aws::expand_home(*path, env);
-            if (!expanded) return SdkStatus::failed(std::string(setting) + ": " + expanded.error().message);
+            if (!expanded) return Error::failed(std::string(setting) + ": " + expanded.error().message);
             *out = expanded.value();
             auto read = read_small_file(*out, pullcred::aws::kMaxSharedConfigBytes);
-            if (!read.ok()) return SdkStatus::failed(std::string(setting) + ": " + read.status().message);
-            if (!read.value())
-                return SdkStatus::failed(std::string(setting) + " " + *out + " does not exist");
+            if (!read.ok()) return Error::failed(std::string(setting) + ": " + read.error().message);
+            if (!read.value()) return Error::failed(std::string(setting) + " " + *out + " does not exist");
             *text = std::move(*read.value());
         }
         auto shared = pullcred::aws::SharedConfig::parse(texts[0], texts[1], paths);
-        if (!shared) return SdkStatus::failed(shared.error().message);
+        if (!shared) return Error::failed(shared.error().message);
         std::string files = paths.config_file;
         if (!paths.credentials_file.empty()) files += " and " + paths.credentials_file;
         auto profile = shared->profile_or_empty(mode.profile);
         if (profile.empty())
-            return SdkStatus::failed("profile '" + mode.profile + "' is defined in neither " + files +
-                                     " (in a config file write [profile " + mode.profile + "] or [default])");
+            return Error::failed("profile '" + mode.profile + "' is defined in neither " + files +
+                                 " (in a config file write [profile " + mode.profile + "] or [default])");
         const auto id = profile.aws_access_key_id();
         const auto secret = profile.aws_secret_access_key();
         if (!id || !secret) {
@@ -247,13 +245,13 @@ private:
                     "; it uses another kind of credentials (credential_process, role_arn or "
                     "web_identity_token_file): use source aws.shared-config for it, aws.static reads static "
                     "keys only";
-            return SdkStatus::failed(text);
+            return Error::failed(text);
         }
         for (const auto *value : {&*id, &*secret}) {
             if (has_forbidden_bytes(*value))
-                return SdkStatus::failed("profile '" + mode.profile + "' in " + files + ": " +
-                                         (value == &*id ? "aws_access_key_id" : "aws_secret_access_key") +
-                                         " holds blanks or control characters");
+                return Error::failed("profile '" + mode.profile + "' in " + files + ": " +
+                                     (value == &*id ? "aws_access_key_id" : "aws_secret_access_key") +
+                                     " holds blanks or control characters");
         }
         Credentials out;
         out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = *id;
@@ -269,18 +267,17 @@ private:
     }
 
     // A file of the Secret or an AWS file, through the host; nullopt: missing.
-    [[nodiscard]] SdkResult<std::optional<std::string>>
+    [[nodiscard]] Result<std::optional<std::string>>
     read_small_file(const std::string &path, std::size_t max_bytes = kMaxSecretFileBytes) const {
         auto read = host_.read_file(path);
         if (!read.ok() || !read.value()) return read;
         if (read.value()->size() > max_bytes)
-            return SdkStatus::failed(path + " is " + std::to_string(read.value()->size()) +
-                                     " bytes, larger than the limit of " + std::to_string(max_bytes) +
-                                     " bytes");
+            return Error::failed(path + " is " + std::to_string(read.value()->size()) +
+                                 " bytes, larger than the limit of " + std::to_string(max_bytes) + " bytes");
         return read;
     }
 
-    SdkResult<Credentials> from_environment() const {
+    Result<Credentials> from_environment() const {
         const auto env = pullcred::aws::host_env(host_);
         const auto id = pullcred::aws::env_value(env, "AWS_ACCESS_KEY_ID");
         const auto secret = pullcred::aws::env_value(env, "AWS_SECRET_ACCESS_KEY");
@@ -288,9 +285,9 @@ private:
             std::string missing = !id && !secret ? "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are"
                                   : !id          ? "AWS_ACCESS_KEY_ID is"
                                                  : "AWS_SECRET_ACCESS_KEY is";
-            return SdkStatus::failed("fromEnvironment: " + missing +
-                                     " not set in pullcred's environment (for kubelet: the `env` of the "
-                                     "provider in its CredentialProviderConfig)");
+            return Error::failed("fromEnvironment: " + missing +
+                                 " not set in pullcred's environment (for kubelet: the `env` of the "
+                                 "provider in its CredentialProviderConfig)");
         }
         Credentials out;
         out.fields[PULLCRED_FIELD_ACCESS_KEY_ID] = std::string(trim(*id));
@@ -304,10 +301,10 @@ private:
             const auto it = out.fields.find(field);
             if (it == out.fields.end()) continue;
             if (it->second.empty())
-                return SdkStatus::failed(std::string("fromEnvironment: ") + name + " is blank");
+                return Error::failed(std::string("fromEnvironment: ") + name + " is blank");
             if (has_forbidden_bytes(it->second))
-                return SdkStatus::failed(std::string("fromEnvironment: ") + name +
-                                         " holds blanks or control characters");
+                return Error::failed(std::string("fromEnvironment: ") + name +
+                                     " holds blanks or control characters");
         }
         if (!region_.empty()) {
             out.fields[PULLCRED_FIELD_REGION] = region_;

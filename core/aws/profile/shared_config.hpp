@@ -55,7 +55,7 @@ template <class Host> FileReader host_files(Host host) {
     return [host](const std::string &path) -> Result<std::optional<std::string>> {
         if (path.empty()) return std::optional<std::string>();
         auto read = host.read_file(path);
-        if (!read.ok()) return Error{read.status().message};
+        if (!read.ok()) return Error{read.error().message};
         return std::move(read.value());
     };
 }

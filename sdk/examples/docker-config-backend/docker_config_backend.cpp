@@ -14,9 +14,9 @@ using pullcred::sdk::Auth;
 using pullcred::sdk::AuthRequest;
 using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
 using pullcred::sdk::Result;
-using pullcred::sdk::Status;
 
 constexpr const char *kSchema = R"({
   "type": "object",
@@ -34,7 +34,7 @@ public:
 
     Result<Auth> get_auth(const AuthRequest &request) override {
         std::ifstream file(path_);
-        if (!file) return Status::failed("cannot read docker config " + path_);
+        if (!file) return Error::failed("cannot read docker config " + path_);
         std::stringstream text;
         text << file.rdbuf();
         switch (auto found = find_credentials(text.str(), request.registry); found.index()) {
@@ -51,19 +51,19 @@ public:
         default:
             switch (std::get<1>(found)) {
             case DockerConfigProblem::not_json:
-                return Status::failed("docker config " + path_ + " is not a JSON object");
+                return Error::failed("docker config " + path_ + " is not a JSON object");
             case DockerConfigProblem::no_auths:
-                return Status::failed("docker config " + path_ + " has no \"auths\" object");
+                return Error::failed("docker config " + path_ + " has no \"auths\" object");
             case DockerConfigProblem::bad_auth:
-                return Status::failed("docker config " + path_ + ": \"auth\" is not base64 of user:password");
+                return Error::failed("docker config " + path_ + ": \"auth\" is not base64 of user:password");
             case DockerConfigProblem::empty_entry:
-                return Status::failed("docker config " + path_ +
-                                      ": entry has neither auth nor username/password");
+                return Error::failed("docker config " + path_ +
+                                     ": entry has neither auth nor username/password");
             case DockerConfigProblem::no_entry:
                 break;
             }
         }
-        return Status::not_applicable("no entry for " + std::string(request.registry) + " in " + path_);
+        return Error::not_applicable("no entry for " + std::string(request.registry) + " in " + path_);
     }
 
     // For `pullcred explain`: no network and no file read, only where the

@@ -11,6 +11,7 @@
 
 namespace {
 
+using pullcred::sdk::ErrorCode;
 using pullcred::sdk::testing::FakeHost;
 using pullcred::sdk::testing::Instance;
 using pullcred::sdk::testing::Module;
@@ -36,7 +37,7 @@ protected:
     Instance backend() {
         auto created =
             Instance::create(module().factory("example.docker-config"), host_, {{"configFile", path_}});
-        if (!created.ok()) throw std::runtime_error(created.status().message);
+        if (!created.ok()) throw std::runtime_error(created.error().message);
         return std::move(created.value());
     }
 
@@ -60,7 +61,7 @@ TEST_F(DockerConfigBackendTest, AnswersFromBase64Auth) {
 
     auto auth = instance.get_auth("registry.example.com/team/app");
 
-    ASSERT_TRUE(auth.ok()) << auth.status().message;
+    ASSERT_TRUE(auth.ok()) << auth.error().message;
     ASSERT_EQ(auth.value().entries.size(), 1U);
     EXPECT_EQ(auth.value().entries[0].registry, "registry.example.com");
     EXPECT_EQ(auth.value().entries[0].username, "robot");
@@ -78,7 +79,7 @@ TEST_F(DockerConfigBackendTest, MatchesUrlKeysWithPortAndPlainUsernamePassword) 
 
     auto auth = instance.get_auth("mirror.example.com:5000/x/y");
 
-    ASSERT_TRUE(auth.ok()) << auth.status().message;
+    ASSERT_TRUE(auth.ok()) << auth.error().message;
     ASSERT_EQ(auth.value().entries.size(), 1U);
     EXPECT_EQ(auth.value().entries[0].registry, "mirror.example.com:5000");
     EXPECT_EQ(auth.value().entries[0].username, "u2");
@@ -92,8 +93,8 @@ TEST_F(DockerConfigBackendTest, OtherRegistryIsNotApplicable) {
     auto auth = instance.get_auth("docker.io/library/nginx");
 
     ASSERT_FALSE(auth.ok());
-    EXPECT_EQ(auth.status().code, PULLCRED_NOT_APPLICABLE);
-    EXPECT_NE(auth.status().message.find("no entry for docker.io"), std::string::npos);
+    EXPECT_EQ(auth.error().code, ErrorCode::not_applicable);
+    EXPECT_NE(auth.error().message.find("no entry for docker.io"), std::string::npos);
 }
 
 TEST_F(DockerConfigBackendTest, DescribeNamesTheFileWithoutReadingIt) {
@@ -101,7 +102,7 @@ TEST_F(DockerConfigBackendTest, DescribeNamesTheFileWithoutReadingIt) {
 
     auto described = instance.describe("mirror.example.com:5000/x/y");
 
-    ASSERT_TRUE(described.ok()) << described.status().message;
+    ASSERT_TRUE(described.ok()) << described.error().message;
     EXPECT_EQ(described.value(),
               "no network: the \"auths\" entry for mirror.example.com:5000 in docker config " + path_ +
                   ", read at fetch time");
@@ -114,26 +115,26 @@ TEST_F(DockerConfigBackendTest, BrokenFilesFailWithTheReason) {
     write_docker_config("{not json");
     auto auth = instance.get_auth("registry.example.com/a");
     ASSERT_FALSE(auth.ok());
-    EXPECT_EQ(auth.status().code, PULLCRED_FAILED);
-    EXPECT_NE(auth.status().message.find("is not a JSON object"), std::string::npos);
+    EXPECT_EQ(auth.error().code, ErrorCode::failed);
+    EXPECT_NE(auth.error().message.find("is not a JSON object"), std::string::npos);
 
     write_docker_config(R"({"auths": {"registry.example.com": {"auth": "bm8tY29sb24="}}})");
     auth = instance.get_auth("registry.example.com/a");
     ASSERT_FALSE(auth.ok());
-    EXPECT_NE(auth.status().message.find("not base64 of user:password"), std::string::npos);
+    EXPECT_NE(auth.error().message.find("not base64 of user:password"), std::string::npos);
 
     std::filesystem::remove(path_);
     auth = instance.get_auth("registry.example.com/a");
     ASSERT_FALSE(auth.ok());
-    EXPECT_NE(auth.status().message.find("cannot read docker config"), std::string::npos);
+    EXPECT_NE(auth.error().message.find("cannot read docker config"), std::string::npos);
 }
 
 TEST_F(DockerConfigBackendTest, CreateRejectsAConfigWithoutConfigFile) {
     auto created = Instance::create(module().factory("example.docker-config"), host_, {{"other", 1}});
 
     ASSERT_FALSE(created.ok());
-    EXPECT_EQ(created.status().code, PULLCRED_FAILED);
-    EXPECT_EQ(created.status().message, "configFile is required");
+    EXPECT_EQ(created.error().code, ErrorCode::failed);
+    EXPECT_EQ(created.error().message, "configFile is required");
 }
 
 } // namespace

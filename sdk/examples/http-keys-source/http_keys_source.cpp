@@ -14,10 +14,10 @@ using pullcred::sdk::Config;
 using pullcred::sdk::ConfigError;
 using pullcred::sdk::Credentials;
 using pullcred::sdk::CredentialsRequest;
+using pullcred::sdk::Error;
 using pullcred::sdk::Host;
 using pullcred::sdk::HttpRequest;
 using pullcred::sdk::Result;
-using pullcred::sdk::Status;
 
 constexpr const char *kSchema = R"({
   "type": "object",
@@ -43,18 +43,18 @@ public:
             // Through the host: it refuses special files and files others can
             // write, and a cached answer is dropped when the file changes.
             auto token = host_.read_file(token_file_);
-            if (!token.ok()) return token.status();
-            if (!token.value()) return Status::failed("tokenFile " + token_file_ + " does not exist");
+            if (!token.ok()) return token.error();
+            if (!token.value()) return Error::failed("tokenFile " + token_file_ + " does not exist");
             request.headers.emplace_back("Authorization", "Bearer " + trimmed(*token.value()));
         }
         auto response = host_.http(request);
-        if (!response.ok()) return response.status(); // no reply at all: the host's code says why
+        if (!response.ok()) return response.error(); // no reply at all: the host's code says why
         const auto &reply = response.value();
         if (reply.status == 429 || reply.status >= 500)
-            return Status::retryable(url_ + " answered HTTP " + std::to_string(reply.status));
+            return Error::retryable(url_ + " answered HTTP " + std::to_string(reply.status));
         if (reply.status != 200)
-            return Status::failed(url_ + " answered HTTP " + std::to_string(reply.status) +
-                                  ": check the url and the token");
+            return Error::failed(url_ + " answered HTTP " + std::to_string(reply.status) +
+                                 ": check the url and the token");
         return parse(reply.body);
     }
 
@@ -76,7 +76,7 @@ private:
         const auto key_id = text("AccessKeyId");
         const auto secret = text("SecretAccessKey");
         if (key_id.empty() || secret.empty())
-            return Status::failed(url_ + " answered without AccessKeyId and SecretAccessKey");
+            return Error::failed(url_ + " answered without AccessKeyId and SecretAccessKey");
         credentials.set(PULLCRED_FIELD_ACCESS_KEY_ID, key_id);
         credentials.set(PULLCRED_FIELD_SECRET_ACCESS_KEY, secret);
         if (const auto token = text("Token"); !token.empty())
@@ -84,7 +84,7 @@ private:
         if (const auto expiration = text("Expiration"); !expiration.empty()) {
             credentials.expires_unix = pullcred::sdk::parse_rfc3339(expiration);
             if (!credentials.expires_unix)
-                return Status::failed(url_ + " answered an Expiration that is not an RFC 3339 time");
+                return Error::failed(url_ + " answered an Expiration that is not an RFC 3339 time");
         }
         return credentials;
     }

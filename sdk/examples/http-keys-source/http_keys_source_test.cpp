@@ -11,6 +11,7 @@
 
 namespace {
 
+using pullcred::sdk::ErrorCode;
 using pullcred::sdk::testing::FakeHost;
 using pullcred::sdk::testing::Instance;
 using pullcred::sdk::testing::Module;
@@ -22,7 +23,7 @@ const Module &module() {
 
 Instance source(const FakeHost &host, const nlohmann::json &config) {
     auto created = Instance::create(module().factory("example.http-keys"), host, config);
-    if (!created.ok()) throw std::runtime_error(created.status().message);
+    if (!created.ok()) throw std::runtime_error(created.error().message);
     return std::move(created.value());
 }
 
@@ -42,7 +43,7 @@ TEST(HttpKeysSource, ReturnsTheKeysAndTheirExpiry) {
                     R"("Expiration":"2023-11-15T00:00:00Z"})");
     auto instance = source(host, {{"url", kUrl}});
     auto credentials = instance.get_credentials("p");
-    ASSERT_TRUE(credentials.ok()) << credentials.status().message;
+    ASSERT_TRUE(credentials.ok()) << credentials.error().message;
     EXPECT_EQ(credentials.value().access_key_id(), "AKIDEXAMPLE");
     EXPECT_EQ(credentials.value().session_token(), "session");
     EXPECT_EQ(credentials.value().expires_unix, 1700006400);
@@ -69,10 +70,10 @@ TEST(HttpKeysSource, ThrottlingIsTemporaryAndAMalformedReplyIsAFailureThatQuotes
     FakeHost host;
     host.reply(503, "busy").reply(200, R"({"SecretAccessKey":"do-not-quote-me"})");
     auto instance = source(host, {{"url", kUrl}});
-    EXPECT_EQ(instance.get_credentials("p").status().code, PULLCRED_RETRYABLE);
+    EXPECT_EQ(instance.get_credentials("p").error().code, ErrorCode::retryable);
     auto malformed = instance.get_credentials("p");
-    EXPECT_EQ(malformed.status().code, PULLCRED_FAILED);
-    EXPECT_EQ(malformed.status().message.find("do-not-quote-me"), std::string::npos);
+    EXPECT_EQ(malformed.error().code, ErrorCode::failed);
+    EXPECT_EQ(malformed.error().message.find("do-not-quote-me"), std::string::npos);
 }
 
 TEST(HttpKeysSource, RefusesAConfigWithoutUrl) {

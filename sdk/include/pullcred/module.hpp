@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pullcred/module.h>
+#include <pullcred/result.hpp>
 
 #include <cerrno>
 #include <cstdint>
@@ -20,7 +21,6 @@
 #include <type_traits>
 #include <unistd.h>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace pullcred::sdk {
@@ -31,33 +31,6 @@ inline std::string_view view(pullcred_str s) {
 inline pullcred_str str(std::string_view s) {
     return pullcred_str{s.data(), s.size()};
 }
-
-struct Status {
-    pullcred_status code = PULLCRED_OK;
-    std::string message;
-
-    [[nodiscard]] bool ok() const { return code == PULLCRED_OK; }
-    static Status success() { return {}; }
-    static Status failed(std::string message) { return {PULLCRED_FAILED, std::move(message)}; }
-    static Status retryable(std::string message) { return {PULLCRED_RETRYABLE, std::move(message)}; }
-    static Status not_applicable(std::string message) {
-        return {PULLCRED_NOT_APPLICABLE, std::move(message)};
-    }
-};
-
-// A value or the Status that explains why there is none.
-template <class T> class Result {
-public:
-    Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
-    Result(Status status) : state_(std::move(status)) {} // NOLINT(google-explicit-constructor)
-    [[nodiscard]] bool ok() const { return std::holds_alternative<T>(state_); }
-    T &value() { return std::get<T>(state_); }
-    const T &value() const { return std::get<T>(state_); }
-    [[nodiscard]] const Status &status() const { return std::get<Status>(state_); }
-
-private:
-    std::variant<T, Status> state_;
-};
 
 struct Credentials {
     std::map<std::string, std::string, std::less<>> fields;
@@ -155,16 +128,16 @@ inline Result<std::optional<std::string>> read_file_directly(const std::string &
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
-        return Status::failed(path + ": " + std::strerror(errno));
+        return Error::failed(path + ": " + std::strerror(errno));
     }
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
     struct stat info {};
-    if (::fstat(fd, &info) != 0) return Status::failed(path + ": " + std::strerror(errno));
-    if (S_ISDIR(info.st_mode)) return Status::failed(path + ": is a directory");
-    if (!S_ISREG(info.st_mode)) return Status::failed(path + ": not a regular file");
+    if (::fstat(fd, &info) != 0) return Error::failed(path + ": " + std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) return Error::failed(path + ": is a directory");
+    if (!S_ISREG(info.st_mode)) return Error::failed(path + ": not a regular file");
     if ((flags & PULLCRED_INPUT_PROGRAM) != 0) return std::optional<std::string>(std::string());
     constexpr std::size_t kCap = std::size_t{1024} * 1024;
     std::string content;
@@ -172,10 +145,10 @@ inline Result<std::optional<std::string>> read_file_directly(const std::string &
     for (;;) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Status::failed(path + ": " + std::strerror(errno));
+        if (n < 0) return Error::failed(path + ": " + std::strerror(errno));
         if (n == 0) break;
         if (content.size() + static_cast<std::size_t>(n) > kCap)
-            return Status::failed(path + ": larger than " + std::to_string(kCap) + " bytes");
+            return Error::failed(path + ": larger than " + std::to_string(kCap) + " bytes");
         content.append(buffer, static_cast<std::size_t>(n));
     }
     return std::optional<std::string>(std::move(content));
@@ -248,7 +221,7 @@ public:
         const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
                                                    str(region_hint)};
         const auto code = host_->credentials_for_profile(host_->ctx, &request, &sink, &error_sink);
-        if (code != PULLCRED_OK) return Status{code, error};
+        if (code != PULLCRED_OK) return Error{error, error_code(code)};
         return out;
     }
 
@@ -267,7 +240,7 @@ public:
         auto error_sink = detail::text_sink(error);
         detail::CHttpRequest c_request(request);
         const auto code = host_->http(host_->ctx, &c_request.request, &sink, &error_sink);
-        if (code != PULLCRED_OK) return Status{code, error};
+        if (code != PULLCRED_OK) return Error{error, error_code(code)};
         return out;
     }
 
@@ -286,9 +259,9 @@ public:
             str(params.access_key_id),     str(params.secret_access_key), str(params.session_token)};
         detail::CHttpRequest c_request(request);
         const auto code = host_->sign_sigv4(host_->ctx, &c_request.request, &c_params, &sink, &error_sink);
-        if (code != PULLCRED_OK) return Status{code, error};
+        if (code != PULLCRED_OK) return Error{error, error_code(code)};
         for (auto &header : added) request.headers.push_back(std::move(header));
-        return {};
+        return ok();
     }
 
     // A file that decides a credential, through the host (ABI 1.2): special
@@ -300,9 +273,9 @@ public:
     // A program the module will run: checked and recorded, not read.
     [[nodiscard]] Status check_program(std::string_view path) const {
         auto checked = read_input(path, PULLCRED_INPUT_PROGRAM);
-        if (!checked.ok()) return checked.status();
-        if (!checked.value()) return Status::failed(std::string(path) + ": no such file");
-        return {};
+        if (!checked.ok()) return checked.error();
+        if (!checked.value()) return Error::failed(std::string(path) + ": no such file");
+        return ok();
     }
     // An environment variable that decides a credential, recorded as an input.
     [[nodiscard]] std::optional<std::string> env(std::string_view name) const {
@@ -330,7 +303,7 @@ private:
         auto error_sink = detail::text_sink(error);
         const auto code = host_->read_file(host_->ctx, str(path), flags, &sink, &error_sink);
         if (code == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
-        if (code != PULLCRED_OK) return Status{code, error};
+        if (code != PULLCRED_OK) return Error{error, error_code(code)};
         return std::optional<std::string>(std::move(content));
     }
 
@@ -349,7 +322,7 @@ public:
     // `pullcred explain` ("keys from /etc/secret"). No network, no
     // credentials, never a secret. The default describes nothing.
     virtual Result<std::string> describe(const CredentialsRequest & /*request*/) {
-        return Status::not_applicable("");
+        return Error::not_applicable("");
     }
 };
 
@@ -361,7 +334,7 @@ public:
     // explain` ("https://api.example.com (GetToken, account 42)"). No I/O, no
     // credentials, never a secret. The default describes nothing.
     virtual Result<std::string> describe(const AuthRequest & /*request*/) {
-        return Status::not_applicable("");
+        return Error::not_applicable("");
     }
 };
 
@@ -383,9 +356,13 @@ template <class Base> struct Instance {
 template <class Base, class Fn> pullcred_status guarded(void *instance, Fn &&fn) noexcept {
     auto *self = static_cast<Instance<Base> *>(instance);
     try {
-        Status status = fn(*self->object);
-        self->last_error = status.message;
-        return status.code;
+        const Status status = fn(*self->object);
+        if (status) {
+            self->last_error.clear();
+            return PULLCRED_OK;
+        }
+        self->last_error = status.error().message;
+        return status.error().status();
     } catch (const std::exception &e) {
         self->last_error = e.what();
     } catch (...) {
@@ -434,19 +411,19 @@ template <class Base> pullcred_str last_error(void *instance) noexcept {
 
 inline pullcred_status get_credentials(void *instance, const pullcred_credentials_request *request,
                                        pullcred_credentials_sink *out) noexcept {
-    return guarded<CredentialSource>(instance, [&](CredentialSource &source) {
+    return guarded<CredentialSource>(instance, [&](CredentialSource &source) -> Status {
         auto result = source.get_credentials({view(request->profile), view(request->region_hint)});
-        if (!result.ok()) return result.status();
+        if (!result.ok()) return result.error();
         for (const auto &[name, value] : result.value().fields)
             out->set_field(out->ctx, str(name), str(value));
         if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
-        return Status::success();
+        return ok();
     });
 }
 
 inline pullcred_status get_auth(void *instance, const pullcred_auth_request *request,
                                 pullcred_auth_sink *out) noexcept {
-    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
+    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) -> Status {
         AuthRequest wrapped{view(request->image), view(request->registry), view(request->profile), {}, {}};
         if (request->struct_size >=
             offsetof(pullcred_auth_request, service_account_annotations) + sizeof(pullcred_str)) {
@@ -454,33 +431,33 @@ inline pullcred_status get_auth(void *instance, const pullcred_auth_request *req
             wrapped.service_account_annotations = view(request->service_account_annotations);
         }
         auto result = backend.get_auth(wrapped);
-        if (!result.ok()) return result.status();
+        if (!result.ok()) return result.error();
         for (const auto &entry : result.value().entries)
             out->add(out->ctx, str(entry.registry), str(entry.username), str(entry.password));
         if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
-        return Status::success();
+        return ok();
     });
 }
 
 inline pullcred_status describe(void *instance, const pullcred_auth_request *request,
                                 pullcred_text_sink *out) noexcept {
-    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) {
+    return guarded<RegistryBackend>(instance, [&](RegistryBackend &backend) -> Status {
         auto result =
             backend.describe({view(request->image), view(request->registry), view(request->profile), {}, {}});
-        if (!result.ok()) return result.status();
+        if (!result.ok()) return result.error();
         write_text(out, result.value());
-        return Status::success();
+        return ok();
     });
 }
 
 // ABI 1.2: a credential source's describe, for the profile in request->profile.
 inline pullcred_status describe_source(void *instance, const pullcred_auth_request *request,
                                        pullcred_text_sink *out) noexcept {
-    return guarded<CredentialSource>(instance, [&](CredentialSource &source) {
+    return guarded<CredentialSource>(instance, [&](CredentialSource &source) -> Status {
         auto result = source.describe({view(request->profile), {}});
-        if (!result.ok()) return result.status();
+        if (!result.ok()) return result.error();
         write_text(out, result.value());
-        return Status::success();
+        return ok();
     });
 }
 

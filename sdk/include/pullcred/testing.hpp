@@ -274,8 +274,8 @@ private:
         self(ctx).files_read.push_back(file);
         auto read = sdk::detail::read_file_directly(file, flags);
         if (!read.ok()) {
-            detail::write(error, read.status().message);
-            return read.status().code;
+            detail::write(error, read.error().message);
+            return read.error().status();
         }
         if (!read.value()) return PULLCRED_NOT_APPLICABLE;
         detail::write(out, *read.value());
@@ -378,8 +378,8 @@ public:
         const auto code = factory.create(host.table(), str(text), &handle, &sink);
         if (code != PULLCRED_OK || handle == nullptr) {
             if (code != PULLCRED_OK && handle != nullptr) factory.destroy(handle);
-            return Status{code == PULLCRED_OK ? PULLCRED_FAILED : code,
-                          error.empty() ? std::string("no reason given") : error};
+            return Error{error.empty() ? std::string("no reason given") : error,
+                         sdk::error_code(code == PULLCRED_OK ? PULLCRED_FAILED : code)};
         }
         return Instance(factory, handle);
     }
@@ -406,7 +406,7 @@ public:
                           std::string_view profile = {}, std::string_view service_account_token = {},
                           std::string_view service_account_annotations = {}) {
         if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND || factory_->get_auth == nullptr)
-            return Status::failed(std::string(factory_->name) + " is not a registry backend");
+            return Error::failed(std::string(factory_->name) + " is not a registry backend");
         if (registry.empty()) registry = image.substr(0, image.find('/'));
         Auth auth;
         pullcred_auth_sink sink{
@@ -434,10 +434,10 @@ public:
     Result<std::string> describe(std::string_view image, std::string_view registry = {},
                                  std::string_view profile = {}) {
         if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-            return Status::failed(std::string(factory_->name) + " is not a registry backend");
+            return Error::failed(std::string(factory_->name) + " is not a registry backend");
         if (factory_->struct_size < offsetof(pullcred_factory, describe) + sizeof factory_->describe ||
             factory_->describe == nullptr)
-            return Status::not_applicable(std::string(factory_->name) + " has no describe");
+            return Error::not_applicable(std::string(factory_->name) + " has no describe");
         if (registry.empty()) registry = image.substr(0, image.find('/'));
         std::string text;
         auto sink = sdk::detail::text_sink(text);
@@ -451,7 +451,7 @@ public:
     // A credential source's answer for `profile`.
     Result<Credentials> get_credentials(std::string_view profile, std::string_view region_hint = {}) {
         if (factory_->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || factory_->get_credentials == nullptr)
-            return Status::failed(std::string(factory_->name) + " is not a credential source");
+            return Error::failed(std::string(factory_->name) + " is not a credential source");
         Credentials credentials;
         auto sink = sdk::detail::credentials_sink(credentials);
         const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
@@ -466,9 +466,10 @@ public:
 private:
     Instance(const pullcred_factory &factory, void *handle) : factory_(&factory), handle_(handle) {}
 
-    Status failure(pullcred_status code) const {
+    Error failure(pullcred_status code) const {
         const auto text = view(factory_->last_error(handle_));
-        return Status{code, text.empty() ? std::string("no reason given") : std::string(text)};
+        return Error{text.empty() ? std::string("no reason given") : std::string(text),
+                     sdk::error_code(code)};
     }
     void reset() {
         if (handle_ != nullptr) factory_->destroy(handle_);

@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(!c.access_key_id.empty() && !c.secret_access_key.empty() && !c.session_token.empty(),
                    "incomplete credentials accepted");
     } else {
-        FUZZ_CHECK(issued.status().code != PULLCRED_OK, "error status OK");
-        fuzz::check_error(issued.status().message, xml);
+        FUZZ_CHECK(issued.error().status() != PULLCRED_OK, "error status OK");
+        fuzz::check_error(issued.error().message, xml);
     }
     if (auto error = sources::sts::parse_error(xml)) (void)error->code.size();
     if (auto text = sources::sts::element_text(xml, "AccessKeyId"))

@@ -50,7 +50,7 @@ TEST_F(CacheTest, FreshEntriesAnswerWithoutFetching) {
 TEST_F(CacheTest, StaleEntriesRefreshAndAreServedWhenTheRefreshFails) {
     auto cache = cache::Cache::open({dir_, true});
     auto good = []() -> Result<cache::Fetched> { return cache::Fetched{{{"v", "old"}}, 2000, {}}; };
-    auto failing = []() -> Result<cache::Fetched> { return make_error("upstream is down"); };
+    auto failing = []() -> Result<cache::Fetched> { return Error::failed("upstream is down"); };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, good, any_data).ok());
     testing::internal::CaptureStderr();
     auto stale =
@@ -106,7 +106,7 @@ struct Upstream {
     std::function<Result<cache::Fetched>()> fetch() {
         return [this]() -> Result<cache::Fetched> {
             ++calls;
-            if (!error.empty()) return make_error(error);
+            if (!error.empty()) return Error::failed(error);
             return cache::Fetched{{{"v", "new"}}, 2000, {}};
         };
     }
@@ -199,14 +199,14 @@ TEST_F(CacheTest, AWaiterTakesTheEntryTheHolderStored) {
 TEST_F(CacheTest, AWaiterGetsTheHoldersFailureWithoutCallingUpstream) {
     auto cache = cache::Cache::open({dir_, true});
     std::atomic<bool> fetching{false};
-    Result<cache::Served> first = make_error("not run");
+    Result<cache::Served> first = Error::failed("not run");
     std::thread holder([&] {
         first = cache->through(
             "k", 1000, kFarDeadline,
             [&]() -> Result<cache::Fetched> {
                 fetching = true;
                 ::usleep(300 * 1000);
-                return make_error("ECR GetAuthorizationToken failed: ServiceUnavailable (HTTP 503)");
+                return Error::failed("ECR GetAuthorizationToken failed: ServiceUnavailable (HTTP 503)");
             },
             any_data);
     });
@@ -406,7 +406,7 @@ TEST_F(CacheTest, NotApplicableIsNoFailureToCoverAndIsSharedWithItsCode) {
     int fetches = 0;
     auto nothing = [&]() -> Result<cache::Fetched> {
         ++fetches;
-        return make_error("nothing for this image", ErrorCode::not_applicable);
+        return Error{"nothing for this image", ErrorCode::not_applicable};
     };
     ASSERT_TRUE(cache->through("k", 1000, kFarDeadline, good, any_data).ok());
     auto first = cache->through("k", 1900, kFarDeadline, nothing, any_data); // refresh due, entry valid
@@ -420,7 +420,7 @@ TEST_F(CacheTest, NotApplicableIsNoFailureToCoverAndIsSharedWithItsCode) {
 
 TEST_F(CacheTest, ASharedFailureKeepsItsCode) {
     auto cache = cache::Cache::open({dir_, true});
-    auto temporary = []() -> Result<cache::Fetched> { return make_error("throttled", ErrorCode::retryable); };
+    auto temporary = []() -> Result<cache::Fetched> { return Error{"throttled", ErrorCode::retryable}; };
     ASSERT_FALSE(cache->through("k", 1000, kFarDeadline, temporary, any_data).ok());
     auto shared = cache->through("k", 1000, kFarDeadline, temporary, any_data);
     ASSERT_FALSE(shared.ok());

@@ -15,14 +15,14 @@ modules::HostEnvironment fake_environment() {
     environment.deadline_unix_ms = 1'700'000'045'000;
     environment.credentials_for_profile = [](std::string_view profile,
                                              std::string_view) -> Result<sdk::Credentials> {
-        if (profile != "p") return make_error("unknown profile");
+        if (profile != "p") return Error::failed("unknown profile");
         sdk::Credentials credentials;
         credentials.fields["access_key_id"] = "ID";
         credentials.fields["secret_access_key"] = "from-fake-resolver";
         return credentials;
     };
     environment.net_services = []() -> Result<net::NetServices *> {
-        return make_error("no network in tests");
+        return Error::failed("no network in tests");
     };
     return environment;
 }

@@ -35,9 +35,9 @@ TEST(SubSource, AnswersThroughTheGuard) {
     const sdk::testing::FakeHost host;
     auto sub = sources::SubSource::create(factory("test.fixed-source"), host.table(), {{"value", "v"}},
                                           "credential_process of AWS profile \"x\"");
-    ASSERT_TRUE(sub.ok()) << sub.status().message;
+    ASSERT_TRUE(sub.ok()) << sub.error().message;
     auto credentials = sub.value()->get_credentials("x", "");
-    ASSERT_TRUE(credentials.ok()) << credentials.status().message;
+    ASSERT_TRUE(credentials.ok()) << credentials.error().message;
     EXPECT_EQ(credentials.value().get("secret_access_key"), "v");
 }
 

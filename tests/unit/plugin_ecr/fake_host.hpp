@@ -68,8 +68,8 @@ public:
             credential_calls.push_back({std::string(profile), std::string(region_hint)});
             auto it = profiles.find(profile);
             if (it == profiles.end())
-                return pullcred::make_error("profile \"" + std::string(profile) +
-                                            "\" is not defined in profiles");
+                return pullcred::Error::failed("profile \"" + std::string(profile) +
+                                               "\" is not defined in profiles");
             return it->second;
         };
         environment.net_services = [this]() -> pullcred::Result<pullcred::net::NetServices *> {

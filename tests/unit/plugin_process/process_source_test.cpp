@@ -169,7 +169,7 @@ protected:
         environment.now_unix_ms = [] { return kNowMs; };
         environment.deadline_unix_ms = kNowMs + 45'000;
         environment.net_services = []() -> pullcred::Result<pullcred::net::NetServices *> {
-            return pullcred::make_error("aws.process must not use the network");
+            return pullcred::Error::failed("aws.process must not use the network");
         };
     }
 

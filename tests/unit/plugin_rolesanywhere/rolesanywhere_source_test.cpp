@@ -168,7 +168,7 @@ protected:
         environment.deadline_unix_ms = now_ms + 45'000;
         environment.credentials_for_profile =
             [](std::string_view, std::string_view) -> pullcred::Result<pullcred::sdk::Credentials> {
-            return pullcred::make_error("not used");
+            return pullcred::Error::failed("not used");
         };
         environment.net_services = [this]() -> pullcred::Result<pullcred::net::NetServices *> {
             return &net;

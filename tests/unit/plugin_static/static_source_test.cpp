@@ -71,7 +71,7 @@ protected:
         environment.now_unix_ms = [] { return std::int64_t{1'700'000'000'000}; };
         environment.deadline_unix_ms = 1'700'000'045'000;
         environment.net_services = []() -> pullcred::Result<pullcred::net::NetServices *> {
-            return pullcred::make_error("aws.static must not use the network");
+            return pullcred::Error::failed("aws.static must not use the network");
         };
     }
 

@@ -45,7 +45,7 @@ protected:
         };
         environment.deadline_unix_ms = environment.now_unix_ms() + 30'000;
         environment.net_services = []() -> Result<net::NetServices *> {
-            return make_error("the providers tests use no network");
+            return Error::failed("the providers tests use no network");
         };
         return std::make_unique<providers::Providers>(config_, registry(), std::move(environment));
     }

@@ -30,7 +30,7 @@ protected:
         ::unsetenv("AWS_REGION");
         ::unsetenv("AWS_DEFAULT_REGION");
         environment_.now_unix_ms = [] { return std::int64_t{0}; };
-        environment_.net_services = []() -> Result<net::NetServices *> { return make_error("offline"); };
+        environment_.net_services = []() -> Result<net::NetServices *> { return Error::failed("offline"); };
         static modules::Registry registry;
         static bool added = registry.add({"(built-in)", sources::builtin_module()}).ok();
         ASSERT_TRUE(added);

@@ -38,7 +38,7 @@ public:
     FakeSource(sdk::Host /*host*/, const sdk::Config &config) : config_(config) {}
     sdk::Result<sdk::Credentials> get_credentials(const sdk::CredentialsRequest &request) override {
         fake_calls().push_back({Name, config_, std::string(request.profile)});
-        if (config_.value("command", "") == "/bin/fail") return sdk::Status::failed("exit status 3");
+        if (config_.value("command", "") == "/bin/fail") return sdk::Error::failed("exit status 3");
         sdk::Credentials credentials;
         credentials.fields = {{"access_key_id", std::string("AK-") + Name},
                               {"secret_access_key", "fake-secret"},

@@ -39,43 +39,43 @@ TEST(SsoCredentials, TokenCache) {
     auto token = sources::parse_sso_token(
         R"({"startUrl": "https://x", "region": "us-east-1", "accessToken": "sso-token-1",
             "expiresAt": "2026-12-07T12:00:00Z"})");
-    ASSERT_TRUE(token.ok()) << token.status().message;
+    ASSERT_TRUE(token.ok()) << token.error().message;
     EXPECT_EQ(token.value().access_token, "sso-token-1");
     EXPECT_EQ(token.value().expires_unix, 1796644800);
     EXPECT_EQ(log::redact("x sso-token-1 y"), "x [REDACTED] y");
 
     auto cli_v1 = sources::parse_sso_token(R"({"accessToken": "t", "expiresAt": "2026-12-07T12:00:00UTC"})");
-    ASSERT_TRUE(cli_v1.ok()) << cli_v1.status().message;
+    ASSERT_TRUE(cli_v1.ok()) << cli_v1.error().message;
     EXPECT_EQ(cli_v1.value().expires_unix, 1796644800);
 
-    EXPECT_THAT(sources::parse_sso_token("not json").status().message, HasSubstr("not a JSON object"));
-    EXPECT_THAT(sources::parse_sso_token(R"({"expiresAt": "2026-12-07T12:00:00Z"})").status().message,
+    EXPECT_THAT(sources::parse_sso_token("not json").error().message, HasSubstr("not a JSON object"));
+    EXPECT_THAT(sources::parse_sso_token(R"({"expiresAt": "2026-12-07T12:00:00Z"})").error().message,
                 HasSubstr("no accessToken"));
-    EXPECT_THAT(sources::parse_sso_token(R"({"accessToken": "secret-x"})").status().message,
+    EXPECT_THAT(sources::parse_sso_token(R"({"accessToken": "secret-x"})").error().message,
                 HasSubstr("no expiresAt"));
     auto bad_time = sources::parse_sso_token(R"({"accessToken": "secret-y", "expiresAt": "tomorrow"})");
-    EXPECT_THAT(bad_time.status().message, HasSubstr("not an RFC 3339 time"));
-    EXPECT_THAT(bad_time.status().message, Not(HasSubstr("secret-y")));
+    EXPECT_THAT(bad_time.error().message, HasSubstr("not an RFC 3339 time"));
+    EXPECT_THAT(bad_time.error().message, Not(HasSubstr("secret-y")));
 }
 
 TEST(SsoCredentials, RoleCredentials) {
     auto ok = sources::parse_role_credentials(
         R"({"roleCredentials": {"accessKeyId": "ASIA1", "secretAccessKey": "sso-secret",
             "sessionToken": "sso-session-token", "expiration": 1796644800000}})");
-    ASSERT_TRUE(ok.ok()) << ok.status().message;
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
     EXPECT_EQ(ok.value().get("access_key_id"), "ASIA1");
     EXPECT_EQ(ok.value().get("session_token"), "sso-session-token");
     EXPECT_EQ(ok.value().expires_unix.value_or(0), 1796644800);
     EXPECT_EQ(log::redact("sso-secret"), "[REDACTED]");
 
-    EXPECT_THAT(sources::parse_role_credentials("{}").status().message, HasSubstr("no roleCredentials"));
+    EXPECT_THAT(sources::parse_role_credentials("{}").error().message, HasSubstr("no roleCredentials"));
     EXPECT_THAT(
-        sources::parse_role_credentials(R"({"roleCredentials": {"accessKeyId": "A"}})").status().message,
+        sources::parse_role_credentials(R"({"roleCredentials": {"accessKeyId": "A"}})").error().message,
         HasSubstr("no secretAccessKey"));
     EXPECT_THAT(
         sources::parse_role_credentials(
             R"({"roleCredentials": {"accessKeyId": "A", "secretAccessKey": "s", "sessionToken": "t"}})")
-            .status()
+            .error()
             .message,
         HasSubstr("no expiration"));
 }
@@ -85,7 +85,7 @@ TEST(MetadataCredentials, Documents) {
         R"({"Code": "Success", "LastUpdated": "2026-12-07T06:00:00Z", "Type": "AWS-HMAC",
             "AccessKeyId": "ASIA2", "SecretAccessKey": "imds-secret", "Token": "imds-token",
             "Expiration": "2026-12-07T12:00:00Z"})");
-    ASSERT_TRUE(imds.ok()) << imds.status().message;
+    ASSERT_TRUE(imds.ok()) << imds.error().message;
     EXPECT_EQ(imds.value().get("access_key_id"), "ASIA2");
     EXPECT_EQ(imds.value().get("session_token"), "imds-token");
     EXPECT_EQ(imds.value().expires_unix.value_or(0), 1796644800);
@@ -94,18 +94,18 @@ TEST(MetadataCredentials, Documents) {
     auto container = sources::parse_metadata_credentials(
         R"({"AccessKeyId": "ASIA3", "SecretAccessKey": "s3", "Token": "t3", "AccountId": "111122223333",
             "Expiration": "2026-12-07T12:00:00Z"})");
-    ASSERT_TRUE(container.ok()) << container.status().message;
+    ASSERT_TRUE(container.ok()) << container.error().message;
 
     EXPECT_THAT(
-        sources::parse_metadata_credentials(R"({"Code": "AssumeRoleUnauthorizedAccess"})").status().message,
+        sources::parse_metadata_credentials(R"({"Code": "AssumeRoleUnauthorizedAccess"})").error().message,
         HasSubstr("Code is AssumeRoleUnauthorizedAccess, not Success"));
-    EXPECT_THAT(sources::parse_metadata_credentials(R"({"AccessKeyId": "A"})").status().message,
+    EXPECT_THAT(sources::parse_metadata_credentials(R"({"AccessKeyId": "A"})").error().message,
                 HasSubstr("no SecretAccessKey"));
-    EXPECT_THAT(sources::parse_metadata_credentials("<html>").status().message,
+    EXPECT_THAT(sources::parse_metadata_credentials("<html>").error().message,
                 HasSubstr("not a JSON object"));
     EXPECT_THAT(sources::parse_metadata_credentials(
                     R"({"AccessKeyId": "A", "SecretAccessKey": "s", "Expiration": "x"})")
-                    .status()
+                    .error()
                     .message,
                 HasSubstr("Expiration is not an RFC 3339 time"));
     EXPECT_EQ(sources::metadata_error_message(R"({"code": "AccessDenied", "message": "no\nway"})"), "no way");
@@ -135,12 +135,12 @@ TEST(ContainerCredentials, AllowedHosts) {
     auto refused = sources::check_container_url("http://10.1.2.3:8080/creds?x=secret",
                                                 "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     ASSERT_FALSE(refused.ok());
-    EXPECT_THAT(refused.message, HasSubstr("names host 10.1.2.3, which is not allowed over http"));
-    EXPECT_THAT(refused.message, Not(HasSubstr("secret")));
+    EXPECT_THAT(refused.error().message, HasSubstr("names host 10.1.2.3, which is not allowed over http"));
+    EXPECT_THAT(refused.error().message, Not(HasSubstr("secret")));
     for (const char *url : {"http://169.254.169.254/", "http://user@evil.example/", "http://[fd00:ec2::24]/"})
         EXPECT_FALSE(sources::check_container_url(url, "V").ok()) << url;
     for (const char *url : {"169.254.170.2/x", "ftp://localhost/x", "http:///x"})
-        EXPECT_THAT(sources::check_container_url(url, "V").message,
+        EXPECT_THAT(sources::check_container_url(url, "V").error().message,
                     HasSubstr("is not an http:// or https:// URL"))
             << url;
     EXPECT_EQ(sources::container_url_host("http://user:pw@[fd00:ec2::23]:80/p?q"), "fd00:ec2::23");

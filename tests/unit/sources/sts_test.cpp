@@ -10,7 +10,7 @@ using testing::HasSubstr;
 TEST(StsXml, ParsesCredentials) {
     auto parsed = sts::parse_credentials(sources_test::sts_reply("AssumeRole", "ASIAEXAMPLE", "se&amp;cret",
                                                                  "tok/en+", "2026-11-28T12:00:00Z"));
-    ASSERT_TRUE(parsed.ok()) << parsed.status().message;
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(parsed.value().access_key_id, "ASIAEXAMPLE");
     EXPECT_EQ(parsed.value().secret_access_key, "se&cret");
     EXPECT_EQ(parsed.value().session_token, "tok/en+");
@@ -23,7 +23,7 @@ TEST(StsXml, ToleratesAttributesAndWhitespace) {
         "      <AccessKeyId>AK</AccessKeyId>\n      <SecretAccessKey>SK</SecretAccessKey>\n"
         "      <SessionToken>ST</SessionToken>\n      <Expiration>2026-11-28T12:00:00.123Z</Expiration>\n"
         "    </Credentials>\n  </AssumeRoleResult>\n</AssumeRoleResponse>\n");
-    ASSERT_TRUE(parsed.ok()) << parsed.status().message;
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(parsed.value().expires_unix, 1795867200);
 }
 
@@ -31,24 +31,24 @@ TEST(StsXml, MalformedAndTruncatedRepliesAreOneClearError) {
     const auto good = sources_test::sts_reply("AssumeRole", "AK", "SK", "ST");
     auto truncated = sts::parse_credentials(good.substr(0, good.find("<SessionToken>") + 5));
     ASSERT_FALSE(truncated.ok());
-    EXPECT_THAT(truncated.status().message, HasSubstr("truncated"));
-    EXPECT_THAT(truncated.status().message, testing::Not(HasSubstr("SK")));
+    EXPECT_THAT(truncated.error().message, HasSubstr("truncated"));
+    EXPECT_THAT(truncated.error().message, testing::Not(HasSubstr("SK")));
 
     auto no_credentials =
         sts::parse_credentials("<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>");
     ASSERT_FALSE(no_credentials.ok());
-    EXPECT_THAT(no_credentials.status().message, HasSubstr("no <Credentials>"));
+    EXPECT_THAT(no_credentials.error().message, HasSubstr("no <Credentials>"));
 
     auto no_token = sts::parse_credentials(
         "<Credentials><AccessKeyId>AK</AccessKeyId><SecretAccessKey>SK</SecretAccessKey>"
         "<Expiration>2026-11-28T12:00:00Z</Expiration></Credentials>");
     ASSERT_FALSE(no_token.ok());
-    EXPECT_THAT(no_token.status().message, HasSubstr("<SessionToken>"));
+    EXPECT_THAT(no_token.error().message, HasSubstr("<SessionToken>"));
 
     auto bad_time =
         sts::parse_credentials(sources_test::sts_reply("AssumeRole", "AK", "SK", "ST", "tomorrow"));
     ASSERT_FALSE(bad_time.ok());
-    EXPECT_THAT(bad_time.status().message, HasSubstr("RFC 3339"));
+    EXPECT_THAT(bad_time.error().message, HasSubstr("RFC 3339"));
 
     EXPECT_FALSE(sts::parse_credentials("").ok());
     EXPECT_FALSE(sts::parse_credentials("not xml at all").ok());
