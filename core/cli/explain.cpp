@@ -11,7 +11,6 @@
 #include "log/redact.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
-#include "sources/aws_shared_config.hpp"
 #include "util/duration.hpp"
 #include "util/quote.hpp"
 

@@ -4,7 +4,7 @@
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
 #include "modules/module_index.hpp"
-#include "sources/factories.hpp"
+#include "sources/builtin_module.hpp"
 
 namespace pullcred::cli {
 
@@ -33,11 +33,11 @@ const modules::Discovery &Session::discovery(bool warn) {
     if (!discovery_) {
         const auto dir = modules::default_module_dir();
         const auto *open = on_demand_ ? cache() : nullptr;
+        const modules::Builtins builtins{sources::builtin_module()};
         discovery_ = open == nullptr
-                         ? modules::discover_modules(dir, config().modules)
+                         ? modules::discover_modules(dir, config().modules, builtins)
                          : modules::discover_modules_on_demand(dir, config().modules, open->store(),
-                                                               started_unix_ms_ * 1'000'000);
-        sources::connect_builtin_sources(discovery_->registry, config().settings);
+                                                               started_unix_ms_ * 1'000'000, builtins);
         if (warn)
             for (const auto &problem : discovery_->problems) log::warn(problem);
     }

@@ -81,8 +81,14 @@ void build_cache_and_settings(const nlohmann::json &doc, Config &config, std::ve
 void build_profiles(const nlohmann::json &doc, Config &config) {
     auto it = doc.find("profiles");
     if (it == doc.end()) return;
-    for (const auto &[name, body] : it->items())
-        config.profiles[name] = Profile{name, body.at("source").get<std::string>(), body};
+    for (const auto &[name, body] : it->items()) {
+        Profile profile{name, body.at("source").get<std::string>(), body};
+        // settings.nativeSigningHelper is the default of the built-in AWS sources' own key.
+        if ((profile.source == "aws.shared-config" || profile.source == "aws.default-chain") &&
+            !config.settings.native_signing_helper && !body.contains("nativeSigningHelper"))
+            profile.settings["nativeSigningHelper"] = false;
+        config.profiles[name] = std::move(profile);
+    }
 }
 
 void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem> &problems) {

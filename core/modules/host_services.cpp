@@ -20,6 +20,12 @@ void write_error(pullcred_text_sink *sink, std::string_view text) {
     if (sink != nullptr && sink->write != nullptr) sink->write(sink->ctx, sdk::str(text));
 }
 
+void write_credentials(const sdk::Credentials &credentials, pullcred_credentials_sink *out) {
+    for (const auto &[name, value] : credentials.fields)
+        out->set_field(out->ctx, sdk::str(name), sdk::str(value));
+    if (credentials.expires_unix) out->set_expiry(out->ctx, *credentials.expires_unix);
+}
+
 log::Level to_level(pullcred_log_level level) {
     switch (level) {
     case PULLCRED_LOG_DEBUG:
@@ -94,8 +100,9 @@ void warn_about_transport(const pullcred_http_request &request) {
 }
 } // namespace
 
-HostServices::HostServices(std::string component, const HostEnvironment *environment)
-    : component_(std::move(component)),
+HostServices::HostServices(std::string component, std::string_view factory,
+                           const HostEnvironment *environment)
+    : component_(std::move(component)), label_(component_ + " (" + std::string(factory) + ")"),
       environment_(environment), table_{sizeof(pullcred_host),
                                         PULLCRED_ABI_MAJOR,
                                         PULLCRED_ABI_MINOR,
@@ -107,10 +114,11 @@ HostServices::HostServices(std::string component, const HostEnvironment *environ
                                         &HostServices::http,
                                         &HostServices::sign_sigv4,
                                         &HostServices::read_file,
-                                        &HostServices::get_env} {}
+                                        &HostServices::get_env,
+                                        &HostServices::credentials_from_source} {}
 
 void HostServices::log(void *ctx, pullcred_log_level level, pullcred_str message) {
-    log::write(to_level(level), sdk::view(message), self(ctx).component_);
+    log::write(to_level(level), sdk::view(message), self(ctx).label_);
 }
 
 std::int64_t HostServices::now_unix_ms(void *ctx) {
@@ -134,9 +142,31 @@ pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_
         write_error(error, credentials.error().message);
         return credentials.error().status();
     }
-    for (const auto &[name, value] : credentials->fields)
-        out->set_field(out->ctx, sdk::str(name), sdk::str(value));
-    if (credentials->expires_unix) out->set_expiry(out->ctx, *credentials->expires_unix);
+    write_credentials(*credentials, out);
+    return PULLCRED_OK;
+}
+
+pullcred_status HostServices::credentials_from_source(void *ctx, pullcred_str factory,
+                                                      pullcred_str config_json,
+                                                      const pullcred_credentials_request *request,
+                                                      pullcred_credentials_sink *out,
+                                                      pullcred_text_sink *error) {
+    const auto &host = self(ctx);
+    const auto &run = host.environment_->credentials_from_source;
+    if (!run) {
+        write_error(error, "no module can be run for another source in this context");
+        return PULLCRED_NOT_APPLICABLE;
+    }
+    sdk::CredentialsRequest wrapped{sdk::view(request->profile), sdk::view(request->region_hint), {}};
+    if (request->struct_size >=
+        offsetof(pullcred_credentials_request, service_account_token) + sizeof(pullcred_str))
+        wrapped.service_account_token = sdk::view(request->service_account_token);
+    auto credentials = run(host.component_, sdk::view(factory), sdk::view(config_json), wrapped);
+    if (!credentials) {
+        write_error(error, credentials.error().message);
+        return credentials.error().status();
+    }
+    write_credentials(*credentials, out);
     return PULLCRED_OK;
 }
 

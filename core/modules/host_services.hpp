@@ -1,6 +1,7 @@
 // The services table (pullcred_host) handed to every module instance:
-// logging (redacted), clock, deadline, credentials for a profile, HTTP and
-// SigV4. One HostServices per instance, so that logs name the factory.
+// logging (redacted), clock, deadline, credentials for a profile or from
+// another source, HTTP, SigV4 and the node's inputs. One HostServices per instance, so that logs name the
+// factory.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,12 @@ struct HostEnvironment {
     // Resolves "credentials for profile X" (set by the providers layer).
     std::function<Result<sdk::Credentials>(std::string_view profile, std::string_view region_hint)>
         credentials_for_profile;
+    // Runs another credential-source factory for the instance named `caller`
+    // that wraps it (set by the providers layer).
+    std::function<Result<sdk::Credentials>(std::string_view caller, std::string_view factory,
+                                           std::string_view config_json,
+                                           const sdk::CredentialsRequest &request)>
+        credentials_from_source;
     // Loads the network services on first use.
     std::function<Result<net::NetServices *>()> net_services;
     // Where the input services record what they read; nullptr: nowhere.
@@ -61,7 +68,8 @@ std::optional<std::string> recorded_env(const HostEnvironment &environment, cons
 
 class HostServices {
 public:
-    HostServices(std::string component, const HostEnvironment *environment);
+    // `component` names the instance ("profile default"), `factory` its factory.
+    HostServices(std::string component, std::string_view factory, const HostEnvironment *environment);
     HostServices(const HostServices &) = delete;
     HostServices &operator=(const HostServices &) = delete;
 
@@ -81,8 +89,12 @@ private:
     static pullcred_status read_file(void *ctx, pullcred_str path, std::uint32_t flags,
                                      pullcred_text_sink *out, pullcred_text_sink *error);
     static pullcred_status get_env(void *ctx, pullcred_str name, pullcred_text_sink *out);
+    static pullcred_status credentials_from_source(void *ctx, pullcred_str factory, pullcred_str config_json,
+                                                   const pullcred_credentials_request *request,
+                                                   pullcred_credentials_sink *out, pullcred_text_sink *error);
 
     std::string component_;
+    std::string label_; // "profile default (aws.shared-config)", in logs
     const HostEnvironment *environment_;
     pullcred_host table_{};
 };

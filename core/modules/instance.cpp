@@ -29,7 +29,7 @@ std::string_view status_name(pullcred_status status) {
 
 Instance::Instance(FactoryRef factory, std::string component, const HostEnvironment *environment)
     : factory_(std::move(factory)), component_(std::move(component)),
-      host_(std::make_unique<HostServices>(component_ + " (" + factory_.factory->name + ")", environment)),
+      host_(std::make_unique<HostServices>(component_, factory_.factory->name, environment)),
       environment_(environment) {}
 
 std::string describe_instance(const FactoryRef &factory, std::string_view component) {
@@ -83,13 +83,14 @@ Error Instance::failure(pullcred_status status) const {
                  sdk::error_code(status)};
 }
 
-Result<sdk::Credentials> Instance::get_credentials(std::string_view profile, std::string_view region_hint) {
+Result<sdk::Credentials> Instance::get_credentials(const sdk::CredentialsRequest &wanted) {
     if (factory_.factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
         return Error::failed(std::string(factory_.factory->name) + " is not a credential source");
     sdk::Credentials credentials;
     auto sink = sdk::detail::credentials_sink(credentials);
-    const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(profile),
-                                               sdk::str(region_hint)};
+    const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(wanted.profile),
+                                               sdk::str(wanted.region_hint),
+                                               sdk::str(wanted.service_account_token)};
     const auto status = [&] {
         const CallGuard guard(who(), "get_credentials", call_budget());
         return factory_.factory->get_credentials(handle_, &request, &sink);

@@ -32,7 +32,7 @@ public:
     Instance(const Instance &) = delete;
     Instance &operator=(const Instance &) = delete;
 
-    Result<sdk::Credentials> get_credentials(std::string_view profile, std::string_view region_hint);
+    Result<sdk::Credentials> get_credentials(const sdk::CredentialsRequest &request);
     // `forwarded`: the pod's service account, for a rule that forwards it.
     Result<sdk::Auth> get_auth(std::string_view image, std::string_view registry, std::string_view profile,
                                const ForwardedServiceAccount &forwarded = {});

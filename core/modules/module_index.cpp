@@ -78,8 +78,8 @@ const IndexEntry *trusted_entry(const std::vector<IndexEntry> &entries, const co
 
 Discovery discover_modules_on_demand(const std::filesystem::path &module_dir,
                                      const std::vector<config::ModuleRef> &extra, const cache::Store &store,
-                                     std::int64_t now_ns) {
-    auto discovery = discovery_of_builtins();
+                                     std::int64_t now_ns, const Builtins &builtins) {
+    auto discovery = discovery_of_builtins(builtins);
     const auto files = modules_to_discover(module_dir, extra);
 
     const auto key = module_index_key(module_dir, extra);

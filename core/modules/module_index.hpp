@@ -32,6 +32,6 @@ std::string module_index_key(const std::filesystem::path &module_dir,
 // nowhere else). The index is rewritten when a file had no trusted entry.
 Discovery discover_modules_on_demand(const std::filesystem::path &module_dir,
                                      const std::vector<config::ModuleRef> &extra, const cache::Store &store,
-                                     std::int64_t now_ns);
+                                     std::int64_t now_ns, const Builtins &builtins = {});
 
 } // namespace pullcred::modules

@@ -4,7 +4,6 @@
 
 #include "log/logger.hpp"
 #include "modules/file_trust.hpp"
-#include "sources/aws_shared_config.hpp"
 #include "util/install_prefix.hpp"
 
 namespace pullcred::modules {
@@ -122,10 +121,11 @@ std::vector<std::filesystem::path> module_files(const std::filesystem::path &mod
     return paths;
 }
 
-Discovery discovery_of_builtins() {
+Discovery discovery_of_builtins(const Builtins &builtins) {
     Discovery discovery;
-    if (auto added = discovery.registry.add({"(built-in)", sources::builtin_module()}); !added)
-        discovery.problems.push_back(added.error().message);
+    for (const auto *module : builtins)
+        if (auto added = discovery.registry.add({"(built-in)", module}); !added)
+            discovery.problems.push_back(added.error().message);
     return discovery;
 }
 
@@ -138,8 +138,8 @@ std::vector<config::ModuleRef> modules_to_discover(const std::filesystem::path &
 }
 
 Discovery discover_modules(const std::filesystem::path &module_dir,
-                           const std::vector<config::ModuleRef> &extra) {
-    auto discovery = discovery_of_builtins();
+                           const std::vector<config::ModuleRef> &extra, const Builtins &builtins) {
+    auto discovery = discovery_of_builtins(builtins);
     const auto files = modules_to_discover(module_dir, extra);
 
     for (const auto &[path, sha256] : files) {

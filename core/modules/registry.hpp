@@ -70,9 +70,12 @@ struct Discovery {
     std::vector<std::string> problems; // one line each, naming the file and the fix
 };
 
-// A discovery that holds the built-in sources only (they go through the same
-// ABI as every module).
-Discovery discovery_of_builtins();
+// Modules compiled into the executable (the host's built-in sources): they go
+// through the same ABI as every module, and are registered first.
+using Builtins = std::vector<const pullcred_module *>;
+
+// A discovery that holds `builtins` only.
+Discovery discovery_of_builtins(const Builtins &builtins);
 // The modules to discover: the *.so of `module_dir`, then those named in config.
 std::vector<config::ModuleRef> modules_to_discover(const std::filesystem::path &module_dir,
                                                    const std::vector<config::ModuleRef> &extra);
@@ -80,7 +83,7 @@ std::vector<config::ModuleRef> modules_to_discover(const std::filesystem::path &
 // Loads every *.so in `module_dir` (when it exists) and every module named in
 // config; a module that fails is reported and skipped.
 Discovery discover_modules(const std::filesystem::path &module_dir,
-                           const std::vector<config::ModuleRef> &extra);
+                           const std::vector<config::ModuleRef> &extra, const Builtins &builtins = {});
 
 std::string_view kind_name(pullcred_factory_kind kind);
 

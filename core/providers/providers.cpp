@@ -2,12 +2,9 @@
 
 #include <algorithm>
 
-#include "aws/endpoints/endpoint.hpp"
-#include "aws/profile/environment.hpp"
 #include "cache/keys.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
-#include "sources/sts.hpp"
 
 namespace pullcred::providers {
 
@@ -30,6 +27,11 @@ Providers::Providers(const config::Config &config, const modules::Registry &regi
     : config_(config), registry_(registry), environment_(std::move(environment)) {
     environment_.credentials_for_profile = [this](std::string_view profile, std::string_view region_hint) {
         return credentials_for(profile, region_hint);
+    };
+    environment_.credentials_from_source = [this](std::string_view caller, std::string_view factory,
+                                                  std::string_view config_json,
+                                                  const sdk::CredentialsRequest &request) {
+        return credentials_from_source(caller, factory, config_json, request);
     };
     environment_.refused_access_keys = &refused_access_keys_;
 }
@@ -112,13 +114,13 @@ Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profil
     auto instance = source_instance(profile);
     if (!instance) return instance.error();
     if (cache_ == nullptr) {
-        auto credentials = (*instance)->get_credentials(profile, region_hint);
+        auto credentials = (*instance)->get_credentials({profile, region_hint, {}});
         if (!credentials) return credentials.error();
         return Resolved{std::move(*credentials), scope.inputs(), false};
     }
     const auto now = environment_.now_unix_ms() / 1000;
     auto fetch = [&]() -> Result<cache::Fetched> {
-        auto credentials = (*instance)->get_credentials(profile, region_hint);
+        auto credentials = (*instance)->get_credentials({profile, region_hint, {}});
         if (!credentials) return credentials.error();
         auto keep_until = credentials->expires_unix;
         if (keep_until) keep_until = std::min(*keep_until, now + kMaxCredentialsCacheSeconds);
@@ -204,28 +206,39 @@ Result<sdk::Auth> Providers::auth_for(const config::Rule &rule, std::string_view
     }
 }
 
+Result<sdk::Credentials> Providers::credentials_from_source(std::string_view caller, std::string_view factory,
+                                                            std::string_view config_json,
+                                                            const sdk::CredentialsRequest &request) {
+    auto key = std::string(caller) + '\n' + std::string(factory) + '\n' + std::string(config_json);
+    auto it = wrapped_.find(key);
+    if (it == wrapped_.end()) {
+        const auto *found = registry_.find(factory);
+        const auto what = std::string(caller) + ": " + std::string(factory);
+        if (found == nullptr)
+            return Error::not_applicable(
+                what + ": no module provides it; install the module that does, or list it under modules:");
+        if (found->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
+            return Error::failed(what + " is a registry backend, not a credential source");
+        auto config = nlohmann::json::parse(config_json, nullptr, false);
+        if (!config.is_object()) return Error::failed(what + ": its config is not a JSON object");
+        if (auto valid = modules::validate_factory_config(*found, config, factory); !valid)
+            return valid.error().with_message(std::string(caller) + ": " + valid.error().message);
+        auto instance = modules::Instance::create(*found, std::string(caller), &environment_, config);
+        if (!instance) return instance.error();
+        it = wrapped_.emplace(std::move(key), std::move(*instance)).first;
+    }
+    return it->second->get_credentials(request);
+}
+
 Status Providers::assume_web_identity(const std::string &slot, const std::string &role_arn,
                                       const std::string &token, const std::string &region) {
     log::register_secret(token);
     modules::InputScope scope(environment_);
-    const aws::EnvLookup env = [this](std::string_view name) {
-        return modules::recorded_env(environment_, std::string(name));
-    };
-    auto endpoint = aws::resolve_endpoint("sts", region, aws::EndpointOptions{{}, {}, {}, nullptr, env});
-    if (!endpoint) return Error::failed("service account: " + endpoint.error().message);
-    const modules::HostServices services("service account", &environment_);
-    const sdk::Host host(services.table());
-    sources::sts::RoleRequest request{role_arn,
-                                      "pullcred-" + std::to_string(environment_.now_unix_ms() / 1000),
-                                      std::nullopt, std::nullopt};
-    auto credentials = sources::sts::assume_role_with_web_identity(
-        host, *endpoint, request, token, "service account: AssumeRoleWithWebIdentity of " + role_arn);
-    if (!credentials.ok()) return Error::failed(credentials.error().message);
-    log::register_secret(credentials.value().get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
-    log::register_secret(credentials.value().get(PULLCRED_FIELD_SESSION_TOKEN));
-    auto issued = credentials.value();
-    issued.fields[PULLCRED_FIELD_REGION] = region;
-    resolved_[slot] = Resolved{std::move(issued), scope.inputs(), false};
+    const nlohmann::json config{{"roleArn", role_arn}, {"region", region}};
+    auto credentials =
+        credentials_from_source("service account", "aws.web-identity", config.dump(), {slot, region, token});
+    if (!credentials) return credentials.error();
+    resolved_[slot] = Resolved{std::move(*credentials), scope.inputs(), false};
     return ok();
 }
 

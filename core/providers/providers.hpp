@@ -42,8 +42,16 @@ public:
     Result<std::optional<std::string>> describe_for(const config::Rule &rule, std::string_view image,
                                                     std::string_view registry);
 
-    // Exchanges a service-account token for `role_arn` and serves the result
-    // as the credentials of the profile named `slot` for this invocation.
+    // Credentials from `factory` created with `config_json`, for the instance
+    // named `caller` that wraps it (the host's credentials_from_source service).
+    // One instance per caller, factory and config, for this invocation.
+    Result<sdk::Credentials> credentials_from_source(std::string_view caller, std::string_view factory,
+                                                     std::string_view config_json,
+                                                     const sdk::CredentialsRequest &request);
+
+    // Exchanges a service-account token for `role_arn` (aws.web-identity) and
+    // serves the result as the credentials of the profile named `slot` for
+    // this invocation.
     Status assume_web_identity(const std::string &slot, const std::string &role_arn, const std::string &token,
                                const std::string &region);
 
@@ -72,6 +80,7 @@ private:
     modules::HostEnvironment environment_;
     std::map<std::string, std::unique_ptr<modules::Instance>, std::less<>> sources_;
     std::map<std::size_t, std::unique_ptr<modules::Instance>> backends_;
+    std::map<std::string, std::unique_ptr<modules::Instance>, std::less<>> wrapped_;
     std::map<std::string, Resolved, std::less<>> resolved_;
     std::set<std::string> refused_access_keys_;
     std::vector<std::string> resolving_; // profiles being resolved, to detect loops

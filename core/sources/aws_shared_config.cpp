@@ -11,7 +11,6 @@
 #include "log/redact.hpp"
 #include "sources/container_credentials.hpp"
 #include "sources/default_chain.hpp"
-#include "sources/factories.hpp"
 #include "sources/instance_metadata.hpp"
 #include "sources/profile_chain.hpp"
 #include "sources/signing_helper.hpp"
@@ -55,10 +54,12 @@ aws::EnvLookup environment_with(const std::string &config_file, const std::strin
     };
 }
 
-std::optional<bool> optional_bool(const sdk::Config &config, const char *key) {
-    auto it = config.find(key);
-    if (it == config.end()) return std::nullopt;
-    if (!it->is_boolean()) throw sdk::ConfigError(std::string(key) + " must be true or false");
+// Whether `aws_signing_helper credential-process` lines are served by
+// aws.roles-anywhere (the default) instead of spawned.
+bool native_signing_helper(const sdk::Config &config) {
+    auto it = config.find("nativeSigningHelper");
+    if (it == config.end()) return true;
+    if (!it->is_boolean()) throw sdk::ConfigError("nativeSigningHelper must be true or false");
     return it->get<bool>();
 }
 
@@ -87,9 +88,8 @@ Result<std::string> read_token(const sdk::Host &host, const std::string &path, c
 // Resolves one profile of a pair of files, from the plan to the last hop.
 class ProfileResolver {
 public:
-    ProfileResolver(const pullcred_host *raw_host, aws::EnvLookup env, std::string region,
-                    std::optional<bool> native_signing_helper)
-        : raw_host_(raw_host), host_(raw_host), env_(std::move(env)), region_(std::move(region)),
+    ProfileResolver(sdk::Host host, aws::EnvLookup env, std::string region, bool native_signing_helper)
+        : host_(host), env_(std::move(env)), region_(std::move(region)),
           native_signing_helper_(native_signing_helper) {}
 
     // `top` is the selected profile (region, STS endpoint settings).
@@ -209,19 +209,20 @@ private:
         const auto command = profile.credential_process().value_or("");
         const auto who = "AWS profile " + q_name(profile.name());
         const auto helper = parse_signing_helper_command(command);
-        const bool native_allowed = native_signing_helper_.value_or(host_native_signing_helper());
         if (helper.kind == SigningHelperCommand::Kind::native) {
-            if (!native_allowed) {
+            if (!native_signing_helper_) {
                 host_.info(who + ": nativeSigningHelper is off: spawning credential_process");
-            } else if (const auto *factory = find_factory("aws.roles-anywhere")) {
-                host_.info(who +
-                           ": credential_process `aws_signing_helper credential-process` served natively "
-                           "by aws.roles-anywhere (nothing spawned)");
-                return run_sub(*factory, helper.config,
-                               who +
-                                   ": credential_process (aws_signing_helper, served by aws.roles-anywhere)",
-                               profile.name(), region_hint);
             } else {
+                auto served = run_wrapped(
+                    "aws.roles-anywhere", helper.config,
+                    who + ": credential_process (aws_signing_helper, served by aws.roles-anywhere)",
+                    profile.name(), region_hint);
+                if (served.ok() || served.error().code != ErrorCode::not_applicable) {
+                    host_.info(who +
+                               ": credential_process `aws_signing_helper credential-process` served natively "
+                               "by aws.roles-anywhere (nothing spawned)");
+                    return served;
+                }
                 host_.info(who + ": no module provides aws.roles-anywhere: spawning credential_process");
             }
         } else if (helper.kind == SigningHelperCommand::Kind::spawn) {
@@ -230,28 +231,21 @@ private:
         } else {
             host_.info(who + ": spawning credential_process");
         }
-        const auto *factory = find_factory("aws.process");
-        if (factory == nullptr)
-            return Error::failed(who + " uses credential_process, but no module provides aws.process "
-                                       "(the source-process module): install it, or run `pullcred modules`");
-        return run_sub(*factory, {{"command", command}, {"profileName", profile.name()}},
-                       who + ": credential_process", profile.name(), region_hint);
+        auto spawned = run_wrapped("aws.process", {{"command", command}, {"profileName", profile.name()}},
+                                   who + ": credential_process", profile.name(), region_hint);
+        if (spawned.ok() || spawned.error().code != ErrorCode::not_applicable) return spawned;
+        return Error::failed(who + " uses credential_process, but no module provides aws.process "
+                                   "(the source-process module): install it, or run `pullcred modules`");
     }
 
-    Result<Credentials> run_sub(const modules::FactoryRef &factory, const nlohmann::json &config,
-                                const std::string &what, const std::string &profile_name,
-                                std::string_view region_hint) {
-        auto key = std::string(factory.factory->name) + "\n" + config.dump();
-        auto it = subs_.find(key);
-        if (it == subs_.end()) {
-            auto created = SubSource::create(factory, raw_host_, config, what);
-            if (!created.ok()) return created.error();
-            it = subs_.emplace(std::move(key), std::move(created.value())).first;
-        }
-        auto credentials = it->second->get_credentials(profile_name, region_hint);
-        if (!credentials.ok())
-            return credentials.error().with_message(what + ": " + credentials.error().message);
-        return credentials;
+    // Credentials from another source module, run by the host for this one.
+    // not_applicable: no module provides `factory`.
+    Result<Credentials> run_wrapped(std::string_view factory, const nlohmann::json &config,
+                                    const std::string &what, const std::string &profile_name,
+                                    std::string_view region_hint) {
+        auto credentials = host_.credentials_from(factory, config, {profile_name, region_hint, {}});
+        if (credentials.ok() || credentials.error().code == ErrorCode::not_applicable) return credentials;
+        return credentials.error().with_message(what + ": " + credentials.error().message);
     }
 
     // Region of the STS calls: the source's `region`, else AWS_REGION,
@@ -268,12 +262,10 @@ private:
         return "pullcred-" + std::to_string(host_.now_unix_ms() / 1000);
     }
 
-    const pullcred_host *raw_host_;
     sdk::Host host_;
     aws::EnvLookup env_;
     std::string region_;
-    std::optional<bool> native_signing_helper_;
-    std::map<std::string, std::unique_ptr<SubSource>> subs_;
+    bool native_signing_helper_;
 };
 
 Result<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::FileReader &read = {}) {
@@ -288,23 +280,22 @@ Result<aws::SharedConfig> load_files(const aws::EnvLookup &env, const aws::FileR
 // describe), without fetching anything or printing a secret: the profile
 // chain, its base (static keys, credential_process and whether it is served
 // natively, web identity...) and the roles assumed.
-Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
-                                        bool native_signing_helper_default);
+Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings);
 
 // A built-in source's describe, from its settings.
 Result<std::string> describe_settings(std::string_view source, const sdk::Config &settings) {
-    auto text = describe_resolution(source, settings, host_native_signing_helper());
+    auto text = describe_resolution(source, settings);
     if (!text) return Error::failed(text.error().message);
     return *text;
 }
 
 class SharedConfigSource final : public sdk::CredentialSource {
 public:
-    SharedConfigSource(const pullcred_host *host, const sdk::Config &config)
+    SharedConfigSource(sdk::Host host, const sdk::Config &config)
         : host_(host), env_(environment_with(config.value("configFile", ""),
                                              config.value("credentialsFile", ""), aws::host_env(host_))),
           profile_(config.value("profile", "")),
-          resolver_(host, env_, config.value("region", ""), optional_bool(config, "nativeSigningHelper")),
+          resolver_(host, env_, config.value("region", ""), native_signing_helper(config)),
           settings_(config) {}
 
     Result<std::string> describe(const CredentialsRequest & /*request*/) override {
@@ -332,9 +323,9 @@ private:
 
 class DefaultChainSource final : public sdk::CredentialSource {
 public:
-    DefaultChainSource(const pullcred_host *host, const sdk::Config &config)
+    DefaultChainSource(sdk::Host host, const sdk::Config &config)
         : host_(host), env_(aws::host_env(host_)), region_(config.value("region", "")),
-          resolver_(host, env_, region_, optional_bool(config, "nativeSigningHelper")), settings_(config) {}
+          resolver_(host, env_, region_, native_signing_helper(config)), settings_(config) {}
 
     Result<std::string> describe(const CredentialsRequest & /*request*/) override {
         return describe_settings("aws.default-chain", settings_);
@@ -428,40 +419,6 @@ private:
     sdk::Config settings_;
 };
 
-// Like sdk::credential_source<T>, but T's constructor receives the raw host
-// table, so that it can create instances of other factories with it.
-template <class T>
-pullcred_status create_builtin(const pullcred_host *host, pullcred_str config_json, void **instance,
-                               pullcred_text_sink *error) noexcept {
-    try {
-        auto config =
-            config_json.len ? nlohmann::json::parse(sdk::view(config_json)) : nlohmann::json::object();
-        auto holder = std::make_unique<sdk::detail::Instance<sdk::CredentialSource>>();
-        holder->object = std::make_unique<T>(host, config);
-        *instance = holder.release();
-        return PULLCRED_OK;
-    } catch (const std::exception &e) {
-        sdk::detail::write_error(error, e.what());
-    } catch (...) {
-        sdk::detail::write_error(error, "unknown exception in constructor");
-    }
-    return PULLCRED_FAILED;
-}
-
-template <class T> const pullcred_factory *builtin_source(const char *name, const char *config_schema) {
-    static const pullcred_factory factory{sizeof(pullcred_factory),
-                                          PULLCRED_KIND_CREDENTIAL_SOURCE,
-                                          name,
-                                          config_schema,
-                                          &create_builtin<T>,
-                                          &sdk::detail::destroy<sdk::CredentialSource>,
-                                          &sdk::detail::last_error<sdk::CredentialSource>,
-                                          &sdk::detail::get_credentials,
-                                          nullptr,
-                                          &sdk::detail::describe_source};
-    return &factory;
-}
-
 } // namespace
 
 namespace {
@@ -519,9 +476,8 @@ Result<std::string> describe_plan(const aws::EnvLookup &env, const std::string &
     return text;
 }
 
-Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings,
-                                        bool native_signing_helper_default) {
-    const auto native = settings.value("nativeSigningHelper", native_signing_helper_default);
+Result<std::string> describe_resolution(std::string_view source, const nlohmann::json &settings) {
+    const auto native = settings.value("nativeSigningHelper", true);
     if (source == "aws.shared-config")
         return describe_plan(environment_with(settings.value("configFile", ""),
                                               settings.value("credentialsFile", ""), aws::process_env()),
@@ -557,15 +513,12 @@ Result<std::string> describe_resolution(std::string_view source, const nlohmann:
 
 } // namespace
 
-const pullcred_module *builtin_module() {
-    static const pullcred_factory *const factories[] = {
-        builtin_source<SharedConfigSource>("aws.shared-config", kSharedConfigSchema),
-        builtin_source<DefaultChainSource>("aws.default-chain", kDefaultChainSchema),
-    };
-    static const pullcred_module module{
-        sizeof(pullcred_module), PULLCRED_ABI_MAJOR,   PULLCRED_ABI_MINOR, "builtin",
-        PULLCRED_VERSION,        std::size(factories), factories};
-    return &module;
+const pullcred_factory *shared_config_source() {
+    return sdk::credential_source<SharedConfigSource>("aws.shared-config", kSharedConfigSchema);
+}
+
+const pullcred_factory *default_chain_source() {
+    return sdk::credential_source<DefaultChainSource>("aws.default-chain", kDefaultChainSchema);
 }
 
 } // namespace pullcred::sources

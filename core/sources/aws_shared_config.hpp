@@ -7,19 +7,16 @@
 // served natively by aws.roles-anywhere when it is `aws_signing_helper
 // credential-process ...`), role_arn + source_profile / credential_source
 // (STS AssumeRole chains) or web_identity_token_file + role_arn (STS
-// AssumeRoleWithWebIdentity); profile_chain.hpp says which wins.
+// AssumeRoleWithWebIdentity); profile_chain.hpp says which wins. A
+// credential_process line runs in another module, through the host's
+// credentials_from_source service.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <pullcred/module.h>
-#include <string>
-#include <string_view>
-
-#include "util/result.hpp"
 
 namespace pullcred::sources {
 
-// The descriptor of the built-in module, registered like any loaded module.
-const pullcred_module *builtin_module();
+const pullcred_factory *shared_config_source();
+const pullcred_factory *default_chain_source();
 
 } // namespace pullcred::sources

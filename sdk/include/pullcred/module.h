@@ -99,6 +99,11 @@ typedef struct pullcred_credentials_request {
     uint32_t struct_size;
     pullcred_str profile;     /* the profile being resolved */
     pullcred_str region_hint; /* region the consumer will call; may be empty */
+    /* ABI 1.2 (read only when struct_size covers it): the pod's
+     * service-account token, given only to the source of a rule's
+     * serviceAccount role (aws.web-identity) for a request that carries one;
+     * else empty. */
+    pullcred_str service_account_token;
 } pullcred_credentials_request;
 
 typedef struct pullcred_auth_request {
@@ -178,6 +183,17 @@ typedef struct pullcred_host {
                                  pullcred_text_sink *error);
     /* PULLCRED_OK: the value went to out; PULLCRED_NOT_APPLICABLE: unset. */
     pullcred_status (*get_env)(void *ctx, pullcred_str name, pullcred_text_sink *out);
+    /* ABI 1.2: credentials from another credential-source factory, the way one
+     * source wraps another (aws.shared-config serves a credential_process line
+     * with aws.process). The host validates config_json against that factory's
+     * schema, creates the instance once per calling instance and config, and
+     * runs its calls under the same watchdog as every module call.
+     * PULLCRED_NOT_APPLICABLE: no module provides that factory (the caller may
+     * fall back); a failure of the wrapped source is PULLCRED_RETRYABLE or
+     * PULLCRED_FAILED with its reason in error. */
+    pullcred_status (*credentials_from_source)(void *ctx, pullcred_str factory, pullcred_str config_json,
+                                               const pullcred_credentials_request *request,
+                                               pullcred_credentials_sink *out, pullcred_text_sink *error);
 } pullcred_host;
 
 #define PULLCRED_INPUT_PROGRAM 0x1u

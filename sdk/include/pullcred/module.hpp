@@ -86,6 +86,9 @@ struct AuthRequest {
 struct CredentialsRequest {
     std::string_view profile;
     std::string_view region_hint;
+    // ABI 1.2, empty unless this source serves a rule's service-account
+    // role (module.h): the pod's token.
+    std::string_view service_account_token;
 };
 
 struct HttpRequest {
@@ -218,9 +221,34 @@ public:
         std::string error;
         auto sink = detail::credentials_sink(out);
         auto error_sink = detail::text_sink(error);
-        const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
-                                                   str(region_hint)};
+        const pullcred_credentials_request request{
+            sizeof(pullcred_credentials_request), str(profile), str(region_hint), {}};
         const auto code = host_->credentials_for_profile(host_->ctx, &request, &sink, &error_sink);
+        if (code != PULLCRED_OK) return Error{error, error_code(code)};
+        return out;
+    }
+
+    // Credentials from another credential-source factory, created by the host
+    // with `config` (ABI 1.2): how one source wraps another. An error with
+    // ErrorCode::not_applicable: no module provides `factory`, or the host is
+    // older than 1.2.
+    [[nodiscard]] Result<Credentials> credentials_from(std::string_view factory, const nlohmann::json &config,
+                                                       const CredentialsRequest &request) const {
+        if (host_->struct_size <
+                offsetof(pullcred_host, credentials_from_source) + sizeof host_->credentials_from_source ||
+            host_->credentials_from_source == nullptr)
+            return Error::not_applicable("this pullcred is older than ABI 1.2: it cannot run " +
+                                         std::string(factory) + " for another source");
+        Credentials out;
+        std::string error;
+        auto sink = detail::credentials_sink(out);
+        auto error_sink = detail::text_sink(error);
+        const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const pullcred_credentials_request c_request{sizeof(pullcred_credentials_request),
+                                                     str(request.profile), str(request.region_hint),
+                                                     str(request.service_account_token)};
+        const auto code = host_->credentials_from_source(host_->ctx, str(factory), str(text), &c_request,
+                                                         &sink, &error_sink);
         if (code != PULLCRED_OK) return Error{error, error_code(code)};
         return out;
     }
@@ -412,7 +440,11 @@ template <class Base> pullcred_str last_error(void *instance) noexcept {
 inline pullcred_status get_credentials(void *instance, const pullcred_credentials_request *request,
                                        pullcred_credentials_sink *out) noexcept {
     return guarded<CredentialSource>(instance, [&](CredentialSource &source) -> Status {
-        auto result = source.get_credentials({view(request->profile), view(request->region_hint)});
+        CredentialsRequest wrapped{view(request->profile), view(request->region_hint), {}};
+        if (request->struct_size >=
+            offsetof(pullcred_credentials_request, service_account_token) + sizeof(pullcred_str))
+            wrapped.service_account_token = view(request->service_account_token);
+        auto result = source.get_credentials(wrapped);
         if (!result.ok()) return result.error();
         for (const auto &[name, value] : result.value().fields)
             out->set_field(out->ctx, str(name), str(value));
@@ -454,7 +486,7 @@ inline pullcred_status describe(void *instance, const pullcred_auth_request *req
 inline pullcred_status describe_source(void *instance, const pullcred_auth_request *request,
                                        pullcred_text_sink *out) noexcept {
     return guarded<CredentialSource>(instance, [&](CredentialSource &source) -> Status {
-        auto result = source.describe({view(request->profile), {}});
+        auto result = source.describe({view(request->profile), {}, {}});
         if (!result.ok()) return result.error();
         write_text(out, result.value());
         return ok();

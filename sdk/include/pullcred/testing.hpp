@@ -118,6 +118,12 @@ struct CredentialCall {
     std::string region_hint;
 };
 
+struct SourceCall {
+    std::string factory;
+    std::string config_json;
+    std::string profile;
+};
+
 // A pullcred_host whose every service is a fake that records what the module
 // did. Not copyable or movable: table() points at this object.
 class FakeHost {
@@ -137,6 +143,11 @@ public:
     std::map<std::string, Credentials, std::less<>> profiles;
     std::vector<CredentialCall> credential_calls;
 
+    // credentials_from_source answers from `sources`, by factory name
+    // (unknown: NOT_APPLICABLE, as a host without that module).
+    std::map<std::string, Credentials, std::less<>> sources;
+    std::vector<SourceCall> source_calls;
+
     // sign_sigv4 records the call and adds X-Amz-Date, X-Amz-Security-Token
     // (when a session token is given) and a fixed fake Authorization header:
     //   AWS4-HMAC-SHA256 Credential=<key id>/20231114/<region>/<service>/aws4_request,
@@ -154,7 +165,8 @@ public:
         : table_{
               sizeof(pullcred_host), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR,      this,
               &FakeHost::log_cb,     &FakeHost::now_cb,  &FakeHost::deadline_cb,  &FakeHost::credentials_cb,
-              &FakeHost::http_cb,    &FakeHost::sign_cb, &FakeHost::read_file_cb, &FakeHost::get_env_cb} {}
+              &FakeHost::http_cb,    &FakeHost::sign_cb, &FakeHost::read_file_cb, &FakeHost::get_env_cb,
+              &FakeHost::source_cb} {}
     FakeHost(const FakeHost &) = delete;
     FakeHost &operator=(const FakeHost &) = delete;
     FakeHost(FakeHost &&) = delete;
@@ -216,9 +228,29 @@ private:
             detail::write(error, "profile \"" + profile + "\" is not defined in profiles");
             return PULLCRED_FAILED;
         }
-        for (const auto &[name, value] : it->second.fields) out->set_field(out->ctx, str(name), str(value));
-        if (it->second.expires_unix) out->set_expiry(out->ctx, *it->second.expires_unix);
+        write_credentials(it->second, out);
         return PULLCRED_OK;
+    }
+
+    static pullcred_status source_cb(void *ctx, pullcred_str factory, pullcred_str config_json,
+                                     const pullcred_credentials_request *request,
+                                     pullcred_credentials_sink *out, pullcred_text_sink *error) {
+        auto &host = self(ctx);
+        const std::string name(view(factory));
+        host.source_calls.push_back(
+            {name, std::string(view(config_json)), std::string(view(request->profile))});
+        auto it = host.sources.find(name);
+        if (it == host.sources.end()) {
+            detail::write(error, "no module provides " + name);
+            return PULLCRED_NOT_APPLICABLE;
+        }
+        write_credentials(it->second, out);
+        return PULLCRED_OK;
+    }
+
+    static void write_credentials(const Credentials &credentials, pullcred_credentials_sink *out) {
+        for (const auto &[name, value] : credentials.fields) out->set_field(out->ctx, str(name), str(value));
+        if (credentials.expires_unix) out->set_expiry(out->ctx, *credentials.expires_unix);
     }
 
     static pullcred_status http_cb(void *ctx, const pullcred_http_request *request,
@@ -449,13 +481,14 @@ public:
     }
 
     // A credential source's answer for `profile`.
-    Result<Credentials> get_credentials(std::string_view profile, std::string_view region_hint = {}) {
+    Result<Credentials> get_credentials(std::string_view profile, std::string_view region_hint = {},
+                                        std::string_view service_account_token = {}) {
         if (factory_->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || factory_->get_credentials == nullptr)
             return Error::failed(std::string(factory_->name) + " is not a credential source");
         Credentials credentials;
         auto sink = sdk::detail::credentials_sink(credentials);
         const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
-                                                   str(region_hint)};
+                                                   str(region_hint), str(service_account_token)};
         const auto code = factory_->get_credentials(handle_, &request, &sink);
         if (code != PULLCRED_OK) return failure(code);
         return credentials;

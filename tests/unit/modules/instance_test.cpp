@@ -84,7 +84,7 @@ TEST(ModuleInstance, SourceSecretsAreRegisteredForRedaction) {
     auto source = modules::Instance::create(factory("test.fixed-source"), "profile a", &environment,
                                             {{"value", "very-distinctive-secret"}});
     ASSERT_TRUE(source.ok());
-    auto credentials = (*source)->get_credentials("a", "");
+    auto credentials = (*source)->get_credentials({"a", "", {}});
     ASSERT_TRUE(credentials.ok());
     EXPECT_EQ(credentials->get("secret_access_key"), "very-distinctive-secret");
     EXPECT_EQ(log::redact("leak very-distinctive-secret"), "leak [REDACTED]");

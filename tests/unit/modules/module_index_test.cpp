@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <pullcred/module.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,23 @@ using namespace pullcred;
 using testing::HasSubstr;
 
 constexpr std::int64_t kSecond = 1'000'000'000;
+
+// A module compiled into the executable, as the host's built-in sources are.
+class BuiltinSource final : public sdk::CredentialSource {
+public:
+    BuiltinSource(sdk::Host /*host*/, const sdk::Config & /*config*/) {}
+    sdk::Result<sdk::Credentials> get_credentials(const sdk::CredentialsRequest & /*request*/) override {
+        return sdk::Credentials{};
+    }
+};
+
+const pullcred_module *builtin() {
+    static const pullcred_factory *const factories[] = {
+        sdk::credential_source<BuiltinSource>("test.builtin")};
+    static const pullcred_module module{
+        sizeof(pullcred_module), PULLCRED_ABI_MAJOR, PULLCRED_ABI_MINOR, "builtin", "1", 1, factories};
+    return &module;
+}
 
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -46,7 +64,7 @@ protected:
     void TearDown() override { std::filesystem::remove_all(root_); }
 
     modules::Discovery discover(std::int64_t now = now_ns() + 3 * kSecond) {
-        return modules::discover_modules_on_demand(root_ / "modules", {}, *store_, now);
+        return modules::discover_modules_on_demand(root_ / "modules", {}, *store_, now, {builtin()});
     }
 
     std::filesystem::path root_;
@@ -60,6 +78,7 @@ TEST_F(ModuleIndex, AnIndexedModuleLoadsOnlyWhenOneOfItsFactoriesIsFound) {
 
     const auto second = discover();
     EXPECT_EQ(second.registry.modules().size(), 1U); // the built-in module only
+    EXPECT_NE(second.registry.find("test.builtin"), nullptr);
     ASSERT_EQ(second.problems.size(), 1U);
     EXPECT_EQ(second.problems[0], first.problems[0]); // the broken module, reported from the index
     EXPECT_THAT(second.problems[0], HasSubstr("test_wrong_major.so"));

@@ -190,7 +190,7 @@ protected:
         auto instance = source(settings);
         if (!instance) return instance.error();
         const auto started = Clock::now();
-        auto got = (*instance)->get_credentials("p", "");
+        auto got = (*instance)->get_credentials({"p", "", {}});
         elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
         return got;
     }
@@ -273,8 +273,8 @@ printf '{"Version":1,"AccessKeyId":"AKID%s","SecretAccessKey":"s"}' "$n"
 )SH");
     auto instance = source({{"command", helper}});
     ASSERT_TRUE(instance.ok()) << instance.error().message;
-    auto first = (*instance)->get_credentials("p", "");
-    auto second = (*instance)->get_credentials("p", "");
+    auto first = (*instance)->get_credentials({"p", "", {}});
+    auto second = (*instance)->get_credentials({"p", "", {}});
     ASSERT_TRUE(first.ok() && second.ok());
     EXPECT_EQ(first->get("access_key_id"), "AKID1");
     EXPECT_EQ(second->get("access_key_id"), "AKID2");

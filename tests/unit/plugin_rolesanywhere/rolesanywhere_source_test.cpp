@@ -200,7 +200,7 @@ protected:
     pullcred::Result<pullcred::sdk::Credentials> fetch(const nlohmann::json &settings) {
         auto instance = source(settings);
         if (!instance) return instance.error();
-        return (*instance)->get_credentials("node", "");
+        return (*instance)->get_credentials({"node", "", {}});
     }
 
     void queue_ok() {
@@ -386,16 +386,16 @@ TEST_F(RolesAnywhere, FilesAreReadAgainOnEveryFetch) {
     auto instance = source(settings);
     ASSERT_TRUE(instance.ok()) << instance.error().message;
     queue_ok();
-    ASSERT_TRUE((*instance)->get_credentials("node", "").ok());
+    ASSERT_TRUE((*instance)->get_credentials({"node", "", {}}).ok());
     const auto &rsa = client("rsa");
     write("current.pem", slurp(rsa.at("cert").get<std::string>()) + slurp(rsa.at("key").get<std::string>()));
     queue_ok();
-    auto again = (*instance)->get_credentials("node", "");
+    auto again = (*instance)->get_credentials({"node", "", {}});
     ASSERT_TRUE(again.ok()) << again.error().message;
     EXPECT_THAT(net.requests.at(1).header("Authorization"),
                 StartsWith("AWS4-X509-RSA-SHA256 Credential=" + rsa.at("serial").get<std::string>() + "/"));
     fs::remove(combined);
-    auto gone = (*instance)->get_credentials("node", "");
+    auto gone = (*instance)->get_credentials({"node", "", {}});
     ASSERT_FALSE(gone.ok());
     EXPECT_THAT(gone.error().message,
                 HasSubstr("certificate " + combined + ": cannot read it: no such file"));

@@ -83,7 +83,7 @@ protected:
     pullcred::Result<pullcred::sdk::Credentials> credentials(const nlohmann::json &settings) {
         auto instance = source(settings);
         if (!instance) return instance.error();
-        return (*instance)->get_credentials("p", "");
+        return (*instance)->get_credentials({"p", "", {}});
     }
 
     pullcred::Status schema_check(const nlohmann::json &settings) {
@@ -207,12 +207,12 @@ TEST_F(StaticSource, SecretDirIsReadAgainOnEveryCall) {
     write_secret(dir);
     auto instance = source({{"secretDir", dir.path("secret")}});
     ASSERT_TRUE(instance.ok()) << instance.error().message;
-    auto first = (*instance)->get_credentials("p", "");
+    auto first = (*instance)->get_credentials({"p", "", {}});
     ASSERT_TRUE(first.ok());
     dir.write("secret/AWS_ACCESS_KEY_ID", "AKIDSTATICTEST0002\n");
     dir.write("secret/AWS_SECRET_ACCESS_KEY", "rotated-secret\n");
     fs::remove(dir.path("secret/AWS_SESSION_TOKEN"));
-    auto second = (*instance)->get_credentials("p", "");
+    auto second = (*instance)->get_credentials({"p", "", {}});
     ASSERT_TRUE(second.ok());
     EXPECT_EQ(second->get("access_key_id"), "AKIDSTATICTEST0002");
     EXPECT_EQ(second->get("secret_access_key"), "rotated-secret");
@@ -228,7 +228,7 @@ TEST_F(StaticSource, KubernetesSecretVolumeLayoutAndItsRotation) {
         fs::create_symlink(std::string("..data/") + name, dir.path(std::string("volume/") + name));
     auto instance = source({{"secretDir", dir.path("volume")}});
     ASSERT_TRUE(instance.ok());
-    auto first = (*instance)->get_credentials("p", "");
+    auto first = (*instance)->get_credentials({"p", "", {}});
     ASSERT_TRUE(first.ok()) << first.error().message;
     EXPECT_EQ(first->get("access_key_id"), "AKIDSTATICTEST0001");
 
@@ -237,7 +237,7 @@ TEST_F(StaticSource, KubernetesSecretVolumeLayoutAndItsRotation) {
     dir.write("volume/..2024_02_01/REGION", "us-east-2\n");
     fs::create_directory_symlink("..2024_02_01", dir.path("volume/..data_tmp"));
     fs::rename(dir.path("volume/..data_tmp"), dir.path("volume/..data"));
-    auto second = (*instance)->get_credentials("p", "");
+    auto second = (*instance)->get_credentials({"p", "", {}});
     ASSERT_TRUE(second.ok()) << second.error().message;
     EXPECT_EQ(second->get("access_key_id"), "AKIDSTATICTEST0003");
     EXPECT_EQ(second->get("region"), "us-east-2");
@@ -342,9 +342,9 @@ TEST_F(StaticSource, ConfigFileIsReadAgainOnEveryCall) {
         dir.write("config", "[default]\naws_access_key_id = A1\naws_secret_access_key = B1\n");
     auto instance = source({{"configFile", config}});
     ASSERT_TRUE(instance.ok());
-    ASSERT_EQ((*instance)->get_credentials("p", "")->get("access_key_id"), "A1");
+    ASSERT_EQ((*instance)->get_credentials({"p", "", {}})->get("access_key_id"), "A1");
     dir.write("config", "[default]\naws_access_key_id = A2\naws_secret_access_key = B2\n");
-    EXPECT_EQ((*instance)->get_credentials("p", "")->get("access_key_id"), "A2");
+    EXPECT_EQ((*instance)->get_credentials({"p", "", {}})->get("access_key_id"), "A2");
 }
 
 // ---- fromEnvironment ----

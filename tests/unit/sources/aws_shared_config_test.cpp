@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "modules/instance.hpp"
-#include "sources/aws_shared_config.hpp"
+#include "sources/builtin_module.hpp"
 
 using namespace pullcred;
 using testing::HasSubstr;
@@ -42,7 +42,7 @@ protected:
         auto instance =
             modules::Instance::create(*registry_->find(factory), "profile p", &environment_, config);
         if (!instance) return instance.error();
-        return (*instance)->get_credentials("p", "");
+        return (*instance)->get_credentials({"p", "", {}});
     }
     nlohmann::json files(std::string profile) {
         return {{"configFile", (dir_ / "config").string()},

@@ -1,15 +1,15 @@
 // aws.shared-config end to end in process: real files, the real built-in
-// module through the host's Instance, a fake network for STS and fake
-// aws.process / aws.roles-anywhere factories in the registry.
+// module through the host's providers (which run the sources it wraps), a
+// fake network for STS and fake aws.process / aws.roles-anywhere factories in
+// the registry.
 #include <filesystem>
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "modules/instance.hpp"
-#include "sources/aws_shared_config.hpp"
-#include "sources/factories.hpp"
+#include "providers/providers.hpp"
+#include "sources/builtin_module.hpp"
 #include "sources/signing_helper.hpp"
 #include "sts_replies.hpp"
 
@@ -82,10 +82,7 @@ protected:
         fake_calls().clear();
         connect(true, true);
     }
-    void TearDown() override {
-        sources::disconnect_builtin_sources();
-        std::filesystem::remove_all(dir_);
-    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
 
     void connect(bool with_fakes, bool with_roles_anywhere, bool native = true) {
         registry_ = std::make_unique<modules::Registry>();
@@ -93,9 +90,7 @@ protected:
         if (with_fakes) {
             ASSERT_TRUE(registry_->add({"fakes.so", fake_module(with_roles_anywhere)}).ok());
         }
-        config::HostSettings settings;
-        settings.native_signing_helper = native;
-        sources::connect_builtin_sources(*registry_, settings);
+        native_ = native;
     }
 
     void write(const std::string &config, const std::string &credentials = "") {
@@ -105,20 +100,23 @@ protected:
 
     Result<sdk::Credentials> fetch(const std::string &profile,
                                    nlohmann::json extra = nlohmann::json::object()) {
-        nlohmann::json config{{"configFile", (dir_ / "config").string()},
-                              {"credentialsFile", (dir_ / "credentials").string()},
-                              {"profile", profile}};
-        config.update(extra);
-        auto instance = modules::Instance::create(*registry_->find("aws.shared-config"), "profile p",
-                                                  &environment_, config);
-        if (!instance) return instance.error();
-        return (*instance)->get_credentials("p", "");
+        nlohmann::json settings{{"source", "aws.shared-config"},
+                                {"configFile", (dir_ / "config").string()},
+                                {"credentialsFile", (dir_ / "credentials").string()},
+                                {"profile", profile}};
+        if (!native_) settings["nativeSigningHelper"] = false;
+        settings.update(extra);
+        config::Config config;
+        config.profiles["p"] = config::Profile{"p", "aws.shared-config", settings};
+        providers::Providers providers(config, *registry_, environment_);
+        return providers.credentials_for("p", "");
     }
 
     std::filesystem::path dir_;
     sources_test::FakeNet net_;
     modules::HostEnvironment environment_;
     std::unique_ptr<modules::Registry> registry_;
+    bool native_ = true;
 };
 
 const std::string kTwoHops =
@@ -372,7 +370,7 @@ TEST_F(ChainFetchTest, DefaultChainUsesEnvironmentWebIdentity) {
     auto instance = modules::Instance::create(*registry_->find("aws.default-chain"), "profile p",
                                               &environment_, nlohmann::json::object());
     ASSERT_TRUE(instance) << instance.error().message;
-    auto credentials = (*instance)->get_credentials("p", "");
+    auto credentials = (*instance)->get_credentials({"p", "", {}});
     for (const char *name : {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
                              "AWS_ROLE_ARN", "AWS_REGION"})
         ::unsetenv(name);
