@@ -27,8 +27,11 @@ std::string_view status_name(pullcred_status status) {
 }
 } // namespace
 
-Instance::Instance(FactoryRef factory, std::string component, const HostEnvironment *environment)
+Instance::Instance(FactoryRef factory, std::string component, const HostEnvironment *environment,
+                   Naming naming)
     : factory_(std::move(factory)), component_(std::move(component)),
+      error_prefix_((naming == Naming::component ? component_ + ": " : std::string()) +
+                    factory_.factory->name),
       host_(std::make_unique<HostServices>(component_, factory_.factory->name, environment)),
       environment_(environment) {}
 
@@ -58,8 +61,8 @@ Instance::~Instance() {
 
 Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, std::string component,
                                                    const HostEnvironment *environment,
-                                                   const nlohmann::json &config) {
-    std::unique_ptr<Instance> instance(new Instance(factory, std::move(component), environment));
+                                                   const nlohmann::json &config, Naming naming) {
+    std::unique_ptr<Instance> instance(new Instance(factory, std::move(component), environment, naming));
     const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string error;
     pullcred_text_sink sink{&error, &sdk::detail::append_text};
@@ -69,7 +72,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
     }();
     if (status != PULLCRED_OK || instance->handle_ == nullptr) {
         instance->handle_ = nullptr;
-        return Error::failed(instance->component_ + ": " + factory.factory->name + " rejected its config: " +
+        return Error::failed(instance->error_prefix_ + " rejected its config: " +
                              (error.empty() ? std::string("no reason given") : error));
     }
     return instance;
@@ -78,7 +81,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, st
 Error Instance::failure(pullcred_status status) const {
     const CallGuard guard(who(), "last_error", call_budget());
     const auto text = sdk::view(factory_.factory->last_error(handle_));
-    return Error{component_ + ": " + factory_.factory->name + " " + std::string(status_name(status)) + ": " +
+    return Error{error_prefix_ + " " + std::string(status_name(status)) + ": " +
                      (text.empty() ? std::string("no reason given") : std::string(text)),
                  sdk::error_code(status)};
 }

@@ -23,11 +23,17 @@ public:
         std::string_view annotations_json;
     };
 
+    // How errors name the instance: the component and the factory ("profile
+    // default: aws.static failed: ..."), or only the factory, for an instance
+    // another one wraps (whose own error names the component).
+    enum class Naming { component, factory };
+
     // `config` is what the factory's schema describes (host keys removed);
     // `component` names the instance in logs and errors ("profile default").
     static Result<std::unique_ptr<Instance>> create(const FactoryRef &factory, std::string component,
                                                     const HostEnvironment *environment,
-                                                    const nlohmann::json &config);
+                                                    const nlohmann::json &config,
+                                                    Naming naming = Naming::component);
     ~Instance();
     Instance(const Instance &) = delete;
     Instance &operator=(const Instance &) = delete;
@@ -46,13 +52,14 @@ public:
     [[nodiscard]] const FactoryRef &factory() const { return factory_; }
 
 private:
-    Instance(FactoryRef factory, std::string component, const HostEnvironment *environment);
+    Instance(FactoryRef factory, std::string component, const HostEnvironment *environment, Naming naming);
     Error failure(pullcred_status status) const;
     [[nodiscard]] std::string who() const;
     [[nodiscard]] std::int64_t call_budget() const;
 
     FactoryRef factory_;
     std::string component_;
+    std::string error_prefix_; // "profile default: aws.static", or "aws.static"
     std::unique_ptr<HostServices> host_;
     const HostEnvironment *environment_;
     void *handle_ = nullptr;

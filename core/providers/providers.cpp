@@ -213,7 +213,7 @@ Result<sdk::Credentials> Providers::credentials_from_source(std::string_view cal
     auto it = wrapped_.find(key);
     if (it == wrapped_.end()) {
         const auto *found = registry_.find(factory);
-        const auto what = std::string(caller) + ": " + std::string(factory);
+        const std::string what(factory);
         if (found == nullptr)
             return Error::not_applicable(
                 what + ": no module provides it; install the module that does, or list it under modules:");
@@ -222,8 +222,9 @@ Result<sdk::Credentials> Providers::credentials_from_source(std::string_view cal
         auto config = nlohmann::json::parse(config_json, nullptr, false);
         if (!config.is_object()) return Error::failed(what + ": its config is not a JSON object");
         if (auto valid = modules::validate_factory_config(*found, config, factory); !valid)
-            return valid.error().with_message(std::string(caller) + ": " + valid.error().message);
-        auto instance = modules::Instance::create(*found, std::string(caller), &environment_, config);
+            return valid.error();
+        auto instance = modules::Instance::create(*found, std::string(caller), &environment_, config,
+                                                  modules::Instance::Naming::factory);
         if (!instance) return instance.error();
         it = wrapped_.emplace(std::move(key), std::move(*instance)).first;
     }
@@ -237,7 +238,8 @@ Status Providers::assume_web_identity(const std::string &slot, const std::string
     const nlohmann::json config{{"roleArn", role_arn}, {"region", region}};
     auto credentials =
         credentials_from_source("service account", "aws.web-identity", config.dump(), {slot, region, token});
-    if (!credentials) return credentials.error();
+    if (!credentials)
+        return credentials.error().with_message("service account: " + credentials.error().message);
     resolved_[slot] = Resolved{std::move(*credentials), scope.inputs(), false};
     return ok();
 }

@@ -36,14 +36,14 @@ protected:
         config_.profiles[name] = config::Profile{name, settings.at("source").get<std::string>(), settings};
     }
 
-    std::unique_ptr<providers::Providers> providers() {
+    std::unique_ptr<providers::Providers> providers(std::int64_t deadline_after_ms = 30'000) {
         modules::HostEnvironment environment;
         environment.now_unix_ms = [] {
             return std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                 .count();
         };
-        environment.deadline_unix_ms = environment.now_unix_ms() + 30'000;
+        environment.deadline_unix_ms = environment.now_unix_ms() + deadline_after_ms;
         environment.net_services = []() -> Result<net::NetServices *> {
             return Error::failed("the providers tests use no network");
         };
@@ -141,6 +141,70 @@ TEST_F(ProvidersTest, ASourceIsNotABackend) {
     ASSERT_FALSE(prepared.ok());
     EXPECT_THAT(prepared.error().message, HasSubstr("registries[0].backend"));
     EXPECT_THAT(prepared.error().message, HasSubstr("is a credential source, not a backend"));
+}
+
+TEST_F(ProvidersTest, ASourceGetsCredentialsFromAnotherSourceThroughTheHost) {
+    profile(
+        "outer",
+        {{"source", "test.wrapping"}, {"factory", "test.counting"}, {"config", {{"lifetimeSeconds", 0}}}});
+    auto credentials = providers()->credentials_for("outer", "");
+    ASSERT_TRUE(credentials.ok()) << credentials.error().message;
+    EXPECT_THAT(credentials->get(PULLCRED_FIELD_ACCESS_KEY_ID), testing::StartsWith("call-"));
+    EXPECT_FALSE(credentials->expires_unix);
+}
+
+TEST_F(ProvidersTest, AWrappedSourceIsCreatedOncePerCallerAndConfig) {
+    profile("a", {{"source", "test.wrapping"}, {"factory", "test.counting"}});
+    profile("b", {{"source", "test.from-profile"}, {"from", "a"}});
+    auto run = providers();
+    const auto first =
+        key_id(run->credentials_from_source("profile a", "test.counting", "{}", {"a", "", {}}));
+    const auto again =
+        key_id(run->credentials_from_source("profile a", "test.counting", "{}", {"a", "", {}}));
+    EXPECT_NE(first, again); // the same instance fetched twice: the wrapper decides what to keep
+    auto bad = run->credentials_from_source("profile a", "test.counting", R"({"lifetimeSeconds": "x"})",
+                                            {"a", "", {}});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_THAT(bad.error().message, HasSubstr("test.counting.lifetimeSeconds"));
+    auto not_json = run->credentials_from_source("profile a", "test.counting", "[1]", {"a", "", {}});
+    ASSERT_FALSE(not_json.ok());
+    EXPECT_THAT(not_json.error().message, HasSubstr("test.counting: its config is not a JSON object"));
+}
+
+TEST_F(ProvidersTest, AWrappedFactoryNoModuleProvidesIsNotApplicableToTheWrapper) {
+    auto run = providers();
+    auto missing = run->credentials_from_source("profile a", "test.nothing", "{}", {"a", "", {}});
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::not_applicable);
+    EXPECT_THAT(missing.error().message, HasSubstr("test.nothing: no module provides it"));
+
+    // A source that passes it on fails its own profile (sdk/ABI.md), named as not applicable.
+    profile("outer", {{"source", "test.wrapping"}, {"factory", "test.nothing"}});
+    auto outer = run->credentials_for("outer", "");
+    ASSERT_FALSE(outer.ok());
+    EXPECT_EQ(outer.error().code, ErrorCode::failed);
+    EXPECT_THAT(
+        outer.error().message,
+        HasSubstr("profile outer: test.wrapping not applicable: test.nothing: no module provides it"));
+}
+
+TEST_F(ProvidersTest, AWrappedSourcesRetryableFailureStaysRetryable) {
+    profile("outer", {{"source", "test.wrapping"}, {"factory", "test.throttled"}});
+    auto outer = providers()->credentials_for("outer", "");
+    ASSERT_FALSE(outer.ok());
+    EXPECT_EQ(outer.error().code, ErrorCode::retryable);
+    EXPECT_EQ(outer.error().message,
+              "profile outer: test.wrapping temporary failure: test.throttled temporary "
+              "failure: throttled, try again");
+}
+
+TEST_F(ProvidersTest, AHangInAWrappedSourceIsNamedAfterIt) {
+    profile("outer", {{"source", "test.wrapping"}, {"factory", "test.hanging"}});
+    auto run = [this] { (void)providers(/*deadline_after_ms=*/100)->credentials_for("outer", ""); };
+    EXPECT_EXIT(run(), testing::ExitedWithCode(1),
+                "^pullcred: error: module " + std::string(CHAIN_MODULE_PATH) +
+                    ": profile outer \\(test.hanging\\) did not answer get_credentials within [0-9.]+ s "
+                    "\\(settings.deadline \\+ 2 s\\); pullcred gave up\n$");
 }
 
 TEST_F(ProvidersTest, RuleSettingsOfTheHostNeverReachTheBackend) {
