@@ -53,108 +53,58 @@ std::int64_t Instance::call_budget() const {
     return call_budget_ms(environment_->deadline_unix_ms, now);
 }
 
-Instance::~Instance() {
-    if (handle_ == nullptr) return;
-    const CallGuard guard(who(), "destroy", call_budget());
-    factory_.factory->destroy(handle_);
-}
+Instance::~Instance() = default;
 
 Result<std::unique_ptr<Instance>> Instance::create(const FactoryRef &factory, std::string component,
                                                    const HostEnvironment *environment,
                                                    const nlohmann::json &config, Naming naming) {
     std::unique_ptr<Instance> instance(new Instance(factory, std::move(component), environment, naming));
-    const auto text = config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::string error;
-    pullcred_text_sink sink{&error, &sdk::detail::append_text};
-    const auto status = [&] {
-        const CallGuard guard(instance->who(), "create", instance->call_budget());
-        return factory.factory->create(instance->host_->table(), sdk::str(text), &instance->handle_, &sink);
-    }();
-    if (status != PULLCRED_OK || instance->handle_ == nullptr) {
-        instance->handle_ = nullptr;
-        return Error::failed(instance->error_prefix_ + " rejected its config: " +
-                             (error.empty() ? std::string("no reason given") : error));
-    }
+    auto *self = instance.get();
+    auto guarded = [self](const char *call, const std::function<void()> &run) {
+        const CallGuard guard(self->who(), call, self->call_budget());
+        run();
+    };
+    auto driver = sdk::Driver::create(*factory.factory, instance->host_->table(),
+                                      config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                      std::move(guarded));
+    if (!driver.ok())
+        return Error::failed(instance->error_prefix_ + " rejected its config: " + driver.error().message);
+    instance->driver_.emplace(std::move(driver.value()));
     return instance;
 }
 
-Error Instance::failure(pullcred_status status) const {
-    const CallGuard guard(who(), "last_error", call_budget());
-    const auto text = sdk::view(factory_.factory->last_error(handle_));
-    return Error{error_prefix_ + " " + std::string(status_name(status)) + ": " +
-                     (text.empty() ? std::string("no reason given") : std::string(text)),
-                 sdk::error_code(status)};
+Error Instance::named(const Error &error) const {
+    return error.with_message(error_prefix_ + " " + std::string(status_name(error.status())) + ": " +
+                              error.message);
 }
 
-Result<sdk::Credentials> Instance::get_credentials(const sdk::CredentialsRequest &wanted) {
-    if (factory_.factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-        return Error::failed(std::string(factory_.factory->name) + " is not a credential source");
-    sdk::Credentials credentials;
-    auto sink = sdk::detail::credentials_sink(credentials);
-    const pullcred_credentials_request request{sizeof(pullcred_credentials_request), sdk::str(wanted.profile),
-                                               sdk::str(wanted.region_hint),
-                                               sdk::str(wanted.service_account_token)};
-    const auto status = [&] {
-        const CallGuard guard(who(), "get_credentials", call_budget());
-        return factory_.factory->get_credentials(handle_, &request, &sink);
-    }();
-    if (status != PULLCRED_OK) {
-        auto error = failure(status);
+Result<sdk::Credentials> Instance::get_credentials(const sdk::CredentialsRequest &request) {
+    auto credentials = driver_->get_credentials(request);
+    if (!credentials.ok()) {
+        auto error = named(credentials.error());
         // A source with nothing for its own profile fails that profile (sdk/ABI.md).
         if (error.code == ErrorCode::not_applicable) error.code = ErrorCode::failed;
         return error;
     }
-    log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
-    log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));
+    log::register_secret(credentials->get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
+    log::register_secret(credentials->get(PULLCRED_FIELD_SESSION_TOKEN));
     return credentials;
 }
 
 Result<sdk::Auth> Instance::get_auth(std::string_view image, std::string_view registry,
                                      std::string_view profile, const ForwardedServiceAccount &forwarded) {
-    if (factory_.factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-        return Error::failed(std::string(factory_.factory->name) + " is not a registry backend");
-    sdk::Auth auth;
-    pullcred_auth_sink sink{sizeof(pullcred_auth_sink), &auth,
-                            [](void *ctx, pullcred_str name, pullcred_str user, pullcred_str password) {
-                                log::register_secret(sdk::view(password));
-                                static_cast<sdk::Auth *>(ctx)->entries.push_back(
-                                    {std::string(sdk::view(name)), std::string(sdk::view(user)),
-                                     std::string(sdk::view(password))});
-                            },
-                            [](void *ctx, std::int64_t unix_seconds) {
-                                static_cast<sdk::Auth *>(ctx)->expires_unix = unix_seconds;
-                            }};
-    const pullcred_auth_request request{sizeof(pullcred_auth_request),
-                                        sdk::str(image),
-                                        sdk::str(registry),
-                                        sdk::str(profile),
-                                        sdk::str(forwarded.token),
-                                        sdk::str(forwarded.annotations_json)};
-    const auto status = [&] {
-        const CallGuard guard(who(), "get_auth", call_budget());
-        return factory_.factory->get_auth(handle_, &request, &sink);
-    }();
-    if (status != PULLCRED_OK) return failure(status);
+    auto auth = driver_->get_auth({image, registry, profile, forwarded.token, forwarded.annotations_json});
+    if (!auth.ok()) return named(auth.error());
+    for (const auto &entry : auth->entries) log::register_secret(entry.password);
     return auth;
 }
 
 Result<std::optional<std::string>> Instance::describe(std::string_view image, std::string_view registry,
                                                       std::string_view profile) {
-    const auto *factory = factory_.factory;
-    if (factory->struct_size < offsetof(pullcred_factory, describe) + sizeof factory->describe ||
-        factory->describe == nullptr)
-        return std::optional<std::string>();
-    std::string text;
-    pullcred_text_sink sink{&text, &sdk::detail::append_text};
-    const pullcred_auth_request request{
-        sizeof(pullcred_auth_request), sdk::str(image), sdk::str(registry), sdk::str(profile), {}, {}};
-    const auto status = [&] {
-        const CallGuard guard(who(), "describe", call_budget());
-        return factory->describe(handle_, &request, &sink);
-    }();
-    if (status == PULLCRED_NOT_APPLICABLE) return std::optional<std::string>();
-    if (status != PULLCRED_OK) return failure(status);
-    return std::optional<std::string>(sdk::one_line(log::redact(text), kMaxDescriptionBytes));
+    auto text = driver_->describe({image, registry, profile, {}, {}});
+    if (!text.ok()) return named(text.error());
+    if (!*text) return text;
+    return std::optional<std::string>(sdk::one_line(log::redact(**text), kMaxDescriptionBytes));
 }
 
 Status validate_factory_config(const FactoryRef &factory, const nlohmann::json &config,

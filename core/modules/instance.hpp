@@ -1,11 +1,13 @@
 // One live instance of a module factory (a profile's source, a rule's
-// backend), with the C ABI calls wrapped into Results. Every secret an
-// instance returns is registered for redaction before anyone can log it.
+// backend): the SDK's Driver with the host's services, every call under the
+// watchdog, errors named after the instance, and every secret it returns
+// registered for redaction before anyone can log it.
 #pragma once
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pullcred/driver.hpp>
 #include <pullcred/module.hpp>
 #include <string>
 #include <string_view>
@@ -53,7 +55,7 @@ public:
 
 private:
     Instance(FactoryRef factory, std::string component, const HostEnvironment *environment, Naming naming);
-    Error failure(pullcred_status status) const;
+    [[nodiscard]] Error named(const Error &error) const;
     [[nodiscard]] std::string who() const;
     [[nodiscard]] std::int64_t call_budget() const;
 
@@ -62,7 +64,7 @@ private:
     std::string error_prefix_; // "profile default: aws.static", or "aws.static"
     std::unique_ptr<HostServices> host_;
     const HostEnvironment *environment_;
-    void *handle_ = nullptr;
+    std::optional<sdk::Driver> driver_; // last: destroyed first, while the rest is alive
 };
 
 // How guards name a call's instance: "module /x.so: profile p (aws.foo)".

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <pullcred/descriptor_check.hpp>
+#include <pullcred/driver.hpp>
 #include <pullcred/module.h>
 #include <pullcred/module.hpp>
 
@@ -394,41 +395,19 @@ private:
     const pullcred_module *descriptor_;
 };
 
-// One instance of a factory, created and called through the C ABI as
-// pullcred does. Failures come back as a Status whose message is the
-// module's create() error or last_error() text. The config is passed as is:
-// pullcred validates it against the factory's schema first (check that with
-// `pullcred check-config`); this kit does not.
+// One instance of a factory, created and called through the C ABI by the
+// same Driver as in pullcred. Failures come back with the module's create()
+// error or last_error() text and its status code. The config is passed as
+// is: pullcred validates it against the factory's schema first (check that
+// with `pullcred check-config`); this kit does not.
 class Instance {
 public:
     static Result<Instance> create(const pullcred_factory &factory, const FakeHost &host,
                                    const Config &config = Config::object()) {
-        const auto text = config.dump();
-        std::string error;
-        auto sink = sdk::detail::text_sink(error);
-        void *handle = nullptr;
-        const auto code = factory.create(host.table(), str(text), &handle, &sink);
-        if (code != PULLCRED_OK || handle == nullptr) {
-            if (code != PULLCRED_OK && handle != nullptr) factory.destroy(handle);
-            return Error{error.empty() ? std::string("no reason given") : error,
-                         sdk::error_code(code == PULLCRED_OK ? PULLCRED_FAILED : code)};
-        }
-        return Instance(factory, handle);
+        auto driver = Driver::create(factory, host.table(), config.dump());
+        if (!driver.ok()) return driver.error();
+        return Instance(std::move(driver.value()));
     }
-
-    Instance(Instance &&other) noexcept
-        : factory_(other.factory_), handle_(std::exchange(other.handle_, nullptr)) {}
-    Instance &operator=(Instance &&other) noexcept {
-        if (this != &other) {
-            reset();
-            factory_ = other.factory_;
-            handle_ = std::exchange(other.handle_, nullptr);
-        }
-        return *this;
-    }
-    Instance(const Instance &) = delete;
-    Instance &operator=(const Instance &) = delete;
-    ~Instance() { reset(); }
 
     // A registry backend's answer for `image`. `registry` defaults to the
     // image's host[:port] (everything before the first '/'). The service
@@ -437,80 +416,41 @@ public:
     Result<Auth> get_auth(std::string_view image, std::string_view registry = {},
                           std::string_view profile = {}, std::string_view service_account_token = {},
                           std::string_view service_account_annotations = {}) {
-        if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND || factory_->get_auth == nullptr)
-            return Error::failed(std::string(factory_->name) + " is not a registry backend");
-        if (registry.empty()) registry = image.substr(0, image.find('/'));
-        Auth auth;
-        pullcred_auth_sink sink{
-            sizeof(pullcred_auth_sink), &auth,
-            [](void *ctx, pullcred_str name, pullcred_str user, pullcred_str password) {
-                static_cast<Auth *>(ctx)->entries.push_back(
-                    {std::string(view(name)), std::string(view(user)), std::string(view(password))});
-            },
-            [](void *ctx, std::int64_t unix_seconds) {
-                static_cast<Auth *>(ctx)->expires_unix = unix_seconds;
-            }};
-        const pullcred_auth_request request{sizeof(pullcred_auth_request),
-                                            str(image),
-                                            str(registry),
-                                            str(profile),
-                                            str(service_account_token),
-                                            str(service_account_annotations)};
-        const auto code = factory_->get_auth(handle_, &request, &sink);
-        if (code != PULLCRED_OK) return failure(code);
-        return auth;
+        return driver_.get_auth({image, registry_of(image, registry), profile, service_account_token,
+                                 service_account_annotations});
     }
 
-    // A registry backend's description of what get_auth would call (ABI 1.1).
-    // PULLCRED_NOT_APPLICABLE when it describes nothing or has no describe.
-    Result<std::string> describe(std::string_view image, std::string_view registry = {},
-                                 std::string_view profile = {}) {
-        if (factory_->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-            return Error::failed(std::string(factory_->name) + " is not a registry backend");
-        if (factory_->struct_size < offsetof(pullcred_factory, describe) + sizeof factory_->describe ||
-            factory_->describe == nullptr)
-            return Error::not_applicable(std::string(factory_->name) + " has no describe");
-        if (registry.empty()) registry = image.substr(0, image.find('/'));
-        std::string text;
-        auto sink = sdk::detail::text_sink(text);
-        const pullcred_auth_request request{
-            sizeof(pullcred_auth_request), str(image), str(registry), str(profile), {}, {}};
-        const auto code = factory_->describe(handle_, &request, &sink);
-        if (code != PULLCRED_OK) return failure(code);
-        return text;
-    }
-
-    // A credential source's answer for `profile`.
+    // A credential source's answer for `profile`; `service_account_token` is
+    // what pullcred hands the source of a rule's service-account role.
     Result<Credentials> get_credentials(std::string_view profile, std::string_view region_hint = {},
                                         std::string_view service_account_token = {}) {
-        if (factory_->kind != PULLCRED_KIND_CREDENTIAL_SOURCE || factory_->get_credentials == nullptr)
-            return Error::failed(std::string(factory_->name) + " is not a credential source");
-        Credentials credentials;
-        auto sink = sdk::detail::credentials_sink(credentials);
-        const pullcred_credentials_request request{sizeof(pullcred_credentials_request), str(profile),
-                                                   str(region_hint), str(service_account_token)};
-        const auto code = factory_->get_credentials(handle_, &request, &sink);
-        if (code != PULLCRED_OK) return failure(code);
-        return credentials;
+        return driver_.get_credentials({profile, region_hint, service_account_token});
     }
 
-    [[nodiscard]] const pullcred_factory &factory() const { return *factory_; }
+    // What get_auth would call for `image` (a backend, ABI 1.1), or what
+    // get_credentials would do for `profile` (a source, ABI 1.2: pass an
+    // empty image). PULLCRED_NOT_APPLICABLE when it describes nothing or has
+    // no describe.
+    Result<std::string> describe(std::string_view image, std::string_view registry = {},
+                                 std::string_view profile = {}) {
+        auto text = driver_.describe({image, registry_of(image, registry), profile, {}, {}});
+        if (!text.ok()) return text.error();
+        if (!text.value())
+            return Error::not_applicable(std::string(driver_.factory().name) +
+                                         " has no describe, or says nothing");
+        return std::move(*text.value());
+    }
+
+    [[nodiscard]] const pullcred_factory &factory() const { return driver_.factory(); }
 
 private:
-    Instance(const pullcred_factory &factory, void *handle) : factory_(&factory), handle_(handle) {}
+    explicit Instance(Driver driver) : driver_(std::move(driver)) {}
 
-    Error failure(pullcred_status code) const {
-        const auto text = view(factory_->last_error(handle_));
-        return Error{text.empty() ? std::string("no reason given") : std::string(text),
-                     sdk::error_code(code)};
-    }
-    void reset() {
-        if (handle_ != nullptr) factory_->destroy(handle_);
-        handle_ = nullptr;
+    static std::string_view registry_of(std::string_view image, std::string_view registry) {
+        return registry.empty() ? image.substr(0, image.find('/')) : registry;
     }
 
-    const pullcred_factory *factory_;
-    void *handle_;
+    Driver driver_;
 };
 
 } // namespace pullcred::sdk::testing

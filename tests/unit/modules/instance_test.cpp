@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <pullcred/testing.hpp>
+
 #include "fixture_paths.hpp"
 #include "log/redact.hpp"
 #include "modules/instance.hpp"
@@ -122,4 +124,37 @@ TEST(ModuleInstance, DescriptionIsOneLineAndRedacted) {
     ASSERT_TRUE(described.ok()) << described.error().message;
     ASSERT_TRUE(described->has_value());
     EXPECT_EQ(**described, "https://c.example/token leaks [REDACTED]");
+}
+
+TEST(SdkDriver, EveryCallIntoTheModuleRunsInsideAround) {
+    const sdk::testing::FakeHost host;
+    std::vector<std::string> calls;
+    auto around = [&calls](const char *call, const std::function<void()> &run) {
+        calls.emplace_back(call);
+        run();
+    };
+    {
+        auto driver = sdk::Driver::create(*factory("test.echo").factory, host.table(), "{}", around);
+        ASSERT_TRUE(driver.ok()) << driver.error().message;
+        auto auth = driver->get_auth({"r.example/x", "r.example", "", {}, {}});
+        ASSERT_FALSE(auth.ok());
+        EXPECT_EQ(auth.error().message, "a profile is required");
+        EXPECT_EQ(auth.error().code, ErrorCode::failed);
+        auto wrong_kind = driver->get_credentials({"p", "", {}});
+        EXPECT_THAT(wrong_kind.error().message, HasSubstr("test.echo is not a credential source"));
+    }
+    EXPECT_EQ(calls, (std::vector<std::string>{"create", "get_auth", "last_error", "destroy"}));
+}
+
+TEST(SdkDriver, ACreateFailureCarriesTheModulesTextAndNothingIsLeftToDestroy) {
+    const sdk::testing::FakeHost host;
+    std::vector<std::string> calls;
+    auto driver = sdk::Driver::create(*factory("test.fixed-source").factory, host.table(), R"({"value": 7})",
+                                      [&calls](const char *call, const std::function<void()> &run) {
+                                          calls.emplace_back(call);
+                                          run();
+                                      });
+    ASSERT_FALSE(driver.ok());
+    EXPECT_FALSE(driver.error().message.empty());
+    EXPECT_EQ(calls, (std::vector<std::string>{"create"}));
 }

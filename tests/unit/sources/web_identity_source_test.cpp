@@ -67,6 +67,15 @@ TEST(WebIdentitySource, StsThrottlingStaysRetryableAndTheTokenIsNeverQuoted) {
     EXPECT_THAT(credentials.error().message, Not(HasSubstr(kToken)));
 }
 
+TEST(WebIdentitySource, DescribesTheExchangeWithoutCallingIt) {
+    FakeHost host;
+    auto described = web_identity(host).describe("", "", "p");
+    ASSERT_TRUE(described.ok()) << described.error().message;
+    EXPECT_EQ(described.value(), std::string("AssumeRoleWithWebIdentity of ") + kRole +
+                                     " with the pod's service-account token (STS in eu-west-1)");
+    EXPECT_TRUE(host.requests.empty());
+}
+
 TEST(WebIdentitySource, RefusesAConfigWithoutARole) {
     FakeHost host;
     auto created =
