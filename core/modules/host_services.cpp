@@ -20,12 +20,6 @@ void write_error(pullcred_text_sink *sink, std::string_view text) {
     if (sink != nullptr && sink->write != nullptr) sink->write(sink->ctx, sdk::str(text));
 }
 
-void write_credentials(const sdk::Credentials &credentials, pullcred_credentials_sink *out) {
-    for (const auto &[name, value] : credentials.fields)
-        out->set_field(out->ctx, sdk::str(name), sdk::str(value));
-    if (credentials.expires_unix) out->set_expiry(out->ctx, *credentials.expires_unix);
-}
-
 log::Level to_level(pullcred_log_level level) {
     switch (level) {
     case PULLCRED_LOG_DEBUG:
@@ -142,7 +136,7 @@ pullcred_status HostServices::credentials_for_profile(void *ctx, const pullcred_
         write_error(error, credentials.error().message);
         return credentials.error().status();
     }
-    write_credentials(*credentials, out);
+    sdk::detail::write_credentials(*credentials, out);
     return PULLCRED_OK;
 }
 
@@ -166,7 +160,7 @@ pullcred_status HostServices::credentials_from_source(void *ctx, pullcred_str fa
         write_error(error, credentials.error().message);
         return credentials.error().status();
     }
-    write_credentials(*credentials, out);
+    sdk::detail::write_credentials(*credentials, out);
     return PULLCRED_OK;
 }
 

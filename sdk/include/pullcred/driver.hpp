@@ -24,7 +24,10 @@ inline pullcred_auth_sink auth_sink(Auth &target) {
             static_cast<Auth *>(ctx)->entries.push_back(
                 {std::string(view(registry)), std::string(view(username)), std::string(view(password))});
         },
-        [](void *ctx, std::int64_t unix_seconds) { static_cast<Auth *>(ctx)->expires_unix = unix_seconds; }};
+        [](void *ctx, std::int64_t unix_seconds) { static_cast<Auth *>(ctx)->expires_unix = unix_seconds; },
+        [](void *ctx, std::int64_t unix_ms) {
+            static_cast<Auth *>(ctx)->expires_unix = unix_seconds_of(unix_ms);
+        }};
 }
 
 inline bool has_describe(const pullcred_factory &factory) {

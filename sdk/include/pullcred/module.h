@@ -71,11 +71,16 @@ typedef struct pullcred_header_sink {
 #define PULLCRED_FIELD_PASSWORD "password"
 #define PULLCRED_FIELD_BEARER_TOKEN "bearer_token"
 
+/* Times in the ABI are Unix milliseconds (now_unix_ms, deadline_unix_ms,
+ * set_expiry_ms). set_expiry, in seconds, is ABI 1.0's: a module calls
+ * set_expiry_ms when the sink's struct_size covers it, else set_expiry.
+ * Not calling either = no expiry. */
 typedef struct pullcred_credentials_sink {
     uint32_t struct_size;
     void *ctx;
     void (*set_field)(void *ctx, pullcred_str name, pullcred_str value);
-    void (*set_expiry)(void *ctx, int64_t unix_seconds); /* absent = no expiry */
+    void (*set_expiry)(void *ctx, int64_t unix_seconds);
+    void (*set_expiry_ms)(void *ctx, int64_t unix_ms); /* ABI 1.2 */
 } pullcred_credentials_sink;
 
 typedef struct pullcred_auth_sink {
@@ -83,6 +88,7 @@ typedef struct pullcred_auth_sink {
     void *ctx;
     void (*add)(void *ctx, pullcred_str registry, pullcred_str username, pullcred_str password);
     void (*set_expiry)(void *ctx, int64_t unix_seconds);
+    void (*set_expiry_ms)(void *ctx, int64_t unix_ms); /* ABI 1.2 */
 } pullcred_auth_sink;
 
 typedef struct pullcred_http_response_sink {
@@ -203,8 +209,16 @@ typedef struct pullcred_host {
 
 /* ---- What a module exports. Concurrency (sdk/ABI.md): within a process the
  * host calls modules one call at a time, on the request's thread; calls
- * nest only through credentials_for_profile, never into the calling
- * instance. Processes run side by side. ---- */
+ * nest only through credentials_for_profile and credentials_from_source,
+ * never into the calling instance. Processes run side by side. Per function:
+ *   entry point   once per process, before any other call.
+ *   create        may run while another instance's call waits on the host
+ *                 (nested), never concurrently with it.
+ *   get_*, describe, last_error, destroy
+ *                 never concurrently with any call on the same instance;
+ *                 destroy is the instance's last call.
+ * Host services may be called only from inside such a call, on its thread.
+ * ---- */
 typedef struct pullcred_factory {
     uint32_t struct_size;
     pullcred_factory_kind kind;

@@ -157,6 +157,27 @@ inline Result<std::optional<std::string>> read_file_directly(const std::string &
     return std::optional<std::string>(std::move(content));
 }
 
+// Unix milliseconds to the seconds of Credentials::expires_unix and
+// Auth::expires_unix (rounded down: an expiry is never later than said).
+inline std::int64_t unix_seconds_of(std::int64_t unix_ms) {
+    return unix_ms >= 0 ? unix_ms / 1000 : -((-unix_ms + 999) / 1000);
+}
+
+// Writes an expiry in the sink's unit: milliseconds when it has
+// set_expiry_ms (ABI 1.2), else seconds.
+template <class Sink> void write_expiry(Sink *out, std::int64_t unix_seconds) {
+    if (out->struct_size >= offsetof(Sink, set_expiry_ms) + sizeof out->set_expiry_ms &&
+        out->set_expiry_ms != nullptr)
+        out->set_expiry_ms(out->ctx, unix_seconds * 1000);
+    else if (out->set_expiry != nullptr)
+        out->set_expiry(out->ctx, unix_seconds);
+}
+
+inline void write_credentials(const Credentials &credentials, pullcred_credentials_sink *out) {
+    for (const auto &[name, value] : credentials.fields) out->set_field(out->ctx, str(name), str(value));
+    if (credentials.expires_unix) write_expiry(out, *credentials.expires_unix);
+}
+
 inline pullcred_credentials_sink credentials_sink(Credentials &target) {
     return {sizeof(pullcred_credentials_sink), &target,
             [](void *ctx, pullcred_str name, pullcred_str value) {
@@ -164,6 +185,9 @@ inline pullcred_credentials_sink credentials_sink(Credentials &target) {
             },
             [](void *ctx, std::int64_t unix_seconds) {
                 static_cast<Credentials *>(ctx)->expires_unix = unix_seconds;
+            },
+            [](void *ctx, std::int64_t unix_ms) {
+                static_cast<Credentials *>(ctx)->expires_unix = unix_seconds_of(unix_ms);
             }};
 }
 
@@ -446,9 +470,7 @@ inline pullcred_status get_credentials(void *instance, const pullcred_credential
             wrapped.service_account_token = view(request->service_account_token);
         auto result = source.get_credentials(wrapped);
         if (!result.ok()) return result.error();
-        for (const auto &[name, value] : result.value().fields)
-            out->set_field(out->ctx, str(name), str(value));
-        if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
+        write_credentials(result.value(), out);
         return ok();
     });
 }
@@ -466,7 +488,7 @@ inline pullcred_status get_auth(void *instance, const pullcred_auth_request *req
         if (!result.ok()) return result.error();
         for (const auto &entry : result.value().entries)
             out->add(out->ctx, str(entry.registry), str(entry.username), str(entry.password));
-        if (result.value().expires_unix) out->set_expiry(out->ctx, *result.value().expires_unix);
+        if (result.value().expires_unix) write_expiry(out, *result.value().expires_unix);
         return ok();
     });
 }

@@ -229,7 +229,7 @@ private:
             detail::write(error, "profile \"" + profile + "\" is not defined in profiles");
             return PULLCRED_FAILED;
         }
-        write_credentials(it->second, out);
+        sdk::detail::write_credentials(it->second, out);
         return PULLCRED_OK;
     }
 
@@ -245,13 +245,8 @@ private:
             detail::write(error, "no module provides " + name);
             return PULLCRED_NOT_APPLICABLE;
         }
-        write_credentials(it->second, out);
+        sdk::detail::write_credentials(it->second, out);
         return PULLCRED_OK;
-    }
-
-    static void write_credentials(const Credentials &credentials, pullcred_credentials_sink *out) {
-        for (const auto &[name, value] : credentials.fields) out->set_field(out->ctx, str(name), str(value));
-        if (credentials.expires_unix) out->set_expiry(out->ctx, *credentials.expires_unix);
     }
 
     static pullcred_status http_cb(void *ctx, const pullcred_http_request *request,

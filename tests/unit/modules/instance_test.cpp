@@ -158,3 +158,26 @@ TEST(SdkDriver, ACreateFailureCarriesTheModulesTextAndNothingIsLeftToDestroy) {
     EXPECT_FALSE(driver.error().message.empty());
     EXPECT_EQ(calls, (std::vector<std::string>{"create"}));
 }
+
+TEST(SdkTime, ExpiriesTravelInMillisecondsWhereTheSinkHasThem) {
+    struct Seen {
+        std::int64_t seconds = 0;
+        std::int64_t ms = 0;
+    } seen;
+    pullcred_credentials_sink sink{sizeof(pullcred_credentials_sink), &seen,
+                                   [](void *, pullcred_str, pullcred_str) {},
+                                   [](void *ctx, std::int64_t s) { static_cast<Seen *>(ctx)->seconds = s; },
+                                   [](void *ctx, std::int64_t ms) { static_cast<Seen *>(ctx)->ms = ms; }};
+    sdk::detail::write_expiry(&sink, 1'700'000'123);
+    EXPECT_EQ(seen.ms, 1'700'000'123'000);
+    EXPECT_EQ(seen.seconds, 0);
+
+    seen = {};
+    sink.struct_size = offsetof(pullcred_credentials_sink, set_expiry_ms); // an ABI 1.1 host's sink
+    sdk::detail::write_expiry(&sink, 1'700'000'123);
+    EXPECT_EQ(seen.seconds, 1'700'000'123);
+    EXPECT_EQ(seen.ms, 0);
+
+    EXPECT_EQ(sdk::detail::unix_seconds_of(1'700'000'123'999), 1'700'000'123);
+    EXPECT_EQ(sdk::detail::unix_seconds_of(-1), -1);
+}
