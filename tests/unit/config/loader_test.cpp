@@ -220,7 +220,7 @@ TEST(ConfigLoader, RuleSettingsOfTheHostAreTypedFields) {
 kind: Config
 registries:
   - matchImages: ["a.example.com"]
-    backend: static
+    backend: aws.static
     cacheKeyType: Global
     serviceAccount:
       required: true
@@ -228,11 +228,11 @@ registries:
       roleArn: arn:aws:iam::111122223333:role/pull
       stsRegion: eu-west-1
   - matchImages: ["b.example.com"]
-    backend: static
+    backend: aws.static
     cacheKeyType: Image
     serviceAccount: {forwardToBackend: true}
   - matchImages: ["c.example.com"]
-    backend: static
+    backend: aws.static
 )");
     ASSERT_TRUE(loaded.ok()) << loaded.summary();
     const auto &rules = loaded.config.registries;
