@@ -7,6 +7,7 @@
 #include "cache/lock.hpp"
 #include "cache/prune.hpp"
 #include "log/logger.hpp"
+#include "util/clock.hpp"
 
 namespace pullcred::cache {
 
@@ -17,12 +18,6 @@ constexpr std::int64_t kRefreshNeedsMs = 2000;
 // A waiter waits this long past its deadline for the holder's outcome: the
 // holder started first, and its last HTTP attempt may end at the deadline.
 constexpr std::int64_t kOutcomeGraceMs = 1500;
-
-std::int64_t system_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 Served from_entry(const Entry &entry) {
     return Served{entry.data, true, false, entry.inputs};
@@ -69,7 +64,7 @@ std::string waited_in_vain(const KeyLock &lock, const std::filesystem::path &loc
 
 } // namespace
 
-Cache::Cache(Store store) : store_(std::move(store)), clock_(&system_now_ms) {}
+Cache::Cache(Store store) : store_(std::move(store)), clock_(&util::now_unix_ms) {}
 
 std::optional<Cache> Cache::open(const config::CacheSettings &settings) {
     if (!settings.enabled) return std::nullopt;

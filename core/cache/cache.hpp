@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "cache/codec.hpp"
 #include "cache/store.hpp"
 #include "config/model.hpp"
 #include "util/result.hpp"
@@ -37,6 +38,20 @@ struct Served {
     nlohmann::json data;
     bool from_cache = false;
     bool stale = false; // a refresh was due and did not happen: ask again soon
+    Inputs inputs;
+};
+
+// The same, for a value the cache writes with Codec<T> (cache/codec.hpp).
+template <class T> struct FetchedValue {
+    T value;
+    std::optional<std::int64_t> expires_unix; // none: not cached
+    Inputs inputs;
+};
+
+template <class T> struct ServedValue {
+    T value;
+    bool from_cache = false;
+    bool stale = false;
     Inputs inputs;
 };
 
@@ -57,6 +72,13 @@ public:
                            const std::function<Result<Fetched>()> &fetch,
                            const std::function<bool(const nlohmann::json &)> &usable) const;
 
+    // through() for a typed value: encoded only to be written, decoded only
+    // when read back; `usable` vets a value read back.
+    template <class T>
+    Result<ServedValue<T>> serve(const std::string &key, std::int64_t now_unix, const Deadline &deadline,
+                                 const std::function<Result<FetchedValue<T>>()> &fetch,
+                                 const std::function<bool(const T &)> &usable) const;
+
     [[nodiscard]] std::optional<Entry> peek(const std::string &key, std::string *changed = nullptr) const {
         return store_.read(key, changed);
     }
@@ -76,5 +98,31 @@ private:
     std::function<std::int64_t()> clock_;
     mutable bool lock_problem_told_ = false;
 };
+
+template <class T>
+Result<ServedValue<T>> Cache::serve(const std::string &key, std::int64_t now_unix, const Deadline &deadline,
+                                    const std::function<Result<FetchedValue<T>>()> &fetch,
+                                    const std::function<bool(const T &)> &usable) const {
+    // The value fetched, else that of the entry read last: through() serves
+    // an entry only from its last read, and fetches after every read.
+    std::optional<T> value;
+    auto served = through(
+        key, now_unix, deadline,
+        [&]() -> Result<Fetched> {
+            auto got = fetch();
+            if (!got) return got.error();
+            auto data = Codec<T>::encode(got->value);
+            value = std::move(got->value);
+            return Fetched{std::move(data), got->expires_unix, std::move(got->inputs)};
+        },
+        [&](const nlohmann::json &data) {
+            value = Codec<T>::decode(data);
+            if (value && !usable(*value)) value.reset();
+            return value.has_value();
+        });
+    if (!served) return served.error();
+    if (!value) return Error::failed("cache entry has an unexpected shape");
+    return ServedValue<T>{std::move(*value), served->from_cache, served->stale, std::move(served->inputs)};
+}
 
 } // namespace pullcred::cache

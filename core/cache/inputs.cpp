@@ -1,8 +1,8 @@
 #include "cache/inputs.hpp"
 
 #include <cstdlib>
-#include <ctime>
 
+#include "util/clock.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::cache {
@@ -11,12 +11,6 @@ namespace {
 // A file modified this close to when it was read may change again within the
 // same timestamp tick: its content is compared, not only its stat.
 constexpr std::int64_t kRacyWindowNs = 2'000'000'000;
-
-std::int64_t wall_clock_ns() {
-    struct timespec now {};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
 
 std::optional<std::string> env_digest(const std::string &name) {
     const char *value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe): read-only use
@@ -35,7 +29,7 @@ void Inputs::add_file(const std::string &path, const std::optional<FileIdentity>
                       std::optional<std::string_view> content) {
     File file{identity, content ? sha256_hex(*content) : std::string(), false};
     if (identity && content) {
-        const auto now = wall_clock_ns();
+        const auto now = util::now_unix_ns();
         file.racy = now - identity->mtime_ns < kRacyWindowNs || now - identity->ctime_ns < kRacyWindowNs;
     }
     files_.insert_or_assign(path, std::move(file));

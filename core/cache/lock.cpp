@@ -15,15 +15,11 @@
 #include <thread>
 #include <unistd.h>
 
+#include "util/clock.hpp"
+
 namespace pullcred::cache {
 
 namespace {
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string unusable_lock(const std::filesystem::path &lock_file, const std::string &what) {
     return "cache: cannot use lock " + lock_file.string() + ": " + what;
 }
@@ -62,7 +58,7 @@ bool KeyLock::wait_until(std::int64_t until_unix_ms) {
             return true;
         }
         if (errno != EWOULDBLOCK && errno != EINTR) return false;
-        const auto remaining = until_unix_ms - now_ms();
+        const auto remaining = until_unix_ms - util::now_unix_ms();
         if (remaining <= 0) return false;
         std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(remaining)));
         pause = std::min(pause * 2, std::chrono::milliseconds(50));

@@ -114,7 +114,7 @@ int run_explain(const CommandLine &command) {
     std::cout << "image:    " << sdk::one_line(image) << "\n"
               << "registry: " << sdk::one_line(reference->registry()) << "\n"
               << "config:   " << (config.file.empty() ? "(built-in: no config file)" : config.file) << "\n";
-    const auto selection = request::select_rule(config, image);
+    const auto selection = request::select_rule(config, *reference);
     if (selection.rule == nullptr) {
         std::cout << "rule:     none matches; kubelet gets an empty auth\n";
         return 0;

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -23,6 +22,7 @@
 #include "node/bottlerocket.hpp"
 #include "node/host_command.hpp"
 #include "node/installer.hpp"
+#include "util/clock.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
 #include "util/install_prefix.hpp"
@@ -166,7 +166,7 @@ int run_bottlerocket_install(const node::InstallOptions &options, const fs::path
     auto settings = bottlerocket_options(options, socket, flags, profile);
     if (!settings) return fail("node install: " + settings.error().message);
     auto keys = [&]() { return profile_keys(options.config, profile); };
-    auto now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+    auto now = [] { return util::now_unix_ms() / 1000; };
     auto changes = node::bottlerocket_sync(*settings, keys, now());
     if (!changes) return fail("node install: " + changes.error().message);
     log_changes(*changes);

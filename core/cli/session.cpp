@@ -8,13 +8,8 @@
 
 namespace pullcred::cli {
 
-std::int64_t now_unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-Session::Session(config::LoadResult loaded) : loaded_(std::move(loaded)), started_unix_ms_(now_unix_ms()) {}
+Session::Session(config::LoadResult loaded)
+    : loaded_(std::move(loaded)), started_unix_ms_(util::now_unix_ms()) {}
 
 namespace {
 // The stamp that remember_valid_config leaves for this exact text.
@@ -68,7 +63,7 @@ std::int64_t Session::deadline_unix_ms() const {
 providers::Providers &Session::providers() {
     if (!providers_) {
         modules::HostEnvironment environment;
-        environment.now_unix_ms = &now_unix_ms;
+        environment.now_unix_ms = &util::now_unix_ms;
         const auto &settings = config().settings;
         environment.deadline_unix_ms = deadline_unix_ms();
         environment.http_policy.deadline_unix_ms = environment.deadline_unix_ms;

@@ -12,6 +12,7 @@
 #include "modules/registry.hpp"
 #include "providers/providers.hpp"
 #include "request/answer.hpp"
+#include "util/clock.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::cli {
@@ -57,7 +58,5 @@ private:
     std::unique_ptr<providers::Providers> providers_;
     std::optional<std::optional<cache::Cache>> cache_;
 };
-
-std::int64_t now_unix_ms();
 
 } // namespace pullcred::cli

@@ -27,10 +27,11 @@ constexpr std::int64_t kAnnouncedSeconds = 3600;
 class Keeper {
 public:
     Keeper(const CredentialSelection &selection, AwsKeys keys, bool cached)
-        : selection_(selection), keys_(std::move(keys)), cached_(cached), updated_(now_unix_ms() / 1000) {}
+        : selection_(selection), keys_(std::move(keys)), cached_(cached),
+          updated_(util::now_unix_ms() / 1000) {}
 
     Result<std::string> document() {
-        const auto now = now_unix_ms() / 1000;
+        const auto now = util::now_unix_ms() / 1000;
         if (cached_ || !keys_.expires_unix || *keys_.expires_unix - now < kRefreshSeconds) {
             auto fresh = selection_.resolve(&cached_);
             if (fresh) {
@@ -98,7 +99,7 @@ int run_signing_helper_serve(const CommandLine &command) {
     Keeper keeper(selection, std::move(*first), cached);
     const auto role = selection.role_name();
     imds::Service service(
-        role, [&keeper] { return keeper.document(); }, &now_unix_ms);
+        role, [&keeper] { return keeper.document(); }, &util::now_unix_ms);
     auto served = imds::serve(server, service, [&](unsigned short bound) {
         const auto url = "http://127.0.0.1:" + std::to_string(bound) + "/";
         log::info("serving the credentials of profile '" + selection.profile() + "' as role '" + role +

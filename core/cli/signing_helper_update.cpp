@@ -68,7 +68,7 @@ int run_signing_helper_update(const CommandLine &command) {
     for (;;) {
         auto keys = selection.resolve();
         Status written = keys ? update_credentials_file(*path, profile, *keys) : Status(keys.error());
-        const auto now = now_unix_ms() / 1000;
+        const auto now = util::now_unix_ms() / 1000;
         if (!written) {
             if (!retry_errors) return fail(written.error().message);
             log::warn(written.error().message + "; trying again in " + std::to_string(backoff) + " s");

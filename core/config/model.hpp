@@ -2,11 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pullcred::config {
@@ -42,13 +44,30 @@ struct Profile {
     nlohmann::json settings; // the whole profile object, passed to the source
 };
 
+// A rule's cacheKeyType: how kubelet may keep its answers (request/kubelet_cache_scope.hpp).
+enum class CacheKeyType : std::uint8_t { image, registry, global };
+std::string_view to_string(CacheKeyType type);
+
+inline constexpr std::string_view kDefaultRoleAnnotation = "eks.amazonaws.com/ecr-role-arn";
+
+// A rule's serviceAccount (request/service_account.hpp says what each does).
+struct ServiceAccountSettings {
+    bool required = false;
+    bool forward_to_backend = false;
+    std::string role_annotation{kDefaultRoleAnnotation};
+    std::string role_arn;   // empty: none
+    std::string sts_region; // empty: the ECR host's region
+    bool operator==(const ServiceAccountSettings &) const = default;
+};
+
 struct Rule {
     std::size_t index = 0;
     std::vector<std::string> match_images;
     std::string backend;
     std::string profile; // may be empty
     std::optional<std::chrono::nanoseconds> cache_duration;
-    std::string cache_key_type = "Registry";
+    CacheKeyType cache_key_type = CacheKeyType::registry;
+    ServiceAccountSettings service_account;
     nlohmann::json settings; // the whole rule object, passed to the backend
 };
 

@@ -91,6 +91,39 @@ void build_profiles(const nlohmann::json &doc, Config &config) {
     }
 }
 
+CacheKeyType cache_key_type_of(const nlohmann::json &rule) {
+    const auto it = rule.find("cacheKeyType");
+    if (it == rule.end() || !it->is_string()) return CacheKeyType::registry;
+    const auto &text = it->get_ref<const std::string &>();
+    if (text == "Image") return CacheKeyType::image;
+    if (text == "Global") return CacheKeyType::global;
+    return CacheKeyType::registry;
+}
+
+// An absent, empty or mistyped key keeps its default (the schema refuses them).
+void read_text(const nlohmann::json &object, const char *key, std::string &into) {
+    const auto it = object.find(key);
+    if (it != object.end() && it->is_string() && !it->get_ref<const std::string &>().empty())
+        into = it->get<std::string>();
+}
+
+bool read_flag(const nlohmann::json &object, const char *key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+ServiceAccountSettings service_account_of(const nlohmann::json &rule) {
+    ServiceAccountSettings settings;
+    const auto it = rule.find("serviceAccount");
+    if (it == rule.end() || !it->is_object()) return settings;
+    settings.required = read_flag(*it, "required");
+    settings.forward_to_backend = read_flag(*it, "forwardToBackend");
+    read_text(*it, "roleAnnotation", settings.role_annotation);
+    read_text(*it, "roleArn", settings.role_arn);
+    read_text(*it, "stsRegion", settings.sts_region);
+    return settings;
+}
+
 void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem> &problems) {
     auto it = doc.find("registries");
     if (it == doc.end()) return;
@@ -101,7 +134,8 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
         rule.index = index;
         rule.backend = body.at("backend").get<std::string>();
         rule.profile = body.value("profile", "");
-        rule.cache_key_type = body.value("cacheKeyType", "Registry");
+        rule.cache_key_type = cache_key_type_of(body);
+        rule.service_account = service_account_of(body);
         rule.settings = body;
         std::size_t pattern_index = 0;
         for (const auto &pattern : body.at("matchImages")) {
@@ -145,6 +179,18 @@ std::optional<Problem> oversized_string(const nlohmann::json &value, const std::
 }
 
 } // namespace
+
+std::string_view to_string(CacheKeyType type) {
+    switch (type) {
+    case CacheKeyType::image:
+        return "Image";
+    case CacheKeyType::global:
+        return "Global";
+    case CacheKeyType::registry:
+        break;
+    }
+    return "Registry";
+}
 
 std::optional<nlohmann::json> read_document(std::string_view text, const std::string &file_name,
                                             std::vector<Problem> &problems) {

@@ -298,6 +298,14 @@ bool match_image(std::string_view pattern, const ImageRef &image) {
     return urls_match(glob, target, image.path());
 }
 
+bool match_registry(std::string_view pattern, const ImageRef &image) {
+    detail::GoUrl glob;
+    detail::GoUrlScratch scratch;
+    if (!detail::parse_go_url(pattern, glob, scratch)) return false;
+    const detail::HostPort target{image.host(), image.port(), detail::SplitError::none};
+    return urls_match(glob, target, {});
+}
+
 Result<std::string> normalize_auth_key(std::string_view key) {
     std::string_view rest = key;
     if (rest.starts_with("https://")) {
@@ -318,6 +326,11 @@ Result<std::string> normalize_auth_key(std::string_view key) {
 }
 
 bool match_auth_key(std::string_view key, std::string_view image) {
+    auto normalized = normalize_auth_key(key);
+    return normalized.ok() && match_image(*normalized, image);
+}
+
+bool match_auth_key(std::string_view key, const ImageRef &image) {
     auto normalized = normalize_auth_key(key);
     return normalized.ok() && match_image(*normalized, image);
 }

@@ -45,6 +45,9 @@ bool match_image(std::string_view pattern, std::string_view image);
 // Same, for an image already parsed (ImageRef::parse is stricter than kubelet,
 // so this is only reachable for well-formed images).
 bool match_image(std::string_view pattern, const ImageRef &image);
+// Kubelet's URLsMatchStr(pattern, image.registry()): the image's host and
+// port, with no path.
+bool match_registry(std::string_view pattern, const ImageRef &image);
 
 enum class PatternKind : std::uint8_t {
     match_images, // a matchImages entry: used verbatim by kubelet
@@ -72,5 +75,6 @@ Result<std::string> normalize_auth_key(std::string_view key);
 // Whether kubelet would offer the credential stored under `key` (an auth map
 // key of a response) for `image`: normalize_auth_key, then match_image.
 bool match_auth_key(std::string_view key, std::string_view image);
+bool match_auth_key(std::string_view key, const ImageRef &image);
 
 } // namespace pullcred::dispatch

@@ -1,13 +1,13 @@
 #include "front/cache_hit.hpp"
 
-#include <chrono>
-
 #include "cache/config_stamp.hpp"
 #include "config/defaults.hpp"
 #include "config/model_builder.hpp"
+#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
 #include "request/cache_hit.hpp"
 #include "request/hit_plan.hpp"
+#include "util/clock.hpp"
 #include "util/input_file.hpp"
 #include "util/trust.hpp"
 
@@ -50,7 +50,7 @@ std::optional<Stamped> whole_config(const std::filesystem::path &path, const Ope
     return stamped;
 }
 
-std::optional<Stamped> stamped_config(const std::string &config_flag, std::string_view image,
+std::optional<Stamped> stamped_config(const std::string &config_flag, const dispatch::ImageRef &image,
                                       std::int64_t now_ns) {
     const auto location = config::locate_config(config_flag);
     // An untrusted config is refused here as by the host, which reports it.
@@ -77,15 +77,15 @@ std::optional<Stamped> stamped_config(const std::string &config_flag, std::strin
 } // namespace
 
 std::optional<std::string> answer_hit(std::string_view input, const std::string &config_flag) {
-    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const auto now_ns = util::now_unix_ns();
     const auto now = now_ns / 1'000'000'000;
     auto request = kubelet::parse_request(input);
     if (!request) return std::nullopt;
-    auto stamped = stamped_config(config_flag, request->image, now_ns);
+    auto image = dispatch::parse_image_ref(request->image);
+    if (!image) return std::nullopt; // the host says why
+    auto stamped = stamped_config(config_flag, *image, now_ns);
     if (!stamped) return std::nullopt;
-    auto response = request::answer_from_cache(*request, stamped->config, stamped->store, now);
+    auto response = request::answer_from_cache(*request, *image, stamped->config, stamped->store, now);
     if (!response) return std::nullopt;
     return kubelet::encode_response(*response);
 }

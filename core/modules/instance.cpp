@@ -1,12 +1,12 @@
 #include "modules/instance.hpp"
 
-#include <chrono>
 #include <cstddef>
 #include <pullcred/text.hpp>
 
 #include "config/schema_validator.hpp"
 #include "log/redact.hpp"
 #include "modules/call_guard.hpp"
+#include "util/clock.hpp"
 
 namespace pullcred::modules {
 
@@ -46,10 +46,7 @@ std::string Instance::who() const {
 
 std::int64_t Instance::call_budget() const {
     if (environment_ == nullptr) return -1;
-    const auto now = environment_->now_unix_ms ? environment_->now_unix_ms()
-                                               : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch())
-                                                     .count();
+    const auto now = environment_->now_unix_ms ? environment_->now_unix_ms() : util::now_unix_ms();
     return call_budget_ms(environment_->deadline_unix_ms, now);
 }
 

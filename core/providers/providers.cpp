@@ -83,29 +83,6 @@ namespace {
 // However long a source says its credentials last, they are kept at most
 // this long, so that a source's mistake does not stick for days.
 constexpr std::int64_t kMaxCredentialsCacheSeconds = std::int64_t{12} * 3600;
-
-nlohmann::json to_json(const sdk::Credentials &credentials) {
-    nlohmann::json data{{"fields", credentials.fields}};
-    if (credentials.expires_unix) data["expires"] = *credentials.expires_unix;
-    return data;
-}
-
-std::optional<sdk::Credentials> from_json(const nlohmann::json &data) {
-    sdk::Credentials credentials;
-    auto fields = data.find("fields");
-    if (fields == data.end() || !fields->is_object()) return std::nullopt;
-    for (const auto &[name, value] : fields->items()) {
-        if (!value.is_string()) return std::nullopt;
-        credentials.fields[name] = value.get<std::string>();
-    }
-    if (auto expires = data.find("expires"); expires != data.end()) {
-        if (!expires->is_number_integer()) return std::nullopt;
-        credentials.expires_unix = expires->get<std::int64_t>();
-    }
-    log::register_secret(credentials.get(PULLCRED_FIELD_SECRET_ACCESS_KEY));
-    log::register_secret(credentials.get(PULLCRED_FIELD_SESSION_TOKEN));
-    return credentials;
-}
 } // namespace
 
 Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profile,
@@ -119,21 +96,21 @@ Result<Providers::Resolved> Providers::fetch_credentials(std::string_view profil
         return Resolved{std::move(*credentials), scope.inputs(), false};
     }
     const auto now = environment_.now_unix_ms() / 1000;
-    auto fetch = [&]() -> Result<cache::Fetched> {
+    auto fetch = [&]() -> Result<cache::FetchedValue<sdk::Credentials>> {
         auto credentials = (*instance)->get_credentials({profile, region_hint, {}});
         if (!credentials) return credentials.error();
         auto keep_until = credentials->expires_unix;
         if (keep_until) keep_until = std::min(*keep_until, now + kMaxCredentialsCacheSeconds);
-        return cache::Fetched{to_json(*credentials), keep_until, scope.inputs()};
+        return cache::FetchedValue<sdk::Credentials>{std::move(*credentials), keep_until, scope.inputs()};
     };
     const auto &definition = config_.profiles.at(std::string(profile));
-    auto served =
-        cache_->through(cache::credentials_key(definition, {}), now,
-                        cache::Deadline{environment_.deadline_unix_ms, config_.settings.deadline}, fetch,
-                        [](const nlohmann::json &data) { return from_json(data).has_value(); });
+    auto served = cache_->serve<sdk::Credentials>(
+        cache::credentials_key(definition, {}), now,
+        cache::Deadline{environment_.deadline_unix_ms, config_.settings.deadline}, fetch,
+        [](const sdk::Credentials &) { return true; });
     if (!served) return served.error();
     scope.inputs().merge(served->inputs);
-    return Resolved{*from_json(served->data), scope.inputs(), served->from_cache};
+    return Resolved{std::move(served->value), scope.inputs(), served->from_cache};
 }
 
 Result<sdk::Credentials> Providers::credentials_for(std::string_view profile, std::string_view region_hint) {

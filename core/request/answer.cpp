@@ -12,14 +12,6 @@
 namespace pullcred::request {
 
 namespace {
-// The STS region for a service account: the rule's, else the ECR host's.
-std::string sts_region_for(const config::Rule &rule, std::string_view registry) {
-    const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
-    if (auto region = settings.find("stsRegion"); region != settings.end() && region->is_string())
-        return region->get<std::string>();
-    if (auto host = aws::parse_ecr_host(registry); host && !host->region.empty()) return host->region;
-    return "us-east-1";
-}
 
 // Registry auth from the backend, or from the cache (see cache/cache.hpp for
 // when a stale entry is served). Entries live until the token expires (or
@@ -30,11 +22,12 @@ struct RegistryAuth {
 };
 
 Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
-                                   std::string_view registry, AnswerContext &context) {
+                                   const dispatch::ImageRef &image, AnswerContext &context) {
+    const auto registry = image.registry();
     auto plan = plan_service_account(request, rule);
     if (!plan) return plan.error();
     const auto identity = *plan ? (*plan)->identity : std::string();
-    auto fetch = [&]() -> Result<cache::Fetched> {
+    auto fetch = [&]() -> Result<cache::FetchedValue<sdk::Auth>> {
         std::string profile;
         std::string annotations;
         modules::Instance::ForwardedServiceAccount forwarded;
@@ -44,35 +37,32 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
         } else if (*plan) {
             profile = "serviceaccount:" + (*plan)->identity;
             auto assumed = context.providers().assume_web_identity(
-                profile, (*plan)->role_arn, *request.service_account_token, sts_region_for(rule, registry));
+                profile, (*plan)->role_arn, *request.service_account_token,
+                aws::sts_region_for(rule.service_account.sts_region, registry));
             if (!assumed) return assumed.error();
         }
         cache::Inputs inputs;
-        auto auth = context.providers().auth_for(rule, request.image, registry, profile, inputs, forwarded);
+        auto auth = context.providers().auth_for(rule, image.text(), registry, profile, inputs, forwarded);
         if (!auth) return auth.error();
         std::optional<std::int64_t> keep_until = auth->expires_unix;
         if (!keep_until && rule.cache_duration)
             keep_until = context.now_unix_seconds +
                          std::chrono::duration_cast<std::chrono::seconds>(*rule.cache_duration).count();
-        return cache::Fetched{auth_to_json(*auth), keep_until, std::move(inputs)};
+        return cache::FetchedValue<sdk::Auth>{std::move(*auth), keep_until, std::move(inputs)};
     };
     if (context.cache == nullptr) {
         auto fetched = fetch();
         if (!fetched) return fetched.error();
-        auto auth = auth_from_json(fetched->data);
-        if (!auth) return auth.error();
-        return RegistryAuth{std::move(*auth)};
+        return RegistryAuth{std::move(fetched->value)};
     }
-    auto served = context.cache->through(
+    auto served = context.cache->serve<sdk::Auth>(
         cache::auth_key(context.config, rule, registry, identity), context.now_unix_seconds,
         cache::Deadline{context.deadline_unix_ms, context.config.settings.deadline}, fetch,
-        [&](const nlohmann::json &data) { return answers_image(data, request.image); });
+        [&](const sdk::Auth &auth) { return answers_image(auth, image); });
     if (!served) return served.error();
     if (served->from_cache)
         log::debug("registry auth for " + std::string(registry) + " served from the cache");
-    auto auth = auth_from_json(served->data);
-    if (!auth) return auth.error();
-    return RegistryAuth{std::move(*auth), served->stale};
+    return RegistryAuth{std::move(served->value), served->stale};
 }
 
 } // namespace
@@ -82,14 +72,13 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
     if (!image)
         return Error::failed("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 
-    auto selection = select_rule(context.config, request.image);
+    auto selection = select_rule(context.config, *image);
     if (selection.rule == nullptr) {
         log::info("no rule in " + context.config.file + " matches image " +
                   util::quote_bounded(request.image) + "; answering with no credentials");
         return empty_response_for(request, context.config, nullptr, *image);
     }
-    for (; selection.rule != nullptr;
-         selection = select_rule_after(context.config, request.image, selection.rule)) {
+    for (; selection.rule != nullptr; selection = select_rule_after(context.config, *image, selection.rule)) {
         const auto &rule = *selection.rule;
         log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
                    std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
@@ -97,7 +86,7 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
             log::warn(missing_token_note(rule));
             return empty_response_for(request, context.config, &rule, *image);
         }
-        auto auth = registry_auth(rule, request, image->registry(), context);
+        auto auth = registry_auth(rule, request, *image, context);
         if (!auth && auth.error().code == ErrorCode::not_applicable) {
             log::info("registries[" + std::to_string(rule.index) + "] (" + rule.backend +
                       ") has nothing for this image: " + auth.error().message + "; trying the next rule");

@@ -5,44 +5,14 @@
 #include "cache/keys.hpp"
 #include "dispatch/glob.hpp"
 #include "log/logger.hpp"
-#include "log/redact.hpp"
 #include "request/kubelet_cache_scope.hpp"
 
 namespace pullcred::request {
 
-nlohmann::json auth_to_json(const sdk::Auth &auth) {
-    auto entries = nlohmann::json::array();
-    for (const auto &entry : auth.entries)
-        entries.push_back(
-            {{"registry", entry.registry}, {"username", entry.username}, {"password", entry.password}});
-    nlohmann::json data{{"entries", entries}};
-    if (auth.expires_unix) data["expires"] = *auth.expires_unix;
-    return data;
-}
-
-Result<sdk::Auth> auth_from_json(const nlohmann::json &data) {
-    sdk::Auth auth;
-    try {
-        for (const auto &entry : data.at("entries")) {
-            auth.entries.push_back({entry.at("registry").get<std::string>(),
-                                    entry.at("username").get<std::string>(),
-                                    entry.at("password").get<std::string>()});
-            log::register_secret(auth.entries.back().password);
-        }
-        if (auto expires = data.find("expires"); expires != data.end())
-            auth.expires_unix = expires->get<std::int64_t>();
-    } catch (const nlohmann::json::exception &) {
-        return Error::failed("cache entry has an unexpected shape");
-    }
-    return auth;
-}
-
-bool answers_image(const nlohmann::json &data, std::string_view image) {
-    auto auth = auth_from_json(data);
-    if (!auth) return false;
-    for (const auto &entry : auth->entries)
-        if (dispatch::match_auth_key(entry.registry, image)) return true;
-    return false;
+bool answers_image(const sdk::Auth &auth, const dispatch::ImageRef &image) {
+    return std::any_of(auth.entries.begin(), auth.entries.end(), [&](const sdk::AuthEntry &entry) {
+        return dispatch::match_auth_key(entry.registry, image);
+    });
 }
 
 std::string auth_cache_key(const config::Config &config, const config::Rule &rule,
@@ -80,7 +50,7 @@ kubelet::Response scoped_response(const kubelet::Request &request, const config:
     // Under the image key kubelet matches this answer against this image only;
     // keyed on the whole image, the credential also matches no image that
     // merely shares a path prefix ("host/team" would match "host/teamster").
-    const bool image_key_matches = scope.key_on_image && dispatch::match_auth_key(image.text(), image.text());
+    const bool image_key_matches = scope.key_on_image && dispatch::match_auth_key(image.text(), image);
     for (const auto &entry : auth.entries) {
         const bool rekey = image_key_matches && entry.registry == image.registry();
         response.auth[rekey ? image.text() : entry.registry] =

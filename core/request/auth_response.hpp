@@ -1,11 +1,11 @@
-// The pieces of an answer that need no provider: registry auth as cached
-// JSON, its cache key, and the kubelet response built from it. Shared by the
-// full answer (request/answer.cpp) and the cache-hit front (core/front).
+// The pieces of an answer that need no provider: whether cached registry
+// auth answers the image, its cache key, and the kubelet response built from
+// it. Shared by the full answer (request/answer.cpp) and the cache-hit front
+// (core/front).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <pullcred/module.hpp>
 #include <string>
@@ -18,13 +18,9 @@
 
 namespace pullcred::request {
 
-nlohmann::json auth_to_json(const sdk::Auth &auth);
-// Refuses data of another shape; registers the passwords for redaction.
-Result<sdk::Auth> auth_from_json(const nlohmann::json &data);
-
-// A cache entry is served only when it is well formed and holds auth for the
-// image (an entry holding another registry's auth is replaced, not served).
-bool answers_image(const nlohmann::json &data, std::string_view image);
+// A cache entry is served only when it holds auth for the image (an entry
+// holding another registry's auth is replaced, not served).
+bool answers_image(const sdk::Auth &auth, const dispatch::ImageRef &image);
 
 // The cache key of the registry auth that answers `registry` under `rule`.
 std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry);

@@ -1,7 +1,7 @@
 #include "request/cache_hit.hpp"
 
+#include "cache/codec.hpp"
 #include "cache/keys.hpp"
-#include "dispatch/image_ref.hpp"
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
@@ -9,11 +9,10 @@
 namespace pullcred::request {
 
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
+                                                   const dispatch::ImageRef &image,
                                                    const config::Config &config, const cache::Store &store,
                                                    std::int64_t now_unix_seconds) {
-    auto image = dispatch::parse_image_ref(request.image);
-    if (!image) return std::nullopt;
-    const auto selection = select_rule(config, request.image);
+    const auto selection = select_rule(config, image);
     if (selection.rule == nullptr) return std::nullopt;
     const auto &rule = *selection.rule;
     if (lacks_required_token(request, rule)) return std::nullopt;
@@ -21,12 +20,11 @@ std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &reque
     if (!plan) return std::nullopt;
     const auto identity = *plan ? (*plan)->identity : std::string();
 
-    auto entry = store.read(cache::auth_key(config, rule, image->registry(), identity));
+    auto entry = store.read(cache::auth_key(config, rule, image.registry(), identity));
     if (cache::freshness_of(entry, now_unix_seconds) != cache::Freshness::fresh) return std::nullopt;
-    if (!answers_image(entry->data, request.image)) return std::nullopt;
-    auto auth = auth_from_json(entry->data);
-    if (!auth) return std::nullopt;
-    auto response = response_for(request, config, rule, *image, *auth, now_unix_seconds);
+    auto auth = cache::Codec<sdk::Auth>::decode(entry->data);
+    if (!auth || !answers_image(*auth, image)) return std::nullopt;
+    auto response = response_for(request, config, rule, image, *auth, now_unix_seconds);
     if (!response) return std::nullopt;
     return std::move(*response);
 }

@@ -7,14 +7,17 @@
 
 #include "cache/store.hpp"
 #include "config/model.hpp"
+#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
 
 namespace pullcred::request {
 
 // nullopt whenever the full answer would do more than read a fresh entry
 // (no rule matches, a service-account problem, an absent, stale or unusable
-// entry, an expired token): the caller then hands the request on.
+// entry, an expired token): the caller then hands the request on. `image`
+// is the request's image, parsed.
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
+                                                   const dispatch::ImageRef &image,
                                                    const config::Config &config, const cache::Store &store,
                                                    std::int64_t now_unix_seconds);
 

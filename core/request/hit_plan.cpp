@@ -49,7 +49,7 @@ nlohmann::json slice_of(const nlohmann::json &document, std::size_t index, const
 bool same_rule(const config::Rule &a, const config::Rule &b) {
     return a.match_images == b.match_images && a.backend == b.backend && a.profile == b.profile &&
            a.cache_duration == b.cache_duration && a.cache_key_type == b.cache_key_type &&
-           a.settings == b.settings;
+           a.service_account == b.service_account && a.settings == b.settings;
 }
 
 bool same_profile(const config::Config &a, const config::Config &b, const std::string &name) {
@@ -323,15 +323,13 @@ std::vector<std::size_t> HitPlan::candidates(std::string_view label) const {
     return found;
 }
 
-std::optional<config::Config> HitPlan::config_for(std::string_view image) const {
-    const auto parsed = dispatch::ImageRef::parse(image);
-    if (!parsed) return std::nullopt; // no answer from the cache for it either
+std::optional<config::Config> HitPlan::config_for(const dispatch::ImageRef &image) const {
     const auto count = sections_[0];
 
     // Only the rules that may match the image's registry matter: which rule
     // serves the image, and how kubelet may cache the answer, depend on them.
     std::vector<std::pair<std::size_t, std::string>> earlier; // (rule index, its tab-separated patterns)
-    for (const auto index : candidates(first_label_of(*parsed))) {
+    for (const auto index : candidates(first_label_of(image))) {
         if (index >= count) return std::nullopt;
         auto text = rule_line(index);
         if (!text) return std::nullopt;

@@ -10,32 +10,31 @@ namespace {
 
 using kubelet::CacheKeyType;
 
-// Whether some image of `registry` (host[:port], as in the image) can match
-// `pattern`: its host and port match, whatever its path. A pattern that is
-// not valid counts as matching (when in doubt, share nothing).
-bool may_match_registry(std::string_view pattern, std::string_view registry) {
+// Whether some image of `image`'s registry can match `pattern`: its host and
+// port match, whatever its path. A pattern that is not valid counts as
+// matching (when in doubt, share nothing).
+bool may_match_registry(std::string_view pattern, const dispatch::ImageRef &image) {
     if (!dispatch::validate_pattern(pattern)) return true;
-    return dispatch::match_image(pattern.substr(0, pattern.find('/')), registry);
+    return dispatch::match_registry(pattern.substr(0, pattern.find('/')), image);
 }
 
-// Whether every image of `registry` matches `pattern` (a pattern without a path).
-bool covers_registry(std::string_view pattern, std::string_view registry) {
+// Whether every image of `image`'s registry matches `pattern` (a pattern without a path).
+bool covers_registry(std::string_view pattern, const dispatch::ImageRef &image) {
     return pattern.find('/') == std::string_view::npos && dispatch::validate_pattern(pattern) &&
-           dispatch::match_image(pattern, registry);
+           dispatch::match_registry(pattern, image);
 }
 
 // Whether pullcred gives every image of `registry` the answer it gives the
 // image `rule` serves (`rule` null: none). Rules are tried in order, so
 // `rule` must cover the whole registry and no earlier rule may match any of it;
 // later rules never see it. For no rule, no rule may match any of it.
-bool owns_registry(const config::Config &config, const config::Rule *rule, std::string_view registry) {
+bool owns_registry(const config::Config &config, const config::Rule *rule, const dispatch::ImageRef &image) {
     for (const auto &other : config.registries) {
         if (&other == rule)
-            return std::any_of(
-                rule->match_images.begin(), rule->match_images.end(),
-                [&](const std::string &pattern) { return covers_registry(pattern, registry); });
+            return std::any_of(rule->match_images.begin(), rule->match_images.end(),
+                               [&](const std::string &pattern) { return covers_registry(pattern, image); });
         if (std::any_of(other.match_images.begin(), other.match_images.end(),
-                        [&](const std::string &pattern) { return may_match_registry(pattern, registry); }))
+                        [&](const std::string &pattern) { return may_match_registry(pattern, image); }))
             return false;
     }
     return rule == nullptr;
@@ -59,8 +58,14 @@ bool owns_everything(const config::Config &config, const config::Rule &rule, std
 
 CacheKeyType configured_cache_key_type(const config::Rule *rule) {
     if (rule == nullptr) return CacheKeyType::registry;
-    if (rule->cache_key_type == "Image") return CacheKeyType::image;
-    if (rule->cache_key_type == "Global") return CacheKeyType::global;
+    switch (rule->cache_key_type) {
+    case config::CacheKeyType::image:
+        return CacheKeyType::image;
+    case config::CacheKeyType::global:
+        return CacheKeyType::global;
+    case config::CacheKeyType::registry:
+        break;
+    }
     return CacheKeyType::registry;
 }
 
@@ -74,10 +79,11 @@ KubeletCacheScope kubelet_cache_scope(const config::Config &config, const config
                                       const dispatch::ImageRef &image, const sdk::Auth &auth) {
     const auto registry = image.registry();
     const auto configured = configured_cache_key_type(rule);
-    if (!owns_registry(config, rule, registry)) {
+    if (!owns_registry(config, rule, image)) {
         KubeletCacheScope scope{CacheKeyType::image, true, {}};
         if (rule != nullptr && configured != CacheKeyType::image)
-            scope.overridden = "cacheKeyType Image instead of " + rule->cache_key_type + ": " +
+            scope.overridden = "cacheKeyType Image instead of " +
+                               std::string(config::to_string(rule->cache_key_type)) + ": " +
                                rule_name(*rule) + " does not serve every image of " + std::string(registry);
         return scope;
     }

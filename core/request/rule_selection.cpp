@@ -4,11 +4,12 @@
 
 namespace pullcred::request {
 
-Selection select_rule(const config::Config &config, std::string_view image) {
+Selection select_rule(const config::Config &config, const dispatch::ImageRef &image) {
     return select_rule_after(config, image, nullptr);
 }
 
-Selection select_rule_after(const config::Config &config, std::string_view image, const config::Rule *after) {
+Selection select_rule_after(const config::Config &config, const dispatch::ImageRef &image,
+                            const config::Rule *after) {
     const auto first = after == nullptr ? std::size_t{0} : after->index + 1;
     for (auto index = first; index < config.registries.size(); ++index) {
         const auto &rule = config.registries[index];

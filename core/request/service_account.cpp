@@ -20,12 +20,6 @@ std::optional<std::string> string_setting(const nlohmann::json &object, const ch
     return it->get<std::string>();
 }
 
-bool requires_service_account(const config::Rule &rule) {
-    const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
-    const auto required = settings.find("required");
-    return required != settings.end() && required->is_boolean() && required->get<bool>();
-}
-
 bool is_iam_name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            std::string_view("_+=,.@-").find(c) != std::string_view::npos;
@@ -85,7 +79,7 @@ bool is_iam_role_arn(std::string_view text) {
 }
 
 bool lacks_required_token(const kubelet::Request &request, const config::Rule &rule) {
-    return !request.service_account_token && requires_service_account(rule);
+    return !request.service_account_token && rule.service_account.required;
 }
 
 std::string missing_token_note(const config::Rule &rule) {
@@ -119,12 +113,11 @@ std::string token_identity(std::string_view token) {
 Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Request &request,
                                                                const config::Rule &rule) {
     if (!request.service_account_token) return std::optional<ServiceAccountPlan>{};
-    const auto settings = rule.settings.value("serviceAccount", nlohmann::json::object());
-    if (settings.value("forwardToBackend", false))
+    const auto &settings = rule.service_account;
+    if (settings.forward_to_backend)
         return std::optional<ServiceAccountPlan>{
             ServiceAccountPlan{{}, token_identity(*request.service_account_token) + "|backend", true}};
-    const auto annotation =
-        string_setting(settings, "roleAnnotation").value_or(std::string(kDefaultRoleAnnotation));
+    const auto &annotation = settings.role_annotation;
 
     const auto rule_name = "registries[" + std::to_string(rule.index) + "]";
     std::optional<Result<std::string>> role;
@@ -132,13 +125,13 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
         it != request.service_account_annotations.end() && !it->second.empty())
         role = checked_role(it->second,
                             "the pod's service-account annotation " + util::quote_bounded(annotation));
-    else if (auto configured = string_setting(settings, "roleArn"))
-        role = checked_role(*configured, rule_name + ".serviceAccount.roleArn");
+    else if (!settings.role_arn.empty())
+        role = checked_role(settings.role_arn, rule_name + ".serviceAccount.roleArn");
     else if (const char *env = std::getenv("AWS_ECR_ROLE_ARN"); env != nullptr && *env != '\0')
         role = checked_role(env, "$AWS_ECR_ROLE_ARN");
     if (role && !*role) return role->error();
     if (!role) {
-        if (requires_service_account(rule))
+        if (settings.required)
             return Error::failed("registries[" + std::to_string(rule.index) +
                                  "] requires a service-account role, and " +
                                  "the pod's service account has no " + annotation + " annotation");

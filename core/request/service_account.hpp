@@ -12,8 +12,6 @@
 
 namespace pullcred::request {
 
-inline constexpr std::string_view kDefaultRoleAnnotation = "eks.amazonaws.com/ecr-role-arn";
-
 struct ServiceAccountPlan {
     std::string role_arn; // empty when the token is forwarded to the backend
     std::string identity; // who the token belongs to, for cache keys; never the token

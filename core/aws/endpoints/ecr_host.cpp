@@ -122,4 +122,10 @@ std::optional<EcrHost> parse_ecr_host(std::string_view host) {
     return out;
 }
 
+std::string sts_region_for(std::string_view configured, std::string_view registry) {
+    if (!configured.empty()) return std::string(configured);
+    if (auto host = parse_ecr_host(registry); host && !host->region.empty()) return host->region;
+    return "us-east-1";
+}
+
 } // namespace pullcred::aws

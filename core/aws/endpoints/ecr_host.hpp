@@ -59,4 +59,9 @@ bool looks_like_ecr_private_host(std::string_view host);
 // registry host.
 std::optional<EcrHost> parse_ecr_host(std::string_view host);
 
+// The region of the STS call that exchanges a service-account token for
+// `registry`'s credentials: `configured` (a rule's serviceAccount.stsRegion)
+// when set, else the ECR host's region, else us-east-1.
+std::string sts_region_for(std::string_view configured, std::string_view registry);
+
 } // namespace pullcred::aws

@@ -138,5 +138,12 @@ TEST(EcrHost, MatchGroups) {
     EXPECT_FALSE(match_ecr_private_host("210987654321.dkr.ecr.ap-south-2.amazonaws.com:443").has_value());
 }
 
+TEST(EcrHost, StsRegionIsTheRulesElseTheEcrHostsElseUsEast1) {
+    EXPECT_EQ(sts_region_for("eu-west-1", "111122223333.dkr.ecr.us-west-2.amazonaws.com"), "eu-west-1");
+    EXPECT_EQ(sts_region_for("", "111122223333.dkr.ecr.us-west-2.amazonaws.com"), "us-west-2");
+    EXPECT_EQ(sts_region_for("", "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn:443"), "cn-north-1");
+    EXPECT_EQ(sts_region_for("", "registry.example.com"), "us-east-1");
+}
+
 } // namespace
 } // namespace pullcred::aws

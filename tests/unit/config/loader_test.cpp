@@ -212,3 +212,41 @@ TEST(ConfigLoader, KnownValidTextSkipsTheSchemaAndNothingElse) {
                                           "c.json", [](const Config &, std::string_view) { return true; });
     EXPECT_FALSE(unbuildable.ok()) << "a text that does not build is never taken on trust";
 }
+
+// The rule settings the host itself reads are typed fields of the model: no
+// part of the request path reads them from the rule's JSON.
+TEST(ConfigLoader, RuleSettingsOfTheHostAreTypedFields) {
+    const auto loaded = parse(R"(apiVersion: pullcred/v1
+kind: Config
+registries:
+  - matchImages: ["a.example.com"]
+    backend: aws.static
+    cacheKeyType: Global
+    serviceAccount:
+      required: true
+      roleAnnotation: example.com/role
+      roleArn: arn:aws:iam::111122223333:role/pull
+      stsRegion: eu-west-1
+  - matchImages: ["b.example.com"]
+    backend: aws.static
+    cacheKeyType: Image
+    serviceAccount: {forwardToBackend: true}
+  - matchImages: ["c.example.com"]
+    backend: aws.static
+)");
+    ASSERT_TRUE(loaded.ok()) << loaded.summary();
+    const auto &rules = loaded.config.registries;
+    ASSERT_EQ(rules.size(), 3U);
+    EXPECT_EQ(rules[0].cache_key_type, CacheKeyType::global);
+    EXPECT_TRUE(rules[0].service_account.required);
+    EXPECT_FALSE(rules[0].service_account.forward_to_backend);
+    EXPECT_EQ(rules[0].service_account.role_annotation, "example.com/role");
+    EXPECT_EQ(rules[0].service_account.role_arn, "arn:aws:iam::111122223333:role/pull");
+    EXPECT_EQ(rules[0].service_account.sts_region, "eu-west-1");
+    EXPECT_EQ(rules[1].cache_key_type, CacheKeyType::image);
+    EXPECT_TRUE(rules[1].service_account.forward_to_backend);
+    EXPECT_EQ(rules[2].cache_key_type, CacheKeyType::registry);
+    EXPECT_EQ(rules[2].service_account, ServiceAccountSettings{});
+    EXPECT_EQ(rules[2].service_account.role_annotation, kDefaultRoleAnnotation);
+    EXPECT_EQ(to_string(rules[0].cache_key_type), "Global");
+}

@@ -30,6 +30,12 @@ void expect_cases(const std::vector<Case> &cases) {
         if (auto ref = ImageRef::parse(c.image); ref.ok()) {
             EXPECT_EQ(match_image(c.pattern, *ref), c.match)
                 << "ImageRef: pattern \"" << c.pattern << "\" image \"" << c.image << "\" (" << c.why << ")";
+            // The registry alone, parsed or not, and auth keys, parsed or not.
+            EXPECT_EQ(pullcred::dispatch::match_registry(c.pattern, *ref),
+                      match_image(c.pattern, ref->registry()))
+                << "registry: pattern \"" << c.pattern << "\" image \"" << c.image << "\"";
+            EXPECT_EQ(match_auth_key(c.pattern, *ref), match_auth_key(c.pattern, c.image))
+                << "auth key \"" << c.pattern << "\" image \"" << c.image << "\"";
         }
     }
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "cache/codec.hpp"
 #include "cache/keys.hpp"
 #include "request/auth_response.hpp"
 #include "request/cache_hit.hpp"
@@ -37,8 +38,13 @@ protected:
         auth.expires_unix = kNow + 3600;
         const auto key = cache::auth_key(config_, config_.registries[0], kRegistry, {});
         EXPECT_TRUE(
-            store->write(key, cache::make_entry(request::auth_to_json(auth), kNow, kNow + 3600)).ok());
+            store->write(key, cache::make_entry(cache::Codec<sdk::Auth>::encode(auth), kNow, kNow + 3600))
+                .ok());
         return std::move(*store);
+    }
+
+    static dispatch::ImageRef image_of(const kubelet::Request &request) {
+        return *dispatch::ImageRef::parse(request.image);
     }
 
     static constexpr std::int64_t kNow = 1'700'000'000;
@@ -50,19 +56,20 @@ TEST_F(CacheHit, ServesTheNodeEntry) {
     const auto store = store_with_node_entry();
     kubelet::Request request;
     request.image = std::string(kRegistry) + "/app";
-    const auto response = request::answer_from_cache(request, config_, store, kNow);
+    const auto response = request::answer_from_cache(request, image_of(request), config_, store, kNow);
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->auth.at(std::string(kRegistry)).password, "node-password");
 }
 
 TEST_F(CacheHit, NeverServesARequestWithoutTheTokenItsRuleRequires) {
     config_.registries[0].settings["serviceAccount"] = {{"required", true}};
+    config_.registries[0].service_account.required = true;
     // A fresh entry right where a token-less request of this rule would look.
     const auto store = store_with_node_entry();
     ASSERT_TRUE(store.read(cache::auth_key(config_, config_.registries[0], kRegistry, {})).has_value());
     kubelet::Request request;
     request.image = std::string(kRegistry) + "/app";
-    EXPECT_FALSE(request::answer_from_cache(request, config_, store, kNow).has_value());
+    EXPECT_FALSE(request::answer_from_cache(request, image_of(request), config_, store, kNow).has_value());
 }
 
 } // namespace

@@ -67,7 +67,8 @@ TEST_F(HitPlanTest, ServesTheMatchingRuleAsTheWholeConfigDoes) {
     const auto plan = request::HitPlan::open(*store_, request::hit_plan_key(config_path_, identity_));
     ASSERT_TRUE(plan.has_value());
     const std::string image = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app";
-    auto config = plan->config_for(image);
+    const auto parsed = dispatch::ImageRef::parse(image);
+    auto config = plan->config_for(*parsed);
     ASSERT_TRUE(config.has_value());
     // Rule 0 may match the registry (a glob), rule 1 cannot, rule 2 matches,
     // and one rule without patterns says it is not the only one.
@@ -75,11 +76,11 @@ TEST_F(HitPlanTest, ServesTheMatchingRuleAsTheWholeConfigDoes) {
     const auto &rule = config->registries[1];
     const auto &whole = config_.registries[2];
     EXPECT_EQ(rule.index, 2U);
-    EXPECT_EQ(request::select_rule(*config, image).rule, &rule);
+    EXPECT_EQ(request::select_rule(*config, *parsed).rule, &rule);
     EXPECT_TRUE(config->registries[2].match_images.empty());
     EXPECT_EQ(rule.match_images, whole.match_images);
     EXPECT_EQ(rule.cache_duration, whole.cache_duration);
-    EXPECT_EQ(rule.cache_key_type, "Image");
+    EXPECT_EQ(rule.cache_key_type, config::CacheKeyType::image);
     EXPECT_EQ(config->registries[0].index, 0U);
     EXPECT_EQ(config->registries[0].match_images, config_.registries[0].match_images);
     EXPECT_EQ(config->cache.dir, config_.cache.dir);
@@ -87,13 +88,11 @@ TEST_F(HitPlanTest, ServesTheMatchingRuleAsTheWholeConfigDoes) {
     // The cache entry it reads is the one the whole config reads.
     EXPECT_EQ(cache::auth_key(*config, rule, "111122223333.dkr.ecr.us-west-2.amazonaws.com", ""),
               cache::auth_key(config_, whole, "111122223333.dkr.ecr.us-west-2.amazonaws.com", ""));
-    EXPECT_EQ(
-        request::select_rule(*plan->config_for("uno.example.com/app"), "uno.example.com/app").rule->index,
-        1U);
-    EXPECT_EQ(
-        request::select_rule(*plan->config_for("three.example.com/a"), "three.example.com/a").rule->index,
-        3U);
-    EXPECT_FALSE(plan->config_for("nothing.example.com/app").has_value());
+    const auto uno = dispatch::ImageRef::parse("uno.example.com/app");
+    EXPECT_EQ(request::select_rule(*plan->config_for(*uno), *uno).rule->index, 1U);
+    const auto three = dispatch::ImageRef::parse("three.example.com/a");
+    EXPECT_EQ(request::select_rule(*plan->config_for(*three), *three).rule->index, 3U);
+    EXPECT_FALSE(plan->config_for(*dispatch::ImageRef::parse("nothing.example.com/app")).has_value());
 }
 
 // How kubelet may cache the answer depends on every earlier rule: the plan's
@@ -105,14 +104,14 @@ TEST_F(HitPlanTest, GivesKubeletTheSameCacheScopeAsTheWholeConfig) {
     for (const std::string image : {"111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app",
                                     "111122223333.dkr.ecr.us-west-2.amazonaws.com/other/app",
                                     "one.example.com/x", "uno.example.com/y", "three.example.com/z"}) {
-        auto config = plan->config_for(image);
+        const auto parsed = dispatch::ImageRef::parse(image);
+        auto config = plan->config_for(*parsed);
         ASSERT_TRUE(config.has_value()) << image;
-        const auto selected = request::select_rule(*config, image);
-        const auto expected = request::select_rule(config_, image);
+        const auto selected = request::select_rule(*config, *parsed);
+        const auto expected = request::select_rule(config_, *parsed);
         ASSERT_NE(selected.rule, nullptr);
         ASSERT_EQ(selected.rule->index, expected.rule->index) << image;
         EXPECT_EQ(selected.rule->settings, expected.rule->settings) << image;
-        const auto parsed = dispatch::ImageRef::parse(image);
         sdk::Auth auth;
         auth.entries.push_back({std::string(parsed->registry()), "AWS", "secret"});
         const auto got = request::kubelet_cache_scope(*config, selected.rule, *parsed, auth);

@@ -25,7 +25,9 @@ config::Config config_of(std::vector<std::pair<std::vector<std::string>, std::st
         rule.match_images = std::move(patterns);
         rule.backend = "aws.ecr";
         rule.profile = "p" + std::to_string(rule.index);
-        rule.cache_key_type = key_type;
+        rule.cache_key_type = key_type == "Image"    ? config::CacheKeyType::image
+                              : key_type == "Global" ? config::CacheKeyType::global
+                                                     : config::CacheKeyType::registry;
         rule.settings = {
             {"matchImages", rule.match_images}, {"backend", rule.backend}, {"profile", rule.profile}};
         config.registries.push_back(std::move(rule));
@@ -43,7 +45,7 @@ sdk::Auth auth_for_registry(std::string_view registry) {
 request::KubeletCacheScope scope_of(const config::Config &config, const std::string &image) {
     auto ref = dispatch::parse_image_ref(image);
     EXPECT_TRUE(ref.ok()) << image;
-    const auto selection = request::select_rule(config, image);
+    const auto selection = request::select_rule(config, *ref);
     return request::kubelet_cache_scope(config, selection.rule, *ref,
                                         selection.rule ? auth_for_registry(ref->registry()) : sdk::Auth{});
 }

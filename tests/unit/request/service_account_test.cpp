@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "config/model_builder.hpp"
 #include "request/service_account.hpp"
 
 using pullcred::request::token_identity;
@@ -36,11 +37,18 @@ using pullcred::request::is_iam_role_arn;
 using pullcred::request::lacks_required_token;
 using pullcred::request::plan_service_account;
 
+// The rule as the config model builds it from a serviceAccount object.
 pullcred::config::Rule rule_with(nlohmann::json service_account) {
-    pullcred::config::Rule rule;
-    rule.index = 2;
-    rule.settings = {{"serviceAccount", std::move(service_account)}};
-    return rule;
+    nlohmann::json rule{{"matchImages", nlohmann::json::array({"x.io"})},
+                        {"backend", "aws.ecr"},
+                        {"serviceAccount", std::move(service_account)}};
+    pullcred::config::Config config;
+    std::vector<pullcred::config::Problem> problems;
+    pullcred::config::build_config({{"registries", nlohmann::json::array({rule})}}, config, problems);
+    EXPECT_TRUE(problems.empty());
+    auto built = config.registries.at(0);
+    built.index = 2;
+    return built;
 }
 
 pullcred::kubelet::Request request_with(std::optional<std::string> token,
