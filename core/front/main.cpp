@@ -10,8 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "front/cache_hit.hpp"
 #include "front/command_line.hpp"
+#include "front/stamped_config_hit.hpp"
 #include "util/install_prefix.hpp"
 
 namespace {

@@ -2,8 +2,8 @@
 
 #include "aws/endpoints/ecr_host.hpp"
 #include "cache/keys.hpp"
-#include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
+#include "match/image_ref.hpp"
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
@@ -78,7 +78,7 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
 } // namespace
 
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context) {
-    auto image = dispatch::parse_image_ref(request.image);
+    auto image = match::parse_image_ref(request.image);
     if (!image)
         return Error::failed("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 

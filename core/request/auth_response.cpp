@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "cache/keys.hpp"
-#include "dispatch/glob.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
+#include "match/glob.hpp"
 #include "request/kubelet_cache_scope.hpp"
 
 namespace pullcred::request {
@@ -41,7 +41,7 @@ bool answers_image(const nlohmann::json &data, std::string_view image) {
     auto auth = auth_from_json(data);
     if (!auth) return false;
     for (const auto &entry : auth->entries)
-        if (dispatch::match_auth_key(entry.registry, image)) return true;
+        if (match::match_auth_key(entry.registry, image)) return true;
     return false;
 }
 
@@ -70,7 +70,7 @@ std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanosec
 
 namespace {
 kubelet::Response scoped_response(const kubelet::Request &request, const config::Config &config,
-                                  const config::Rule *rule, const dispatch::ImageRef &image,
+                                  const config::Rule *rule, const match::ImageRef &image,
                                   const sdk::Auth &auth) {
     const auto scope = kubelet_cache_scope(config, rule, image, auth);
     if (!scope.overridden.empty()) log::debug(scope.overridden);
@@ -80,7 +80,7 @@ kubelet::Response scoped_response(const kubelet::Request &request, const config:
     // Under the image key kubelet matches this answer against this image only;
     // keyed on the whole image, the credential also matches no image that
     // merely shares a path prefix ("host/team" would match "host/teamster").
-    const bool image_key_matches = scope.key_on_image && dispatch::match_auth_key(image.text(), image.text());
+    const bool image_key_matches = scope.key_on_image && match::match_auth_key(image.text(), image.text());
     for (const auto &entry : auth.entries) {
         const bool rekey = image_key_matches && entry.registry == image.registry();
         response.auth[rekey ? image.text() : entry.registry] =
@@ -91,7 +91,7 @@ kubelet::Response scoped_response(const kubelet::Request &request, const config:
 } // namespace
 
 Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Config &config,
-                                       const config::Rule &rule, const dispatch::ImageRef &image,
+                                       const config::Rule &rule, const match::ImageRef &image,
                                        const sdk::Auth &auth, std::int64_t now_unix_seconds) {
     auto duration = cache_duration_for(rule, auth.expires_unix, now_unix_seconds);
     if (!duration) return duration.error();
@@ -101,7 +101,7 @@ Result<kubelet::Response> response_for(const kubelet::Request &request, const co
 }
 
 kubelet::Response empty_response_for(const kubelet::Request &request, const config::Config &config,
-                                     const config::Rule *rule, const dispatch::ImageRef &image) {
+                                     const config::Rule *rule, const match::ImageRef &image) {
     return scoped_response(request, config, rule, image, {});
 }
 

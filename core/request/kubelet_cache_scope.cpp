@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace pullcred::request {
 
@@ -14,14 +14,14 @@ using kubelet::CacheKeyType;
 // `pattern`: its host and port match, whatever its path. A pattern that is
 // not valid counts as matching (when in doubt, share nothing).
 bool may_match_registry(std::string_view pattern, std::string_view registry) {
-    if (!dispatch::validate_pattern(pattern)) return true;
-    return dispatch::match_image(pattern.substr(0, pattern.find('/')), registry);
+    if (!match::validate_pattern(pattern)) return true;
+    return match::match_image(pattern.substr(0, pattern.find('/')), registry);
 }
 
 // Whether every image of `registry` matches `pattern` (a pattern without a path).
 bool covers_registry(std::string_view pattern, std::string_view registry) {
-    return pattern.find('/') == std::string_view::npos && dispatch::validate_pattern(pattern) &&
-           dispatch::match_image(pattern, registry);
+    return pattern.find('/') == std::string_view::npos && match::validate_pattern(pattern) &&
+           match::match_image(pattern, registry);
 }
 
 // Whether pullcred gives every image of `registry` the answer it gives the
@@ -50,7 +50,7 @@ bool owns_everything(const config::Config &config, const config::Rule &rule, std
         return false;
     const auto only_registry = [&](const std::string &pattern) { return pattern == registry; };
     const auto keyed_by_registry = [&](const sdk::AuthEntry &entry) {
-        auto key = dispatch::normalize_auth_key(entry.registry);
+        auto key = match::normalize_auth_key(entry.registry);
         return key && *key == registry;
     };
     return std::all_of(rule.match_images.begin(), rule.match_images.end(), only_registry) &&
@@ -71,7 +71,7 @@ std::string rule_name(const config::Rule &rule) {
 } // namespace
 
 KubeletCacheScope kubelet_cache_scope(const config::Config &config, const config::Rule *rule,
-                                      const dispatch::ImageRef &image, const sdk::Auth &auth) {
+                                      const match::ImageRef &image, const sdk::Auth &auth) {
     const auto registry = image.registry();
     const auto configured = configured_cache_key_type(rule);
     if (!owns_registry(config, rule, registry)) {

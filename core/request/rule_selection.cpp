@@ -1,6 +1,6 @@
 #include "request/rule_selection.hpp"
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace pullcred::request {
 
@@ -13,7 +13,7 @@ Selection select_rule_after(const config::Config &config, std::string_view image
     for (auto index = first; index < config.registries.size(); ++index) {
         const auto &rule = config.registries[index];
         for (const auto &pattern : rule.match_images)
-            if (dispatch::match_image(pattern, image)) return {&rule, pattern};
+            if (match::match_image(pattern, image)) return {&rule, pattern};
     }
     return {};
 }

@@ -68,7 +68,7 @@ TEST(ResponseFor, CarriesTheDurationAndRefusesAnExpiredToken) {
     config.registries.push_back(rule_with(minutes(10)));
     kubelet::Request request;
     request.image = std::string(kRegistry) + "/team/app:1";
-    const auto image = dispatch::parse_image_ref(request.image);
+    const auto image = match::parse_image_ref(request.image);
     ASSERT_TRUE(image.ok());
     sdk::Auth auth;
     auth.entries.push_back({std::string(kRegistry), "AWS", "response-password"});

@@ -112,7 +112,7 @@ TEST_F(HitPlanTest, GivesKubeletTheSameCacheScopeAsTheWholeConfig) {
         ASSERT_NE(selected.rule, nullptr);
         ASSERT_EQ(selected.rule->index, expected.rule->index) << image;
         EXPECT_EQ(selected.rule->settings, expected.rule->settings) << image;
-        const auto parsed = dispatch::ImageRef::parse(image);
+        const auto parsed = match::ImageRef::parse(image);
         sdk::Auth auth;
         auth.entries.push_back({std::string(parsed->registry()), "AWS", "secret"});
         const auto got = request::kubelet_cache_scope(*config, selected.rule, *parsed, auth);

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cache/keys.hpp"
+#include "request/answer_from_cache.hpp"
 #include "request/auth_response.hpp"
-#include "request/cache_hit.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
-#include "request/cache_hit.hpp"
+#include "request/answer_from_cache.hpp"
 
 #include "cache/keys.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
@@ -11,7 +11,7 @@ namespace pullcred::request {
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
                                                    const config::Config &config, const cache::Store &store,
                                                    std::int64_t now_unix_seconds) {
-    auto image = dispatch::parse_image_ref(request.image);
+    auto image = match::parse_image_ref(request.image);
     if (!image) return std::nullopt;
     const auto selection = select_rule(config, request.image);
     if (selection.rule == nullptr) return std::nullopt;

@@ -1,4 +1,4 @@
-#include "front/cache_hit.hpp"
+#include "front/stamped_config_hit.hpp"
 
 #include <chrono>
 
@@ -6,7 +6,7 @@
 #include "config/defaults.hpp"
 #include "config/model_builder.hpp"
 #include "kubelet/protocol.hpp"
-#include "request/cache_hit.hpp"
+#include "request/answer_from_cache.hpp"
 #include "request/hit_plan.hpp"
 #include "util/input_file.hpp"
 #include "util/trust.hpp"

@@ -5,15 +5,15 @@
 #include <string_view>
 #include <vector>
 
-#include "dispatch/glob.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/glob.hpp"
+#include "match/image_ref.hpp"
 
 namespace {
 
-using pullcred::dispatch::ImageRef;
-using pullcred::dispatch::match_auth_key;
-using pullcred::dispatch::match_image;
-using pullcred::dispatch::normalize_auth_key;
+using pullcred::match::ImageRef;
+using pullcred::match::match_auth_key;
+using pullcred::match::match_image;
+using pullcred::match::normalize_auth_key;
 
 struct Case {
     std::string_view pattern;
