@@ -1,6 +1,7 @@
 // pullcred node install | uninstall: what the Helm chart's DaemonSet runs on
 // every node (packaging/helm/pullcred/README.md, "The installer contract").
-// The work is in core/node; this file is flags, the config check, the
+// The work is in the node installer (pullcred_node); this file, built into
+// pullcred-node only, is flags, the config check, the
 // kubelet restart and the --watch loop.
 //
 // kubelet restart: the pod is privileged with hostPID, so the installer joins
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <thread>
 
+#include "node/node_command.hpp"
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
