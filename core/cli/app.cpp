@@ -49,18 +49,21 @@ Example (what kubelet runs):
 )";
 
 const Program &host_program() {
-    static const Program program{kUsage,
-                                 {
-        {"get-credentials", &run_get_credentials},
-        {"explain", &run_explain},
-        {"check-config", &run_check_config},
-        {"modules", &run_modules},
-        {"credential-process", &run_credential_process},
-        {"docker-credential", &run_docker_credential},
-        {"signing-helper", &run_signing_helper},
-                                 },
-                                 {{"node", kNodeExecutableName}},
-                                 &print_version};
+    static const Program program{
+        .usage = kUsage,
+        .commands =
+            {
+                {"get-credentials", &run_get_credentials},
+                {"explain", &run_explain},
+                {"check-config", &run_check_config},
+                {"modules", &run_modules},
+                {"credential-process", &run_credential_process},
+                {"docker-credential", &run_docker_credential},
+                {"signing-helper", &run_signing_helper},
+            },
+        .handed_on = {{"node", kNodeExecutableName}},
+        .version = &print_version,
+    };
     return program;
 }
 

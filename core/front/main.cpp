@@ -68,7 +68,8 @@ std::optional<std::string> answer_hit_or_nothing(std::string_view input, const s
 int main(int argc, char **argv) {
     const auto config_flag = pullcred::front::get_credentials_config(argc, argv);
     if (!config_flag && pullcred::front::node_command(argc, argv))
-        exec_private(pullcred::host_executable().parent_path() / pullcred::kNodeExecutableName, argv, nullptr);
+        exec_private(pullcred::host_executable().parent_path() / pullcred::kNodeExecutableName, argv,
+                     nullptr);
     if (!config_flag) exec_host(argv, nullptr);
     const auto input = pullcred::front::read_request();
     if (!input) exec_host(argv, nullptr);

@@ -17,6 +17,10 @@ constexpr std::string_view kUsage =
 
 int main(int argc, char **argv) {
     static const pullcred::cli::Program program{
-        kUsage, {{"node", &pullcred::cli::run_node}}, {}, &pullcred::cli::print_version};
+        .usage = kUsage,
+        .commands = {{"node", &pullcred::cli::run_node}},
+        .handed_on = {},
+        .version = &pullcred::cli::print_version,
+    };
     return pullcred::cli::run_program(argc, argv, program);
 }

@@ -17,7 +17,6 @@
 #include <iostream>
 #include <thread>
 
-#include "node/node_command.hpp"
 #include "cli/command.hpp"
 #include "cli/command_options.hpp"
 #include "cli/session.hpp"
@@ -25,6 +24,7 @@
 #include "node/bottlerocket.hpp"
 #include "node/host_command.hpp"
 #include "node/installer.hpp"
+#include "node/node_command.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
 #include "util/install_prefix.hpp"
