@@ -1,15 +1,12 @@
 #include "cli/app.hpp"
 
-#include <algorithm>
-#include <boost/program_options.hpp>
-#include <iostream>
-#include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/command.hpp"
-#include "log/logger.hpp"
-
-namespace po = boost::program_options;
+#include "cli/program.hpp"
+#include "util/install_prefix.hpp"
 
 namespace pullcred::cli {
 
@@ -51,77 +48,23 @@ Example (what kubelet runs):
     | pullcred get-credentials --config /etc/pullcred/config.yaml
 )";
 
-using Runner = int (*)(const CommandLine &);
-
-const std::map<std::string_view, Runner> &commands() {
-    static const std::map<std::string_view, Runner> table{
-        {"get-credentials", &run_get_credentials},
-        {"explain", &run_explain},
-        {"check-config", &run_check_config},
-        {"modules", &run_modules},
-        {"credential-process", &run_credential_process},
-        {"docker-credential", &run_docker_credential},
-        {"node", &run_node},
-        {"signing-helper", &run_signing_helper},
+const Program &host_program() {
+    static const Program program{
+        .usage = kUsage,
+        .commands =
+            {
+                {"get-credentials", &run_get_credentials},
+                {"explain", &run_explain},
+                {"check-config", &run_check_config},
+                {"modules", &run_modules},
+                {"credential-process", &run_credential_process},
+                {"docker-credential", &run_docker_credential},
+                {"signing-helper", &run_signing_helper},
+            },
+        .handed_on = {{"node", kNodeExecutableName}},
+        .version = &print_version,
     };
-    return table;
-}
-
-int parse_and_run(int argc, char **argv) {
-    std::string config;
-    std::string log_level = "info";
-    std::string log_format = "text";
-    std::string command_name;
-    std::vector<std::string> rest;
-
-    po::options_description global("Global options");
-    global.add_options()("help,h", "show help")("version", "show the version")("config", po::value(&config),
-                                                                               "config file")(
-        "log-level", po::value(&log_level), "log level")("log-format", po::value(&log_format), "log format")(
-        "command", po::value(&command_name), "command")("args", po::value(&rest), "command arguments");
-    po::positional_options_description positional;
-    positional.add("command", 1).add("args", -1);
-
-    po::variables_map values;
-    po::store(po::command_line_parser(argc, argv)
-                  .options(global)
-                  .positional(positional)
-                  .allow_unregistered()
-                  .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
-                  .run(),
-              values);
-    po::notify(values);
-
-    log::Settings settings;
-    if (!log::parse_level(log_level, settings.level))
-        return fail("--log-level: unknown level \"" + log_level + "\" (debug, info, warn, error)");
-    if (!log::parse_format(log_format, settings.format))
-        return fail("--log-format: unknown format \"" + log_format + "\" (text, json)");
-    log::configure(settings);
-
-    if (values.count("version") != 0U && command_name.empty()) return print_version();
-    if (command_name.empty()) {
-        std::cout << kUsage;
-        return values.count("help") != 0U ? 0 : 2;
-    }
-    const auto found = commands().find(command_name);
-    if (found == commands().end())
-        return fail("unknown command \"" + command_name + "\"; run `pullcred --help` for the list");
-
-    CommandLine command{argv[0], {}, {config}};
-    // Everything after the command name belongs to the command, including
-    // options the global parser did not know.
-    int i = 1;
-    for (; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg == command_name) break;
-        if (arg == "--config" || arg == "--log-level" || arg == "--log-format") ++i;
-    }
-    for (++i; i < argc; ++i) command.args.emplace_back(argv[i]);
-    const bool help_after_command =
-        std::find(command.args.begin(), command.args.end(), "--help") != command.args.end();
-    if (values.count("help") != 0U && !help_after_command) command.args.emplace_back("--help");
-    return found->second(command);
+    return program;
 }
 
 // Invoked as docker-credential-pullcred (aws_signing_helper): `pullcred
@@ -132,7 +75,7 @@ int run_as(std::string_view command_name, int argc, char **argv) {
     std::vector<char *> args{argv[0], name.data()};
     args.insert(args.end(), argv + 1, argv + argc);
     args.push_back(nullptr);
-    return parse_and_run(static_cast<int>(args.size()) - 1, args.data());
+    return run_program(static_cast<int>(args.size()) - 1, args.data(), host_program());
 }
 
 std::string_view invoked_as(const char *argv0) {
@@ -142,22 +85,10 @@ std::string_view invoked_as(const char *argv0) {
 } // namespace
 
 int run(int argc, char **argv) {
-    try {
-        if (argc > 0 && invoked_as(argv[0]) == "docker-credential-pullcred")
-            return run_as("docker-credential", argc, argv);
-        if (argc > 0 && invoked_as(argv[0]) == "aws_signing_helper")
-            return run_as("signing-helper", argc, argv);
-        return parse_and_run(argc, argv);
-    } catch (const po::error &e) {
-        return fail(std::string(e.what()) + "; run `pullcred --help`");
-    } catch (const std::exception &e) {
-        return fail(std::string("internal error: ") + e.what());
-    }
-}
-
-int fail(const std::string &message) {
-    log::error(message);
-    return 1;
+    if (argc > 0 && invoked_as(argv[0]) == "docker-credential-pullcred")
+        return run_as("docker-credential", argc, argv);
+    if (argc > 0 && invoked_as(argv[0]) == "aws_signing_helper") return run_as("signing-helper", argc, argv);
+    return run_program(argc, argv, host_program());
 }
 
 } // namespace pullcred::cli

@@ -22,7 +22,6 @@ int run_check_config(const CommandLine &command);
 int run_modules(const CommandLine &command);
 int run_credential_process(const CommandLine &command);
 int run_docker_credential(const CommandLine &command);
-int run_node(const CommandLine &command);
 int run_signing_helper(const CommandLine &command);
 int print_version();
 

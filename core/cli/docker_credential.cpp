@@ -10,7 +10,7 @@
 #include "cli/command_options.hpp"
 #include "cli/server_url.hpp"
 #include "cli/session.hpp"
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 #include "request/answer.hpp"
 #include "util/files.hpp"
 
@@ -40,7 +40,7 @@ int get(const CommandLine &command) {
     auto found = response->auth.find(registry);
     if (found == response->auth.end())
         found = std::find_if(response->auth.begin(), response->auth.end(), [&](const auto &entry) {
-            return dispatch::match_auth_key(entry.first, request.image);
+            return match::match_auth_key(entry.first, request.image);
         });
     if (found == response->auth.end()) {
         std::cout << kNotFound << std::endl;

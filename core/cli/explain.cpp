@@ -6,9 +6,9 @@
 #include "cli/command_options.hpp"
 #include "cli/ecr_pattern_warnings.hpp"
 #include "cli/session.hpp"
-#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
 #include "log/redact.hpp"
+#include "match/image_ref.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
 #include "util/duration.hpp"
@@ -108,7 +108,7 @@ int run_explain(const CommandLine &command) {
     auto session = Session::open(command.global);
     if (!session.loaded().ok()) return fail(session.loaded().summary());
     const auto &config = session.config();
-    auto reference = dispatch::parse_image_ref(image);
+    auto reference = match::parse_image_ref(image);
     if (!reference) return fail("image " + util::quote_bounded(image) + ": " + reference.error().message);
 
     std::cout << "image:    " << sdk::one_line(image) << "\n"

@@ -1,7 +1,7 @@
 #include "config/model_builder.hpp"
 
 #include "config/yaml_to_json.hpp"
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 #include "util/duration.hpp"
 #include "util/json_strict.hpp"
 
@@ -140,7 +140,7 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
         std::size_t pattern_index = 0;
         for (const auto &pattern : body.at("matchImages")) {
             const auto text = pattern.get<std::string>();
-            if (auto valid = dispatch::validate_pattern(text); !valid)
+            if (auto valid = match::validate_pattern(text); !valid)
                 problems.push_back(
                     {path + ".matchImages[" + std::to_string(pattern_index) + "]", valid.error().message});
             rule.match_images.push_back(text);

@@ -2,8 +2,8 @@
 
 #include "aws/endpoints/ecr_host.hpp"
 #include "cache/keys.hpp"
-#include "dispatch/image_ref.hpp"
 #include "log/logger.hpp"
+#include "match/image_ref.hpp"
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
@@ -22,7 +22,7 @@ struct RegistryAuth {
 };
 
 Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Request &request,
-                                   const dispatch::ImageRef &image, AnswerContext &context) {
+                                   const match::ImageRef &image, AnswerContext &context) {
     const auto registry = image.registry();
     auto plan = plan_service_account(request, rule);
     if (!plan) return plan.error();
@@ -68,7 +68,7 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
 } // namespace
 
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context) {
-    auto image = dispatch::parse_image_ref(request.image);
+    auto image = match::parse_image_ref(request.image);
     if (!image)
         return Error::failed("image " + util::quote_bounded(request.image) + ": " + image.error().message);
 

@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "cache/keys.hpp"
-#include "dispatch/glob.hpp"
 #include "log/logger.hpp"
+#include "match/glob.hpp"
 #include "request/kubelet_cache_scope.hpp"
 
 namespace pullcred::request {
 
-bool answers_image(const sdk::Auth &auth, const dispatch::ImageRef &image) {
+bool answers_image(const sdk::Auth &auth, const match::ImageRef &image) {
     return std::any_of(auth.entries.begin(), auth.entries.end(), [&](const sdk::AuthEntry &entry) {
-        return dispatch::match_auth_key(entry.registry, image);
+        return match::match_auth_key(entry.registry, image);
     });
 }
 
@@ -40,7 +40,7 @@ std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanosec
 
 namespace {
 kubelet::Response scoped_response(const kubelet::Request &request, const config::Config &config,
-                                  const config::Rule *rule, const dispatch::ImageRef &image,
+                                  const config::Rule *rule, const match::ImageRef &image,
                                   const sdk::Auth &auth) {
     const auto scope = kubelet_cache_scope(config, rule, image, auth);
     if (!scope.overridden.empty()) log::debug(scope.overridden);
@@ -50,7 +50,7 @@ kubelet::Response scoped_response(const kubelet::Request &request, const config:
     // Under the image key kubelet matches this answer against this image only;
     // keyed on the whole image, the credential also matches no image that
     // merely shares a path prefix ("host/team" would match "host/teamster").
-    const bool image_key_matches = scope.key_on_image && dispatch::match_auth_key(image.text(), image);
+    const bool image_key_matches = scope.key_on_image && match::match_auth_key(image.text(), image);
     for (const auto &entry : auth.entries) {
         const bool rekey = image_key_matches && entry.registry == image.registry();
         response.auth[rekey ? image.text() : entry.registry] =
@@ -61,7 +61,7 @@ kubelet::Response scoped_response(const kubelet::Request &request, const config:
 } // namespace
 
 Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Config &config,
-                                       const config::Rule &rule, const dispatch::ImageRef &image,
+                                       const config::Rule &rule, const match::ImageRef &image,
                                        const sdk::Auth &auth, std::int64_t now_unix_seconds) {
     auto duration = cache_duration_for(rule, auth.expires_unix, now_unix_seconds);
     if (!duration) return duration.error();
@@ -71,7 +71,7 @@ Result<kubelet::Response> response_for(const kubelet::Request &request, const co
 }
 
 kubelet::Response empty_response_for(const kubelet::Request &request, const config::Config &config,
-                                     const config::Rule *rule, const dispatch::ImageRef &image) {
+                                     const config::Rule *rule, const match::ImageRef &image) {
     return scoped_response(request, config, rule, image, {});
 }
 

@@ -12,15 +12,15 @@
 #include <string_view>
 
 #include "config/model.hpp"
-#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
+#include "match/image_ref.hpp"
 #include "util/result.hpp"
 
 namespace pullcred::request {
 
 // A cache entry is served only when it holds auth for the image (an entry
 // holding another registry's auth is replaced, not served).
-bool answers_image(const sdk::Auth &auth, const dispatch::ImageRef &image);
+bool answers_image(const sdk::Auth &auth, const match::ImageRef &image);
 
 // The cache key of the registry auth that answers `registry` under `rule`.
 std::string auth_cache_key(const config::Config &config, const config::Rule &rule, std::string_view registry);
@@ -41,12 +41,12 @@ std::chrono::nanoseconds stale_cache_duration(std::optional<std::chrono::nanosec
 // under `rule`, shaped by kubelet_cache_scope so that kubelet's own cache
 // never serves it for an image another rule, or no rule, would answer.
 Result<kubelet::Response> response_for(const kubelet::Request &request, const config::Config &config,
-                                       const config::Rule &rule, const dispatch::ImageRef &image,
+                                       const config::Rule &rule, const match::ImageRef &image,
                                        const sdk::Auth &auth, std::int64_t now_unix_seconds);
 
 // A valid response with no credentials for `image` (`rule` null: no rule
 // serves it; else `rule` refuses it), scoped the same way.
 kubelet::Response empty_response_for(const kubelet::Request &request, const config::Config &config,
-                                     const config::Rule *rule, const dispatch::ImageRef &image);
+                                     const config::Rule *rule, const match::ImageRef &image);
 
 } // namespace pullcred::request

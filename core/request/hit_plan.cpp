@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "config/model_builder.hpp"
-#include "dispatch/glob.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/glob.hpp"
+#include "match/image_ref.hpp"
 #include "util/sha256.hpp"
 #include "util/unique_fd.hpp"
 
@@ -95,7 +95,7 @@ std::optional<std::string> checked_slice(const nlohmann::json &document, const c
 
 // The first host label of an image whose host is a plain DNS name or IPv4
 // address; empty (no shortcut) for anything else.
-std::string_view first_label_of(const dispatch::ImageRef &image) {
+std::string_view first_label_of(const match::ImageRef &image) {
     const auto host = image.host();
     if (host.empty() || host.find_first_of(":[]") != std::string_view::npos) return {};
     return host.substr(0, host.find('.'));
@@ -192,8 +192,7 @@ bool record_hit_plan(const cache::Store &store, const std::filesystem::path &pat
         for (const auto &pattern : patterns) {
             if (!plain_pattern(pattern)) return false;
             // An invalid pattern counts as matching every registry (kubelet_cache_scope.cpp).
-            const auto label =
-                dispatch::validate_pattern(pattern) ? literal_label(pattern) : std::string_view();
+            const auto label = match::validate_pattern(pattern) ? literal_label(pattern) : std::string_view();
             if (label.empty()) break;
             labels.emplace_back(label);
         }
@@ -323,7 +322,7 @@ std::vector<std::size_t> HitPlan::candidates(std::string_view label) const {
     return found;
 }
 
-std::optional<config::Config> HitPlan::config_for(const dispatch::ImageRef &image) const {
+std::optional<config::Config> HitPlan::config_for(const match::ImageRef &image) const {
     const auto count = sections_[0];
 
     // Only the rules that may match the image's registry matter: which rule
@@ -340,7 +339,7 @@ std::optional<config::Config> HitPlan::config_for(const dispatch::ImageRef &imag
         bool matched = false;
         for (std::size_t from = 0; from <= line.size() && !matched;) {
             const auto next = std::min(line.find('\t', from), line.size());
-            matched = dispatch::match_image(line.substr(from, next - from), image);
+            matched = match::match_image(line.substr(from, next - from), image);
             from = next + 1;
         }
         if (!matched) {

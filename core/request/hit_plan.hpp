@@ -24,7 +24,7 @@
 
 #include "cache/store.hpp"
 #include "config/model.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 #include "util/input_file.hpp"
 #include "util/unique_fd.hpp"
 
@@ -55,7 +55,7 @@ public:
     // out, so registries[i].index need not be i: enough for
     // answer_from_cache(), not for select_rule_after(). nullopt when no rule
     // matches or anything is not as recorded.
-    [[nodiscard]] std::optional<config::Config> config_for(const dispatch::ImageRef &image) const;
+    [[nodiscard]] std::optional<config::Config> config_for(const match::ImageRef &image) const;
 
 private:
     // The rule count, then where the always, labels, lines, rules and slices sections start.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace pullcred::request {
 
@@ -13,22 +13,22 @@ using kubelet::CacheKeyType;
 // Whether some image of `image`'s registry can match `pattern`: its host and
 // port match, whatever its path. A pattern that is not valid counts as
 // matching (when in doubt, share nothing).
-bool may_match_registry(std::string_view pattern, const dispatch::ImageRef &image) {
-    if (!dispatch::validate_pattern(pattern)) return true;
-    return dispatch::match_registry(pattern.substr(0, pattern.find('/')), image);
+bool may_match_registry(std::string_view pattern, const match::ImageRef &image) {
+    if (!match::validate_pattern(pattern)) return true;
+    return match::match_registry(pattern.substr(0, pattern.find('/')), image);
 }
 
 // Whether every image of `image`'s registry matches `pattern` (a pattern without a path).
-bool covers_registry(std::string_view pattern, const dispatch::ImageRef &image) {
-    return pattern.find('/') == std::string_view::npos && dispatch::validate_pattern(pattern) &&
-           dispatch::match_registry(pattern, image);
+bool covers_registry(std::string_view pattern, const match::ImageRef &image) {
+    return pattern.find('/') == std::string_view::npos && match::validate_pattern(pattern) &&
+           match::match_registry(pattern, image);
 }
 
 // Whether pullcred gives every image of `registry` the answer it gives the
 // image `rule` serves (`rule` null: none). Rules are tried in order, so
 // `rule` must cover the whole registry and no earlier rule may match any of it;
 // later rules never see it. For no rule, no rule may match any of it.
-bool owns_registry(const config::Config &config, const config::Rule *rule, const dispatch::ImageRef &image) {
+bool owns_registry(const config::Config &config, const config::Rule *rule, const match::ImageRef &image) {
     for (const auto &other : config.registries) {
         if (&other == rule)
             return std::any_of(rule->match_images.begin(), rule->match_images.end(),
@@ -49,7 +49,7 @@ bool owns_everything(const config::Config &config, const config::Rule &rule, std
         return false;
     const auto only_registry = [&](const std::string &pattern) { return pattern == registry; };
     const auto keyed_by_registry = [&](const sdk::AuthEntry &entry) {
-        auto key = dispatch::normalize_auth_key(entry.registry);
+        auto key = match::normalize_auth_key(entry.registry);
         return key && *key == registry;
     };
     return std::all_of(rule.match_images.begin(), rule.match_images.end(), only_registry) &&
@@ -76,7 +76,7 @@ std::string rule_name(const config::Rule &rule) {
 } // namespace
 
 KubeletCacheScope kubelet_cache_scope(const config::Config &config, const config::Rule *rule,
-                                      const dispatch::ImageRef &image, const sdk::Auth &auth) {
+                                      const match::ImageRef &image, const sdk::Auth &auth) {
     const auto registry = image.registry();
     const auto configured = configured_cache_key_type(rule);
     if (!owns_registry(config, rule, image)) {

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "config/model.hpp"
-#include "dispatch/image_ref.hpp"
 #include "kubelet/protocol.hpp"
+#include "match/image_ref.hpp"
 
 namespace pullcred::request {
 
@@ -32,6 +32,6 @@ struct KubeletCacheScope {
 // The scope of the answer `auth` that `rule` gives for `image` (`rule` null,
 // `auth` empty: no rule serves the image, the empty answer).
 KubeletCacheScope kubelet_cache_scope(const config::Config &config, const config::Rule *rule,
-                                      const dispatch::ImageRef &image, const sdk::Auth &auth);
+                                      const match::ImageRef &image, const sdk::Auth &auth);
 
 } // namespace pullcred::request

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "config/model.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 
 namespace pullcred::request {
 
@@ -13,11 +13,11 @@ struct Selection {
     std::string_view pattern;           // the pattern that matched
 };
 
-Selection select_rule(const config::Config &config, const dispatch::ImageRef &image);
+Selection select_rule(const config::Config &config, const match::ImageRef &image);
 
 // The rule after `after` (nullptr: the first) whose matchImages matches: a
 // backend that answers "not applicable" hands the image to the next one.
-Selection select_rule_after(const config::Config &config, const dispatch::ImageRef &image,
+Selection select_rule_after(const config::Config &config, const match::ImageRef &image,
                             const config::Rule *after);
 
 } // namespace pullcred::request

@@ -8,6 +8,8 @@
 namespace pullcred {
 
 inline constexpr std::string_view kHostExecutableName = "pullcred-host";
+// `pullcred node`, beside pullcred-host: the only executable with the node installer.
+inline constexpr std::string_view kNodeExecutableName = "pullcred-node";
 
 // The prefix of `executable`: its directory minus the private lib dir when it
 // lies there, else the parent of its directory (bin/).

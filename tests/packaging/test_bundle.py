@@ -399,7 +399,8 @@ def test_deb_installs_the_bundle_in_opt_pullcred(tmp_path, deb, bundle):
     paths = {line.split(" -> ")[0].split()[-1] for line in listing.stdout.splitlines()}
     links = {line.split()[-3]: line.split()[-1] for line in listing.stdout.splitlines() if " -> " in line}
     assert links.get(f".{PREFIX}/bin/docker-credential-pullcred") == "pullcred", links
-    for path in ("bin/pullcred", "lib/pullcred/libpullcred-net.so", "lib/pullcred/sys/libc.so.6",
+    for path in ("bin/pullcred", "lib/pullcred/pullcred-host", "lib/pullcred/pullcred-node",
+                 "lib/pullcred/libpullcred-net.so", "lib/pullcred/sys/libc.so.6",
                  "lib/pullcred/sys/ld-linux-x86-64.so.2"):
         assert f".{PREFIX}/{path}" in paths, path
     for module in (bundle / "lib" / "pullcred" / "modules").glob("*.so"):

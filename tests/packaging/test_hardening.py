@@ -1,6 +1,7 @@
 """Every ELF file `cmake --install` ships (bin/pullcred, the static-pie front;
-lib/pullcred/pullcred-host; libpullcred-net.so; every module) carries the
-hardening of cmake/Hardening.cmake, read back with readelf: PIE, full RELRO,
+lib/pullcred/pullcred-host; lib/pullcred/pullcred-node; libpullcred-net.so;
+every module) carries the hardening of cmake/Hardening.cmake, read back with
+readelf: PIE, full RELRO,
 BIND_NOW, the stack protector, _FORTIFY_SOURCE and, on x86-64, IBT and SHSTK.
 A tiny program built with plain `cc` is rejected by the same checks."""
 import json
@@ -59,7 +60,8 @@ def shipped(installed):
     files = sorted(p for p in installed.rglob("*") if p.is_file() and not p.is_symlink()
                    and elf_hardening.is_elf(p))
     names = {str(p.relative_to(installed)) for p in files}
-    for expected in ("bin/pullcred", "lib/pullcred/pullcred-host", "lib/pullcred/libpullcred-net.so",
+    for expected in ("bin/pullcred", "lib/pullcred/pullcred-host", "lib/pullcred/pullcred-node",
+                     "lib/pullcred/libpullcred-net.so",
                      "lib/pullcred/modules/source-process.so", "lib/pullcred/modules/registry-ecr.so"):
         assert expected in names, f"{expected} is not installed: {sorted(names)}"
     return files

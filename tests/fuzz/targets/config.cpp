@@ -9,8 +9,8 @@
 
 #include "config/loader.hpp"
 #include "config/yaml_to_json.hpp"
-#include "dispatch/glob.hpp"
 #include "fuzz_check.hpp"
+#include "match/glob.hpp"
 
 using namespace pullcred;
 
@@ -23,7 +23,7 @@ void check(const config::LoadResult &result, std::string_view text) {
     }
     for (const auto &rule : result.config.registries) {
         for (const auto &pattern : rule.match_images)
-            FUZZ_CHECK(dispatch::validate_pattern(pattern).ok(),
+            FUZZ_CHECK(match::validate_pattern(pattern).ok(),
                        "invalid pattern accepted: " + fuzz::escape(pattern) + " in " + fuzz::escape(text));
         FUZZ_CHECK(rule.profile.empty() || result.config.profiles.contains(rule.profile), "dangling profile");
     }

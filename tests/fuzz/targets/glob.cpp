@@ -6,12 +6,12 @@
 // validate_pattern accepts and has no glob character matches itself as an
 // image; a literal (meta-free) filepath_match pattern matches exactly
 // itself; "*" matches a name iff it has no '/'.
-#include "dispatch/glob.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/glob.hpp"
 #include "fuzz_check.hpp"
+#include "match/image_ref.hpp"
 
 using namespace pullcred;
-using dispatch::GlobResult;
+using match::GlobResult;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     const auto text = fuzz::as_text(data, size);
@@ -19,32 +19,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const auto pattern = bar == std::string_view::npos ? text : text.substr(0, bar);
     const auto image = bar == std::string_view::npos ? text : text.substr(bar + 1);
 
-    const bool matched = dispatch::match_image(pattern, image);
-    if (auto ref = dispatch::ImageRef::parse(image); ref.ok()) {
-        FUZZ_CHECK(dispatch::match_image(pattern, *ref) == matched, "text and ImageRef disagree: pattern " +
-                                                                        fuzz::escape(pattern) + " image " +
-                                                                        fuzz::escape(image));
+    const bool matched = match::match_image(pattern, image);
+    if (auto ref = match::ImageRef::parse(image); ref.ok()) {
+        FUZZ_CHECK(match::match_image(pattern, *ref) == matched, "text and ImageRef disagree: pattern " +
+                                                                     fuzz::escape(pattern) + " image " +
+                                                                     fuzz::escape(image));
     }
 
-    const auto valid = dispatch::validate_pattern(pattern);
-    (void)dispatch::validate_pattern(pattern, dispatch::PatternKind::auth_key);
+    const auto valid = match::validate_pattern(pattern);
+    (void)match::validate_pattern(pattern, match::PatternKind::auth_key);
     if (valid.ok() && pattern.find_first_of("*?[]\\") == std::string_view::npos) {
-        FUZZ_CHECK(dispatch::match_image(pattern, pattern),
+        FUZZ_CHECK(match::match_image(pattern, pattern),
                    "valid literal pattern does not match itself: " + fuzz::escape(pattern));
     }
     if (valid.ok()) FUZZ_CHECK(!pattern.empty(), "empty pattern accepted");
 
-    (void)dispatch::normalize_auth_key(pattern);
-    (void)dispatch::match_auth_key(pattern, image);
+    (void)match::normalize_auth_key(pattern);
+    (void)match::match_auth_key(pattern, image);
 
     // filepath_match on the raw pieces.
-    const auto glob = dispatch::filepath_match(pattern, image);
+    const auto glob = match::filepath_match(pattern, image);
     if (pattern.find_first_of("*?[\\") == std::string_view::npos) {
         FUZZ_CHECK(glob == (pattern == image ? GlobResult::match : GlobResult::no_match),
                    "literal pattern " + fuzz::escape(pattern) + " vs " + fuzz::escape(image));
     }
     const bool has_slash = image.find('/') != std::string_view::npos;
-    FUZZ_CHECK(dispatch::filepath_match("*", image) == (has_slash ? GlobResult::no_match : GlobResult::match),
+    FUZZ_CHECK(match::filepath_match("*", image) == (has_slash ? GlobResult::no_match : GlobResult::match),
                "\"*\" vs " + fuzz::escape(image));
     return 0;
 }

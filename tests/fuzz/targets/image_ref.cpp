@@ -4,22 +4,22 @@
 // [":" tag] ["@" digest], the port is digits that end the registry; the
 // registry as a matchImages pattern (when valid) matches the image; an
 // accepted reference is also accepted by Go's URL parser port.
-#include "dispatch/image_ref.hpp"
-#include "dispatch/glob.hpp"
+#include "match/image_ref.hpp"
 #include "fuzz_check.hpp"
+#include "match/glob.hpp"
 
 using namespace pullcred;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     const auto text = fuzz::as_text(data, size);
 
-    dispatch::detail::GoUrl url;
-    dispatch::detail::GoUrlScratch scratch;
+    match::detail::GoUrl url;
+    match::detail::GoUrlScratch scratch;
     std::string go_error;
-    const bool go_ok = dispatch::detail::parse_go_url(text, url, scratch, &go_error);
-    if (go_ok) (void)dispatch::detail::split_host_port(url.host);
+    const bool go_ok = match::detail::parse_go_url(text, url, scratch, &go_error);
+    if (go_ok) (void)match::detail::split_host_port(url.host);
 
-    auto ref = dispatch::ImageRef::parse(text);
+    auto ref = match::ImageRef::parse(text);
     if (!ref) {
         FUZZ_CHECK(!ref.error().message.empty(), "empty error message");
         return 0;
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const auto what = "image " + fuzz::escape(text);
     FUZZ_CHECK(go_ok, what + " accepted, but Go's url.Parse refuses it: " + go_error);
     FUZZ_CHECK(ref->text() == text, what);
-    FUZZ_CHECK(text.size() <= dispatch::kMaxImageRefLength, what + ": too long");
+    FUZZ_CHECK(text.size() <= match::kMaxImageRefLength, what + ": too long");
     FUZZ_CHECK(!ref->registry().empty() && !ref->host().empty(), what + ": empty registry or host");
     FUZZ_CHECK(std::string(ref->registry()) + std::string(ref->path()) == text, what + ": registry + path");
     FUZZ_CHECK(ref->registry().find('/') == std::string_view::npos, what + ": '/' in registry");
@@ -44,9 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(rebuilt == ref->path(), what + ": rebuilt path " + fuzz::escape(rebuilt));
         FUZZ_CHECK(!ref->repository().empty(), what + ": empty repository");
     }
-    if (dispatch::validate_pattern(ref->registry()).ok() &&
+    if (match::validate_pattern(ref->registry()).ok() &&
         ref->registry().find_first_of("*?[]") == std::string_view::npos) {
-        FUZZ_CHECK(dispatch::match_image(ref->registry(), *ref), what + ": its registry does not match it");
+        FUZZ_CHECK(match::match_image(ref->registry(), *ref), what + ": its registry does not match it");
     }
     return 0;
 }

@@ -68,7 +68,7 @@ TEST(ResponseFor, CarriesTheDurationAndRefusesAnExpiredToken) {
     config.registries.push_back(rule_with(minutes(10)));
     kubelet::Request request;
     request.image = std::string(kRegistry) + "/team/app:1";
-    const auto image = dispatch::parse_image_ref(request.image);
+    const auto image = match::parse_image_ref(request.image);
     ASSERT_TRUE(image.ok());
     sdk::Auth auth;
     auth.entries.push_back({std::string(kRegistry), "AWS", "response-password"});
@@ -86,7 +86,7 @@ TEST(ResponseFor, CarriesTheDurationAndRefusesAnExpiredToken) {
 TEST(CachedAuth, IsServedOnlyForAnImageItAnswers) {
     sdk::Auth auth;
     auth.entries.push_back({std::string(kRegistry), "AWS", "p"});
-    const auto image = [](const std::string &text) { return *dispatch::ImageRef::parse(text); };
+    const auto image = [](const std::string &text) { return *match::ImageRef::parse(text); };
     EXPECT_TRUE(request::answers_image(auth, image(std::string(kRegistry) + "/team/app")));
     EXPECT_FALSE(
         request::answers_image(auth, image("444455556666.dkr.ecr.us-west-2.amazonaws.com/team/app")));

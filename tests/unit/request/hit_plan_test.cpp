@@ -67,7 +67,7 @@ TEST_F(HitPlanTest, ServesTheMatchingRuleAsTheWholeConfigDoes) {
     const auto plan = request::HitPlan::open(*store_, request::hit_plan_key(config_path_, identity_));
     ASSERT_TRUE(plan.has_value());
     const std::string image = "111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app";
-    const auto parsed = dispatch::ImageRef::parse(image);
+    const auto parsed = match::ImageRef::parse(image);
     auto config = plan->config_for(*parsed);
     ASSERT_TRUE(config.has_value());
     // Rule 0 may match the registry (a glob), rule 1 cannot, rule 2 matches,
@@ -88,11 +88,11 @@ TEST_F(HitPlanTest, ServesTheMatchingRuleAsTheWholeConfigDoes) {
     // The cache entry it reads is the one the whole config reads.
     EXPECT_EQ(cache::auth_key(*config, rule, "111122223333.dkr.ecr.us-west-2.amazonaws.com", ""),
               cache::auth_key(config_, whole, "111122223333.dkr.ecr.us-west-2.amazonaws.com", ""));
-    const auto uno = dispatch::ImageRef::parse("uno.example.com/app");
+    const auto uno = match::ImageRef::parse("uno.example.com/app");
     EXPECT_EQ(request::select_rule(*plan->config_for(*uno), *uno).rule->index, 1U);
-    const auto three = dispatch::ImageRef::parse("three.example.com/a");
+    const auto three = match::ImageRef::parse("three.example.com/a");
     EXPECT_EQ(request::select_rule(*plan->config_for(*three), *three).rule->index, 3U);
-    EXPECT_FALSE(plan->config_for(*dispatch::ImageRef::parse("nothing.example.com/app")).has_value());
+    EXPECT_FALSE(plan->config_for(*match::ImageRef::parse("nothing.example.com/app")).has_value());
 }
 
 // How kubelet may cache the answer depends on every earlier rule: the plan's
@@ -104,7 +104,7 @@ TEST_F(HitPlanTest, GivesKubeletTheSameCacheScopeAsTheWholeConfig) {
     for (const std::string image : {"111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app",
                                     "111122223333.dkr.ecr.us-west-2.amazonaws.com/other/app",
                                     "one.example.com/x", "uno.example.com/y", "three.example.com/z"}) {
-        const auto parsed = dispatch::ImageRef::parse(image);
+        const auto parsed = match::ImageRef::parse(image);
         auto config = plan->config_for(*parsed);
         ASSERT_TRUE(config.has_value()) << image;
         const auto selected = request::select_rule(*config, *parsed);

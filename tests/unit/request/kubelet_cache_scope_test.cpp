@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 #include "request/auth_response.hpp"
 #include "request/kubelet_cache_scope.hpp"
 #include "request/rule_selection.hpp"
@@ -43,7 +43,7 @@ sdk::Auth auth_for_registry(std::string_view registry) {
 
 // The scope of the answer pullcred gives `image` under `config` (first match).
 request::KubeletCacheScope scope_of(const config::Config &config, const std::string &image) {
-    auto ref = dispatch::parse_image_ref(image);
+    auto ref = match::parse_image_ref(image);
     EXPECT_TRUE(ref.ok()) << image;
     const auto selection = request::select_rule(config, *ref);
     return request::kubelet_cache_scope(config, selection.rule, *ref,
@@ -115,7 +115,7 @@ TEST(KubeletCacheScope, GlobalStaysOnlyForTheOnlyRuleServingExactlyOneHost) {
     EXPECT_EQ(scope_of(two_rules, image_of("/app")).cache_key_type, CacheKeyType::registry);
 
     // An answer that also holds another host's credential must not be global.
-    auto ref = dispatch::parse_image_ref(image_of("/app"));
+    auto ref = match::parse_image_ref(image_of("/app"));
     auto auth = auth_for_registry(kHost);
     auth.entries.push_back({"other.io", "u", "p"});
     EXPECT_EQ(request::kubelet_cache_scope(exact, &exact.registries[0], *ref, auth).cache_key_type,
@@ -133,7 +133,7 @@ TEST(KubeletCacheScope, AnOperatorsImageIsKeptEverywhere) {
 // the full answer and the cache-hit front take).
 // The first rule's answer for `image`, with auth keyed by the registry host.
 Result<kubelet::Response> first_rule_answer(const config::Config &config, const std::string &image) {
-    auto ref = dispatch::parse_image_ref(image);
+    auto ref = match::parse_image_ref(image);
     kubelet::Request request;
     request.image = image;
     return request::response_for(request, config, config.registries[0], *ref, auth_for_registry(kHost), 0);
@@ -147,8 +147,8 @@ TEST(ResponseFor, APathRulesCredentialIsKeyedOnTheWholeImage) {
     EXPECT_EQ(response->cache_key_type, CacheKeyType::image);
     ASSERT_EQ(response->auth.size(), 1U);
     EXPECT_EQ(response->auth.begin()->first, image);
-    EXPECT_TRUE(dispatch::match_auth_key(image, image));
-    EXPECT_FALSE(dispatch::match_auth_key(image, image_of("/team-aster/app")));
+    EXPECT_TRUE(match::match_auth_key(image, image));
+    EXPECT_FALSE(match::match_auth_key(image, image_of("/team-aster/app")));
 }
 
 TEST(ResponseFor, AHostWideRuleAnswersAsBefore) {
@@ -164,7 +164,7 @@ TEST(EmptyResponseFor, TheNoRuleAnswerIsKeyedOnTheImageWhenARuleSharesTheHost) {
     const auto config = config_of({{{image_of("/team-a/")}, "Registry"}});
     kubelet::Request request;
     request.image = image_of("/team-aster/app");
-    auto ref = dispatch::parse_image_ref(request.image);
+    auto ref = match::parse_image_ref(request.image);
     const auto response = request::empty_response_for(request, config, nullptr, *ref);
     EXPECT_EQ(response.cache_key_type, CacheKeyType::image);
     EXPECT_TRUE(response.auth.empty());

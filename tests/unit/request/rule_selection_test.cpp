@@ -20,7 +20,7 @@ config::Config config_of(std::initializer_list<std::vector<std::string>> rules) 
     return config;
 }
 
-const auto kEcrImage = *dispatch::ImageRef::parse("111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app:1");
+const auto kEcrImage = *match::ImageRef::parse("111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app:1");
 
 TEST(RuleSelection, TheFirstMatchingRuleAndPatternWin) {
     const auto config = config_of(
@@ -33,7 +33,7 @@ TEST(RuleSelection, TheFirstMatchingRuleAndPatternWin) {
 
 TEST(RuleSelection, NoMatchingRuleIsNoSelection) {
     const auto config = config_of({{"registry.example.com"}, {"*.dkr.ecr.*.amazonaws.com"}});
-    EXPECT_EQ(request::select_rule(config, *dispatch::ImageRef::parse("docker.io/library/nginx")).rule,
+    EXPECT_EQ(request::select_rule(config, *match::ImageRef::parse("docker.io/library/nginx")).rule,
               nullptr);
     EXPECT_EQ(request::select_rule(config_of({}), kEcrImage).rule, nullptr);
 }

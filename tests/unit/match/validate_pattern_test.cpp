@@ -3,14 +3,14 @@
 #include <string>
 #include <string_view>
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace {
 
-using pullcred::dispatch::kMaxImageRefLength;
-using pullcred::dispatch::match_image;
-using pullcred::dispatch::PatternKind;
-using pullcred::dispatch::validate_pattern;
+using pullcred::match::kMaxImageRefLength;
+using pullcred::match::match_image;
+using pullcred::match::PatternKind;
+using pullcred::match::validate_pattern;
 
 TEST(ValidatePattern, AcceptsWhatKubeletCanMatch) {
     for (const std::string_view pattern : {

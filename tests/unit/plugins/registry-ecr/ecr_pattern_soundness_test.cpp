@@ -8,7 +8,7 @@
 
 #include "aws/endpoints/ecr_host.hpp"
 #include "aws/endpoints/ecr_pattern.hpp"
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace {
 
@@ -102,7 +102,7 @@ TEST(EcrPatternSoundness, AnEcrOnlyPatternMatchesNoOtherHostOfTheCorpus) {
         const bool can = pullcred::aws::pattern_can_match_non_ecr_host(pattern);
         bool matched_other = false;
         for (const auto &host : hosts) {
-            if (!pullcred::dispatch::match_image(pattern, host + "/team/app")) continue;
+            if (!pullcred::match::match_image(pattern, host + "/team/app")) continue;
             if (!refused_or_ecr(host)) {
                 matched_other = true;
                 EXPECT_TRUE(can) << pattern << " is called ECR-only but matches " << host;

@@ -5,8 +5,8 @@
 
 #include "cache/codec.hpp"
 #include "cache/keys.hpp"
+#include "request/answer_from_cache.hpp"
 #include "request/auth_response.hpp"
-#include "request/cache_hit.hpp"
 
 namespace {
 
@@ -43,8 +43,8 @@ protected:
         return std::move(*store);
     }
 
-    static dispatch::ImageRef image_of(const kubelet::Request &request) {
-        return *dispatch::ImageRef::parse(request.image);
+    static match::ImageRef image_of(const kubelet::Request &request) {
+        return *match::ImageRef::parse(request.image);
     }
 
     static constexpr std::int64_t kNow = 1'700'000'000;

@@ -1,10 +1,10 @@
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 
 #include <cstdio>
 
 #include "util/quote.hpp"
 
-namespace pullcred::dispatch {
+namespace pullcred::match {
 
 namespace detail {
 namespace {
@@ -612,4 +612,4 @@ Result<ImageRef> ImageRef::parse(std::string_view image) {
     return ref;
 }
 
-} // namespace pullcred::dispatch
+} // namespace pullcred::match

@@ -26,10 +26,10 @@
 #include <string>
 #include <string_view>
 
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 #include "util/result.hpp"
 
-namespace pullcred::dispatch {
+namespace pullcred::match {
 
 enum class GlobResult : std::uint8_t { no_match, match, bad_pattern };
 
@@ -77,4 +77,4 @@ Result<std::string> normalize_auth_key(std::string_view key);
 bool match_auth_key(std::string_view key, std::string_view image);
 bool match_auth_key(std::string_view key, const ImageRef &image);
 
-} // namespace pullcred::dispatch
+} // namespace pullcred::match

@@ -1,4 +1,4 @@
-#include "request/cache_hit.hpp"
+#include "request/answer_from_cache.hpp"
 
 #include "cache/codec.hpp"
 #include "cache/keys.hpp"
@@ -9,7 +9,7 @@
 namespace pullcred::request {
 
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
-                                                   const dispatch::ImageRef &image,
+                                                   const match::ImageRef &image,
                                                    const config::Config &config, const cache::Store &store,
                                                    std::int64_t now_unix_seconds) {
     const auto selection = select_rule(config, image);

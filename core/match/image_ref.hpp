@@ -15,7 +15,7 @@
 
 #include "util/result.hpp"
 
-namespace pullcred::dispatch {
+namespace pullcred::match {
 
 // Longest image reference ImageRef accepts (kubelet's own references are far
 // shorter: a repository name is at most 255 bytes).
@@ -131,4 +131,4 @@ inline Result<ImageRef> parse_image_ref(std::string_view image) {
     return ImageRef::parse(image);
 }
 
-} // namespace pullcred::dispatch
+} // namespace pullcred::match

@@ -1,6 +1,7 @@
 // pullcred node install | uninstall: what the Helm chart's DaemonSet runs on
 // every node (packaging/helm/pullcred/README.md, "The installer contract").
-// The work is in core/node; this file is flags, the config check, the
+// The work is in the node installer (pullcred_node); this file, built into
+// pullcred-node only, is flags, the config check, the
 // kubelet restart and the --watch loop.
 //
 // kubelet restart: the pod is privileged with hostPID, so the installer joins
@@ -22,6 +23,7 @@
 #include "node/bottlerocket.hpp"
 #include "node/host_command.hpp"
 #include "node/installer.hpp"
+#include "node/node_command.hpp"
 #include "util/clock.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"

@@ -5,12 +5,12 @@
 #include <string>
 #include <string_view>
 
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 namespace {
 
-using pullcred::dispatch::filepath_match;
-using pullcred::dispatch::GlobResult;
+using pullcred::match::filepath_match;
+using pullcred::match::GlobResult;
 
 struct MatchCase {
     std::string_view pattern;

@@ -1,8 +1,8 @@
-#include "dispatch/glob.hpp"
+#include "match/glob.hpp"
 
 #include <algorithm>
 
-namespace pullcred::dispatch {
+namespace pullcred::match {
 
 namespace {
 
@@ -436,4 +436,4 @@ Status validate_pattern(std::string_view pattern, PatternKind kind) {
     return ok();
 }
 
-} // namespace pullcred::dispatch
+} // namespace pullcred::match

@@ -1,11 +1,11 @@
-#include "front/cache_hit.hpp"
+#include "front/stamped_config_hit.hpp"
 
 #include "cache/config_stamp.hpp"
 #include "config/defaults.hpp"
 #include "config/model_builder.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 #include "kubelet/protocol.hpp"
-#include "request/cache_hit.hpp"
+#include "request/answer_from_cache.hpp"
 #include "request/hit_plan.hpp"
 #include "util/clock.hpp"
 #include "util/input_file.hpp"
@@ -50,7 +50,7 @@ std::optional<Stamped> whole_config(const std::filesystem::path &path, const Ope
     return stamped;
 }
 
-std::optional<Stamped> stamped_config(const std::string &config_flag, const dispatch::ImageRef &image,
+std::optional<Stamped> stamped_config(const std::string &config_flag, const match::ImageRef &image,
                                       std::int64_t now_ns) {
     const auto location = config::locate_config(config_flag);
     // An untrusted config is refused here as by the host, which reports it.
@@ -81,7 +81,7 @@ std::optional<std::string> answer_hit(std::string_view input, const std::string 
     const auto now = now_ns / 1'000'000'000;
     auto request = kubelet::parse_request(input);
     if (!request) return std::nullopt;
-    auto image = dispatch::parse_image_ref(request->image);
+    auto image = match::parse_image_ref(request->image);
     if (!image) return std::nullopt; // the host says why
     auto stamped = stamped_config(config_flag, *image, now_ns);
     if (!stamped) return std::nullopt;

@@ -4,14 +4,14 @@
 #include <string>
 #include <string_view>
 
-#include "dispatch/image_ref.hpp"
+#include "match/image_ref.hpp"
 
 namespace {
 
-using pullcred::dispatch::ImageRef;
-using pullcred::dispatch::kMaxImageRefLength;
-using pullcred::dispatch::parse_image_ref;
-namespace detail = pullcred::dispatch::detail;
+using pullcred::match::ImageRef;
+using pullcred::match::kMaxImageRefLength;
+using pullcred::match::parse_image_ref;
+namespace detail = pullcred::match::detail;
 
 const std::string kDigest = "sha256:" + std::string(64, 'f');
 

@@ -5,15 +5,15 @@
 #include <string_view>
 #include <vector>
 
-#include "dispatch/glob.hpp"
-#include "dispatch/image_ref.hpp"
+#include "match/glob.hpp"
+#include "match/image_ref.hpp"
 
 namespace {
 
-using pullcred::dispatch::ImageRef;
-using pullcred::dispatch::match_auth_key;
-using pullcred::dispatch::match_image;
-using pullcred::dispatch::normalize_auth_key;
+using pullcred::match::ImageRef;
+using pullcred::match::match_auth_key;
+using pullcred::match::match_image;
+using pullcred::match::normalize_auth_key;
 
 struct Case {
     std::string_view pattern;
@@ -31,7 +31,7 @@ void expect_cases(const std::vector<Case> &cases) {
             EXPECT_EQ(match_image(c.pattern, *ref), c.match)
                 << "ImageRef: pattern \"" << c.pattern << "\" image \"" << c.image << "\" (" << c.why << ")";
             // The registry alone, parsed or not, and auth keys, parsed or not.
-            EXPECT_EQ(pullcred::dispatch::match_registry(c.pattern, *ref),
+            EXPECT_EQ(pullcred::match::match_registry(c.pattern, *ref),
                       match_image(c.pattern, ref->registry()))
                 << "registry: pattern \"" << c.pattern << "\" image \"" << c.image << "\"";
             EXPECT_EQ(match_auth_key(c.pattern, *ref), match_auth_key(c.pattern, c.image))
