@@ -9,9 +9,8 @@
 namespace pullcred::request {
 
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
-                                                   const match::ImageRef &image,
-                                                   const config::Config &config, const cache::Store &store,
-                                                   std::int64_t now_unix_seconds) {
+                                                   const match::ImageRef &image, const config::Config &config,
+                                                   const cache::Store &store, std::int64_t now_unix_seconds) {
     const auto selection = select_rule(config, image);
     if (selection.rule == nullptr) return std::nullopt;
     const auto &rule = *selection.rule;

@@ -7,8 +7,8 @@
 
 #include "cache/store.hpp"
 #include "config/model.hpp"
-#include "match/image_ref.hpp"
 #include "kubelet/protocol.hpp"
+#include "match/image_ref.hpp"
 
 namespace pullcred::request {
 
@@ -17,8 +17,7 @@ namespace pullcred::request {
 // entry, an expired token): the caller then hands the request on. `image`
 // is the request's image, parsed.
 std::optional<kubelet::Response> answer_from_cache(const kubelet::Request &request,
-                                                   const match::ImageRef &image,
-                                                   const config::Config &config, const cache::Store &store,
-                                                   std::int64_t now_unix_seconds);
+                                                   const match::ImageRef &image, const config::Config &config,
+                                                   const cache::Store &store, std::int64_t now_unix_seconds);
 
 } // namespace pullcred::request

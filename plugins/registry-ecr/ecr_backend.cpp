@@ -270,13 +270,11 @@ private:
                             std::string(target.fips ? (target.dualstack ? "FIPS dual-stack" : "FIPS")
                                                     : "dual-stack") +
                             " endpoint; using " + probe->source + " instead");
-            return std::move(probe.value());
+            return probe;
         }
         if (target.fips) options.use_fips = true;
         if (target.dualstack) options.use_dualstack = true;
-        auto resolved = pullcred::aws::resolve_endpoint(service, target.region, options);
-        if (!resolved) return Error::failed(resolved.error().message);
-        return std::move(resolved.value());
+        return pullcred::aws::resolve_endpoint(service, target.region, options);
     }
 
     Host host_;

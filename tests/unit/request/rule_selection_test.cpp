@@ -33,8 +33,7 @@ TEST(RuleSelection, TheFirstMatchingRuleAndPatternWin) {
 
 TEST(RuleSelection, NoMatchingRuleIsNoSelection) {
     const auto config = config_of({{"registry.example.com"}, {"*.dkr.ecr.*.amazonaws.com"}});
-    EXPECT_EQ(request::select_rule(config, *match::ImageRef::parse("docker.io/library/nginx")).rule,
-              nullptr);
+    EXPECT_EQ(request::select_rule(config, *match::ImageRef::parse("docker.io/library/nginx")).rule, nullptr);
     EXPECT_EQ(request::select_rule(config_of({}), kEcrImage).rule, nullptr);
 }
 
