@@ -51,7 +51,14 @@ public:
         const auto status =
             driver.call("create", [&] { return factory.create(host, str(config_json), &handle, &sink); });
         if (status != PULLCRED_OK || handle == nullptr) {
-            if (handle != nullptr) driver.call("destroy", [&] { return destroy(factory, handle); });
+            if (handle != nullptr) {
+                if (error.empty())
+                    driver.call("last_error", [&] {
+                        error = view(factory.last_error(handle));
+                        return PULLCRED_OK;
+                    });
+                driver.call("destroy", [&] { return destroy(factory, handle); });
+            }
             return Error{error.empty() ? std::string("no reason given") : error,
                          error_code(status == PULLCRED_OK ? PULLCRED_FAILED : status)};
         }

@@ -224,6 +224,10 @@ typedef struct pullcred_factory {
     pullcred_factory_kind kind;
     const char *name;          /* dotted, lower case: "aws.ecr" */
     const char *config_schema; /* JSON Schema (draft-07) of the config; may be NULL */
+    /* One error channel, last_error: from ABI 1.2 a create that fails may
+     * still set *instance to an object that answers only last_error (why)
+     * and destroy; the host reads the one and calls the other. The error
+     * sink is ABI 1.0's way, kept for older hosts; the host reads it first. */
     pullcred_status (*create)(const pullcred_host *host, pullcred_str config_json, void **instance,
                               pullcred_text_sink *error);
     void (*destroy)(void *instance);

@@ -439,18 +439,29 @@ pullcred_status create(const pullcred_host *host, pullcred_str config_json, void
     static_assert(std::is_constructible_v<T, Host, const Config &>,
                   "a module class needs the constructor T(pullcred::sdk::Host host, "
                   "const pullcred::sdk::Config &config): the host and the profile's or rule's settings");
+    // A failed create hands back an instance that only answers last_error
+    // and destroy (ABI 1.2's one error channel), and writes the error sink
+    // for older hosts.
+    std::unique_ptr<Instance<Base>> holder;
+    auto fail = [&](std::string_view reason) {
+        write_error(error, reason);
+        if (holder) {
+            holder->last_error = reason;
+            *instance = holder.release();
+        }
+        return PULLCRED_FAILED;
+    };
     try {
+        holder = std::make_unique<Instance<Base>>();
         auto config = config_json.len ? nlohmann::json::parse(view(config_json)) : nlohmann::json::object();
-        auto holder = std::make_unique<Instance<Base>>();
         holder->object = std::make_unique<T>(Host(host), config);
         *instance = holder.release();
         return PULLCRED_OK;
     } catch (const std::exception &e) {
-        write_error(error, e.what());
+        return fail(e.what());
     } catch (...) {
-        write_error(error, "unknown exception in constructor");
+        return fail("unknown exception in constructor");
     }
-    return PULLCRED_FAILED;
 }
 
 template <class Base> void destroy(void *instance) noexcept {

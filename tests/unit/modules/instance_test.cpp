@@ -146,7 +146,7 @@ TEST(SdkDriver, EveryCallIntoTheModuleRunsInsideAround) {
     EXPECT_EQ(calls, (std::vector<std::string>{"create", "get_auth", "last_error", "destroy"}));
 }
 
-TEST(SdkDriver, ACreateFailureCarriesTheModulesTextAndNothingIsLeftToDestroy) {
+TEST(SdkDriver, AFailedCreateSaysWhyAndItsInstanceIsDestroyed) {
     const sdk::testing::FakeHost host;
     std::vector<std::string> calls;
     auto driver = sdk::Driver::create(*factory("test.fixed-source").factory, host.table(), R"({"value": 7})",
@@ -155,8 +155,44 @@ TEST(SdkDriver, ACreateFailureCarriesTheModulesTextAndNothingIsLeftToDestroy) {
                                           run();
                                       });
     ASSERT_FALSE(driver.ok());
-    EXPECT_FALSE(driver.error().message.empty());
-    EXPECT_EQ(calls, (std::vector<std::string>{"create"}));
+    EXPECT_THAT(driver.error().message, HasSubstr("type must be string"));
+    EXPECT_EQ(calls, (std::vector<std::string>{"create", "destroy"}));
+}
+
+TEST(SdkDriver, AFailedCreateCanSayWhyThroughLastErrorAlone) {
+    struct Failed {
+        std::string why = "keyFile is required";
+    };
+    pullcred_factory one_channel{};
+    one_channel.struct_size = sizeof one_channel;
+    one_channel.kind = PULLCRED_KIND_CREDENTIAL_SOURCE;
+    one_channel.name = "test.one-channel";
+    one_channel.create = [](const pullcred_host *, pullcred_str, void **instance, pullcred_text_sink *) {
+        *instance = new Failed; // NOLINT(cppcoreguidelines-owning-memory): the ABI's handle
+        return PULLCRED_FAILED;
+    };
+    static int destroyed = 0;
+    one_channel.destroy = [](void *instance) {
+        delete static_cast<Failed *>(instance); // NOLINT(cppcoreguidelines-owning-memory)
+        ++destroyed;
+    };
+    one_channel.last_error = [](void *instance) { return sdk::str(static_cast<Failed *>(instance)->why); };
+    const sdk::testing::FakeHost host;
+    auto driver = sdk::Driver::create(one_channel, host.table(), "{}");
+    ASSERT_FALSE(driver.ok());
+    EXPECT_EQ(driver.error().message, "keyFile is required");
+    EXPECT_EQ(destroyed, 1);
+}
+
+TEST(SdkWrapper, AFailedConstructorLeavesItsReasonInLastError) {
+    const sdk::testing::FakeHost host;
+    const auto &fixed = *factory("test.fixed-source").factory;
+    void *handle = nullptr;
+    const std::string config = R"({"value": 7})";
+    ASSERT_EQ(fixed.create(host.table(), sdk::str(config), &handle, nullptr), PULLCRED_FAILED);
+    ASSERT_NE(handle, nullptr);
+    EXPECT_THAT(std::string(sdk::view(fixed.last_error(handle))), HasSubstr("type must be string"));
+    fixed.destroy(handle);
 }
 
 TEST(SdkTime, ExpiriesTravelInMillisecondsWhereTheSinkHasThem) {
