@@ -151,11 +151,8 @@ pullcred_status HostServices::credentials_from_source(void *ctx, pullcred_str fa
         write_error(error, "no module can be run for another source in this context");
         return PULLCRED_NOT_APPLICABLE;
     }
-    sdk::CredentialsRequest wrapped{sdk::view(request->profile), sdk::view(request->region_hint), {}};
-    if (request->struct_size >=
-        offsetof(pullcred_credentials_request, service_account_token) + sizeof(pullcred_str))
-        wrapped.service_account_token = sdk::view(request->service_account_token);
-    auto credentials = run(host.component_, sdk::view(factory), sdk::view(config_json), wrapped);
+    auto credentials = run(host.component_, sdk::view(factory), sdk::view(config_json),
+                           sdk::detail::credentials_request(*request));
     if (!credentials) {
         write_error(error, credentials.error().message);
         return credentials.error().status();

@@ -173,6 +173,15 @@ template <class Sink> void write_expiry(Sink *out, std::int64_t unix_seconds) {
         out->set_expiry(out->ctx, unix_seconds);
 }
 
+// A request as the C++ side reads it; fields a smaller struct_size lacks are empty.
+inline CredentialsRequest credentials_request(const pullcred_credentials_request &request) {
+    CredentialsRequest wrapped{view(request.profile), view(request.region_hint), {}};
+    if (request.struct_size >=
+        offsetof(pullcred_credentials_request, service_account_token) + sizeof(pullcred_str))
+        wrapped.service_account_token = view(request.service_account_token);
+    return wrapped;
+}
+
 inline void write_credentials(const Credentials &credentials, pullcred_credentials_sink *out) {
     for (const auto &[name, value] : credentials.fields) out->set_field(out->ctx, str(name), str(value));
     if (credentials.expires_unix) write_expiry(out, *credentials.expires_unix);
@@ -475,11 +484,7 @@ template <class Base> pullcred_str last_error(void *instance) noexcept {
 inline pullcred_status get_credentials(void *instance, const pullcred_credentials_request *request,
                                        pullcred_credentials_sink *out) noexcept {
     return guarded<CredentialSource>(instance, [&](CredentialSource &source) -> Status {
-        CredentialsRequest wrapped{view(request->profile), view(request->region_hint), {}};
-        if (request->struct_size >=
-            offsetof(pullcred_credentials_request, service_account_token) + sizeof(pullcred_str))
-            wrapped.service_account_token = view(request->service_account_token);
-        auto result = source.get_credentials(wrapped);
+        auto result = source.get_credentials(credentials_request(*request));
         if (!result.ok()) return result.error();
         write_credentials(result.value(), out);
         return ok();
