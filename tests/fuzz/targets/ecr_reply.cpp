@@ -41,10 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(response.status == 200, "token from status " + std::to_string(response.status));
         FUZZ_CHECK(!token.value().username.empty() && !token.value().password.empty(), "empty token part");
     } else {
-        FUZZ_CHECK(token.error().code != PULLCRED_OK, "error status OK");
+        FUZZ_CHECK(token.error().status() != PULLCRED_OK, "error status OK");
         fuzz::check_error(token.error().message, response.body, response.status != 200);
         if (response.status == 429 || response.status >= 500)
-            FUZZ_CHECK(token.error().code == PULLCRED_RETRYABLE, "not retryable: " + token.error().message);
+            FUZZ_CHECK(token.error().code == sdk::ErrorCode::retryable,
+                       "not retryable: " + token.error().message);
     }
     check_base64(response.body, sdk::Base64Alphabet::standard);
     check_base64(response.body, sdk::Base64Alphabet::url);

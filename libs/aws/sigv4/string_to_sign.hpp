@@ -7,7 +7,7 @@
 #include "aws/sigv4/canonical_request.hpp"
 #include "aws/sigv4/request.hpp"
 #include "aws/sigv4/scope.hpp"
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <string>
 #include <string_view>

@@ -22,7 +22,7 @@
 #include "aws/sigv4/string_to_sign.hpp"
 #include "aws/sigv4/uri_encode.hpp"
 #include "aws/sigv4/url.hpp"
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <string>
 #include <string_view>

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "aws/sigv4/request.hpp"
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <string>
 #include <utility>
