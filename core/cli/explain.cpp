@@ -11,8 +11,8 @@
 #include "match/image_ref.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
-#include "util/duration.hpp"
 #include "text/quote.hpp"
+#include "util/duration.hpp"
 
 namespace pullcred::cli {
 

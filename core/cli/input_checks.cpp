@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "command/program_search.hpp"
-#include "util/input_file.hpp"
 #include "text/quote.hpp"
+#include "util/input_file.hpp"
 
 namespace pullcred::cli {
 

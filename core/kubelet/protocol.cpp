@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/quote.hpp"
 #include "util/duration.hpp"
 #include "util/json_strict.hpp"
-#include "text/quote.hpp"
 
 namespace pullcred::kubelet {
 

@@ -6,8 +6,8 @@
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "modules/rejected_credentials.hpp"
-#include "util/input_file.hpp"
 #include "text/quote.hpp"
+#include "util/input_file.hpp"
 
 namespace pullcred::modules {
 

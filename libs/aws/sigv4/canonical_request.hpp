@@ -5,8 +5,8 @@
 //   signed header list\n payload hash
 #pragma once
 
-#include "aws/sigv4/request.hpp"
 #include "aws/result.hpp"
+#include "aws/sigv4/request.hpp"
 
 #include <string>
 #include <utility>
