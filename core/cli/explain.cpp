@@ -11,8 +11,8 @@
 #include "match/image_ref.hpp"
 #include "request/answer.hpp"
 #include "request/rule_selection.hpp"
+#include "text/quote.hpp"
 #include "util/duration.hpp"
-#include "util/quote.hpp"
 
 namespace pullcred::cli {
 
@@ -79,8 +79,8 @@ int fetch(Session &session, const std::string &image) {
         return fail(response.error().message);
     }
     for (const auto &[registry, auth] : response->auth)
-        std::cout << "fetch:    ok for " << sdk::one_line(registry, util::kQuoteLimit) << ": username "
-                  << sdk::one_line(auth.username, util::kQuoteLimit) << ", password of "
+        std::cout << "fetch:    ok for " << sdk::one_line(registry, text::kQuoteLimit) << ": username "
+                  << sdk::one_line(auth.username, text::kQuoteLimit) << ", password of "
                   << auth.password.size() << " bytes (not shown)\n";
     if (response->auth.empty()) std::cout << "fetch:    ok, empty auth\n";
     if (response->cache_duration)
@@ -109,7 +109,7 @@ int run_explain(const CommandLine &command) {
     if (!session.loaded().ok()) return fail(session.loaded().summary());
     const auto &config = session.config();
     auto reference = match::parse_image_ref(image);
-    if (!reference) return fail("image " + util::quote_bounded(image) + ": " + reference.error().message);
+    if (!reference) return fail("image " + text::quote_bounded(image) + ": " + reference.error().message);
 
     std::cout << "image:    " << sdk::one_line(image) << "\n"
               << "registry: " << sdk::one_line(reference->registry()) << "\n"
@@ -121,7 +121,7 @@ int run_explain(const CommandLine &command) {
     }
     const auto &rule = *selection.rule;
     std::cout << "rule:     registries[" << rule.index << "] (pattern "
-              << util::quote_bounded(selection.pattern) << ")\n"
+              << text::quote_bounded(selection.pattern) << ")\n"
               << "backend:  " << rule.backend;
     if (const auto *factory = session.discovery().registry.find(rule.backend))
         std::cout << " (module " << factory->module_name << " " << factory->module_version << ")";

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "command/program_search.hpp"
+#include "text/quote.hpp"
 #include "util/input_file.hpp"
-#include "util/quote.hpp"
 
 namespace pullcred::cli {
 
@@ -54,13 +54,13 @@ void check_command_program(const std::string &command, const std::string &path, 
     // A quoted or escaped first word is the module's to split.
     if (word.find_first_of("\"'\\$") != std::string::npos) return;
     if (word.front() == '~') {
-        problems.push_back({path, "the program " + util::quote_bounded(word) +
+        problems.push_back({path, "the program " + text::quote_bounded(word) +
                                       " starts with ~, which is not expanded: write its full path"});
         return;
     }
     const auto program = word.find('/') != std::string::npos ? word : command::resolve_program(word);
     if (program.empty()) {
-        problems.push_back({path, "the program " + util::quote_bounded(word) +
+        problems.push_back({path, "the program " + text::quote_bounded(word) +
                                       " was not found in any PATH directory of pullcred's environment: "
                                       "install it or write its full path"});
         return;

@@ -5,7 +5,7 @@
 #include <regex>
 #include <set>
 
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 
 namespace pullcred::config {
 
@@ -195,7 +195,7 @@ std::string describe_expected(const json &schema, const json &root) {
 std::string describe_value(const json *value) {
     if (value == nullptr) return "nothing";
     if (value->is_string())
-        return "the string " + util::quote_bounded(value->get_ref<const std::string &>(), kValueQuoteLimit);
+        return "the string " + text::quote_bounded(value->get_ref<const std::string &>(), kValueQuoteLimit);
     if (value->is_boolean()) return std::string("the value ") + (value->get<bool>() ? "true" : "false");
     if (value->is_number()) return "the number " + value->dump();
     if (value->is_null()) return "an empty value (null)";
@@ -280,7 +280,7 @@ std::vector<Problem> refused_names(const std::vector<Step> &steps, const json &s
         for (const auto &[name, unused] : value->items())
             if (!std::regex_search(name, pattern))
                 problems.push_back({join_path(path_of(steps), name),
-                                    "the name " + util::quote_bounded(name, kValueQuoteLimit) +
+                                    "the name " + text::quote_bounded(name, kValueQuoteLimit) +
                                         " is not allowed: expected " + describe_expected(rule, schema)});
     } catch (const std::regex_error &) {
         return {};

@@ -13,7 +13,7 @@
 #include <vector>
 #include <yaml.h>
 
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 
 namespace pullcred::config {
 
@@ -200,7 +200,7 @@ private:
             if (!value.is_string()) return Error::failed(at_line(mark) + "mapping keys must be strings");
             auto key = value.get<std::string>();
             if (parent.value.contains(key))
-                return Error::failed(at_line(mark) + "duplicate key " + util::quote_bounded(key));
+                return Error::failed(at_line(mark) + "duplicate key " + text::quote_bounded(key));
             parent.key = std::move(key);
             return ok();
         }

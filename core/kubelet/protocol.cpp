@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/quote.hpp"
 #include "util/duration.hpp"
 #include "util/json_strict.hpp"
-#include "util/quote.hpp"
 
 namespace pullcred::kubelet {
 
@@ -73,7 +73,7 @@ Result<Request> parse_request(std::string_view json) {
     if (api_version == nullptr) return request_error("apiVersion is missing");
     auto version = parse_api_version(*api_version);
     if (!version)
-        return request_error("unsupported apiVersion " + util::quote_bounded(*api_version) +
+        return request_error("unsupported apiVersion " + text::quote_bounded(*api_version) +
                              " (supported: credentialprovider.kubelet.k8s.io/v1, v1beta1, v1alpha1)");
     request.api_version = *version;
 
@@ -92,7 +92,7 @@ Result<Request> parse_request(std::string_view json) {
             if (!value.is_object()) return request_error("serviceAccountAnnotations must be an object");
             for (const auto &[name, annotation] : value.items()) {
                 if (!annotation.is_string())
-                    return request_error("serviceAccountAnnotations[" + util::quote_bounded(name) +
+                    return request_error("serviceAccountAnnotations[" + text::quote_bounded(name) +
                                          "] must be a string");
                 request.service_account_annotations[name] = annotation.get<std::string>();
             }

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 
 namespace pullcred::match {
 
@@ -452,7 +452,7 @@ std::string describe_byte(unsigned char c) {
 }
 
 std::string quoted(std::string_view s) {
-    return util::quote_bounded(s);
+    return text::quote_bounded(s);
 }
 
 // "scheme://" with a Go/RFC 3986 scheme name.

@@ -6,8 +6,8 @@
 #include "log/logger.hpp"
 #include "log/redact.hpp"
 #include "modules/rejected_credentials.hpp"
+#include "text/quote.hpp"
 #include "util/input_file.hpp"
-#include "util/quote.hpp"
 
 namespace pullcred::modules {
 
@@ -82,13 +82,13 @@ void warn_about_transport(const pullcred_http_request &request) {
     auto host = origin.substr(scheme_end + 3);
     host = host.substr(0, host[0] == '[' ? host.find(']') + 1 : host.find(':'));
     if (url.substr(0, scheme_end) == "http" && warned.insert("plain " + std::string(origin)).second)
-        log::warn(util::quote_bounded(origin) +
+        log::warn(text::quote_bounded(origin) +
                   " is a plaintext http:// endpoint: AWS requests and the credentials they return cross the "
                   "network unencrypted; use an https:// URL");
     if ((request.flags & PULLCRED_HTTP_INSECURE_SKIP_VERIFY) != 0u && url.substr(0, scheme_end) == "https" &&
         warned.insert("insecure " + std::string(host)).second)
         log::warn(
-            "TLS verification is disabled for " + util::quote_bounded(host) +
+            "TLS verification is disabled for " + text::quote_bounded(host) +
             " (noVerifySsl or --no-verify-ssl): whoever intercepts the connection gets the credentials; "
             "remove the setting and trust the server's CA with AWS_CA_BUNDLE instead");
 }

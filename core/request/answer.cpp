@@ -7,7 +7,7 @@
 #include "request/auth_response.hpp"
 #include "request/rule_selection.hpp"
 #include "request/service_account.hpp"
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 
 namespace pullcred::request {
 
@@ -70,17 +70,17 @@ Result<RegistryAuth> registry_auth(const config::Rule &rule, const kubelet::Requ
 Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext &context) {
     auto image = match::parse_image_ref(request.image);
     if (!image)
-        return Error::failed("image " + util::quote_bounded(request.image) + ": " + image.error().message);
+        return Error::failed("image " + text::quote_bounded(request.image) + ": " + image.error().message);
 
     auto selection = select_rule(context.config, *image);
     if (selection.rule == nullptr) {
         log::info("no rule in " + context.config.file + " matches image " +
-                  util::quote_bounded(request.image) + "; answering with no credentials");
+                  text::quote_bounded(request.image) + "; answering with no credentials");
         return empty_response_for(request, context.config, nullptr, *image);
     }
     for (; selection.rule != nullptr; selection = select_rule_after(context.config, *image, selection.rule)) {
         const auto &rule = *selection.rule;
-        log::debug("image " + util::quote_bounded(request.image) + " matches registries[" +
+        log::debug("image " + text::quote_bounded(request.image) + " matches registries[" +
                    std::to_string(rule.index) + "] pattern " + std::string(selection.pattern));
         if (lacks_required_token(request, rule)) {
             log::warn(missing_token_note(rule));
@@ -100,7 +100,7 @@ Result<kubelet::Response> answer(const kubelet::Request &request, AnswerContext 
         return response;
     }
     log::info("no rule in " + context.config.file + " has credentials for image " +
-              util::quote_bounded(request.image) + "; answering with no credentials");
+              text::quote_bounded(request.image) + "; answering with no credentials");
     return empty_response_for(request, context.config, nullptr, *image);
 }
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <pullcred/base64.hpp>
 
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 #include "util/sha256.hpp"
 
 namespace pullcred::request {
@@ -34,7 +34,7 @@ bool is_iam_name(std::string_view text, std::size_t max_length) {
 Result<std::string> checked_role(std::string role, const std::string &source) {
     if (is_iam_role_arn(role)) return role;
     return Error::failed(
-        source + " is " + util::quote_bounded(role) +
+        source + " is " + text::quote_bounded(role) +
         ", which is not an IAM role ARN; set it to arn:<partition>:iam::<12-digit account>:role/"
         "<path/><name> (for example arn:aws:iam::111122223333:role/ecr-pull)");
 }
@@ -124,7 +124,7 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
     if (auto it = request.service_account_annotations.find(annotation);
         it != request.service_account_annotations.end() && !it->second.empty())
         role = checked_role(it->second,
-                            "the pod's service-account annotation " + util::quote_bounded(annotation));
+                            "the pod's service-account annotation " + text::quote_bounded(annotation));
     else if (!settings.role_arn.empty())
         role = checked_role(settings.role_arn, rule_name + ".serviceAccount.roleArn");
     else if (const char *env = std::getenv("AWS_ECR_ROLE_ARN"); env != nullptr && *env != '\0')

@@ -20,7 +20,7 @@
 #include "aws/endpoints/endpoint.hpp"
 #include "aws/profile/environment.hpp"
 #include "ecr_reply.hpp"
-#include "util/quote.hpp"
+#include "text/quote.hpp"
 
 #ifndef MODULE_VERSION
 #define MODULE_VERSION "0.0.0"
@@ -96,7 +96,7 @@ public:
         if (!mirror_of_.empty()) {
             auto ecr = pullcred::aws::parse_ecr_host(mirror_of_);
             if (!ecr || ecr->kind != pullcred::aws::EcrRegistryKind::private_registry || ecr->port)
-                throw ConfigError("mirrorOf " + pullcred::util::quote_bounded(mirror_of_) +
+                throw ConfigError("mirrorOf " + pullcred::text::quote_bounded(mirror_of_) +
                                   " is not a private Amazon ECR registry host: write it as "
                                   "<12-digit account>.dkr.ecr.<region>.amazonaws.com (no port, no path)");
             mirror_ = std::move(*ecr);
@@ -213,7 +213,7 @@ public:
 private:
     static pullcred::sdk::Status refuse_look_alike(const std::string &registry) {
         if (!pullcred::aws::looks_like_ecr_private_host(registry)) return pullcred::sdk::ok();
-        return Error::failed(pullcred::util::quote_bounded(registry) +
+        return Error::failed(pullcred::text::quote_bounded(registry) +
                              " is not a valid Amazon ECR host: the registry id before .dkr.ecr must be a "
                              "12-digit account id, so aws.ecr refuses it rather than answer with the "
                              "token of the profile's own account");
@@ -243,7 +243,7 @@ private:
         }
         if (!mirror_)
             return Error::failed(
-                pullcred::util::quote_bounded(registry) +
+                pullcred::text::quote_bounded(registry) +
                 " is not an Amazon ECR host and the rule declares no mirrorOf, so aws.ecr gives it no ECR "
                 "token: narrow the rule's matchImages to ECR hosts (such as *.dkr.ecr.*.amazonaws.com), or, "
                 "if it is a pull-through mirror, add `mirrorOf: <account>.dkr.ecr.<region>.amazonaws.com` "

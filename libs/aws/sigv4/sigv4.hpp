@@ -12,6 +12,7 @@
 //   hash.hpp              sha256_hex(), hmac_sha256(), to_hex()
 #pragma once
 
+#include "aws/result.hpp"
 #include "aws/sigv4/canonical_path.hpp"
 #include "aws/sigv4/canonical_query.hpp"
 #include "aws/sigv4/canonical_request.hpp"
@@ -22,7 +23,6 @@
 #include "aws/sigv4/string_to_sign.hpp"
 #include "aws/sigv4/uri_encode.hpp"
 #include "aws/sigv4/url.hpp"
-#include "util/result.hpp"
 
 #include <string>
 #include <string_view>

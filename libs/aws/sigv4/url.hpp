@@ -8,7 +8,7 @@
 // Error messages never quote the URL (it may carry credentials).
 #pragma once
 
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <cstdint>
 #include <optional>

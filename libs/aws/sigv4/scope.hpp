@@ -1,7 +1,7 @@
 // Signing time and credential scope.
 #pragma once
 
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <chrono>
 #include <string>

@@ -37,7 +37,7 @@
 
 #include "aws/profile/environment.hpp"
 #include "aws/profile/shared_config.hpp"
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 namespace pullcred::aws {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace pullcred::util {
+namespace pullcred::text {
 
 inline constexpr std::size_t kQuoteLimit = 128;
 
@@ -36,4 +36,4 @@ inline std::string quote_bounded(std::string_view text, std::size_t limit = kQuo
     return out;
 }
 
-} // namespace pullcred::util
+} // namespace pullcred::text

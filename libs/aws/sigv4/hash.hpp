@@ -1,7 +1,7 @@
 // SHA-256 and HMAC-SHA256 (OpenSSL EVP), and lower-case hex.
 #pragma once
 
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 #include <array>
 #include <cstddef>

@@ -4,10 +4,10 @@
 // what signs the string to sign.
 #pragma once
 
+#include "aws/result.hpp"
 #include "aws/sigv4/canonical_request.hpp"
 #include "aws/sigv4/request.hpp"
 #include "aws/sigv4/scope.hpp"
-#include "util/result.hpp"
 
 #include <string>
 #include <string_view>

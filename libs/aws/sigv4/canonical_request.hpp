@@ -5,8 +5,8 @@
 //   signed header list\n payload hash
 #pragma once
 
+#include "aws/result.hpp"
 #include "aws/sigv4/request.hpp"
-#include "util/result.hpp"
 
 #include <string>
 #include <utility>

@@ -22,7 +22,7 @@
 
 #include "aws/profile/environment.hpp"
 #include "aws/profile/ini.hpp"
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 namespace pullcred::aws {
 

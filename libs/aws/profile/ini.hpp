@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "util/result.hpp"
+#include "aws/result.hpp"
 
 namespace pullcred::aws {
 
