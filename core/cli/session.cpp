@@ -1,10 +1,11 @@
 #include "cli/session.hpp"
 
+#include "aws/sources/builtin_module.hpp"
 #include "cache/config_stamp.hpp"
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
+#include "log/redact.hpp"
 #include "modules/module_index.hpp"
-#include "sources/builtin_module.hpp"
 
 namespace pullcred::cli {
 
@@ -28,7 +29,7 @@ const modules::Discovery &Session::discovery(bool warn) {
     if (!discovery_) {
         const auto dir = modules::default_module_dir();
         const auto *open = on_demand_ ? cache() : nullptr;
-        const modules::Builtins builtins{sources::builtin_module()};
+        const modules::Builtins builtins{aws::sources::builtin_module(&log::register_secret)};
         discovery_ = open == nullptr
                          ? modules::discover_modules(dir, config().modules, builtins)
                          : modules::discover_modules_on_demand(dir, config().modules, open->store(),
@@ -66,6 +67,7 @@ providers::Providers &Session::providers() {
         environment.now_unix_ms = &util::now_unix_ms;
         const auto &settings = config().settings;
         environment.deadline_unix_ms = deadline_unix_ms();
+        environment.http_policy.now_unix_ms = &util::now_unix_ms;
         environment.http_policy.deadline_unix_ms = environment.deadline_unix_ms;
         environment.http_policy.deadline = settings.deadline;
         environment.http_policy.attempt_timeout = settings.http_timeout;

@@ -531,13 +531,19 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
     }
 
     const auto start = Clock::now();
+    const std::int64_t start_unix_ms =
+        policy_.now_unix_ms != nullptr
+            ? policy_.now_unix_ms()
+            : std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    // The host's time now, as the start read on its clock plus what has passed since.
+    const auto wall_now = [&] {
+        return std::chrono::system_clock::time_point(milliseconds(start_unix_ms)) + (Clock::now() - start);
+    };
     std::optional<Clock::time_point> deadline;
     milliseconds deadline_budget{0};
     if (policy_.deadline_unix_ms > 0) {
-        const auto now_unix =
-            std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        deadline_budget = milliseconds(policy_.deadline_unix_ms - now_unix);
+        deadline_budget = milliseconds(policy_.deadline_unix_ms - start_unix_ms);
         deadline = start + deadline_budget;
     }
     const bool metadata = (flags_ & PULLCRED_HTTP_METADATA) != 0u;
@@ -556,9 +562,7 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
             const bool throttled =
                 last_response &&
                 is_throttling_response(last_response->status, last_response->headers, last_response->body);
-            const auto asked = last_response
-                                   ? retry_after(last_response->headers, std::chrono::system_clock::now())
-                                   : std::nullopt;
+            const auto asked = last_response ? retry_after(last_response->headers, wall_now()) : std::nullopt;
             std::optional<milliseconds> remaining;
             if (deadline) remaining = std::chrono::duration_cast<milliseconds>(*deadline - Clock::now());
             const auto plan =

@@ -12,6 +12,9 @@
 namespace pullcred::net {
 
 struct HttpPolicy {
+    // The host's clock (util/clock.hpp): deadline_unix_ms and Retry-After
+    // dates are read against it. nullptr: the system's real-time clock.
+    std::int64_t (*now_unix_ms)() = nullptr;
     std::int64_t deadline_unix_ms = 0;     // never retry or wait past this
     std::chrono::milliseconds deadline{0}; // settings.deadline, named in errors (0: what was left)
     std::chrono::milliseconds attempt_timeout{10000};

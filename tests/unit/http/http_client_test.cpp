@@ -301,6 +301,25 @@ TEST_F(HttpClient, DeadlineAlreadyPassed) {
     EXPECT_LT(outcome.elapsed, milliseconds(500));
 }
 
+// The host moves its clock (util::use_clock); the deadline is a time on that clock.
+std::int64_t an_hour_ahead_unix_ms() {
+    return now_unix_ms() + 3'600'000;
+}
+
+TEST_F(HttpClient, DeadlineIsReadOnThePolicysClock) {
+    auto policy = quick_policy();
+    policy.now_unix_ms = &an_hour_ahead_unix_ms;
+    policy.deadline_unix_ms = an_hour_ahead_unix_ms() + 300'000;
+    const auto in_time = call(get("http://127.0.0.1:" + std::to_string(unused_port()) + "/"), policy);
+    EXPECT_THAT(in_time.error, AllOf(HasSubstr("could not connect"), Not(HasSubstr("deadline"))))
+        << "five minutes are left on the host's clock";
+
+    policy.deadline_unix_ms = now_unix_ms() + 300'000;
+    const auto late = call(get("http://127.0.0.1:" + std::to_string(unused_port()) + "/"), policy);
+    EXPECT_EQ(late.status, PULLCRED_RETRYABLE);
+    EXPECT_THAT(late.error, HasSubstr("deadline")) << "on the host's clock that time passed an hour ago";
+}
+
 // ---- Body cap ----
 
 TEST_F(HttpClient, BodyCapWithContentLength) {
