@@ -7,11 +7,8 @@ namespace pullcred::cli {
 std::vector<std::string> ecr_pattern_warnings(const config::Rule &rule) {
     std::vector<std::string> warnings;
     if (rule.backend != "aws.ecr") return warnings;
-    const auto found = rule.settings.find("mirrorOf");
-    const std::string mirror_of =
-        found != rule.settings.end() && found->is_string() ? found->get<std::string>() : "";
     for (std::size_t m = 0; m < rule.match_images.size(); ++m)
-        if (auto warning = aws::ecr_pattern_warning(rule.match_images[m], mirror_of))
+        if (auto warning = aws::ecr_pattern_warning(rule.match_images[m], rule.ecr_mirror_of))
             warnings.push_back("registries[" + std::to_string(rule.index) + "].matchImages[" +
                                std::to_string(m) + "] " + *warning);
     return warnings;

@@ -68,7 +68,8 @@ struct Rule {
     std::optional<std::chrono::nanoseconds> cache_duration;
     CacheKeyType cache_key_type = CacheKeyType::registry;
     ServiceAccountSettings service_account;
-    nlohmann::json settings; // the whole rule object, passed to the backend
+    std::string ecr_mirror_of; // aws.ecr's mirrorOf, for the host's pattern warnings
+    nlohmann::json settings;   // the whole rule object, passed to the backend
 };
 
 struct Config {

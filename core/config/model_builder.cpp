@@ -136,6 +136,7 @@ void build_rules(const nlohmann::json &doc, Config &config, std::vector<Problem>
         rule.profile = body.value("profile", "");
         rule.cache_key_type = cache_key_type_of(body);
         rule.service_account = service_account_of(body);
+        if (rule.backend == "aws.ecr") read_text(body, "mirrorOf", rule.ecr_mirror_of);
         rule.settings = body;
         std::size_t pattern_index = 0;
         for (const auto &pattern : body.at("matchImages")) {
