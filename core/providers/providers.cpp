@@ -36,28 +36,43 @@ Providers::Providers(const config::Config &config, const modules::Registry &regi
     environment_.refused_access_keys = &refused_access_keys_;
 }
 
+namespace {
+
+// What follows the quoted factory name when it is of the other kind than `wanted`.
+std::string_view of_the_other_kind(pullcred_factory_kind wanted) {
+    return wanted == PULLCRED_KIND_CREDENTIAL_SOURCE ? "\" is a registry backend, not a credential source"
+                                                     : "\" is a credential source, not a registry backend";
+}
+
+} // namespace
+
+Result<std::unique_ptr<modules::Instance>> Providers::create_instance(const modules::FactoryRef &factory,
+                                                                      const FactoryUse &use) {
+    if (factory.factory->kind != use.kind)
+        return Error::failed(use.path + std::string(use.key) + ": \"" + std::string(use.factory) +
+                             std::string(of_the_other_kind(use.kind)));
+    if (auto valid = modules::validate_factory_config(factory, use.settings, use.path); !valid)
+        return valid.error();
+    return modules::Instance::create(factory, std::string(use.component), &environment_, use.settings,
+                                     use.naming);
+}
+
 Result<modules::Instance *> Providers::source_instance(std::string_view profile) {
     if (auto it = sources_.find(profile); it != sources_.end()) return it->second.get();
     auto found = config_.profiles.find(std::string(profile));
     if (found == config_.profiles.end())
         return Error::failed("profile \"" + std::string(profile) + "\" is not defined in profiles");
     const auto &definition = found->second;
-    const auto *factory = registry_.find(definition.source);
     const auto path = "profiles." + definition.name;
+    const auto *factory = registry_.find(definition.source);
     if (factory == nullptr)
         return Error::failed(path + ".source: no module provides \"" + definition.source +
                              "\"; run `pullcred modules` to list the sources available");
-    if (factory->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-        return Error::failed(path + ".source: \"" + definition.source +
-                             "\" is a registry backend, not a source");
-    const auto settings = module_config_of_profile(definition);
-    if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
     auto instance =
-        modules::Instance::create(*factory, "profile " + definition.name, &environment_, settings);
+        create_instance(*factory, {definition.source, PULLCRED_KIND_CREDENTIAL_SOURCE, path, ".source",
+                                   module_config_of_profile(definition), "profile " + definition.name});
     if (!instance) return instance.error();
-    auto *raw = instance->get();
-    sources_.emplace(std::string(profile), std::move(*instance));
-    return raw;
+    return sources_.emplace(std::string(profile), std::move(*instance)).first->second.get();
 }
 
 Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule) {
@@ -67,16 +82,10 @@ Result<modules::Instance *> Providers::backend_instance(const config::Rule &rule
     if (factory == nullptr)
         return Error::failed(path + ".backend: no module provides \"" + rule.backend +
                              "\"; run `pullcred modules` to list the backends available");
-    if (factory->factory->kind != PULLCRED_KIND_REGISTRY_BACKEND)
-        return Error::failed(path + ".backend: \"" + rule.backend +
-                             "\" is a credential source, not a backend");
-    const auto settings = module_config_of_rule(rule);
-    if (auto valid = modules::validate_factory_config(*factory, settings, path); !valid) return valid.error();
-    auto instance = modules::Instance::create(*factory, path, &environment_, settings);
+    auto instance = create_instance(*factory, {rule.backend, PULLCRED_KIND_REGISTRY_BACKEND, path, ".backend",
+                                               module_config_of_rule(rule), path});
     if (!instance) return instance.error();
-    auto *raw = instance->get();
-    backends_.emplace(rule.index, std::move(*instance));
-    return raw;
+    return backends_.emplace(rule.index, std::move(*instance)).first->second.get();
 }
 
 namespace {
@@ -190,18 +199,16 @@ Result<sdk::Credentials> Providers::credentials_from_source(std::string_view cal
     auto it = wrapped_.find(key);
     if (it == wrapped_.end()) {
         const auto *found = registry_.find(factory);
-        const std::string what(factory);
         if (found == nullptr)
-            return Error::not_applicable(
-                what + ": no module provides it; install the module that does, or list it under modules:");
-        if (found->factory->kind != PULLCRED_KIND_CREDENTIAL_SOURCE)
-            return Error::failed(what + " is a registry backend, not a credential source");
+            return Error::not_applicable(std::string(factory) +
+                                         ": no module provides it; install the module that does, or list it "
+                                         "under modules:");
         auto config = nlohmann::json::parse(config_json, nullptr, false);
-        if (!config.is_object()) return Error::failed(what + ": its config is not a JSON object");
-        if (auto valid = modules::validate_factory_config(*found, config, factory); !valid)
-            return valid.error();
-        auto instance = modules::Instance::create(*found, std::string(caller), &environment_, config,
-                                                  modules::Instance::Naming::factory);
+        if (!config.is_object())
+            return Error::failed(std::string(factory) + ": its config is not a JSON object");
+        auto instance =
+            create_instance(*found, {factory, PULLCRED_KIND_CREDENTIAL_SOURCE, std::string(factory), "",
+                                     std::move(config), caller, modules::Instance::Naming::factory});
         if (!instance) return instance.error();
         it = wrapped_.emplace(std::move(key), std::move(*instance)).first;
     }

@@ -63,6 +63,19 @@ public:
     Status prepare_rule(const config::Rule &rule);
 
 private:
+    // What a profile, a rule or a wrapping source asks of a factory.
+    struct FactoryUse {
+        std::string_view factory;
+        pullcred_factory_kind kind;
+        std::string path;     // where the settings are: "profiles.NAME", "registries[N]"
+        std::string_view key; // the key naming the factory there: ".source", ".backend"
+        nlohmann::json settings;
+        std::string_view component; // names the instance in logs and errors
+        modules::Instance::Naming naming = modules::Instance::Naming::component;
+    };
+    // Checks the factory's kind and `use.settings` against its schema, then creates the instance.
+    Result<std::unique_ptr<modules::Instance>> create_instance(const modules::FactoryRef &factory,
+                                                               const FactoryUse &use);
     Result<modules::Instance *> source_instance(std::string_view profile);
     Result<modules::Instance *> backend_instance(const config::Rule &rule);
     struct Resolved {

@@ -139,8 +139,25 @@ TEST_F(ProvidersTest, ASourceIsNotABackend) {
     rule.settings = {{"backend", "test.counting"}};
     auto prepared = providers()->prepare_rule(rule);
     ASSERT_FALSE(prepared.ok());
-    EXPECT_THAT(prepared.error().message, HasSubstr("registries[0].backend"));
-    EXPECT_THAT(prepared.error().message, HasSubstr("is a credential source, not a backend"));
+    EXPECT_THAT(
+        prepared.error().message,
+        HasSubstr("registries[0].backend: \"test.counting\" is a credential source, not a registry backend"));
+}
+
+TEST_F(ProvidersTest, ABackendIsNotASourceForAProfileOrAWrapper) {
+    profile("node", {{"source", "test.backend"}});
+    auto run = providers();
+    auto direct = run->credentials_for("node", "");
+    ASSERT_FALSE(direct.ok());
+    EXPECT_THAT(
+        direct.error().message,
+        HasSubstr("profiles.node.source: \"test.backend\" is a registry backend, not a credential source"));
+
+    auto wrapped = run->credentials_from_source("profile a", "test.backend", "{}", {"a", "", {}});
+    ASSERT_FALSE(wrapped.ok());
+    EXPECT_EQ(wrapped.error().code, ErrorCode::failed);
+    EXPECT_THAT(wrapped.error().message,
+                HasSubstr("test.backend: \"test.backend\" is a registry backend, not a credential source"));
 }
 
 TEST_F(ProvidersTest, ASourceGetsCredentialsFromAnotherSourceThroughTheHost) {
