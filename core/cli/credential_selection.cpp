@@ -5,12 +5,12 @@
 #include <pullcred/time.hpp>
 #include <utility>
 
+#include "aws/sources/signing_helper.hpp"
 #include "cli/session.hpp"
 #include "config/defaults.hpp"
 #include "config/loader.hpp"
 #include "log/logger.hpp"
 #include "log/redact.hpp"
-#include "sources/signing_helper.hpp"
 
 namespace pullcred::cli {
 
@@ -113,8 +113,8 @@ Status CredentialSelection::select(const ParsedCommand &parsed, const GlobalOpti
     global_ = global;
     if (!flags_.pkcs8_password.empty()) log::register_secret(flags_.pkcs8_password);
     if (!flags_.tpm_key_password.empty()) log::register_secret(flags_.tpm_key_password);
-    sources::register_pkcs11_pin(flags_.certificate);
-    sources::register_pkcs11_pin(flags_.private_key);
+    aws::sources::register_pkcs11_pin(flags_.certificate);
+    aws::sources::register_pkcs11_pin(flags_.private_key);
     if (parsed.values.count("debug") != 0U) {
         auto settings = log::settings();
         settings.level = log::Level::debug;

@@ -5,8 +5,8 @@
 
 #include "aws/profile/environment.hpp"
 #include "aws/profile/shared_config.hpp"
+#include "aws/sources/profile_chain.hpp"
 #include "cli/input_checks.hpp"
-#include "sources/profile_chain.hpp"
 #include "util/files.hpp"
 #include "util/input_file.hpp"
 
@@ -163,10 +163,10 @@ void shared_config(const json &settings, const std::string &path, Problems &prob
     auto loaded = check_profile_in_files(files, problems);
     if (!loaded) return;
     // Its chain (source_profile, credential_source, ...) as the source plans it.
-    auto plan = sources::plan_profile(*loaded, files.profile);
+    auto plan = aws::sources::plan_profile(*loaded, files.profile);
     if (!plan) {
         problems.push_back({files.profile_path, plan.error().message});
-    } else if (plan->base == sources::BaseKind::web_identity) {
+    } else if (plan->base == aws::sources::BaseKind::web_identity) {
         if (auto token = plan->base_profile.web_identity_token_file())
             check_input_file(*token, files.profile_path, problems);
     }

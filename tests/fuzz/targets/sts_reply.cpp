@@ -3,14 +3,14 @@
 // Properties: accepted credentials are complete and their text appears in
 // the input (entities aside); errors are one line and quote no secret; an
 // element_text result never contains its own closing tag.
+#include "aws/sources/sts.hpp"
 #include "fuzz_secret.hpp"
-#include "sources/sts.hpp"
 
 using namespace pullcred;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     const auto xml = fuzz::as_text(data, size);
-    auto issued = sources::sts::parse_credentials(xml);
+    auto issued = aws::sources::sts::parse_credentials(xml);
     if (issued.ok()) {
         const auto &c = issued.value();
         FUZZ_CHECK(!c.access_key_id.empty() && !c.secret_access_key.empty() && !c.session_token.empty(),
@@ -19,10 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(issued.error().status() != PULLCRED_OK, "error status OK");
         fuzz::check_error(issued.error().message, xml);
     }
-    if (auto error = sources::sts::parse_error(xml)) (void)error->code.size();
-    if (auto text = sources::sts::element_text(xml, "AccessKeyId"))
+    if (auto error = aws::sources::sts::parse_error(xml)) (void)error->code.size();
+    if (auto text = aws::sources::sts::element_text(xml, "AccessKeyId"))
         FUZZ_CHECK(text->size() <= xml.size(), "element longer than the document");
-    const auto encoded = sources::sts::form_encode(xml);
+    const auto encoded = aws::sources::sts::form_encode(xml);
     FUZZ_CHECK(
         encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%") ==
             std::string::npos,
