@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <vector>
 
+#include "aws/sources/secrets.hpp"
 #include "log/logger.hpp"
+#include "log/redact.hpp"
 #include "util/install_prefix.hpp"
 
 namespace po = boost::program_options;
@@ -55,6 +57,7 @@ int parse_and_run(int argc, char **argv, const Program &program) {
     if (!log::parse_format(log_format, settings.format))
         return fail("--log-format: unknown format \"" + log_format + "\" (text, json)");
     log::configure(settings);
+    aws::sources::report_secrets_to(&log::register_secret);
 
     if (values.count("version") != 0U && command_name.empty() && program.version != nullptr)
         return program.version();

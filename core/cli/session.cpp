@@ -4,7 +4,6 @@
 #include "cache/config_stamp.hpp"
 #include "http/lazy_net.hpp"
 #include "log/logger.hpp"
-#include "log/redact.hpp"
 #include "modules/module_index.hpp"
 
 namespace pullcred::cli {
@@ -29,7 +28,7 @@ const modules::Discovery &Session::discovery(bool warn) {
     if (!discovery_) {
         const auto dir = modules::default_module_dir();
         const auto *open = on_demand_ ? cache() : nullptr;
-        const modules::Builtins builtins{aws::sources::builtin_module(&log::register_secret)};
+        const modules::Builtins builtins{aws::sources::builtin_module()};
         discovery_ = open == nullptr
                          ? modules::discover_modules(dir, config().modules, builtins)
                          : modules::discover_modules_on_demand(dir, config().modules, open->store(),

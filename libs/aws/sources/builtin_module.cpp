@@ -7,8 +7,7 @@
 
 namespace pullcred::aws::sources {
 
-const pullcred_module *builtin_module(SecretSink secrets) {
-    report_secrets_to(secrets);
+const pullcred_module *builtin_module() {
     static const pullcred_factory *const factories[] = {shared_config_source(), default_chain_source(),
                                                         web_identity_source()};
     static const pullcred_module module{

@@ -4,11 +4,8 @@
 
 #include <pullcred/module.h>
 
-#include "aws/sources/secrets.hpp"
-
 namespace pullcred::aws::sources {
 
-// `secrets`: where the sources report the secrets they read (the host's redaction).
-const pullcred_module *builtin_module(SecretSink secrets);
+const pullcred_module *builtin_module();
 
 } // namespace pullcred::aws::sources

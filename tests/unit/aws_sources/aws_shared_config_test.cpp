@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "aws/sources/builtin_module.hpp"
-#include "log/redact.hpp"
 #include "modules/instance.hpp"
 
 using namespace pullcred;
@@ -33,8 +32,7 @@ protected:
         environment_.now_unix_ms = [] { return std::int64_t{0}; };
         environment_.net_services = []() -> Result<net::NetServices *> { return Error::failed("offline"); };
         static modules::Registry registry;
-        static bool added =
-            registry.add({"(built-in)", aws::sources::builtin_module(&log::register_secret)}).ok();
+        static bool added = registry.add({"(built-in)", aws::sources::builtin_module()}).ok();
         ASSERT_TRUE(added);
         registry_ = &registry;
     }

@@ -10,7 +10,6 @@
 
 #include "aws/sources/builtin_module.hpp"
 #include "aws/sources/signing_helper.hpp"
-#include "log/redact.hpp"
 #include "providers/providers.hpp"
 #include "sts_replies.hpp"
 
@@ -87,7 +86,7 @@ protected:
 
     void connect(bool with_fakes, bool with_roles_anywhere, bool native = true) {
         registry_ = std::make_unique<modules::Registry>();
-        ASSERT_TRUE(registry_->add({"(built-in)", aws::sources::builtin_module(&log::register_secret)}).ok());
+        ASSERT_TRUE(registry_->add({"(built-in)", aws::sources::builtin_module()}).ok());
         if (with_fakes) {
             ASSERT_TRUE(registry_->add({"fakes.so", fake_module(with_roles_anywhere)}).ok());
         }

@@ -1,4 +1,4 @@
-// What the host does when it takes the built-in module (cli/session.cpp): the
+// What the host does as it starts (cli/program.cpp): the
 // secrets the sources read go to its one redaction path.
 #pragma once
 
