@@ -208,7 +208,11 @@ Status Store::write(std::string_view key, const Entry &entry) const {
         if (n <= 0) break;
         written += static_cast<std::size_t>(n);
     }
-    const bool complete = written == text.size() && ::fsync(fd) == 0;
+    // No fsync: this is a cache, and kubelet's call should not wait for the
+    // disk. The rename is atomic, so after a crash an entry is whole, the
+    // previous one, or (if the file system lost the data) a file that does not
+    // parse, which is a miss.
+    const bool complete = written == text.size();
     ::close(fd);
     if (!complete || ::rename(temp.c_str(), path_of(key).c_str()) != 0) {
         ::unlink(temp.c_str());
