@@ -191,8 +191,8 @@ def main():
             (HIT_1000, request_file, None, get["rules1000"])])
         one, two = limit_commands(work, emulator)
         # Cold: no credential in the cache, as when a token expired on a node (the cache directory,
-        # its config stamp and module index stay); and once with no cache directory at all.
-        forget = {name: f"rm -f {cache_of(configs[name])}/auth-* {cache_of(configs[name])}/creds-*"
+        # its config stamp, module index and lock files stay); and once with no cache directory at all.
+        forget = {name: f"rm -f {cache_of(configs[name])}/auth-*.json {cache_of(configs[name])}/creds-*.json"
                   for name in ("static", "ra")}
         cold = exec_times(work, env, max(20, args.runs // 10), 3, [
             (LIMIT_1, None, None, one), (COLD_STATIC, request_file, forget["static"], get["static"]),
@@ -205,7 +205,7 @@ def main():
                                     env, work)
             if cold_run:
                 for entry in cache_of(configs[config_name]).glob("*"):
-                    if entry.name.startswith(("auth-", "creds-")):
+                    if entry.name.startswith(("auth-", "creds-")) and entry.suffix == ".json":
                         entry.unlink()
             return peak_rss_kib([pullcred, "get-credentials", "--config", str(configs[config_name])], request(),
                                 env, work)
