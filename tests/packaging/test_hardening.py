@@ -93,6 +93,31 @@ def test_the_front_is_static_pie(installed):
     assert version.returncode == 0 and version.stdout.startswith("pullcred "), version.stdout + version.stderr
 
 
+def cold_path_objects(installed):
+    private = installed / "lib" / "pullcred"
+    return [private / "pullcred-host", private / "libpullcred-net.so", *sorted((private / "modules").glob("*.so"))]
+
+
+def test_the_cold_path_loads_no_cxx_runtime_and_exports_only_its_entry(installed):
+    """pullcred::static_cxx_runtime: the host, the network library and the in-tree modules carry
+    libstdc++ and libgcc, and keep their symbols to themselves (only the C ABI entry is exported)."""
+    if cache_value("PULLCRED_STATIC_CXX_RUNTIME").upper() not in ("ON", "1", "TRUE", "YES"):
+        pytest.skip("PULLCRED_STATIC_CXX_RUNTIME is off (the default with sanitizers or another compiler)")
+    entry = {"libpullcred-net.so": {"pullcred_net_services"}}
+    report = {}
+    for path in cold_path_objects(installed):
+        needed = [value for value in elf_hardening.dynamic_entries(path).get("NEEDED", [])
+                  if re.search(r"libstdc\+\+|libgcc_s", value)]
+        if needed:
+            report[path.name] = needed
+        if path.suffix == ".so":
+            exported = subprocess.run(["nm", "-D", "--defined-only", str(path)], capture_output=True, text=True,
+                                      check=True).stdout.split()[2::3]
+            if set(exported) != entry.get(path.name, {"pullcred_module_entry"}):
+                report[path.name] = exported
+    assert report == {}
+
+
 def test_every_shipped_object_is_compiled_hardened():
     """compile_commands.json: every source outside tests/ (all of it ends up in
     a shipped binary or a static library linked into one)."""
