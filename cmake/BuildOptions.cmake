@@ -43,18 +43,21 @@ if(PULLCRED_SANITIZE)
 endif()
 
 # pullcred::static_cxx_runtime: libstdc++ and libgcc linked into pullcred's
-# own host, network library and in-tree modules instead of loaded. A cold
-# fetch otherwise pays the dynamic linker for libstdc++.so's 4,300 symbol
-# relocations and about 1 MiB of its pages (README, "Speed"). Each copy keeps
-# its symbols to itself (--exclude-libs): only the C ABI crosses a module's
-# edge, never a C++ object or exception. On by default in GCC builds without
-# sanitizers, whose runtimes (the asan preset) replace operator new.
-if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND NOT PULLCRED_SANITIZE)
-  set(pullcred_static_cxx_default ON)
-else()
+# own executables (pullcred-host, pullcred-node, pullcred-signing-helper),
+# libpullcred-net.so and the in-tree modules instead of loaded. Loading
+# libstdc++.so costs more than the rest of a cache hit, and a cold fetch paid
+# the dynamic linker for its 4,300 symbol relocations and about 1 MiB of its
+# pages (README, "Speed"). Each
+# copy keeps its symbols to itself (--exclude-libs): only the C ABI, C types
+# and heap blocks of the one libc malloc cross between them, never a C++
+# object or exception. Off with sanitizers, whose runtimes replace operator new.
+if(PULLCRED_SANITIZE)
   set(pullcred_static_cxx_default OFF)
+else()
+  set(pullcred_static_cxx_default ON)
 endif()
-option(PULLCRED_STATIC_CXX_RUNTIME "Link libstdc++ and libgcc into the host, libpullcred-net.so and the in-tree modules"
+option(PULLCRED_STATIC_CXX_RUNTIME
+       "Link libstdc++ and libgcc into pullcred's executables, libpullcred-net.so and the in-tree modules"
        ${pullcred_static_cxx_default})
 add_library(pullcred_static_cxx_runtime INTERFACE)
 add_library(pullcred::static_cxx_runtime ALIAS pullcred_static_cxx_runtime)

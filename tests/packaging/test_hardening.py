@@ -93,19 +93,21 @@ def test_the_front_is_static_pie(installed):
     assert version.returncode == 0 and version.stdout.startswith("pullcred "), version.stdout + version.stderr
 
 
-def cold_path_objects(installed):
+def private_objects(installed):
     private = installed / "lib" / "pullcred"
-    return [private / "pullcred-host", private / "libpullcred-net.so", *sorted((private / "modules").glob("*.so"))]
+    return [private / "pullcred-host", private / "pullcred-node", private / "pullcred-signing-helper",
+            private / "libpullcred-net.so", *sorted((private / "modules").glob("*.so"))]
 
 
-def test_the_cold_path_loads_no_cxx_runtime_and_exports_only_its_entry(installed):
-    """pullcred::static_cxx_runtime: the host, the network library and the in-tree modules carry
-    libstdc++ and libgcc, and keep their symbols to themselves (only the C ABI entry is exported)."""
+def test_private_objects_load_no_cxx_runtime_and_libraries_export_only_their_entry(installed):
+    """pullcred::static_cxx_runtime: the private executables, the network library and the in-tree
+    modules carry libstdc++ and libgcc, and the libraries keep their symbols to themselves (only the
+    C ABI entry is exported)."""
     if cache_value("PULLCRED_STATIC_CXX_RUNTIME").upper() not in ("ON", "1", "TRUE", "YES"):
-        pytest.skip("PULLCRED_STATIC_CXX_RUNTIME is off (the default with sanitizers or another compiler)")
+        pytest.skip("PULLCRED_STATIC_CXX_RUNTIME is off (the default with sanitizers)")
     entry = {"libpullcred-net.so": {"pullcred_net_services"}}
     report = {}
-    for path in cold_path_objects(installed):
+    for path in private_objects(installed):
         needed = [value for value in elf_hardening.dynamic_entries(path).get("NEEDED", [])
                   if re.search(r"libstdc\+\+|libgcc_s", value)]
         if needed:
