@@ -37,19 +37,6 @@ std::optional<std::string> get_credentials_config(int argc, char **argv) {
     return config.value_or(std::string());
 }
 
-bool node_command(int argc, char **argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg(argv[i]);
-        if (arg == "--config" || arg == "--log-level" || arg == "--log-format") {
-            ++i;
-            continue;
-        }
-        if (arg.starts_with("-")) continue;
-        return arg == "node";
-    }
-    return false;
-}
-
 std::optional<std::string> read_request() {
     std::string input;
     char buffer[16384];

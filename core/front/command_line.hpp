@@ -12,10 +12,6 @@ namespace pullcred::front {
 // aws_signing_helper by name.
 std::optional<std::string> get_credentials_config(int argc, char **argv);
 
-// `pullcred [global options] node ...`, which pullcred-node runs (the host
-// would exec it too: this saves loading the host).
-bool node_command(int argc, char **argv);
-
 // stdin, up to one byte over the kubelet request cap (the host then refuses
 // it as too long); nullopt when stdin cannot be read.
 std::optional<std::string> read_request();

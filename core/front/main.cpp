@@ -1,11 +1,9 @@
 // bin/pullcred: answers a certain cache hit of `get-credentials` itself and
 // hands everything else, argv and stdin unchanged, to the full host
-// executable (<prefix>/<private lib dir>/pullcred-host), or `node` to
-// pullcred-node beside it. Statically linked,
+// executable (<prefix>/<private lib dir>/pullcred-host). Statically linked,
 // no iostreams, no Boost, no modules: what a hit costs is what kubelet waits.
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +35,8 @@ bool restore_stdin(std::string_view input) {
     return ok;
 }
 
-[[noreturn]] void exec_private(const std::filesystem::path &host, char **argv, const std::string *input) {
+[[noreturn]] void exec_host(char **argv, const std::string *input) {
+    const auto host = pullcred::host_executable();
     if (input != nullptr && !restore_stdin(*input)) {
         write_all(2, std::string("pullcred: error: cannot hand stdin to ") + host.string() + ": " +
                          std::strerror(errno) + "\n");
@@ -47,10 +46,6 @@ bool restore_stdin(std::string_view input) {
     write_all(2, std::string("pullcred: error: cannot run ") + host.string() + ": " + std::strerror(errno) +
                      "; reinstall pullcred\n");
     ::_exit(1);
-}
-
-[[noreturn]] void exec_host(char **argv, const std::string *input) {
-    exec_private(pullcred::host_executable(), argv, input);
 }
 
 // The front never fails on its own: anything unexpected, even an exception,
@@ -67,9 +62,6 @@ std::optional<std::string> answer_hit_or_nothing(std::string_view input, const s
 
 int main(int argc, char **argv) {
     const auto config_flag = pullcred::front::get_credentials_config(argc, argv);
-    if (!config_flag && pullcred::front::node_command(argc, argv))
-        exec_private(pullcred::host_executable().parent_path() / pullcred::kNodeExecutableName, argv,
-                     nullptr);
     if (!config_flag) exec_host(argv, nullptr);
     const auto input = pullcred::front::read_request();
     if (!input) exec_host(argv, nullptr);

@@ -1,5 +1,5 @@
 // pullcred-node: `pullcred node install|uninstall`, in the private lib dir.
-// bin/pullcred and pullcred-host exec it for `node` with the same argv: the
+// pullcred-host (exec'd by bin/pullcred) execs it for `node` with the same argv: the
 // node installer is linked here and nowhere else.
 #include "cli/command.hpp"
 #include "cli/program.hpp"

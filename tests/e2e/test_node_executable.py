@@ -1,7 +1,7 @@
 """The node installer (core/node) is linked into lib/pullcred/pullcred-node only.
 
-bin/pullcred and pullcred-host exec pullcred-node for `pullcred node ...` with
-the same argv; the host that serves every cache miss carries none of the
+pullcred-host (which bin/pullcred execs) execs pullcred-node for `pullcred
+node ...` with the same argv; the host that serves every cache miss carries none of the
 installer's code (read from the symbol tables).
 """
 import subprocess
