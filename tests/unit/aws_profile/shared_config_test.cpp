@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include "aws/profile/shared_config.hpp"
-#include "temp_dir.hpp"
+#include "pullcred_test/temp_dir.hpp"
 
 namespace pullcred::aws {
 namespace {
 
-using testing::TempDir;
+using pullcred_test::TempDir;
 
 constexpr const char *kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr const char *kToken = "FwoGZXIvYXdzEXAMPLETOKEN";
@@ -62,7 +62,7 @@ TEST(ProfileSelection, Order) {
 
 TEST(ReadConfigFile, MissingIsNotAnError) {
     TempDir dir;
-    auto read = read_config_file(dir.file("nope"));
+    auto read = read_config_file(dir.path("nope"));
     ASSERT_TRUE(read.ok());
     EXPECT_FALSE(read->has_value());
 }
@@ -76,7 +76,7 @@ TEST(ReadConfigFile, DirectoryIsAnError) {
 
 TEST(ReadConfigFile, FifoIsRefusedWithoutBlocking) {
     TempDir dir;
-    const std::string fifo = dir.file("fifo");
+    const std::string fifo = dir.path("fifo");
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
     auto read = read_config_file(fifo);
     ASSERT_FALSE(read.ok());
@@ -282,19 +282,19 @@ TEST(LoadSelectedProfile, EndToEndWithFiles) {
     TempDir dir;
     dir.write("home/.aws/config", "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-central-1\n");
     dir.write("home/.aws/credentials", "[dev]\naws_access_key_id = AKID\naws_secret_access_key = S\n");
-    auto env = map_env({{"HOME", dir.file("home")}, {"AWS_PROFILE", "dev"}});
+    auto env = map_env({{"HOME", dir.path("home")}, {"AWS_PROFILE", "dev"}});
     auto p = load_selected_profile(env);
     ASSERT_TRUE(p.ok()) << p.error().message;
     EXPECT_EQ(p->name(), "dev");
     EXPECT_EQ(p->region().value(), "eu-central-1");
     EXPECT_EQ(p->aws_access_key_id().value(), "AKID");
-    EXPECT_EQ(p->origin("aws_access_key_id"), dir.file("home/.aws/credentials"));
+    EXPECT_EQ(p->origin("aws_access_key_id"), dir.path("home/.aws/credentials"));
 }
 
 TEST(LoadSelectedProfile, DefaultProfileSelectsDefault) {
     TempDir dir;
     dir.write("config", "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-central-1\n");
-    auto p = load_selected_profile(map_env({{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.file("config")}}));
+    auto p = load_selected_profile(map_env({{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.path("config")}}));
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->region().value(), "us-east-1");
 }
@@ -303,10 +303,10 @@ TEST(LoadSelectedProfile, AwsDefaultProfileUsedWhenAwsProfileUnset) {
     TempDir dir;
     dir.write("config", "[profile a]\nregion = a-1\n[profile b]\nregion = b-1\n");
     auto env = map_env(
-        {{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.file("config")}, {"AWS_DEFAULT_PROFILE", "b"}});
+        {{"HOME", dir.path()}, {"AWS_CONFIG_FILE", dir.path("config")}, {"AWS_DEFAULT_PROFILE", "b"}});
     EXPECT_EQ(load_selected_profile(env)->region().value(), "b-1");
     auto env2 = map_env({{"HOME", dir.path()},
-                         {"AWS_CONFIG_FILE", dir.file("config")},
+                         {"AWS_CONFIG_FILE", dir.path("config")},
                          {"AWS_DEFAULT_PROFILE", "b"},
                          {"AWS_PROFILE", "a"}});
     EXPECT_EQ(load_selected_profile(env2)->region().value(), "a-1");
@@ -339,7 +339,7 @@ TEST(LoadSelectedProfile, SecretsNotInParseErrors) {
     TempDir dir;
     dir.write("credentials", std::string("[default]\naws_secret_access_key ") + kSecret + "\n");
     auto p = load_selected_profile(
-        map_env({{"HOME", dir.path()}, {"AWS_SHARED_CREDENTIALS_FILE", dir.file("credentials")}}));
+        map_env({{"HOME", dir.path()}, {"AWS_SHARED_CREDENTIALS_FILE", dir.path("credentials")}}));
     ASSERT_FALSE(p.ok());
     EXPECT_EQ(p.error().message.find(kSecret), std::string::npos) << p.error().message;
     EXPECT_NE(p.error().message.find(":2:"), std::string::npos) << p.error().message;

@@ -29,6 +29,7 @@
 #include "modules/instance.hpp"
 #include "modules/registry.hpp"
 #include "pullcred_test/scoped_env.hpp"
+#include "pullcred_test/temp_dir.hpp"
 
 using testing::AllOf;
 using testing::HasSubstr;
@@ -51,46 +52,8 @@ const pullcred::modules::FactoryRef &process_factory() {
     return *ref;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "pullcred-process-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] std::string path(const std::string &name = "") const {
-        return name.empty() ? path_.string() : (path_ / name).string();
-    }
-    std::string write(const std::string &name, const std::string &content,
-                      fs::perms mode = fs::perms(0644)) const {
-        const auto file = path_ / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
-        fs::permissions(file, mode);
-        return file.string();
-    }
-    // An executable script (mode 755).
-    std::string script(const std::string &name, const std::string &content) const {
-        return write(name, content, fs::perms(0755));
-    }
-    [[nodiscard]] std::string read(const std::string &name) const {
-        std::ifstream in(path_ / name, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-private:
-    fs::path path_;
-};
-
 using pullcred_test::ScopedEnv;
+using pullcred_test::TempDir;
 
 // Children of this process, from /proc (zombies included).
 std::vector<pid_t> children_of_this_process() {

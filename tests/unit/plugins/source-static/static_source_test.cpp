@@ -16,6 +16,7 @@
 #include "modules/instance.hpp"
 #include "modules/registry.hpp"
 #include "pullcred_test/scoped_env.hpp"
+#include "pullcred_test/temp_dir.hpp"
 
 using testing::AllOf;
 using testing::HasSubstr;
@@ -32,34 +33,8 @@ const pullcred::modules::FactoryRef &static_factory() {
     return *ref;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "pullcred-static-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] std::string path(const std::string &name = "") const {
-        return name.empty() ? path_.string() : (path_ / name).string();
-    }
-    std::string write(const std::string &name, const std::string &content) const {
-        const auto file = path_ / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
-        return file.string();
-    }
-
-private:
-    fs::path path_;
-};
-
 using pullcred_test::ScopedEnv;
+using pullcred_test::TempDir;
 
 class StaticSource : public testing::Test {
 protected:
