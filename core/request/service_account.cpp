@@ -132,9 +132,9 @@ Result<std::optional<ServiceAccountPlan>> plan_service_account(const kubelet::Re
     if (role && !*role) return role->error();
     if (!role) {
         if (settings.required)
-            return Error::failed("registries[" + std::to_string(rule.index) +
-                                 "] requires a service-account role, and " +
-                                 "the pod's service account has no " + annotation + " annotation");
+            return Error::failed(rule_name +
+                                 " requires a service-account role, and the pod's service account has no " +
+                                 annotation + " annotation");
         return std::optional<ServiceAccountPlan>{};
     }
     const auto &arn = **role;
