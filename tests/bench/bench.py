@@ -72,6 +72,36 @@ def peak_rss_kib(argv, stdin_text, env, work):
     return int(out.read_text())
 
 
+def resident_by_object(argv, stdin_text, env, work):
+    """{object: KiB resident as the command exits} from /proc/self/smaps (smaps_at_exit.c): mapped
+    files by name, [heap], [stack] and anonymous mappings as [anon]."""
+    smaps = work / "smaps.txt"
+    subprocess.run(argv, input=stdin_text.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                   env=dict(env, LD_PRELOAD=str(work / "smaps_at_exit.so"), PULLCRED_BENCH_SMAPS=str(smaps)))
+    resident, mapping = {}, None
+    for line in smaps.read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):
+            mapping = fields[5].rsplit("/", 1)[-1] if len(fields) > 5 else "[anon]"
+        elif fields and fields[0] == "Rss:" and mapping != "smaps_at_exit.so":
+            resident[mapping] = resident.get(mapping, 0) + int(fields[1])
+    return resident
+
+
+def print_footprint(columns):
+    """Markdown table of resident_by_object results, one column per command; objects under 64 KiB in
+    every column are summed as "the rest"."""
+    names = list(columns)
+    objects = sorted({o for resident in columns.values() for o in resident},
+                     key=lambda o: -max(resident.get(o, 0) for resident in columns.values()))
+    shown = [o for o in objects if max(resident.get(o, 0) for resident in columns.values()) >= 64]
+    print("| object | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names))
+    for label, picked in [(o, [o]) for o in shown] + [("the rest", [o for o in objects if o not in shown]),
+                                                       ("total", objects)]:
+        cells = [f"{sum(columns[n].get(o, 0) for o in picked) / 1024:.2f} MiB" for n in names]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -134,6 +164,8 @@ def build_tools(work):
     # OpenSSL as pullcred links it (shared): the limit pays the same loader and library start-up.
     subprocess.run(["cc", "-O2", "-o", str(work / "tls_fetch"), str(ROOT / "tests/bench/tls_fetch.c"),
                     "-lssl", "-lcrypto"], check=True)
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(work / "smaps_at_exit.so"),
+                    str(ROOT / "tests/bench/smaps_at_exit.c")], check=True)
 
 
 def limit_commands(work, emulator):
@@ -217,6 +249,12 @@ def main():
         rss[LIMIT_1] = peak_rss_kib(one, "", env, work)
         rss[LIMIT_2] = peak_rss_kib(two, "", env, work)
 
+        for entry in cache_of(configs["static"]).glob("*"):
+            if entry.name.startswith(("auth-", "creds-")) and entry.suffix == ".json":
+                entry.unlink()
+        footprint = {COLD_STATIC: resident_by_object(get["static"], request(), env, work),
+                     LIMIT_1: resident_by_object(one, "", env, work)}
+
         shutil.rmtree(cache_of(configs["ra"]))
         burst_seconds, answered, sessions, tokens = burst(pullcred, configs["ra"], env, emulator)
 
@@ -232,6 +270,8 @@ def main():
                   f"{median[name] / floor:.2f}x | {versus_limit} | {rss[name] / 1024:.1f} MiB |")
         print(f"\n100 concurrent get-credentials on an empty cache: {burst_seconds:.2f} s wall, {answered}/100 "
               f"answered, {sessions} CreateSession and {tokens} GetAuthorizationToken call(s) upstream.")
+        print("\nWhere a cold fetch's memory is (resident as it exits, by object):\n")
+        print_footprint(footprint)
 
         targets = [
             (f"cold static keys -> ECR <= {COLD_RATIO}x the 1-exchange limit",
