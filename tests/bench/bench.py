@@ -226,7 +226,7 @@ def main():
         # its config stamp, module index and lock files stay); and once with no cache directory at all.
         forget = {name: f"rm -f {cache_of(configs[name])}/auth-*.json {cache_of(configs[name])}/creds-*.json"
                   for name in ("static", "ra")}
-        cold = exec_times(work, env, max(20, args.runs // 10), 3, [
+        cold = exec_times(work, env, max(60, args.runs // 3), 3, [
             (LIMIT_1, None, None, one), (COLD_STATIC, request_file, forget["static"], get["static"]),
             (COLD_STATIC_EMPTY, request_file, f"rm -rf {cache_of(configs['static'])}", get["static"]),
             (LIMIT_2, None, None, two), (COLD_RA, request_file, forget["ra"], get["ra"])])
