@@ -3,6 +3,7 @@
 #include "http/abi_text.hpp"
 #include "http/proxy.hpp"
 #include "http/retry_policy.hpp"
+#include "http/trust_store.hpp"
 #include "util/input_file.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <curl/curl.h>
 #include <memory>
+#include <openssl/ssl.h>
 #include <optional>
 #include <random>
 #include <string>
@@ -161,18 +163,12 @@ CaBundle choose_ca_bundle(const pullcred_http_request &request, bool has_ca_fiel
     return {};
 }
 
-std::string describe_ca_bundle(const CaBundle &bundle, CURL *handle) {
+// What TLS verification trusted, for error texts.
+std::string describe_trust(const CaBundle &bundle, const SystemCas &system,
+                           std::optional<SystemLookup> lookup) {
     if (!bundle.path.empty()) return bundle.path + " (from " + bundle.source + ")";
-    std::string text = "the system default";
-#if LIBCURL_VERSION_NUM >= 0x075400 // 7.84: CURLINFO_CAINFO
-    char *default_path = nullptr;
-    if (curl_easy_getinfo(handle, CURLINFO_CAINFO, &default_path) == CURLE_OK && default_path != nullptr) {
-        text += " (" + std::string(default_path) + ")";
-    }
-#else
-    (void)handle;
-#endif
-    return text;
+    if (lookup == SystemLookup::directory) return "the system's, " + system.directory + " (by subject hash)";
+    return "the system's, " + system.bundle;
 }
 
 // ---- One attempt ----
@@ -286,6 +282,12 @@ void scrub(std::string &text, std::string_view secret, std::string_view replacem
     }
 }
 
+// libcurl's SSL_CTX callback: the connection verifies against the exchange's store.
+CURLcode use_trust_store(CURL * /*handle*/, void *ssl_ctx, void *store) {
+    SSL_CTX_set1_cert_store(static_cast<SSL_CTX *>(ssl_ctx), static_cast<X509_STORE *>(store));
+    return CURLE_OK;
+}
+
 // ---- The exchange ----
 
 class Exchange {
@@ -293,13 +295,16 @@ public:
     Exchange(const pullcred_http_request &request, bool has_flags, bool has_ca_field,
              const HttpPolicy &policy)
         : request_(request), policy_(policy), flags_(has_flags ? request.flags : 0u),
-          ca_(choose_ca_bundle(request, has_ca_field, policy)) {}
+          ca_(choose_ca_bundle(request, has_ca_field, policy)), system_cas_{policy.system_ca_directory,
+                                                                            policy.system_ca_bundle} {}
 
     // Returns the final attempt's response (OK), or a failure.
     pullcred_status run(pullcred_http_response_sink *out, pullcred_text_sink *error);
 
 private:
     std::optional<Failure> prepare();
+    std::optional<Failure> choose_trust();
+    bool widen_trust();
     void perform(Attempt &attempt, milliseconds timeout);
     [[nodiscard]] std::string prefix() const { return method_ + " " + url_.described; }
     [[nodiscard]] std::string via_proxy() const {
@@ -316,6 +321,9 @@ private:
     const HttpPolicy &policy_;
     std::uint32_t flags_;
     CaBundle ca_;
+    SystemCas system_cas_;
+    std::optional<SystemLookup> system_lookup_; // set when the system's CAs are used
+    StorePtr trust_;                            // what every TLS connection of the exchange verifies against
     std::string method_;
     std::string url_text_;
     UrlParts url_;
@@ -410,25 +418,67 @@ std::optional<Failure> Exchange::prepare() {
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
     curl_easy_setopt(handle, CURLOPT_PROXY_SSL_VERIFYPEER, insecure ? 0L : 1L);
     curl_easy_setopt(handle, CURLOPT_PROXY_SSL_VERIFYHOST, insecure ? 0L : 2L);
-    if (!insecure && !ca_.path.empty()) {
-        const bool tls = url_.scheme == "https" || proxy_.url.rfind("https://", 0) == 0;
-        if (tls && ::access(ca_.path.c_str(), R_OK) != 0) {
-            const int saved = errno;
-            return Failure{PULLCRED_FAILED, prefix() + ": cannot read the CA bundle " + ca_.path + " (from " +
-                                                ca_.source + "): " + std::strerror(saved)};
-        }
-        // It decides whom pullcred believes: trust-checked before libcurl,
-        // which reads it itself, is given the path.
-        if (tls) {
-            auto checked = read_input_file(ca_.path, "CA bundle", InputUse::program);
-            if (!checked)
-                return Failure{PULLCRED_FAILED,
-                               prefix() + ": " + checked.error().message + " (from " + ca_.source + ")"};
-        }
-        curl_easy_setopt(handle, CURLOPT_CAINFO, ca_.path.c_str());
-        curl_easy_setopt(handle, CURLOPT_PROXY_CAINFO, ca_.path.c_str());
-    }
+    // libcurl reads no CA file of its own: every connection gets trust_ (http/trust_store.hpp).
+    curl_easy_setopt(handle, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(handle, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(handle, CURLOPT_PROXY_CAINFO, nullptr);
+    curl_easy_setopt(handle, CURLOPT_PROXY_CAPATH, nullptr);
+    const bool tls = url_.scheme == "https" || proxy_.url.rfind("https://", 0) == 0;
+    if (insecure || !tls) return std::nullopt;
+    if (auto failure = choose_trust()) return failure;
+    curl_easy_setopt(handle, CURLOPT_SSL_CTX_FUNCTION, &use_trust_store);
+#if LIBCURL_VERSION_NUM >= 0x075700 // 7.87: libcurl's own store cache would put its store back
+    curl_easy_setopt(handle, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
+    curl_easy_setopt(handle, CURLOPT_SSL_CTX_DATA, trust_.get());
     return std::nullopt;
+}
+
+std::optional<Failure> Exchange::choose_trust() {
+    std::string error;
+    if (ca_.path.empty()) {
+        system_lookup_ = first_system_lookup(system_cas_);
+        if (system_lookup_ == SystemLookup::directory)
+            trust_ = system_store(system_cas_, SystemLookup::directory, error);
+        if (!trust_) {
+            system_lookup_ = SystemLookup::bundle;
+            trust_ = system_store(system_cas_, SystemLookup::bundle, error);
+        }
+        if (!trust_) return Failure{PULLCRED_FAILED, prefix() + ": TLS: " + error};
+        return std::nullopt;
+    }
+    if (::access(ca_.path.c_str(), R_OK) != 0) {
+        const int saved = errno;
+        return Failure{PULLCRED_FAILED, prefix() + ": cannot read the CA bundle " + ca_.path + " (from " +
+                                            ca_.source + "): " + std::strerror(saved)};
+    }
+    // It decides whom pullcred believes: trust-checked, then read once.
+    constexpr std::size_t kCaBundleCap = std::size_t{16} * 1024 * 1024; // the system's is 0.2 MiB
+    auto checked = read_input_file(ca_.path, "CA bundle", InputUse::content, kCaBundleCap);
+    if (!checked)
+        return Failure{PULLCRED_FAILED,
+                       prefix() + ": " + checked.error().message + " (from " + ca_.source + ")"};
+    if (!*checked)
+        return Failure{PULLCRED_FAILED, prefix() + ": cannot read the CA bundle " + ca_.path + " (from " +
+                                            ca_.source + "): no such file"};
+    trust_ = bundle_store((*checked)->content, error);
+    if (!trust_)
+        return Failure{PULLCRED_FAILED,
+                       prefix() + ": TLS: the CA bundle " + ca_.path + " (from " + ca_.source + ") " + error};
+    return std::nullopt;
+}
+
+// After a server the system's directory did not vouch for: the system bundle
+// file too, in case it holds a CA the directory was not rehashed for.
+bool Exchange::widen_trust() {
+    if (system_lookup_ != SystemLookup::directory) return false;
+    std::string error;
+    auto wider = system_store(system_cas_, SystemLookup::bundle, error);
+    if (!wider) return false;
+    system_lookup_ = SystemLookup::bundle;
+    trust_ = std::move(wider);
+    curl_easy_setopt(handle_.get(), CURLOPT_SSL_CTX_DATA, trust_.get());
+    return true;
 }
 
 void Exchange::perform(Attempt &attempt, milliseconds timeout) {
@@ -469,12 +519,12 @@ Failure Exchange::permanent_failure(const Attempt &attempt) {
         return {PULLCRED_FAILED,
                 prefix() + via_proxy() + ": TLS: the server certificate of " + url_.host +
                     " was not trusted (" + detail +
-                    "); CA bundle used: " + describe_ca_bundle(ca_, handle_.get()) +
+                    "); CA bundle used: " + describe_trust(ca_, system_cas_, system_lookup_) +
                     ". Point AWS_CA_BUNDLE or ca_bundle at a PEM file holding the CA that issued "
                     "the server's certificate (or that of a TLS-intercepting proxy)"};
     case CURLE_SSL_CACERT_BADFILE:
         return {PULLCRED_FAILED, prefix() + ": TLS: cannot use the CA bundle " +
-                                     describe_ca_bundle(ca_, handle_.get()) + ": " + detail};
+                                     describe_trust(ca_, system_cas_, system_lookup_) + ": " + detail};
     case CURLE_UNSUPPORTED_PROTOCOL:
         return {PULLCRED_FAILED, prefix() + ": only http and https are allowed (" + detail + ")"};
     case CURLE_OUT_OF_MEMORY:
@@ -593,6 +643,10 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
 
         auto attempt = std::make_unique<Attempt>();
         perform(*attempt, timeout);
+        if (attempt->code == CURLE_PEER_FAILED_VERIFICATION && widen_trust()) {
+            attempt = std::make_unique<Attempt>();
+            perform(*attempt, timeout);
+        }
         ++attempts_made;
         if (attempt->code == CURLE_OK) {
             if (!is_retryable_response(attempt->status, attempt->headers, attempt->body)) {

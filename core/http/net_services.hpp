@@ -20,6 +20,10 @@ struct HttpPolicy {
     std::chrono::milliseconds attempt_timeout{10000};
     int max_attempts = 4;  // AWS_MAX_ATTEMPTS overrides
     std::string ca_bundle; // default CA file; AWS_CA_BUNDLE overrides
+    // The system's CAs, used without a CA file: looked up in the directory by
+    // subject hash, in the bundle file where it has none (tests point elsewhere).
+    std::string system_ca_directory = "/etc/ssl/certs";
+    std::string system_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
 };
 
 class NetServices {

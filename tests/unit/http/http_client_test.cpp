@@ -5,10 +5,13 @@
 #include "test_support.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <pullcred_test/temp_dir.hpp>
+#include <vector>
 
 namespace pullcred::net::testing {
 namespace {
@@ -101,7 +104,93 @@ TEST_F(HttpClient, UntrustedCertificateNamesAwsCaBundle) {
 TEST_F(HttpClient, SystemDefaultBundleDoesNotTrustTheTestCa) {
     const auto outcome = call(get(server().https_url("/seq/tls-system/200")), quick_policy());
     EXPECT_EQ(outcome.status, PULLCRED_FAILED);
-    EXPECT_THAT(outcome.error, AllOf(HasSubstr("not trusted"), HasSubstr("system default")));
+    EXPECT_THAT(outcome.error, AllOf(HasSubstr("not trusted"), HasSubstr("the system's")));
+}
+
+// ---- The system's CAs: by subject hash in their directory, else the bundle file ----
+
+// A directory of `openssl rehash` links to `pems` (copied in), as update-ca-certificates keeps
+// /etc/ssl/certs.
+std::string rehashed_directory(const pullcred_test::TempDir &scratch, const std::vector<std::string> &pems) {
+    const auto directory = scratch.path("certs");
+    std::filesystem::create_directories(directory);
+    for (std::size_t i = 0; i < pems.size(); ++i)
+        std::filesystem::copy_file(pems[i], directory + "/ca" + std::to_string(i) + ".pem");
+    EXPECT_EQ(std::system(("openssl rehash " + directory + " 2>/dev/null").c_str()), 0);
+    return directory;
+}
+
+HttpPolicy system_policy(std::string directory, std::string bundle) {
+    auto policy = quick_policy();
+    policy.system_ca_directory = std::move(directory);
+    policy.system_ca_bundle = std::move(bundle);
+    return policy;
+}
+
+TEST_F(HttpClient, SystemCasAreLookedUpByHashInTheirDirectory) {
+    const pullcred_test::TempDir scratch;
+    const auto policy =
+        system_policy(rehashed_directory(scratch, {server().ca_file()}), "/nonexistent/bundle.pem");
+    const auto outcome = call(get(server().https_url("/seq/system-dir/200")), policy);
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(outcome.http_status, 200);
+}
+
+TEST_F(HttpClient, SystemBundleServesWhereTheDirectoryHasNoHashLinks) {
+    const pullcred_test::TempDir scratch;
+    scratch.write("certs/README", "no links here\n");
+    const auto outcome = call(get(server().https_url("/seq/system-file/200")),
+                              system_policy(scratch.path("certs"), server().ca_file()));
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+}
+
+TEST_F(HttpClient, SystemBundleIsReadWhenTheDirectoryDoesNotTrustTheServer) {
+    const pullcred_test::TempDir scratch;
+    const auto directory = rehashed_directory(scratch, {server().other_ca_file()});
+    const auto outcome =
+        call(get(server().https_url("/seq/system-widen/200")), system_policy(directory, server().ca_file()));
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+    EXPECT_EQ(outcome.http_status, 200);
+}
+
+TEST_F(HttpClient, ServerTrustedByNeitherSystemSourceNamesTheBundle) {
+    const pullcred_test::TempDir scratch;
+    const auto directory = rehashed_directory(scratch, {server().other_ca_file()});
+    const auto outcome = call(get(server().https_url("/seq/system-neither/200")),
+                              system_policy(directory, server().other_ca_file()));
+    EXPECT_EQ(outcome.status, PULLCRED_FAILED);
+    EXPECT_THAT(outcome.error,
+                AllOf(HasSubstr("not trusted"), HasSubstr("the system's, " + server().other_ca_file())));
+}
+
+TEST_F(HttpClient, NoSystemCasIsAClearError) {
+    const pullcred_test::TempDir scratch;
+    scratch.write("certs/README", "empty\n");
+    const auto outcome = call(get(server().https_url("/seq/system-none/200")),
+                              system_policy(scratch.path("certs"), scratch.path("no-bundle.pem")));
+    EXPECT_EQ(outcome.status, PULLCRED_FAILED);
+    EXPECT_THAT(outcome.error, AllOf(HasSubstr("no system CA certificates"), HasSubstr(scratch.path("certs")),
+                                     HasSubstr("AWS_CA_BUNDLE")));
+}
+
+TEST_F(HttpClient, ACaBundleReplacesTheSystemCas) {
+    const pullcred_test::TempDir scratch;
+    auto request = get(server().https_url("/seq/bundle-only/200"));
+    request.ca_bundle = server().other_ca_file();
+    const auto outcome =
+        call(request, system_policy(rehashed_directory(scratch, {server().ca_file()}), server().ca_file()));
+    EXPECT_EQ(outcome.status, PULLCRED_FAILED)
+        << "the system's CAs would trust the server: they must not be used";
+    EXPECT_THAT(outcome.error, HasSubstr("not trusted"));
+}
+
+TEST_F(HttpClient, ACaBundleWithoutCertificatesIsAClearError) {
+    const pullcred_test::TempDir scratch;
+    auto request = get(server().https_url("/seq/bundle-empty/200"));
+    request.ca_bundle = scratch.write("empty.pem", "not a certificate\n");
+    const auto outcome = call(request, quick_policy());
+    EXPECT_EQ(outcome.status, PULLCRED_FAILED);
+    EXPECT_THAT(outcome.error, AllOf(HasSubstr(request.ca_bundle), HasSubstr("holds no PEM certificate")));
 }
 
 TEST_F(HttpClient, InsecureFlagSkipsVerification) {
