@@ -147,6 +147,25 @@ def static_config(work, secret, name, rules):
         "profiles": profiles, "registries": registries})
 
 
+def secret_dir(work, emulator):
+    """The emulator's static keys as a node mounts a Secret: one file per key."""
+    keys = emulator.static_credentials[0]
+    secret = work / "secret"
+    secret.mkdir()
+    (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
+    (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+    return secret
+
+
+def pullcred_env(work, emulator):
+    """pullcred's environment: the emulator's endpoint and CA; hit plans go to the default cache
+    directory, the bench's own and not the machine's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle),
+               PULLCRED_CACHE_DIR=str(work / "default-cache"))
+    return env
+
+
 def cache_of(config):
     return pathlib.Path(json.loads(config.read_text())["cache"]["dir"])
 
@@ -202,19 +221,12 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="pullcred-bench-"))
     emulator = Emulator().start(work / "emulator")
     try:
-        keys = emulator.static_credentials[0]
-        secret = work / "secret"
-        secret.mkdir()
-        (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
-        (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
+        secret = secret_dir(work, emulator)
         configs = {"ra": ra_config(work, emulator), "static": static_config(work, secret, "static", 1),
                    "rules10": static_config(work, secret, "rules10", 10),
                    "rules1000": static_config(work, secret, "rules1000", 1000)}
         (work / "request.json").write_text(request())
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        # Hit plans go to the default cache directory: the bench's own, not the machine's.
-        env.update(AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle),
-                   PULLCRED_CACHE_DIR=str(work / "default-cache"))
+        env = pullcred_env(work, emulator)
         os.environ.update(AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle))
         build_tools(work)
         baseline = work / "baseline"

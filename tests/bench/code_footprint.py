@@ -4,7 +4,6 @@ the kernel maps on a page fault of a file mapping (fault-around). A text mapping
 follows the windows; the pages are what it would be if the code a cold fetch runs were laid out
 together. Tells how far peak RSS can go down by code layout alone.
     /usr/bin/python3 tests/bench/code_footprint.py [BUILD_DIR]      (default build/release)"""
-import os
 import pathlib
 import re
 import subprocess
@@ -44,15 +43,8 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="pullcred-code-"))
     emulator = bench.Emulator().start(work / "emulator")
     try:
-        keys = emulator.static_credentials[0]
-        secret = work / "secret"
-        secret.mkdir()
-        (secret / "AWS_ACCESS_KEY_ID").write_text(keys["accessKeyId"])
-        (secret / "AWS_SECRET_ACCESS_KEY").write_text(keys["secretAccessKey"])
-        config = bench.static_config(work, secret, "static", 1)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ENDPOINT_URL=emulator.url, AWS_CA_BUNDLE=str(emulator.ca_bundle),
-                   PULLCRED_CACHE_DIR=str(work / "default-cache"))
+        config = bench.static_config(work, bench.secret_dir(work, emulator), "static", 1)
+        env = bench.pullcred_env(work, emulator)
         argv = [str(build / "bin/pullcred"), "get-credentials", "--config", str(config)]
         time.sleep(2.5)  # a config older than the file system's timestamp granularity, as on a node
         for _ in range(2):  # the cold fetch that stamps the config, then the first hit
