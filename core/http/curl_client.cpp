@@ -522,9 +522,6 @@ Failure Exchange::permanent_failure(const Attempt &attempt) {
                     "); CA bundle used: " + describe_trust(ca_, system_cas_, system_lookup_) +
                     ". Point AWS_CA_BUNDLE or ca_bundle at a PEM file holding the CA that issued "
                     "the server's certificate (or that of a TLS-intercepting proxy)"};
-    case CURLE_SSL_CACERT_BADFILE:
-        return {PULLCRED_FAILED, prefix() + ": TLS: cannot use the CA bundle " +
-                                     describe_trust(ca_, system_cas_, system_lookup_) + ": " + detail};
     case CURLE_UNSUPPORTED_PROTOCOL:
         return {PULLCRED_FAILED, prefix() + ": only http and https are allowed (" + detail + ")"};
     case CURLE_OUT_OF_MEMORY:
@@ -641,11 +638,14 @@ pullcred_status Exchange::run(pullcred_http_response_sink *out, pullcred_text_si
             }
         }
 
+        const auto attempt_start = Clock::now();
         auto attempt = std::make_unique<Attempt>();
         perform(*attempt, timeout);
         if (attempt->code == CURLE_PEER_FAILED_VERIFICATION && widen_trust()) {
+            const auto left =
+                timeout - std::chrono::duration_cast<milliseconds>(Clock::now() - attempt_start);
             attempt = std::make_unique<Attempt>();
-            perform(*attempt, timeout);
+            perform(*attempt, std::max(left, milliseconds(1)));
         }
         ++attempts_made;
         if (attempt->code == CURLE_OK) {

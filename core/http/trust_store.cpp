@@ -1,11 +1,9 @@
 #include "http/trust_store.hpp"
 
-#include <array>
 #include <chrono>
 #include <dirent.h>
 #include <map>
 #include <mutex>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
@@ -54,19 +52,6 @@ StorePtr new_store() {
     StorePtr store(X509_STORE_new());
     if (store) X509_STORE_set_flags(store.get(), X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
     return store;
-}
-
-std::string sha256_hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 0xf];
-    }
-    return out;
 }
 
 // The certificates (and CRLs) of `pem` added to `store`; the number of certificates.
@@ -141,7 +126,8 @@ StorePtr bundle_file_store(const SystemCas &cas, std::string &error) {
 } // namespace
 
 StorePtr bundle_store(std::string_view pem, std::string &error) {
-    return shared_store("bundle " + sha256_hex(pem), error, [&](std::string &failure) {
+    // Keyed by the content itself: a changed bundle is another store.
+    return shared_store("bundle\n" + std::string(pem), error, [&](std::string &failure) {
         auto store = new_store();
         if (store && add_pem(store.get(), pem) > 0) return store;
         failure = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)";

@@ -23,7 +23,7 @@ using StorePtr = std::unique_ptr<X509_STORE, StoreDeleter>;
 
 // The store for an explicit CA bundle's PEM content (the request's,
 // AWS_CA_BUNDLE or settings.caBundle): nothing else is trusted. The same
-// content gives the same store. nullptr with `error` when it holds no
+// content gives the same store, other content another. nullptr with `error` when it holds no
 // certificate.
 StorePtr bundle_store(std::string_view pem, std::string &error);
 
