@@ -130,7 +130,7 @@ StorePtr bundle_store(std::string_view pem, std::string &error) {
     return shared_store("bundle\n" + std::string(pem), error, [&](std::string &failure) {
         auto store = new_store();
         if (store && add_pem(store.get(), pem) > 0) return store;
-        failure = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+        failure = "holds no PEM certificate (-----BEGIN CERTIFICATE-----), or one OpenSSL cannot read";
         return StorePtr();
     });
 }

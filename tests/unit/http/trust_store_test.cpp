@@ -46,6 +46,14 @@ TEST(TrustStore, AChangedBundleGivesANewStore) {
     EXPECT_NE(first.get(), changed.get());
 }
 
+TEST(TrustStore, ABundleWithADamagedCertificateIsRefused) {
+    auto damaged = ca_pem();
+    damaged.insert(damaged.find('\n') + 5, "!!!!");
+    std::string error;
+    EXPECT_FALSE(bundle_store(damaged, error));
+    EXPECT_THAT(error, HasSubstr("OpenSSL cannot read"));
+}
+
 TEST(TrustStore, ABundleWithoutCertificatesIsRefused) {
     std::string error;
     EXPECT_FALSE(bundle_store("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", error));
