@@ -168,7 +168,8 @@ std::string describe_trust(const CaBundle &bundle, const SystemCas &system,
                            std::optional<SystemLookup> lookup) {
     if (!bundle.path.empty()) return bundle.path + " (from " + bundle.source + ")";
     if (lookup == SystemLookup::directory) return "the system's, " + system.directory + " (by subject hash)";
-    return "the system's, " + system.bundle;
+    const auto file = system_bundle(system);
+    return "the system's, " + (file.empty() ? "none of its bundle files" : file);
 }
 
 // ---- One attempt ----
@@ -296,7 +297,7 @@ public:
              const HttpPolicy &policy)
         : request_(request), policy_(policy), flags_(has_flags ? request.flags : 0u),
           ca_(choose_ca_bundle(request, has_ca_field, policy)), system_cas_{policy.system_ca_directory,
-                                                                            policy.system_ca_bundle} {}
+                                                                            policy.system_ca_bundles} {}
 
     // Returns the final attempt's response (OK), or a failure.
     pullcred_status run(pullcred_http_response_sink *out, pullcred_text_sink *error);

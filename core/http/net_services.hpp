@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <pullcred/module.h>
 #include <string>
+#include <vector>
 
 namespace pullcred::net {
 
@@ -21,9 +22,16 @@ struct HttpPolicy {
     int max_attempts = 4;  // AWS_MAX_ATTEMPTS overrides
     std::string ca_bundle; // default CA file; AWS_CA_BUNDLE overrides
     // The system's CAs, used without a CA file: looked up in the directory by
-    // subject hash, in the bundle file where it has none (tests point elsewhere).
+    // subject hash, else in the first bundle file that exists, where the
+    // distributions put it (tests point elsewhere).
     std::string system_ca_directory = "/etc/ssl/certs";
-    std::string system_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
+    std::vector<std::string> system_ca_bundles = {
+        "/etc/ssl/certs/ca-certificates.crt",                // Debian, Ubuntu, Alpine
+        "/etc/pki/tls/certs/ca-bundle.crt",                  // RHEL, Fedora, Amazon Linux
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // RHEL 7 and later
+        "/etc/ssl/ca-bundle.pem",                            // SUSE
+        "/etc/ssl/cert.pem",                                 // Alpine without ca-certificates
+    };
 };
 
 class NetServices {

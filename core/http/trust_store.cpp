@@ -105,17 +105,24 @@ StorePtr directory_store(const SystemCas &cas) {
     return store;
 }
 
+std::string joined(const std::vector<std::string> &paths) {
+    std::string text;
+    for (const auto &path : paths) text += (text.empty() ? "" : ", ") + path;
+    return text;
+}
+
 StorePtr bundle_file_store(const SystemCas &cas, std::string &error) {
-    struct stat info {};
-    if (::stat(cas.bundle.c_str(), &info) != 0) {
+    const auto bundle = system_bundle(cas);
+    if (bundle.empty()) {
         error =
-            "no system CA certificates: neither hashed links in " + cas.directory + " nor " + cas.bundle +
+            "no system CA certificates: neither hashed links in " + cas.directory + " nor any of " +
+            joined(cas.bundles) +
             "; install the ca-certificates package or point AWS_CA_BUNDLE at a PEM file of the CAs to trust";
         return nullptr;
     }
     auto store = new_store();
-    if (!store || X509_STORE_load_file(store.get(), cas.bundle.c_str()) != 1) {
-        error = "the system CA bundle " + cas.bundle +
+    if (!store || X509_STORE_load_file(store.get(), bundle.c_str()) != 1) {
+        error = "the system CA bundle " + bundle +
                 " holds no certificate OpenSSL can read; reinstall the ca-certificates package or point "
                 "AWS_CA_BUNDLE at a PEM file of the CAs to trust";
         return nullptr;
@@ -135,6 +142,13 @@ StorePtr bundle_store(std::string_view pem, std::string &error) {
     });
 }
 
+std::string system_bundle(const SystemCas &cas) {
+    struct stat info {};
+    for (const auto &path : cas.bundles)
+        if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) return path;
+    return {};
+}
+
 SystemLookup first_system_lookup(const SystemCas &cas) {
     std::string ignored;
     return shared_store("directory " + cas.directory, ignored,
@@ -147,7 +161,7 @@ StorePtr system_store(const SystemCas &cas, SystemLookup lookup, std::string &er
     if (lookup == SystemLookup::directory)
         return shared_store("directory " + cas.directory, error,
                             [&](std::string &) { return directory_store(cas); });
-    return shared_store("bundle file " + cas.bundle, error,
+    return shared_store("bundle file " + joined(cas.bundles), error,
                         [&](std::string &failure) { return bundle_file_store(cas, failure); });
 }
 

@@ -13,6 +13,7 @@
 #include <openssl/x509_vfy.h>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pullcred::net {
 
@@ -28,9 +29,12 @@ using StorePtr = std::unique_ptr<X509_STORE, StoreDeleter>;
 StorePtr bundle_store(std::string_view pem, std::string &error);
 
 struct SystemCas {
-    std::string directory; // <subject hash>.<n> links, as `openssl rehash` makes them
-    std::string bundle;    // one PEM file of them all
+    std::string directory;            // <subject hash>.<n> links, as `openssl rehash` makes them
+    std::vector<std::string> bundles; // one PEM file of them all: the first that exists
 };
+
+// The system bundle file in use: the first of `cas.bundles` that exists; empty if none.
+std::string system_bundle(const SystemCas &cas);
 
 enum class SystemLookup { directory, bundle };
 

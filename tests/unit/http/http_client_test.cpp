@@ -120,17 +120,17 @@ std::string rehashed_directory(const pullcred_test::TempDir &scratch, const std:
     return directory;
 }
 
-HttpPolicy system_policy(std::string directory, std::string bundle) {
+HttpPolicy system_policy(std::string directory, std::vector<std::string> bundles) {
     auto policy = quick_policy();
     policy.system_ca_directory = std::move(directory);
-    policy.system_ca_bundle = std::move(bundle);
+    policy.system_ca_bundles = std::move(bundles);
     return policy;
 }
 
 TEST_F(HttpClient, SystemCasAreLookedUpByHashInTheirDirectory) {
     const pullcred_test::TempDir scratch;
     const auto policy =
-        system_policy(rehashed_directory(scratch, {server().ca_file()}), "/nonexistent/bundle.pem");
+        system_policy(rehashed_directory(scratch, {server().ca_file()}), {"/nonexistent/bundle.pem"});
     const auto outcome = call(get(server().https_url("/seq/system-dir/200")), policy);
     ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
     EXPECT_EQ(outcome.http_status, 200);
@@ -140,15 +140,24 @@ TEST_F(HttpClient, SystemBundleServesWhereTheDirectoryHasNoHashLinks) {
     const pullcred_test::TempDir scratch;
     scratch.write("certs/README", "no links here\n");
     const auto outcome = call(get(server().https_url("/seq/system-file/200")),
-                              system_policy(scratch.path("certs"), server().ca_file()));
+                              system_policy(scratch.path("certs"), {server().ca_file()}));
+    ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
+}
+
+TEST_F(HttpClient, SystemBundleIsTheFirstOfItsPlacesThatExists) {
+    const pullcred_test::TempDir scratch;
+    scratch.write("certs/README", "no links here\n");
+    const auto policy = system_policy(scratch.path("certs"), {scratch.path("debian/ca-certificates.crt"),
+                                                              server().ca_file(), server().other_ca_file()});
+    const auto outcome = call(get(server().https_url("/seq/system-places/200")), policy);
     ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
 }
 
 TEST_F(HttpClient, SystemBundleIsReadWhenTheDirectoryDoesNotTrustTheServer) {
     const pullcred_test::TempDir scratch;
     const auto directory = rehashed_directory(scratch, {server().other_ca_file()});
-    const auto outcome =
-        call(get(server().https_url("/seq/system-widen/200")), system_policy(directory, server().ca_file()));
+    const auto outcome = call(get(server().https_url("/seq/system-widen/200")),
+                              system_policy(directory, {server().ca_file()}));
     ASSERT_EQ(outcome.status, PULLCRED_OK) << outcome.error;
     EXPECT_EQ(outcome.http_status, 200);
 }
@@ -157,7 +166,7 @@ TEST_F(HttpClient, ServerTrustedByNeitherSystemSourceNamesTheBundle) {
     const pullcred_test::TempDir scratch;
     const auto directory = rehashed_directory(scratch, {server().other_ca_file()});
     const auto outcome = call(get(server().https_url("/seq/system-neither/200")),
-                              system_policy(directory, server().other_ca_file()));
+                              system_policy(directory, {server().other_ca_file()}));
     EXPECT_EQ(outcome.status, PULLCRED_FAILED);
     EXPECT_THAT(outcome.error,
                 AllOf(HasSubstr("not trusted"), HasSubstr("the system's, " + server().other_ca_file())));
@@ -167,7 +176,7 @@ TEST_F(HttpClient, NoSystemCasIsAClearError) {
     const pullcred_test::TempDir scratch;
     scratch.write("certs/README", "empty\n");
     const auto outcome = call(get(server().https_url("/seq/system-none/200")),
-                              system_policy(scratch.path("certs"), scratch.path("no-bundle.pem")));
+                              system_policy(scratch.path("certs"), {scratch.path("no-bundle.pem")}));
     EXPECT_EQ(outcome.status, PULLCRED_FAILED);
     EXPECT_THAT(outcome.error, AllOf(HasSubstr("no system CA certificates"), HasSubstr(scratch.path("certs")),
                                      HasSubstr("AWS_CA_BUNDLE")));
@@ -178,7 +187,7 @@ TEST_F(HttpClient, ACaBundleReplacesTheSystemCas) {
     auto request = get(server().https_url("/seq/bundle-only/200"));
     request.ca_bundle = server().other_ca_file();
     const auto outcome =
-        call(request, system_policy(rehashed_directory(scratch, {server().ca_file()}), server().ca_file()));
+        call(request, system_policy(rehashed_directory(scratch, {server().ca_file()}), {server().ca_file()}));
     EXPECT_EQ(outcome.status, PULLCRED_FAILED)
         << "the system's CAs would trust the server: they must not be used";
     EXPECT_THAT(outcome.error, HasSubstr("not trusted"));

@@ -63,7 +63,7 @@ TEST(TrustStore, ABundleWithoutCertificatesIsRefused) {
 TEST(TrustStore, TheDirectoryComesFirstWhenItHasHashLinks) {
     const pullcred_test::TempDir scratch;
     scratch.write("certs/5ed36f99.0", ca_pem());
-    const SystemCas cas{scratch.path("certs"), scratch.path("bundle.pem")};
+    const SystemCas cas{scratch.path("certs"), {scratch.path("bundle.pem")}};
     EXPECT_EQ(first_system_lookup(cas), SystemLookup::directory);
     std::string error;
     EXPECT_TRUE(system_store(cas, SystemLookup::directory, error)) << error;
@@ -74,18 +74,21 @@ TEST(TrustStore, TheBundleComesFirstWithoutHashLinks) {
     scratch.write("certs/ca.pem", ca_pem());      // not a hash link
     scratch.write("certs/5ed36f99.r0", ca_pem()); // a CRL link
     scratch.write("certs/5ed36f9.0", ca_pem());   // seven digits
-    const SystemCas cas{scratch.path("certs"), scratch.write("bundle.pem", ca_pem())};
+    const SystemCas cas{scratch.path("certs"),
+                        {scratch.path("missing.pem"), scratch.write("bundle.pem", ca_pem())}};
     EXPECT_EQ(first_system_lookup(cas), SystemLookup::bundle);
+    EXPECT_EQ(system_bundle(cas), scratch.path("bundle.pem")) << "the first that exists";
     std::string error;
     EXPECT_TRUE(system_store(cas, SystemLookup::bundle, error)) << error;
 }
 
 TEST(TrustStore, AMissingSystemBundleIsAnError) {
     const pullcred_test::TempDir scratch;
-    const SystemCas cas{scratch.path("none"), scratch.path("none.pem")};
+    const SystemCas cas{scratch.path("none"), {scratch.path("none.pem"), scratch.path("nor.pem")}};
     std::string error;
     EXPECT_FALSE(system_store(cas, SystemLookup::bundle, error));
     EXPECT_THAT(error, HasSubstr("no system CA certificates"));
+    EXPECT_THAT(error, HasSubstr(scratch.path("none.pem") + ", " + scratch.path("nor.pem")));
 }
 
 } // namespace
