@@ -306,6 +306,7 @@ private:
     std::optional<Failure> prepare();
     std::optional<Failure> choose_trust();
     bool widen_trust();
+    bool use_system_bundle(std::string &error);
     void perform(Attempt &attempt, milliseconds timeout);
     [[nodiscard]] std::string prefix() const { return method_ + " " + url_.described; }
     [[nodiscard]] std::string via_proxy() const {
@@ -438,14 +439,10 @@ std::optional<Failure> Exchange::prepare() {
 std::optional<Failure> Exchange::choose_trust() {
     std::string error;
     if (ca_.path.empty()) {
-        system_lookup_ = first_system_lookup(system_cas_);
-        if (system_lookup_ == SystemLookup::directory)
-            trust_ = system_store(system_cas_, SystemLookup::directory, error);
-        if (!trust_) {
-            system_lookup_ = SystemLookup::bundle;
-            trust_ = system_store(system_cas_, SystemLookup::bundle, error);
-        }
-        if (!trust_) return Failure{PULLCRED_FAILED, prefix() + ": TLS: " + error};
+        system_lookup_ = SystemLookup::directory;
+        trust_ = system_store(system_cas_, SystemLookup::directory, error);
+        if (!trust_ && !use_system_bundle(error))
+            return Failure{PULLCRED_FAILED, prefix() + ": TLS: " + error};
         return std::nullopt;
     }
     if (::access(ca_.path.c_str(), R_OK) != 0) {
@@ -472,13 +469,17 @@ std::optional<Failure> Exchange::choose_trust() {
 // After a server the system's directory did not vouch for: the system bundle
 // file too, in case it holds a CA the directory was not rehashed for.
 bool Exchange::widen_trust() {
-    if (system_lookup_ != SystemLookup::directory) return false;
-    std::string error;
-    auto wider = system_store(system_cas_, SystemLookup::bundle, error);
-    if (!wider) return false;
-    system_lookup_ = SystemLookup::bundle;
-    trust_ = std::move(wider);
+    std::string ignored; // the directory's verdict stands when there is no bundle
+    if (system_lookup_ != SystemLookup::directory || !use_system_bundle(ignored)) return false;
     curl_easy_setopt(handle_.get(), CURLOPT_SSL_CTX_DATA, trust_.get());
+    return true;
+}
+
+bool Exchange::use_system_bundle(std::string &error) {
+    auto store = system_store(system_cas_, SystemLookup::bundle, error);
+    if (!store) return false;
+    system_lookup_ = SystemLookup::bundle;
+    trust_ = std::move(store);
     return true;
 }
 

@@ -149,14 +149,6 @@ std::string system_bundle(const SystemCas &cas) {
     return {};
 }
 
-SystemLookup first_system_lookup(const SystemCas &cas) {
-    std::string ignored;
-    return shared_store("directory " + cas.directory, ignored,
-                        [&](std::string &) { return directory_store(cas); })
-               ? SystemLookup::directory
-               : SystemLookup::bundle;
-}
-
 StorePtr system_store(const SystemCas &cas, SystemLookup lookup, std::string &error) {
     if (lookup == SystemLookup::directory)
         return shared_store("directory " + cas.directory, error,

@@ -24,8 +24,8 @@ using StorePtr = std::unique_ptr<X509_STORE, StoreDeleter>;
 
 // The store for an explicit CA bundle's PEM content (the request's,
 // AWS_CA_BUNDLE or settings.caBundle): nothing else is trusted. The same
-// content gives the same store, other content another. nullptr with `error` when it holds no
-// certificate.
+// content gives the same store, other content another. nullptr with `error`
+// when it holds no certificate.
 StorePtr bundle_store(std::string_view pem, std::string &error);
 
 struct SystemCas {
@@ -38,11 +38,9 @@ std::string system_bundle(const SystemCas &cas);
 
 enum class SystemLookup { directory, bundle };
 
-// The directory when it has hashed links, else the bundle.
-SystemLookup first_system_lookup(const SystemCas &cas);
-
-// The store of the system's CAs found through `lookup`; nullptr with `error`
-// when that source does not exist or holds no certificate.
+// The store of the system's CAs found through `lookup`. nullptr without an
+// error for a directory with no hashed links: the bundle is to be used.
+// nullptr with `error` when no bundle exists or it holds no certificate.
 StorePtr system_store(const SystemCas &cas, SystemLookup lookup, std::string &error);
 
 } // namespace pullcred::net

@@ -60,25 +60,25 @@ TEST(TrustStore, ABundleWithoutCertificatesIsRefused) {
     EXPECT_THAT(error, HasSubstr("holds no PEM certificate"));
 }
 
-TEST(TrustStore, TheDirectoryComesFirstWhenItHasHashLinks) {
+TEST(TrustStore, TheDirectoryServesWhenItHasHashLinks) {
     const pullcred_test::TempDir scratch;
     scratch.write("certs/5ed36f99.0", ca_pem());
     const SystemCas cas{scratch.path("certs"), {scratch.path("bundle.pem")}};
-    EXPECT_EQ(first_system_lookup(cas), SystemLookup::directory);
     std::string error;
     EXPECT_TRUE(system_store(cas, SystemLookup::directory, error)) << error;
 }
 
-TEST(TrustStore, TheBundleComesFirstWithoutHashLinks) {
+TEST(TrustStore, TheBundleServesWhereTheDirectoryHasNoHashLinks) {
     const pullcred_test::TempDir scratch;
     scratch.write("certs/ca.pem", ca_pem());      // not a hash link
     scratch.write("certs/5ed36f99.r0", ca_pem()); // a CRL link
     scratch.write("certs/5ed36f9.0", ca_pem());   // seven digits
     const SystemCas cas{scratch.path("certs"),
                         {scratch.path("missing.pem"), scratch.write("bundle.pem", ca_pem())}};
-    EXPECT_EQ(first_system_lookup(cas), SystemLookup::bundle);
-    EXPECT_EQ(system_bundle(cas), scratch.path("bundle.pem")) << "the first that exists";
     std::string error;
+    EXPECT_FALSE(system_store(cas, SystemLookup::directory, error)) << "no hashed links";
+    EXPECT_EQ(error, "") << "not an error: the bundle is to be used";
+    EXPECT_EQ(system_bundle(cas), scratch.path("bundle.pem")) << "the first that exists";
     EXPECT_TRUE(system_store(cas, SystemLookup::bundle, error)) << error;
 }
 
