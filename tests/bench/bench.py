@@ -170,6 +170,14 @@ def cache_of(config):
     return pathlib.Path(json.loads(config.read_text())["cache"]["dir"])
 
 
+def forget_credentials(config):
+    """The cached credentials of `config` removed, as when a token expired on a node: the config stamp,
+    module index and lock files stay."""
+    for entry in cache_of(config).glob("*.json"):
+        if entry.name.startswith(("auth-", "creds-")):
+            entry.unlink()
+
+
 def burst(pullcred, config, env, emulator):
     """100 get-credentials started at once on an empty cache: wall time, answers, upstream calls."""
     emulator.reset()
@@ -266,9 +274,7 @@ def main():
                 return peak_rss_kib([str(baseline)] if name == BASELINE else [pullcred, "--version"], request(),
                                     env, work)
             if cold_run:
-                for entry in cache_of(configs[config_name]).glob("*"):
-                    if entry.name.startswith(("auth-", "creds-")) and entry.suffix == ".json":
-                        entry.unlink()
+                forget_credentials(configs[config_name])
             return peak_rss_kib([pullcred, "get-credentials", "--config", str(configs[config_name])], request(),
                                 env, work)
         rss = {BASELINE: rss_of(BASELINE), VERSION: rss_of(VERSION), HIT: rss_of(HIT, "ra"),
@@ -279,9 +285,7 @@ def main():
         rss[LIMIT_1] = peak_rss_kib(one, "", env, work)
         rss[LIMIT_2] = peak_rss_kib(two, "", env, work)
 
-        for entry in cache_of(configs["static"]).glob("*"):
-            if entry.name.startswith(("auth-", "creds-")) and entry.suffix == ".json":
-                entry.unlink()
+        forget_credentials(configs["static"])
         footprint = {COLD_STATIC: resident_by_object(get["static"], request(), env, work),
                      LIMIT_1: resident_by_object(one, "", env, work)}
 

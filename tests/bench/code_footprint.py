@@ -49,9 +49,7 @@ def main():
         time.sleep(2.5)  # a config older than the file system's timestamp granularity, as on a node
         for _ in range(2):  # the cold fetch that stamps the config, then the first hit
             subprocess.run(argv, input=bench.request(), text=True, check=True, env=env, capture_output=True)
-        for entry in bench.cache_of(config).glob("*.json"):
-            if entry.name.startswith(("auth-", "creds-")):
-                entry.unlink()
+        bench.forget_credentials(config)
         # The front execs pullcred-host: callgrind follows the exec and the host's file replaces the front's.
         out = work / "callgrind.out"
         subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", "--dump-instr=yes",
